@@ -1,0 +1,202 @@
+# SPDX-License-Identifier: MIT
+# One non-recursive build for the whole repository: the harness, the grader,
+# and every lab's tests (each lab describes itself in labs/NN-topic/lab.mk).
+# Start with `make help`.
+
+ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+BUILD := $(ROOT)/build
+
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+
+# _GNU_SOURCE (said once, here): the labs use Linux calls such as pipe2,
+# pidfd_open, sigabbrev_np and the sched_* affinity calls.
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -g \
+               -MMD -MP
+
+# Variants of a lab's tests: what the grader builds, one per tool.
+VFLAGS_plain := -O2
+VFLAGS_tsan := -O1 -fsanitize=thread
+VFLAGS_asan := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+               -fno-sanitize-recover=all
+VFLAGS_vg := -O1
+VFLAGS_cov := -O0 --coverage
+
+# Where a lab build reads and writes (the grader sets all four).
+VARIANT ?= plain
+TREE ?= $(ROOT)/labs
+OUT ?= $(BUILD)/dev
+SRC ?= labs
+
+ifeq ($(filter $(VARIANT),plain tsan asan vg cov),)
+$(error VARIANT=$(VARIANT): use plain, tsan, asan, vg or cov)
+endif
+VFLAGS := $(VFLAGS_$(VARIANT))
+
+LABS :=
+include $(sort $(wildcard $(ROOT)/labs/*/lab.mk))
+
+# ---------------------------------------------------------------------------
+# The harness: one static library per variant, shared by every lab.
+
+HARNESS_SRCS := $(sort $(wildcard $(ROOT)/harness/*.c))
+HARNESS_DIR := $(BUILD)/harness/$(VARIANT)
+HARNESS_OBJS := $(patsubst $(ROOT)/harness/%.c,$(HARNESS_DIR)/%.o,$(HARNESS_SRCS))
+HARNESS_LIB := $(HARNESS_DIR)/libharness.a
+
+$(HARNESS_DIR)/%.o: $(ROOT)/harness/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(VFLAGS) -c $< -o $@
+
+$(HARNESS_LIB): $(HARNESS_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# ---------------------------------------------------------------------------
+# A lab's tests against a source tree. Student files are copied from
+# $(TREE)/<lab>/ behind a #line directive: only the files the lab declares
+# are taken from the graded tree (a submission's own headers, tests or
+# Makefile are never used), and diagnostics still name the student's file.
+
+define lab_template
+$(1)_DIR := $(OUT)/$(1)/$(VARIANT)
+$(1)_OBJS := $$(patsubst %.c,$$($(1)_DIR)/student/%.o,$$($(1)_STUDENT)) \
+             $$(patsubst %.c,$$($(1)_DIR)/support/%.o,$$($(1)_SUPPORT))
+$(1)_BINS := $$(addprefix $$($(1)_DIR)/bin/,$$($(1)_TESTS))
+$(1)_CFLAGS := $(BASE_CFLAGS) $(VFLAGS) -I$(ROOT)/harness -I$(ROOT)/labs/$(1)
+
+$$($(1)_DIR)/student/%.c: $(TREE)/$(1)/%.c
+	@mkdir -p $$(@D)
+	@printf '#line 1 "%s"\n' "$$<" > $$@.tmp && cat "$$<" >> $$@.tmp && mv $$@.tmp $$@
+
+$$($(1)_DIR)/student/%.o: $$($(1)_DIR)/student/%.c
+	$$(CC) $$($(1)_CFLAGS) -c $$< -o $$@
+
+$$($(1)_DIR)/support/%.o: $(ROOT)/labs/$(1)/%.c
+	@mkdir -p $$(@D)
+	$$(CC) $$($(1)_CFLAGS) -c $$< -o $$@
+
+$$($(1)_DIR)/tests/%.o: $(ROOT)/labs/$(1)/tests/%.c
+	@mkdir -p $$(@D)
+	$$(CC) $$($(1)_CFLAGS) -c $$< -o $$@
+
+$$($(1)_DIR)/bin/%: $$($(1)_DIR)/tests/%.o $$($(1)_OBJS) $(HARNESS_LIB)
+	@mkdir -p $$(@D)
+	$$(CC) $$($(1)_CFLAGS) -o $$@ $$^ -lcmocka $$($(1)_LDLIBS)
+
+lab-build-$(1): $$($(1)_BINS)
+.PHONY: lab-build-$(1)
+-include $$(wildcard $$($(1)_DIR)/*/*.d)
+endef
+
+$(foreach l,$(LABS),$(eval $(call lab_template,$(l))))
+.SECONDARY:
+
+# The grader asks for one lab, one variant, one tree: `make lab-build LAB=...`
+lab-build: lab-build-$(LAB)
+lab-info:
+	@printf 'student: %s\ntests: %s\n' "$($(LAB)_STUDENT)" "$($(LAB)_TESTS)"
+.PHONY: lab-build lab-info
+
+# ---------------------------------------------------------------------------
+# The grader (C), its unit tests, and the tools it needs.
+
+DEPS_STAMP := $(BUILD)/.deps-ok
+GRADER := $(BUILD)/bin/grader
+GRADER_SRCS := $(filter-out %/main.c,$(sort $(wildcard $(ROOT)/grader/src/*.c)))
+GRADER_OBJS := $(patsubst $(ROOT)/grader/src/%.c,$(BUILD)/grader/%.o,$(GRADER_SRCS))
+GRADER_CFLAGS := $(BASE_CFLAGS) -O2 -I$(ROOT)/grader/src
+GRADER_LIBS := -linih -ljansson
+
+$(DEPS_STAMP): $(ROOT)/grader/scripts/deps.sh
+	@bash $(ROOT)/grader/scripts/deps.sh
+	@mkdir -p $(@D) && touch $@
+
+$(BUILD)/grader/%.o: $(ROOT)/grader/src/%.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(GRADER_CFLAGS) -c $< -o $@
+
+$(GRADER): $(BUILD)/grader/main.o $(GRADER_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(GRADER_CFLAGS) -o $@ $^ $(GRADER_LIBS)
+
+UNIT_TESTS := $(patsubst $(ROOT)/grader/tests/unit/%.c,$(BUILD)/unit/%,$(sort $(wildcard $(ROOT)/grader/tests/unit/test_*.c)))
+
+$(BUILD)/unit/%: $(ROOT)/grader/tests/unit/%.c $(GRADER_OBJS) $(HARNESS_LIB) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(GRADER_CFLAGS) -I$(ROOT)/harness -o $@ $^ -lcmocka $(GRADER_LIBS)
+
+-include $(wildcard $(BUILD)/grader/*.d $(BUILD)/unit/*.d $(HARNESS_DIR)/*.d)
+
+grader: $(GRADER)
+unit: $(UNIT_TESTS)
+.PHONY: grader unit
+
+# ---------------------------------------------------------------------------
+# What people type.
+
+all: $(GRADER) $(foreach l,$(LABS),lab-build-$(l)) compile_commands.json
+.DEFAULT_GOAL := all
+
+# `make grade` keeps the grader's exit status (0 all passed, 1 some check
+# failed, 2 could not grade), which a failing recipe cannot: GNU make turns
+# every recipe failure into 2. So when `grade` is the only goal, the grader
+# runs while this file is read, its report on stderr, and make returns 1 by
+# way of question mode (-q), its only exit status other than 0 and 2.
+GRADE_ARGS = grade --root $(ROOT) --src $(SRC) $(if $(LAB),--lab $(LAB)) \
+             $(if $(ONLY),--only $(ONLY)) $(if $(JOBS),--jobs $(JOBS)) \
+             $(GRADE_FLAGS)
+ifeq ($(MAKECMDGOALS),grade)
+GRADE_RC := $(shell $(MAKE) --no-print-directory -s -C $(ROOT) grader >&2 && \
+                    $(GRADER) $(GRADE_ARGS) >&2; echo $$?)
+ifeq ($(GRADE_RC),2)
+$(error the grader could not grade (see above))
+endif
+ifneq ($(GRADE_RC),0)
+MAKEFLAGS += -q
+endif
+grade:
+	@:
+else
+grade: $(GRADER)
+	$(GRADER) $(GRADE_ARGS)
+endif
+
+# The student's fast loop: functional tests of one lab, plain build only.
+test: $(GRADER)
+	@$(GRADER) grade --root $(ROOT) --src $(SRC) $(if $(LAB),--lab $(LAB)) \
+	    --only functional $(GRADE_FLAGS)
+
+doctor: $(GRADER)
+	@$(GRADER) doctor --root $(ROOT)
+
+check: $(GRADER) $(UNIT_TESTS)
+	@bash $(ROOT)/grader/scripts/check.sh
+
+deps:
+	@bash $(ROOT)/grader/scripts/deps.sh
+
+FORMAT_FILES = $(shell cd $(ROOT) && git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	cd $(ROOT) && clang-format -i $(FORMAT_FILES)
+format-check:
+	cd $(ROOT) && clang-format --dry-run -Werror $(FORMAT_FILES)
+
+# compile_commands.json for clangd: every lab source with the flags above.
+compile_commands.json: $(wildcard $(ROOT)/labs/*/lab.mk) $(ROOT)/Makefile
+	@bash $(ROOT)/grader/scripts/compile-commands.sh "$(CC)" \
+	    "$(BASE_CFLAGS) -O2" $(LABS) > $@.tmp && mv $@.tmp $@
+
+clean:
+	rm -rf $(BUILD) compile_commands.json
+
+help:
+	@echo 'make grade [LAB=NN] [SRC=labs|solutions|DIR]  grade (default: your labs/)'
+	@echo 'make test [LAB=NN]                            functional tests only (fast)'
+	@echo 'make check                                    the repository'"'"'s own tests'
+	@echo 'make doctor                                   tools, CPUs, sanitizer health'
+	@echo 'make deps                                     install what is missing'
+	@echo 'make format | format-check                    clang-format the tree'
+
+.PHONY: all grade test doctor check deps format format-check clean help

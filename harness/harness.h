@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The test harness: linked into every lab's test binaries. It provides the
+ * per-test entry point and its trusted result channel, checked wrappers,
+ * timing and speedup checks, simulated I/O, start barriers, leak counters
+ * and chaos mode. Include it after cmocka.h's prerequisites (see below).
+ */
+#ifndef HARNESS_H
+#define HARNESS_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <pthread.h>
+#include <sys/types.h>
+#include <cmocka.h>
+
+/* ------------------------------------------------------------------ */
+/* Entry point                                                         */
+/* ------------------------------------------------------------------ */
+
+/*
+ * harness_main - the main() of every test binary.
+ *
+ *   test_x --list          print the test names, one a line
+ *   test_x --run NAME      run exactly one test (an unknown NAME is an error,
+ *                          exit 2: a filter that matches nothing is not a pass)
+ *   test_x                 run every test in this process (for a debugger)
+ *
+ * Under the grader (HARNESS_RESULT_FD and HARNESS_NONCE set) the verdict goes
+ * over the grader's own pipe, stamped with the nonce, and only from the
+ * process that started the test: output on stdout, the exit status, a forked
+ * child returning into the runner, or exit(0) in the middle of a test cannot
+ * forge a pass.
+ */
+int harness_main(int argc, char **argv, const struct CMUnitTest *tests,
+                 size_t ntests);
+
+#define HARNESS_MAIN(tests)                                                    \
+    int main(int argc, char **argv)                                            \
+    {                                                                          \
+        return harness_main(argc, argv, tests,                                 \
+                            sizeof(tests) / sizeof((tests)[0]));               \
+    }
+
+/*
+ * Verdicts other than pass/fail, and notes for the report. A skip or an
+ * "inconclusive" ends the test at once (like cmocka's skip()); the grader
+ * reports it loudly and awards no points for it.
+ */
+void harness_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void harness_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void harness_inconclusive(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/*
+ * harness_fail - fail the running test with a formatted message that names
+ * the test's file:line (use the macro). For worker threads: never call it,
+ * nor any assert_*, outside the main thread; record and assert after join.
+ */
+#define harness_fail(...) harness__fail(__FILE__, __LINE__, __VA_ARGS__)
+void harness__fail(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4), noreturn));
+
+/*
+ * Rubric parameters: the grader passes a test's `param.KEY = value` lines as
+ * HARNESS_PARAM_KEY. These return the default when it is absent (e.g. when
+ * the binary runs by hand).
+ */
+double harness_param_double(const char *key, double dflt);
+long harness_param_long(const char *key, long dflt);
+
+/* A scratch directory for this test (the grader's, else /tmp). */
+const char *harness_tmpdir(void);
+
+/* ------------------------------------------------------------------ */
+/* Checked wrappers (CS:APP style): on failure they print               */
+/* "file:line: call: reason" and exit(HARNESS_EXIT_WRAPPER), never 0.   */
+/* pthread calls are checked by their return value, not errno.          */
+/* ------------------------------------------------------------------ */
+
+#define HARNESS_EXIT_WRAPPER 70
+
+#define xfork() harness__xfork(__FILE__, __LINE__)
+#define xwaitpid(pid, st, opt)                                                 \
+    harness__xwaitpid(__FILE__, __LINE__, pid, st, opt)
+#define xpipe(fds) harness__xpipe(__FILE__, __LINE__, fds)
+#define xclose(fd) harness__xclose(__FILE__, __LINE__, fd)
+#define xmalloc(n) harness__xmalloc(__FILE__, __LINE__, n)
+#define xcalloc(n, sz) harness__xcalloc(__FILE__, __LINE__, n, sz)
+#define xpthread_create(t, a, fn, arg)                                         \
+    harness__xpthread_create(__FILE__, __LINE__, t, a, fn, arg)
+#define xpthread_join(t, ret) harness__xpthread_join(__FILE__, __LINE__, t, ret)
+#define xpthread_mutex_lock(m)                                                 \
+    harness__xpthread_call(__FILE__, __LINE__, "pthread_mutex_lock",           \
+                           pthread_mutex_lock(m))
+#define xpthread_mutex_unlock(m)                                               \
+    harness__xpthread_call(__FILE__, __LINE__, "pthread_mutex_unlock",         \
+                           pthread_mutex_unlock(m))
+#define xpthread_cond_wait(c, m)                                               \
+    harness__xpthread_call(__FILE__, __LINE__, "pthread_cond_wait",            \
+                           pthread_cond_wait(c, m))
+#define xpthread_cond_broadcast(c)                                             \
+    harness__xpthread_call(__FILE__, __LINE__, "pthread_cond_broadcast",       \
+                           pthread_cond_broadcast(c))
+
+pid_t harness__xfork(const char *file, int line);
+pid_t harness__xwaitpid(const char *file, int line, pid_t pid, int *status,
+                        int options);
+void harness__xpipe(const char *file, int line, int fds[2]);
+void harness__xclose(const char *file, int line, int fd);
+void *harness__xmalloc(const char *file, int line, size_t n);
+void *harness__xcalloc(const char *file, int line, size_t n, size_t size);
+void harness__xpthread_create(const char *file, int line, pthread_t *t,
+                              const pthread_attr_t *attr, void *(*fn)(void *),
+                              void *arg);
+void harness__xpthread_join(const char *file, int line, pthread_t t,
+                            void **ret);
+void harness__xpthread_call(const char *file, int line, const char *what,
+                            int rc);
+void harness__die(const char *file, int line, const char *call,
+                  const char *reason) __attribute__((noreturn));
+
+/* ------------------------------------------------------------------ */
+/* Time                                                                */
+/* ------------------------------------------------------------------ */
+
+uint64_t harness_now_ns(void);           /* CLOCK_MONOTONIC */
+double harness_cpu_seconds(void);        /* CPU time of the whole process */
+double harness_thread_cpu_seconds(void); /* CPU time of the calling thread */
+
+/* Sleep ms / us, restarting after signals: the "simulated I/O" of the labs. */
+void harness_io_wait_ms(unsigned ms);
+void harness_io_wait_us(unsigned long us);
+
+/* CPUs this process may run on (sched_getaffinity, not sysconf). */
+int harness_cpus(void);
+
+/* A fixed amount of CPU work (about `units` microseconds on a 2020s core);
+ * returns a value that depends on every step so it cannot be optimised away.
+ */
+uint64_t harness_spin_work(uint64_t units);
+
+/* ------------------------------------------------------------------ */
+/* Speedup checks                                                       */
+/* ------------------------------------------------------------------ */
+
+/* One measured body: called with its argument, timed by the harness. */
+typedef void (*harness_body_fn)(void *arg);
+
+struct harness_ratio {
+    double base_s; /* best-of-N seconds of the baseline */
+    double cand_s; /* best-of-N seconds of the candidate */
+    double ratio;  /* base_s / cand_s: above 1 means the candidate is faster */
+};
+
+/*
+ * harness_measure_ratio - time `base` and `cand` interleaved in this process:
+ * one warm-up of each, then `trials` rounds of base, cand. Best-of-N: noise
+ * only ever adds time, so the minimum is the best estimate of each.
+ */
+struct harness_ratio harness_measure_ratio(harness_body_fn base, void *base_arg,
+                                           harness_body_fn cand, void *cand_arg,
+                                           int trials);
+
+/*
+ * harness_check_io_speedup - an I/O-bound (latency-bound) speedup check:
+ * passes when base/cand reaches `min_ratio` (the rubric's param.min_ratio
+ * overrides the argument). Fails the test with both timings otherwise.
+ */
+void harness_check_io_speedup(const char *what, double min_ratio,
+                              harness_body_fn base, void *base_arg,
+                              harness_body_fn cand, void *cand_arg);
+
+/*
+ * harness_check_cpu_speedup - a CPU-bound speedup check on `workers` workers.
+ * The harness measures its own reference parallel kernel on the same number
+ * of workers, interleaved with the student's code, so the threshold follows
+ * what this machine demonstrably gives right now: the student's speedup must
+ * reach `fraction` (param.fraction overrides) of the reference's. With fewer
+ * than 2 usable CPUs the check is skipped; when the reference itself cannot
+ * show parallelism after retries (a busy machine) it is inconclusive. Both
+ * are reported loudly and earn no points.
+ */
+void harness_check_cpu_speedup(const char *what, int workers, double fraction,
+                               harness_body_fn base, void *base_arg,
+                               harness_body_fn cand, void *cand_arg);
+
+/* ------------------------------------------------------------------ */
+/* Threads under test                                                   */
+/* ------------------------------------------------------------------ */
+
+/* A start line: n threads call harness_start_wait and leave together. */
+struct harness_start {
+    pthread_barrier_t barrier;
+};
+void harness_start_init(struct harness_start *s, unsigned n);
+void harness_start_wait(struct harness_start *s);
+void harness_start_destroy(struct harness_start *s);
+
+/* ------------------------------------------------------------------ */
+/* Leaks: fds, threads, children, zombies                               */
+/* ------------------------------------------------------------------ */
+
+int harness_count_fds(void);      /* open fds of this process */
+int harness_count_threads(void);  /* threads of this process */
+int harness_count_children(void); /* live or zombie children */
+int harness_count_zombies(void);  /* children that exited and were not reaped */
+
+/* Fail the test (naming the caller) if fds or children differ from a
+ * baseline taken with harness_snapshot(). */
+struct harness_snapshot {
+    int fds;
+    int children;
+};
+struct harness_snapshot harness_snapshot(void);
+#define harness_assert_no_leaks(snap)                                          \
+    harness__assert_no_leaks(__FILE__, __LINE__, snap)
+void harness__assert_no_leaks(const char *file, int line,
+                              struct harness_snapshot snap);
+
+/* ------------------------------------------------------------------ */
+/* Chaos mode: make rare interleavings common                           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * When chaos is on (HARNESS_CHAOS=1, or harness_chaos_enable(1)):
+ * harness_chaos_point() yields or pauses at random; harness_cond_wait()
+ * returns spuriously about one time in `spurious` (default 3) without being
+ * signalled, as POSIX allows, so `if` where `while` is needed fails for sure.
+ * Off, they cost a branch.
+ */
+void harness_chaos_enable(int on);
+int harness_chaos_enabled(void);
+void harness_chaos_point(void);
+int harness_cond_wait(pthread_cond_t *c, pthread_mutex_t *m);
+int harness_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
+                           const struct timespec *abstime);
+
+/* ------------------------------------------------------------------ */
+/* Tracing: what ran when (for timelines on failed speedup checks)      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * harness_trace_span - record that `lane` (a thread, process or coroutine
+ * index) ran `label` from t0 to t1 (harness_now_ns values). Thread-safe.
+ * harness_trace_print_timeline prints the recorded spans as an ASCII
+ * timeline to stdout, and harness_trace_overlap tells whether any two lanes
+ * ran at the same time (structural evidence of parallelism).
+ */
+void harness_trace_reset(void);
+void harness_trace_span(int lane, const char *label, uint64_t t0, uint64_t t1);
+void harness_trace_print_timeline(const char *title);
+int harness_trace_overlap(void);
+
+#endif /* HARNESS_H */

@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The per-test entry point and the trusted result channel. The grader runs
+ * each test as `binary --run NAME` in its own process; this file makes sure
+ * the only way to report a pass is to reach the end of the test in the
+ * process that started it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+/*
+ * Set once in harness_main before the test starts; read by the atexit guard
+ * and the verdict helpers. The test runs on the main thread only, so no lock.
+ */
+static int result_fd = -1; /* the grader's pipe, or -1 when run by hand */
+static char nonce[80];     /* proves a line came from this harness */
+static pid_t main_pid;     /* the process that started the test */
+static volatile int test_running;
+static void (*test_fn)(void **state);
+
+enum verdict_override { OVERRIDE_NONE, OVERRIDE_SKIP, OVERRIDE_INCONCLUSIVE };
+static enum verdict_override override;
+static char override_reason[512];
+
+/*
+ * emit - one line "<nonce> <kind> <text>" in a single write(), so lines from
+ * concurrent threads never interleave (a pipe write under PIPE_BUF is atomic).
+ * Newlines inside text become " | ".
+ */
+static void emit(const char *kind, const char *text)
+{
+    char line[1024];
+    int n;
+
+    if (result_fd < 0) {
+        fprintf(stderr, "[harness] %s: %s\n", kind, text);
+        return;
+    }
+    n = snprintf(line, sizeof(line) - 1, "%s %s %s", nonce, kind, text);
+    if (n < 0)
+        return;
+    if (n > (int)sizeof(line) - 2)
+        n = (int)sizeof(line) - 2;
+    for (int i = 0; i < n; i++)
+        if (line[i] == '\n')
+            line[i] = '|';
+    line[n++] = '\n';
+    while (write(result_fd, line, (size_t)n) < 0 && errno == EINTR)
+        ;
+}
+
+static void vemit(const char *kind, const char *fmt, va_list ap)
+{
+    char text[900];
+
+    vsnprintf(text, sizeof(text), fmt, ap);
+    emit(kind, text);
+}
+
+void harness_note(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vemit("note", fmt, ap);
+    va_end(ap);
+}
+
+static void set_override(enum verdict_override o, const char *fmt, va_list ap)
+{
+    override = o;
+    vsnprintf(override_reason, sizeof(override_reason), fmt, ap);
+    print_message("[harness] %s: %s\n",
+                  o == OVERRIDE_SKIP ? "skipped" : "inconclusive",
+                  override_reason);
+}
+
+void harness_skip(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    set_override(OVERRIDE_SKIP, fmt, ap);
+    va_end(ap);
+    skip();
+}
+
+void harness_inconclusive(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    set_override(OVERRIDE_INCONCLUSIVE, fmt, ap);
+    va_end(ap);
+    skip();
+}
+
+void harness__fail(const char *file, int line, const char *fmt, ...)
+{
+    char text[900];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    print_error("%s\n", text);
+    _fail(file, line);
+    abort(); /* not reached: _fail leaves the test */
+}
+
+/*
+ * The exit guard: cmocka reports nothing when a test calls exit(), and the
+ * exit status (often 0) would otherwise be all the grader sees.
+ */
+static void exit_guard(void)
+{
+    if (test_running && getpid() == main_pid)
+        emit("fail", "the test called exit() before it finished: code under "
+                     "test must return an error, never exit the process");
+}
+
+static int sanitized_build(void)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+/*
+ * cmocka turns SIGSEGV, SIGBUS, SIGFPE and SIGILL into an ordinary failure
+ * and longjmps out of the test, which from a worker thread is undefined.
+ * Restore the default action so a crash is a crash, reported by the grader
+ * with its signal; the sanitizers keep their handlers (they explain more).
+ */
+static void restore_crash_signals(void)
+{
+    static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
+
+    if (sanitized_build())
+        return;
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        signal(sigs[i], SIG_DFL);
+}
+
+static void trampoline(void **state)
+{
+    restore_crash_signals();
+    test_fn(state);
+}
+
+static void take_channel(void)
+{
+    const char *fd = getenv("HARNESS_RESULT_FD");
+    const char *nc = getenv("HARNESS_NONCE");
+
+    if (fd && nc) {
+        result_fd = atoi(fd);
+        snprintf(nonce, sizeof(nonce), "%s", nc);
+        /* Children the test execs must not inherit the channel. */
+        fcntl(result_fd, F_SETFD, FD_CLOEXEC);
+    }
+    unsetenv("HARNESS_RESULT_FD");
+    unsetenv("HARNESS_NONCE");
+}
+
+static int run_one(const struct CMUnitTest *t)
+{
+    struct CMUnitTest one = *t;
+    int failed;
+
+    test_fn = t->test_func;
+    one.test_func = trampoline;
+    main_pid = getpid();
+    atexit(exit_guard);
+    emit("start", t->name);
+    test_running = 1;
+    failed = _cmocka_run_group_tests(t->name, &one, 1, NULL, NULL);
+    if (getpid() != main_pid) {
+        /* A forked child came back through the runner: it must not report. */
+        fprintf(stderr,
+                "[harness] a forked child (pid %d) returned into the "
+                "test runner: after fork() a child must exec or "
+                "_exit(), never return\n",
+                (int)getpid());
+        _exit(71);
+    }
+    test_running = 0;
+    if (failed)
+        emit("fail", "an assertion failed (see the output above)");
+    else if (override == OVERRIDE_SKIP)
+        emit("skip", override_reason);
+    else if (override == OVERRIDE_INCONCLUSIVE)
+        emit("inconclusive", override_reason);
+    else
+        emit("pass", t->name);
+    return failed ? 1 : 0;
+}
+
+int harness_main(int argc, char **argv, const struct CMUnitTest *tests,
+                 size_t ntests)
+{
+    take_channel();
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (getenv("HARNESS_CHAOS") && atoi(getenv("HARNESS_CHAOS")))
+        harness_chaos_enable(1);
+
+    if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+        for (size_t i = 0; i < ntests; i++)
+            printf("%s\n", tests[i].name);
+        return 0;
+    }
+    if (argc == 3 && strcmp(argv[1], "--run") == 0) {
+        for (size_t i = 0; i < ntests; i++)
+            if (strcmp(tests[i].name, argv[2]) == 0)
+                return run_one(&tests[i]);
+        fprintf(stderr, "%s: no test named '%s' (try --list)\n", argv[0],
+                argv[2]);
+        return 2;
+    }
+    if (argc == 1)
+        return _cmocka_run_group_tests(argv[0], tests, ntests, NULL, NULL);
+    fprintf(stderr, "usage: %s [--list | --run TEST]\n", argv[0]);
+    return 2;
+}
+
+double harness_param_double(const char *key, double dflt)
+{
+    char name[128];
+    const char *v;
+
+    snprintf(name, sizeof(name), "HARNESS_PARAM_%s", key);
+    v = getenv(name);
+    return v ? strtod(v, NULL) : dflt;
+}
+
+long harness_param_long(const char *key, long dflt)
+{
+    char name[128];
+    const char *v;
+
+    snprintf(name, sizeof(name), "HARNESS_PARAM_%s", key);
+    v = getenv(name);
+    return v ? strtol(v, NULL, 0) : dflt;
+}
+
+const char *harness_tmpdir(void)
+{
+    const char *d = getenv("HARNESS_TMPDIR");
+
+    return d && *d ? d : "/tmp";
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Threads under test: a start line so they begin together, and chaos mode,
+ * which makes rare interleavings and spurious wake-ups common enough that
+ * a wrong answer shows as a wrong result, not only as a sanitizer report.
+ */
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "harness.h"
+
+void harness_start_init(struct harness_start *s, unsigned n)
+{
+    harness__xpthread_call(__FILE__, __LINE__, "pthread_barrier_init",
+                           pthread_barrier_init(&s->barrier, NULL, n));
+}
+
+void harness_start_wait(struct harness_start *s)
+{
+    int rc = pthread_barrier_wait(&s->barrier);
+
+    if (rc && rc != PTHREAD_BARRIER_SERIAL_THREAD)
+        harness__die(__FILE__, __LINE__, "pthread_barrier_wait", "failed");
+}
+
+void harness_start_destroy(struct harness_start *s)
+{
+    pthread_barrier_destroy(&s->barrier);
+}
+
+static atomic_int chaos_on;
+
+void harness_chaos_enable(int on)
+{
+    atomic_store(&chaos_on, on);
+}
+
+int harness_chaos_enabled(void)
+{
+    return atomic_load_explicit(&chaos_on, memory_order_relaxed);
+}
+
+/* A per-thread xorshift32: no shared state, so chaos adds no ordering. */
+static unsigned chaos_rand(void)
+{
+    static _Thread_local unsigned x;
+
+    if (!x)
+        x = (unsigned)(uintptr_t)&x ^ (unsigned)harness_now_ns() ^ 0x2545F491u;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return x;
+}
+
+void harness_chaos_point(void)
+{
+    unsigned r;
+
+    if (!harness_chaos_enabled())
+        return;
+    r = chaos_rand() % 64;
+    if (r < 16) {
+        sched_yield();
+    } else if (r == 16) {
+        struct timespec ts = {0, 50000};
+
+        nanosleep(&ts, NULL);
+    }
+}
+
+static int spurious_due(void)
+{
+    static long every = -1;
+
+    if (every < 0)
+        every = harness_param_long("spurious", 3);
+    return harness_chaos_enabled() && every > 0 &&
+           chaos_rand() % (unsigned)every == 0;
+}
+
+/* A spurious wake-up: give the mutex up for a moment and return 0. */
+static int spurious_wakeup(pthread_mutex_t *m)
+{
+    int rc = pthread_mutex_unlock(m);
+
+    if (rc)
+        return rc;
+    sched_yield();
+    return pthread_mutex_lock(m);
+}
+
+int harness_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+    if (spurious_due())
+        return spurious_wakeup(m);
+    return pthread_cond_wait(c, m);
+}
+
+int harness_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
+                           const struct timespec *abstime)
+{
+    if (spurious_due())
+        return spurious_wakeup(m);
+    return pthread_cond_timedwait(c, m, abstime);
+}

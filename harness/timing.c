@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Time, simulated I/O and speedup checks. Every timing verdict is a ratio of
+ * two things measured interleaved in the same process, best of several
+ * trials after a warm-up, and a lower bound only: noise can only add time.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "harness.h"
+
+uint64_t harness_now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static double clock_seconds(clockid_t id)
+{
+    struct timespec ts;
+
+    clock_gettime(id, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double harness_cpu_seconds(void)
+{
+    return clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
+}
+
+double harness_thread_cpu_seconds(void)
+{
+    return clock_seconds(CLOCK_THREAD_CPUTIME_ID);
+}
+
+void harness_io_wait_us(unsigned long us)
+{
+    struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
+
+    /* nanosleep leaves the remaining time in ts when a signal cuts it. */
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+void harness_io_wait_ms(unsigned ms)
+{
+    harness_io_wait_us((unsigned long)ms * 1000);
+}
+
+int harness_cpus(void)
+{
+    cpu_set_t set;
+
+    if (sched_getaffinity(0, sizeof(set), &set) < 0)
+        return 1;
+    return CPU_COUNT(&set);
+}
+
+uint64_t harness_spin_work(uint64_t units)
+{
+    /* xorshift64: a serial dependency chain, about 1 ns a step. */
+    uint64_t x = 0x9E3779B97F4A7C15u ^ units;
+
+    for (uint64_t i = 0; i < units * 1000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+    }
+    return x;
+}
+
+static double time_body(harness_body_fn fn, void *arg)
+{
+    uint64_t t0 = harness_now_ns();
+
+    fn(arg);
+    return (double)(harness_now_ns() - t0) / 1e9;
+}
+
+static double min2(double a, double b)
+{
+    return a < b ? a : b;
+}
+
+struct harness_ratio harness_measure_ratio(harness_body_fn base, void *base_arg,
+                                           harness_body_fn cand, void *cand_arg,
+                                           int trials)
+{
+    struct harness_ratio r = {1e30, 1e30, 0};
+
+    base(base_arg); /* warm-up: page faults, thread stacks, caches */
+    cand(cand_arg);
+    for (int i = 0; i < trials; i++) {
+        r.base_s = min2(r.base_s, time_body(base, base_arg));
+        r.cand_s = min2(r.cand_s, time_body(cand, cand_arg));
+    }
+    r.ratio = r.cand_s > 0 ? r.base_s / r.cand_s : 0;
+    return r;
+}
+
+void harness_check_io_speedup(const char *what, double min_ratio,
+                              harness_body_fn base, void *base_arg,
+                              harness_body_fn cand, void *cand_arg)
+{
+    int trials = (int)harness_param_long("trials", 3);
+    struct harness_ratio r;
+
+    min_ratio = harness_param_double("min_ratio", min_ratio);
+    r = harness_measure_ratio(base, base_arg, cand, cand_arg, trials);
+    harness_note("%s: %.2fx (baseline %.1f ms, yours %.1f ms; need %.2fx)",
+                 what, r.ratio, r.base_s * 1e3, r.cand_s * 1e3, min_ratio);
+    if (r.ratio < min_ratio) {
+        harness_trace_print_timeline(what);
+        harness_fail("too slow: %s ran %.2fx faster than the baseline "
+                     "(%.1f ms against %.1f ms); at least %.2fx expected. "
+                     "Do the waits overlap, or does one wait for the other?",
+                     what, r.ratio, r.cand_s * 1e3, r.base_s * 1e3, min_ratio);
+    }
+}
+
+/* The reference parallel kernel: the same spin work split over w threads. */
+struct ref_job {
+    uint64_t units;
+    int workers;
+};
+
+static void *ref_worker(void *arg)
+{
+    const struct ref_job *job = arg;
+
+    /* Returned, so the work cannot be optimised away. */
+    return (void *)(uintptr_t)harness_spin_work(job->units /
+                                                (uint64_t)job->workers);
+}
+
+static void ref_parallel(void *arg)
+{
+    struct ref_job *job = arg;
+    pthread_t t[64];
+    int n = job->workers < 64 ? job->workers : 64;
+
+    for (int i = 0; i < n; i++)
+        xpthread_create(&t[i], NULL, ref_worker, job);
+    for (int i = 0; i < n; i++)
+        xpthread_join(t[i], NULL);
+}
+
+static void ref_serial(void *arg)
+{
+    struct ref_job one = *(struct ref_job *)arg;
+
+    one.workers = 1;
+    ref_worker(&one);
+}
+
+void harness_check_cpu_speedup(const char *what, int workers, double fraction,
+                               harness_body_fn base, void *base_arg,
+                               harness_body_fn cand, void *cand_arg)
+{
+    int cpus = harness_cpus();
+    int trials = (int)harness_param_long("trials", 5);
+    int w = workers < cpus ? workers : cpus;
+    double best_ref = 0, best_stu = 0;
+    struct ref_job job = {(uint64_t)harness_param_long("ref_units", 40000), w};
+
+    fraction = harness_param_double("fraction", fraction);
+    if (cpus < 2)
+        harness_skip("%s: only %d CPU usable here, so no CPU-bound speedup "
+                     "can show (grade on a machine with 2 or more)",
+                     what, cpus);
+
+    for (int attempt = 0; attempt < 3; attempt++) {
+        struct harness_ratio ref, stu;
+        double need;
+
+        /* Interleave the reference and the student, trial by trial. */
+        ref = harness_measure_ratio(ref_serial, &job, ref_parallel, &job, 1);
+        stu = harness_measure_ratio(base, base_arg, cand, cand_arg, 1);
+        for (int i = 1; i < trials; i++) {
+            struct harness_ratio a, b;
+
+            a = harness_measure_ratio(ref_serial, &job, ref_parallel, &job, 1);
+            b = harness_measure_ratio(base, base_arg, cand, cand_arg, 1);
+            ref.base_s = min2(ref.base_s, a.base_s);
+            ref.cand_s = min2(ref.cand_s, a.cand_s);
+            stu.base_s = min2(stu.base_s, b.base_s);
+            stu.cand_s = min2(stu.cand_s, b.cand_s);
+        }
+        ref.ratio = ref.base_s / ref.cand_s;
+        stu.ratio = stu.base_s / stu.cand_s;
+        if (ref.ratio > best_ref)
+            best_ref = ref.ratio;
+        if (stu.ratio > best_stu)
+            best_stu = stu.ratio;
+        /* The machine shows parallelism when the reference gets at least
+         * half of the ideal extra speed. */
+        if (ref.ratio < 1.0 + 0.5 * (w - 1))
+            continue;
+        need = fraction * ref.ratio;
+        harness_note("%s: %.2fx with %d workers (baseline %.1f ms, yours "
+                     "%.1f ms); reference kernel %.2fx on %d CPUs; need "
+                     "%.2fx",
+                     what, stu.ratio, workers, stu.base_s * 1e3,
+                     stu.cand_s * 1e3, ref.ratio, cpus, need);
+        if (best_stu >= need)
+            return;
+        if (attempt == 2) {
+            harness_trace_print_timeline(what);
+            harness_fail("too slow: %s reached %.2fx with %d workers, while "
+                         "this machine gives %.2fx right now (reference "
+                         "kernel); at least %.2fx expected. Do the workers "
+                         "really run at the same time, or does a lock or a "
+                         "join serialize them?",
+                         what, best_stu, workers, ref.ratio, need);
+        }
+    }
+    harness_inconclusive("%s: machine busy: the reference kernel reached only "
+                         "%.2fx on %d CPUs (yours %.2fx); grade again on a "
+                         "quiet machine",
+                         what, best_ref, w, best_stu);
+}

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: MIT */
+/* Lab 01, task 1: run_command runs, reports, reaps, and leaks nothing. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "run.h"
+
+#define RUN(...) ((char *const[]){__VA_ARGS__, NULL})
+
+static void expect_status(int rc, const struct run_status *st, enum run_how how,
+                          int code)
+{
+    char got[64], want[64];
+    struct run_status w = {how, code};
+
+    if (rc != 0)
+        harness_fail("run_command returned %d (%s), expected 0: the program "
+                     "exists and ran",
+                     rc, strerror(-rc));
+    if (st->how != how || st->code != code)
+        harness_fail("expected \"%s\", got \"%s\"",
+                     run_status_describe(&w, want, sizeof(want)),
+                     run_status_describe(st, got, sizeof(got)));
+}
+
+static void test_run_true_exits_zero(void **state)
+{
+    struct run_status st = {0, -1};
+
+    (void)state;
+    expect_status(run_command(RUN("true"), &st), &st, RUN_EXITED, 0);
+}
+
+static void test_run_exit_code_reported(void **state)
+{
+    struct run_status st = {0, -1};
+
+    (void)state;
+    expect_status(run_command(RUN("sh", "-c", "exit 42"), &st), &st, RUN_EXITED,
+                  42);
+    expect_status(run_command(RUN("false"), &st), &st, RUN_EXITED, 1);
+}
+
+static void test_run_signal_reported(void **state)
+{
+    struct run_status st = {0, -1};
+    char buf[64];
+
+    (void)state;
+    expect_status(run_command(RUN("sh", "-c", "kill -SEGV $$"), &st), &st,
+                  RUN_SIGNALED, SIGSEGV);
+    assert_string_equal(run_status_describe(&st, buf, sizeof(buf)),
+                        "killed by SIGSEGV");
+    expect_status(run_command(RUN("sh", "-c", "kill -KILL $$"), &st), &st,
+                  RUN_SIGNALED, SIGKILL);
+}
+
+static void test_run_missing_command_is_error(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    struct run_status st = {0, -1};
+    int rc;
+
+    (void)state;
+    rc = run_command(RUN("no-such-command-lab01"), &st);
+    if (rc != -ENOENT)
+        harness_fail("a program that does not exist: expected -ENOENT, got "
+                     "%d%s",
+                     rc,
+                     rc == 0 ? " (did the parent learn that exec failed, "
+                               "or only that the child exited 127?)"
+                             : "");
+    harness_assert_no_leaks(snap);
+}
+
+static void test_run_not_executable_is_error(void **state)
+{
+    char path[256];
+    struct run_status st = {0, -1};
+    int fd, rc;
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/lab01-not-exec-%d", harness_tmpdir(),
+             (int)getpid());
+    fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    close(fd);
+    rc = run_command(RUN(path), &st);
+    unlink(path);
+    if (rc != -EACCES)
+        harness_fail("a file without execute permission: expected -EACCES, "
+                     "got %d",
+                     rc);
+}
+
+static void test_run_bad_arguments_rejected(void **state)
+{
+    struct run_status st;
+    char *empty[] = {NULL};
+
+    (void)state;
+    assert_int_equal(run_command(NULL, &st), -EINVAL);
+    assert_int_equal(run_command(empty, &st), -EINVAL);
+    assert_int_equal(run_command(RUN("true"), NULL), -EINVAL);
+}
+
+/* 60 runs, failures included: no zombie, no fd, no child left behind. */
+static void test_run_reaps_every_child(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    struct run_status st;
+
+    (void)state;
+    for (int i = 0; i < 20; i++) {
+        assert_int_equal(run_command(RUN("true"), &st), 0);
+        assert_int_equal(run_command(RUN("sh", "-c", "kill -TERM $$"), &st), 0);
+        assert_int_equal(run_command(RUN("no-such-command-lab01"), &st),
+                         -ENOENT);
+    }
+    harness_assert_no_leaks(snap);
+}
+
+/*
+ * Another child of the caller has already exited (a zombie waiting to be
+ * reaped by its owner). run_command must wait for its own child only:
+ * wait(NULL) would take the wrong one and report its status.
+ */
+static void test_run_waits_for_own_child_only(void **state)
+{
+    struct run_status st = {0, -1};
+    siginfo_t info;
+    int status;
+    pid_t other = xfork();
+
+    (void)state;
+    if (other == 0)
+        _exit(7);
+    memset(&info, 0, sizeof(info));
+    /* Block until it has exited, but leave it unreaped (WNOWAIT). */
+    assert_int_equal(waitid(P_PID, (id_t)other, &info, WEXITED | WNOWAIT), 0);
+
+    expect_status(run_command(RUN("true"), &st), &st, RUN_EXITED, 0);
+    if (waitpid(other, &status, WNOHANG) != other)
+        harness_fail("run_command reaped a child that was not its own: use "
+                     "waitpid(pid, ...) with the pid fork returned");
+    assert_int_equal(WEXITSTATUS(status), 7);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_run_true_exits_zero),
+    cmocka_unit_test(test_run_exit_code_reported),
+    cmocka_unit_test(test_run_signal_reported),
+    cmocka_unit_test(test_run_missing_command_is_error),
+    cmocka_unit_test(test_run_not_executable_is_error),
+    cmocka_unit_test(test_run_bad_arguments_rejected),
+    cmocka_unit_test(test_run_reaps_every_child),
+    cmocka_unit_test(test_run_waits_for_own_child_only),
+};
+
+HARNESS_MAIN(tests)
