@@ -110,7 +110,7 @@ void harness__fail(const char *file, int line, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
-    print_error("%s\n", text);
+    fprintf(stderr, "%s:%d: %s\n", file, line, text);
     _fail(file, line);
     abort(); /* not reached: _fail leaves the test */
 }

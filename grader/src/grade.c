@@ -1,0 +1,820 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Grading one lab against one source tree. The order matters:
+ *   1. build the plain variant (a compile error is a result: 0 points);
+ *   2. functional checks, several tests at once;
+ *   3. tool checks (TSan, Valgrind, ASan), only for tests that passed
+ *      functionally, each variant built the first time it is needed;
+ *   4. speedup checks, one at a time with nothing else running.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "grade.h"
+#include "run.h"
+#include "tools.h"
+#include "util.h"
+
+static const char *const outcome_names[] = {
+    "passed",       "fail",    "timeout", "crash",  "exit",
+    "race",         "leak",    "memerr",  "slow",   "skip",
+    "inconclusive", "not-run", "build",   "budget", "error",
+};
+
+const char *outcome_name(enum outcome o)
+{
+    return outcome_names[o];
+}
+
+/* ---- finding labs ------------------------------------------------------ */
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const struct lab *)a)->name, ((const struct lab *)b)->name);
+}
+
+/* Ask the Makefile what lab.mk says: the one place the file lists live. */
+static int lab_info(const char *root, struct lab *lab, char **err)
+{
+    char *cmd = gr_printf("env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s "
+                          "--no-print-directory -C '%s' lab-info LAB='%s'",
+                          root, lab->name);
+    FILE *p = popen(cmd, "r");
+    char line[4096];
+
+    free(cmd);
+    if (!p) {
+        *err = gr_printf("cannot run make: %s", strerror(errno));
+        return -1;
+    }
+    while (fgets(line, sizeof(line), p)) {
+        if (starts_with(line, "student:"))
+            lab->nstudent = split_list(line + 8, " \t\n", &lab->student);
+        else if (starts_with(line, "tests:"))
+            lab->nbinaries = split_list(line + 6, " \t\n", &lab->binaries);
+    }
+    if (pclose(p) != 0 || lab->nstudent == 0 || lab->nbinaries == 0) {
+        *err = gr_printf("labs/%s/lab.mk: no student files or no tests "
+                         "declared (make lab-info failed)",
+                         lab->name);
+        return -1;
+    }
+    return 0;
+}
+
+int lab_discover(const char *root, struct lab **labs, char **err)
+{
+    char *dir = path_join(root, "labs");
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    struct lab *v = NULL;
+    int n = 0;
+
+    if (!d) {
+        *err = gr_printf("%s: %s", dir, strerror(errno));
+        free(dir);
+        return -1;
+    }
+    while ((e = readdir(d))) {
+        char *ldir, *mk, *rub;
+        struct lab *l;
+
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        ldir = path_join(dir, e->d_name);
+        mk = path_join(ldir, "lab.mk");
+        rub = path_join(ldir, "rubric.ini");
+        if (!is_file(mk) || !is_file(rub)) {
+            free(ldir);
+            free(mk);
+            free(rub);
+            continue;
+        }
+        v = realloc(v, sizeof(*v) * (size_t)(n + 1));
+        if (!v)
+            gr_die("out of memory");
+        l = &v[n++];
+        memset(l, 0, sizeof(*l));
+        l->name = gr_strdup(e->d_name);
+        l->dir = ldir;
+        if (rubric_load(rub, &l->rubric, err) < 0 ||
+            lab_info(root, l, err) < 0) {
+            closedir(d);
+            free(mk);
+            free(rub);
+            return -1;
+        }
+        free(mk);
+        free(rub);
+    }
+    closedir(d);
+    free(dir);
+    qsort(v, (size_t)n, sizeof(*v), by_name);
+    *labs = v;
+    return n;
+}
+
+struct lab *lab_resolve(struct lab *labs, int n, const char *arg)
+{
+    for (int i = 0; i < n; i++) {
+        const char *name = labs[i].name;
+        char *end;
+        long num = strtol(arg, &end, 10);
+
+        if (strcmp(name, arg) == 0)
+            return &labs[i];
+        if (*end == '\0' && end != arg && num == atol(name))
+            return &labs[i];
+    }
+    return NULL;
+}
+
+/* ---- building ---------------------------------------------------------- */
+
+/* Run make for one variant; its output goes to <out>/<lab>/<variant>.log. */
+static int build_variant(const struct grade_opts *o, const struct lab *lab,
+                         const char *variant, char **log)
+{
+    char *logdir = gr_printf("%s/%s", o->out, lab->name);
+    char *logpath = gr_printf("%s/build-%s.log", logdir, variant);
+    char *cmd;
+    int rc;
+
+    mkdir_p(logdir);
+    cmd = gr_printf("env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS timeout 600 make "
+                    "-s --no-print-directory -j%d -C '%s' lab-build LAB='%s' "
+                    "VARIANT=%s TREE='%s' OUT='%s' >'%s' 2>&1",
+                    o->jobs > 0 ? o->jobs : 2, o->root, lab->name, variant,
+                    o->tree, o->out, logpath);
+    rc = system(cmd);
+    free(cmd);
+    *log = read_file(logpath, 1 << 20, NULL);
+    if (!*log)
+        *log = gr_strdup("");
+    free(logdir);
+    free(logpath);
+    return rc == 0 ? 0 : -1;
+}
+
+/* The compiler's first errors, with paths made relative. */
+static char *first_errors(const char *log, const char *root)
+{
+    struct sbuf b = {0};
+    const char *p = log;
+    int lines = 0;
+
+    while (p && *p && lines < 20) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        char line[1024];
+
+        snprintf(line, sizeof(line), "%.*s", (int)n, p);
+        p = e ? e + 1 : NULL;
+        if (starts_with(line, "make") || starts_with(line, "cc1:") ||
+            starts_with(line, "gcc ") || starts_with(line, "printf"))
+            continue;
+        {
+            char *rel = condense_output(line, root, 1);
+
+            sbuf_puts(&b, rel);
+            free(rel);
+        }
+        lines++;
+    }
+    return sbuf_steal(&b);
+}
+
+/* Pristine input: the declared student files, present, text, not huge. */
+static char *check_student_files(const struct grade_opts *o,
+                                 const struct lab *lab)
+{
+    struct sbuf b = {0};
+
+    for (int i = 0; i < lab->nstudent; i++) {
+        char *path = gr_printf("%s/%s/%s", o->tree, lab->name, lab->student[i]);
+        size_t len = 0;
+        char *data = read_file(path, (size_t)2 << 20, &len);
+
+        if (!data)
+            sbuf_printf(&b, "missing file: %s/%s\n", lab->name,
+                        lab->student[i]);
+        else if (len > (size_t)1 << 20)
+            sbuf_printf(&b, "%s/%s is over 1 MiB: not graded\n", lab->name,
+                        lab->student[i]);
+        else if (memchr(data, '\0', len))
+            sbuf_printf(&b, "%s/%s is not a text file\n", lab->name,
+                        lab->student[i]);
+        free(data);
+        free(path);
+    }
+    return b.len ? sbuf_steal(&b) : NULL;
+}
+
+static char *binary_path(const struct grade_opts *o, const struct lab *lab,
+                         const char *variant, const char *bin)
+{
+    return gr_printf("%s/%s/%s/bin/%s", o->out, lab->name, variant, bin);
+}
+
+/* Map every rubric test to its binary, and every binary's test to the
+ * rubric: drift either way is a broken lab, not a student's failure. */
+static int map_tests(const struct grade_opts *o, struct lab *lab, char **err)
+{
+    struct sbuf problems = {0};
+
+    for (int b = 0; b < lab->nbinaries; b++) {
+        char *path = binary_path(o, lab, "plain", lab->binaries[b]);
+        char *cmd = gr_printf("'%s' --list", path);
+        FILE *p = popen(cmd, "r");
+        char line[512];
+
+        while (p && fgets(line, sizeof(line), p)) {
+            struct rubric_test *t = rubric_find(&lab->rubric, trim(line));
+
+            if (!t)
+                sbuf_printf(&problems, "%s: test %s is not in rubric.ini; ",
+                            lab->name, trim(line));
+            else
+                t->binary = lab->binaries[b];
+        }
+        if (p)
+            pclose(p);
+        free(cmd);
+        free(path);
+    }
+    for (int i = 0; i < lab->rubric.ntests; i++)
+        if (!lab->rubric.tests[i].binary)
+            sbuf_printf(&problems,
+                        "%s: rubric.ini names %s, which no test "
+                        "binary has; ",
+                        lab->name, lab->rubric.tests[i].name);
+    if (problems.len) {
+        *err = sbuf_steal(&problems);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- judging a run ----------------------------------------------------- */
+
+/*
+ * One line saying why a test failed: the harness's or the test's own words
+ * when there are any, else cmocka's "[  ERROR   ] --- a != b", with the
+ * location from cmocka's "[   LINE   ] --- file:line: error: Failure!".
+ */
+static char *first_failure_line(const char *out, const char *root)
+{
+    char *why = NULL, *where = NULL, *res;
+    const char *p = out;
+
+    while (p && *p && (!why || !where)) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        char line[1024], *l;
+
+        snprintf(line, sizeof(line), "%.*s", (int)(n > 1000 ? 1000 : n), p);
+        p = e ? e + 1 : NULL;
+        l = trim(line);
+        if (starts_with(l, "[  ERROR   ] --- "))
+            l = trim(l + 17);
+        if (starts_with(l, "[   LINE   ] --- ")) {
+            if (!where) {
+                char *s = condense_output(l + 17, root, 1);
+
+                s[strcspn(s, "\n")] = '\0';
+                if (strstr(s, ": error: Failure!"))
+                    *strstr(s, ": error: Failure!") = '\0';
+                where = s;
+            }
+            continue;
+        }
+        if (!why && *l && l[0] != '[' && !strstr(l, "FAILED TEST") &&
+            !starts_with(l, "timeline") && !starts_with(l, "lane "))
+            why = gr_strdup(l);
+    }
+    if (!why && !where)
+        return NULL;
+    if (why && where && !strstr(why, where))
+        res = gr_printf("%s (at %s)", why, where);
+    else
+        res = gr_strdup(why ? why : where);
+    free(why);
+    free(where);
+    {
+        char *rel = condense_output(res, root, 1);
+
+        free(res);
+        rel[strcspn(rel, "\n")] = '\0';
+        return rel;
+    }
+}
+
+/* The detail without the lines the summary already says. */
+static char *without_summary(char *detail, const char *summary)
+{
+    struct sbuf b = {0};
+    char *save = NULL;
+
+    for (char *l = strtok_r(detail, "\n", &save); l;
+         l = strtok_r(NULL, "\n", &save)) {
+        char *t = trim(l);
+
+        if (strstr(summary, t) || starts_with(t, "[  ERROR   ] --- [   LINE"))
+            continue;
+        sbuf_printf(&b, "%s\n", l);
+    }
+    free(detail);
+    return sbuf_steal(&b);
+}
+
+static void judge(struct entry *en, const struct run_result *r,
+                  const char *root)
+{
+    int st = r->status;
+
+    en->seconds = r->seconds;
+    en->notes = gr_strdup(r->notes ? r->notes : "");
+    en->detail = condense_output(r->output ? r->output : "", root, 40);
+    if (r->killed) {
+        en->outcome = starts_with(r->killed, "not run") ? OUT_BUDGET : OUT_FAIL;
+        en->summary = gr_strdup(r->killed);
+    } else if (r->timed_out) {
+        en->outcome = OUT_TIMEOUT;
+        en->summary = gr_printf("timed out after %.0f s: deadlock or lost "
+                                "wake-up? (or an endless loop; stacks below)",
+                                r->seconds);
+    } else if (WIFSIGNALED(st)) {
+        int sig = WTERMSIG(st);
+
+        en->outcome = OUT_CRASH;
+        if (sig == SIGABRT)
+            en->summary = gr_strdup("crashed with SIGABRT: abort() or a "
+                                    "failed assert()");
+        else if (sig == SIGXCPU)
+            en->summary = gr_strdup("killed by SIGXCPU: CPU time limit "
+                                    "(spinning instead of blocking?)");
+        else
+            en->summary = gr_printf("crashed with %s", signal_name(sig));
+    } else if (r->verdict == V_FAIL) {
+        char *line = first_failure_line(r->output, root);
+
+        en->outcome = en->kind == CHK_SPEEDUP ? OUT_SLOW : OUT_FAIL;
+        if (en->kind == CHK_SPEEDUP && line && !strstr(line, "too slow"))
+            en->outcome = OUT_FAIL;
+        en->summary = line ? line : gr_strdup(r->verdict_text);
+    } else if (r->verdict == V_SKIP || r->verdict == V_INCONCLUSIVE) {
+        en->outcome = r->verdict == V_SKIP ? OUT_SKIP : OUT_INCONCLUSIVE;
+        en->summary = gr_printf(
+            "%s: %s", r->verdict == V_SKIP ? "skipped" : "inconclusive",
+            r->verdict_text);
+    } else if (r->verdict == V_PASS && WEXITSTATUS(st) == 0) {
+        en->outcome = OUT_PASS;
+        en->summary = gr_strdup("passed");
+    } else if (r->verdict == V_PASS) {
+        en->outcome = OUT_FAIL;
+        en->summary =
+            gr_printf("passed, then exited with status %d", WEXITSTATUS(st));
+    } else {
+        int code = WEXITSTATUS(st);
+
+        en->outcome = OUT_EXIT;
+        if (code == 70)
+            en->summary = gr_strdup("a checked call failed (see below)");
+        else if (code == 71)
+            en->summary = gr_strdup("a forked child returned into the test "
+                                    "runner: a child must exec or _exit()");
+        else if (code == 255)
+            en->summary = gr_strdup("exited with status 255 and no verdict: "
+                                    "did a worker thread call assert_*, or "
+                                    "the code call exit(-1)?");
+        else
+            en->summary = gr_printf("exited with status %d before the test "
+                                    "finished: code under test must return "
+                                    "an error, never call exit()",
+                                    code);
+    }
+    if (en->summary)
+        en->detail = without_summary(en->detail, en->summary);
+    if (r->forged || r->leftovers || r->dropped) {
+        struct sbuf b = {0};
+
+        sbuf_puts(&b, en->notes);
+        if (r->forged)
+            sbuf_printf(&b,
+                        "ignored %d result line(s) not from the "
+                        "harness\n",
+                        r->forged);
+        if (r->leftovers)
+            sbuf_printf(&b, "killed %d process(es) the test left running\n",
+                        r->leftovers);
+        if (r->dropped)
+            sbuf_printf(&b, "output cut: %zu bytes not kept\n", r->dropped);
+        free(en->notes);
+        en->notes = sbuf_steal(&b);
+    }
+}
+
+/* A tool run: first the test itself must have passed, then the tool's
+ * logs must be clean. */
+static void judge_tool(struct entry *en, const struct run_result *r,
+                       const char *logdir, const char *root)
+{
+    struct finding f;
+
+    judge(en, r, root);
+    if (tool_findings(en->kind, logdir, r->pid, root, &f) > 0) {
+        free(en->summary);
+        free(en->detail);
+        en->outcome =
+            en->kind == CHK_MEMCHECK
+                ? (strstr(f.summary, "lost") || strstr(f.summary, "descriptor")
+                       ? OUT_LEAK
+                       : OUT_MEMERR)
+            : en->kind == CHK_ASAN ? OUT_MEMERR
+                                   : OUT_RACE;
+        en->summary = f.summary;
+        en->detail = f.detail;
+        return;
+    }
+    free(f.summary);
+    free(f.detail);
+    if (en->outcome == OUT_EXIT || en->outcome == OUT_FAIL) {
+        char *s = gr_printf("under %s: %s", check_name(en->kind), en->summary);
+
+        free(en->summary);
+        en->summary = s;
+    }
+}
+
+/* ---- the phases -------------------------------------------------------- */
+
+struct planned {
+    struct entry *en;
+    struct run_spec spec;
+    char *logdir;
+};
+
+static char **spec_env(const struct rubric_test *t, enum check_kind k,
+                       const char *logdir)
+{
+    char **tool = tool_env(k, logdir);
+    int nt = 0, n = 0;
+    char **env;
+
+    while (tool[nt])
+        nt++;
+    env = gr_alloc(sizeof(char *) * (size_t)(nt + t->nparams + 3));
+    for (int i = 0; i < nt; i++)
+        env[n++] = tool[i];
+    for (int i = 0; i < t->nparams; i++)
+        env[n++] = gr_printf("HARNESS_PARAM_%s", t->params[i]);
+    if (t->chaos)
+        env[n++] = gr_strdup("HARNESS_CHAOS=1");
+    free(tool);
+    return env;
+}
+
+static void plan(struct planned *p, struct entry *en, const struct lab *lab,
+                 const struct grade_opts *o, const char *tsan_prefix)
+{
+    const struct rubric_test *t = en->test;
+    const char *variant = check_variant(en->kind);
+    char *bin = binary_path(o, lab, variant, t->binary);
+    char **argv;
+
+    p->en = en;
+    p->logdir = gr_printf("%s/%s/run/%s.%s", o->out, lab->name, t->name,
+                          check_name(en->kind));
+    rm_rf(p->logdir);
+    mkdir_p(p->logdir);
+    argv = tool_argv(en->kind, bin, t->name, p->logdir);
+    if (en->kind == CHK_TSAN && tsan_prefix) {
+        /* setarch -R: TSan's fixed memory layout on high-entropy kernels */
+        int n = 0;
+        char **v;
+
+        while (argv[n])
+            n++;
+        v = gr_alloc(sizeof(char *) * (size_t)(n + 4));
+        v[0] = gr_strdup("setarch");
+        v[1] = gr_strdup(tsan_prefix);
+        v[2] = gr_strdup("-R");
+        memcpy(v + 3, argv, sizeof(char *) * (size_t)n);
+        free(argv);
+        argv = v;
+    }
+    p->spec.argv = argv;
+    p->spec.env = spec_env(t, en->kind, p->logdir);
+    p->spec.timeout = t->timeout * lab->rubric.factor[en->kind];
+    p->spec.workdir = p->logdir;
+    p->spec.backtrace = en->kind == CHK_FUNCTIONAL;
+    free(bin);
+}
+
+static void plan_free(struct planned *p)
+{
+    for (char **a = p->spec.argv; a && *a; a++)
+        free(*a);
+    free(p->spec.argv);
+    for (char **e = p->spec.env; e && *e; e++)
+        free(*e);
+    free(p->spec.env);
+    free(p->logdir);
+}
+
+static void run_phase(struct entry **ens, int n, const struct lab *lab,
+                      const struct grade_opts *o, int parallel, double deadline,
+                      const char *tsan_prefix)
+{
+    struct planned *ps = gr_alloc(sizeof(*ps) * (size_t)(n ? n : 1));
+    struct run_spec *specs = gr_alloc(sizeof(*specs) * (size_t)(n ? n : 1));
+    struct run_result *rs = gr_alloc(sizeof(*rs) * (size_t)(n ? n : 1));
+
+    for (int i = 0; i < n; i++) {
+        plan(&ps[i], ens[i], lab, o, tsan_prefix);
+        specs[i] = ps[i].spec;
+    }
+    run_batch(specs, rs, n, parallel, deadline);
+    for (int i = 0; i < n; i++) {
+        if (ens[i]->kind == CHK_FUNCTIONAL || ens[i]->kind == CHK_SPEEDUP)
+            judge(ens[i], &rs[i], o->root);
+        else
+            judge_tool(ens[i], &rs[i], ps[i].logdir, o->root);
+        ens[i]->score = ens[i]->outcome == OUT_PASS ? ens[i]->max : 0;
+        if (!o->quiet)
+            fprintf(stderr, "  %-44s %-10s %s\n", ens[i]->test->name,
+                    check_name(ens[i]->kind), outcome_name(ens[i]->outcome));
+        run_result_free(&rs[i]);
+        plan_free(&ps[i]);
+    }
+    free(ps);
+    free(specs);
+    free(rs);
+}
+
+static struct entry *find_entry(struct lab_result *res, const char *test,
+                                enum check_kind k)
+{
+    for (int i = 0; i < res->nentries; i++)
+        if (res->entries[i].kind == k &&
+            strcmp(res->entries[i].test->name, test) == 0)
+            return &res->entries[i];
+    return NULL;
+}
+
+/* Did every prerequisite of this entry pass? Names the first that did not. */
+static const char *prereq_failed(struct lab_result *res, struct entry *en)
+{
+    const struct rubric_test *t = en->test;
+    struct entry *f;
+
+    if (en->kind != CHK_FUNCTIONAL && en->kind != CHK_SPEEDUP) {
+        f = find_entry(res, t->name, CHK_FUNCTIONAL);
+        if (f && f->outcome != OUT_PASS)
+            return t->name;
+    }
+    for (int i = 0; i < t->nrequires; i++) {
+        f = find_entry(res, t->requires[i], CHK_FUNCTIONAL);
+        if (f && f->outcome != OUT_PASS)
+        return t->requires[i];
+    }
+    return NULL;
+}
+
+static void set_all(struct lab_result *res, enum outcome o, const char *why,
+                    const char *detail)
+{
+    for (int i = 0; i < res->nentries; i++) {
+        struct entry *en = &res->entries[i];
+
+        en->outcome = o;
+        en->summary = gr_strdup(why);
+        en->detail = gr_strdup(detail ? detail : "");
+        en->notes = gr_strdup("");
+        en->score = 0;
+    }
+}
+
+static const char *tsan_prefix_for_machine(const char *root, const char *out);
+
+static void make_entries(struct lab *lab, const struct grade_opts *o,
+                         struct lab_result *res)
+{
+    for (int i = 0; i < lab->rubric.ntests; i++) {
+        struct rubric_test *t = &lab->rubric.tests[i];
+
+        if (o->only_test && strcmp(o->only_test, t->name) != 0)
+            continue;
+        for (int k = 0; k < CHK_COUNT; k++) {
+            struct entry *en;
+
+            if (!t->points[k] || (o->only && !(o->only & (1u << k))))
+                continue;
+            res->entries = realloc(res->entries,
+                                   sizeof(*en) * (size_t)(res->nentries + 1));
+            if (!res->entries)
+                gr_die("out of memory");
+            en = &res->entries[res->nentries++];
+            memset(en, 0, sizeof(*en));
+            en->test = t;
+            en->kind = (enum check_kind)k;
+            en->max = t->points[k];
+            res->max += en->max;
+        }
+    }
+}
+
+/* Tool checks, grouped by tool so each variant is built once. */
+static void tool_phase(struct lab *lab, const struct grade_opts *o,
+                       struct lab_result *res, double deadline)
+{
+    struct entry **batch =
+        gr_alloc(sizeof(*batch) * (size_t)(res->nentries + 1));
+    const char *tsan_prefix = NULL;
+
+    for (int k = CHK_TSAN; k <= CHK_ASAN; k++) {
+        int n = 0;
+        const char *missing = tool_missing((enum check_kind)k);
+        char *log = NULL;
+
+        for (int i = 0; i < res->nentries; i++) {
+            struct entry *en = &res->entries[i];
+            const char *pre;
+
+            if (en->kind != (enum check_kind)k)
+                continue;
+            pre = o->no_prereq ? NULL : prereq_failed(res, en);
+            if (pre) {
+                en->outcome = OUT_NOTRUN;
+                en->summary = gr_printf("not run: %s did not pass "
+                                        "functionally",
+                                        pre);
+                continue;
+            }
+            if (missing) {
+                en->outcome = OUT_ERROR;
+                en->summary =
+                    gr_printf("could not grade this check: %s", missing);
+                res->error = 1;
+                continue;
+            }
+            batch[n++] = en;
+        }
+        if (n == 0)
+            continue;
+        if (build_variant(o, lab, check_variant((enum check_kind)k), &log) <
+            0) {
+            char *errs = first_errors(log, o->root);
+
+            for (int i = 0; i < n; i++) {
+                batch[i]->outcome = OUT_ERROR;
+                batch[i]->summary = gr_printf("could not build the %s "
+                                              "variant",
+                                              check_variant(batch[i]->kind));
+                batch[i]->detail = gr_strdup(errs);
+            }
+            res->error = 1;
+            free(errs);
+            free(log);
+            continue;
+        }
+        free(log);
+        if (k == CHK_TSAN)
+            tsan_prefix = tsan_prefix_for_machine(o->root, o->out);
+        run_phase(batch, n, lab, o, o->jobs, deadline, tsan_prefix);
+    }
+    free(batch);
+}
+
+static void speedup_phase(struct lab *lab, const struct grade_opts *o,
+                          struct lab_result *res, double deadline)
+{
+    for (int i = 0; i < res->nentries; i++) {
+        struct entry *en = &res->entries[i];
+        const char *pre;
+
+        if (en->kind != CHK_SPEEDUP)
+            continue;
+        pre = o->no_prereq ? NULL : prereq_failed(res, en);
+        if (pre) {
+            en->outcome = OUT_NOTRUN;
+            en->summary =
+                gr_printf("not run: %s did not pass functionally", pre);
+            continue;
+        }
+        run_phase(&en, 1, lab, o, 1, deadline, NULL);
+    }
+}
+
+int grade_lab(struct lab *lab, const struct grade_opts *o,
+              struct lab_result *res, char **err)
+{
+    double t0 = now_seconds(), deadline = t0 + lab->rubric.budget;
+    struct entry **batch;
+    char *problem, *log = NULL;
+    int n = 0;
+
+    memset(res, 0, sizeof(*res));
+    res->lab = lab;
+    make_entries(lab, o, res);
+    problem = check_student_files(o, lab);
+    if (problem) {
+        set_all(res, OUT_BUILD, "not graded: the submission is incomplete",
+                problem);
+        free(problem);
+        goto out;
+    }
+    if (build_variant(o, lab, "plain", &log) < 0) {
+        char *errs = first_errors(log, o->root);
+
+        set_all(res, OUT_BUILD, "did not compile (first errors below)", errs);
+        free(errs);
+        free(log);
+        goto out;
+    }
+    free(log);
+    if (map_tests(o, lab, err) < 0)
+        return -1;
+
+    batch = gr_alloc(sizeof(*batch) * (size_t)(res->nentries + 1));
+    for (int i = 0; i < res->nentries; i++)
+        if (res->entries[i].kind == CHK_FUNCTIONAL)
+            batch[n++] = &res->entries[i];
+    run_phase(batch, n, lab, o, o->jobs, deadline, NULL);
+    free(batch);
+    tool_phase(lab, o, res, deadline);
+    speedup_phase(lab, o, res, deadline);
+out:
+    res->score = 0;
+    for (int i = 0; i < res->nentries; i++)
+        res->score += res->entries[i].score;
+    res->seconds = now_seconds() - t0;
+    return 0;
+}
+
+/*
+ * ThreadSanitizer maps its shadow memory at fixed addresses; on kernels
+ * with vm.mmap_rnd_bits above 28-30 it dies with "unexpected memory
+ * mapping". Probe once per run with a tiny program; if it fails that way
+ * and `setarch <arch> -R` (no address randomization) cures it, use that.
+ */
+static const char *tsan_prefix_for_machine(const char *root, const char *out)
+{
+    static int probed;
+    static char arch[64];
+    static const char *prefix;
+    char *src, *bin, *cmd, *log, *logpath;
+
+    (void)root;
+    if (probed)
+        return prefix;
+    probed = 1;
+    src = gr_printf("%s/tsan-probe.c", out);
+    bin = gr_printf("%s/tsan-probe", out);
+    logpath = gr_printf("%s/tsan-probe.log", out);
+    mkdir_p(out);
+    write_file(src, "#include <pthread.h>\nstatic void *f(void *a){return "
+                    "a;}\nint main(void){pthread_t t;pthread_create(&t,0,f,0);"
+                    "return pthread_join(t,0);}\n");
+    cmd = gr_printf("cc -fsanitize=thread -pthread -o '%s' '%s' 2>'%s' && "
+                    "'%s' >>'%s' 2>&1",
+                    bin, src, logpath, bin, logpath);
+    if (system(cmd) != 0) {
+        log = read_file(logpath, 1 << 16, NULL);
+        if (log && strstr(log, "unexpected memory mapping")) {
+            FILE *p = popen("uname -m", "r");
+
+            if (p && fgets(arch, sizeof(arch), p)) {
+                char *fix;
+
+                trim(arch);
+                fix =
+                    gr_printf("setarch %s -R '%s' >/dev/null 2>&1", arch, bin);
+                if (system(fix) == 0) {
+                    prefix = arch;
+                    fprintf(stderr,
+                            "grader: TSan needs a fixed memory "
+                            "layout on this kernel: running it "
+                            "under `setarch %s -R` (or: sysctl "
+                            "vm.mmap_rnd_bits=28)\n",
+                            arch);
+                }
+                free(fix);
+            }
+            if (p)
+                pclose(p);
+        }
+        free(log);
+    }
+    free(cmd);
+    free(src);
+    free(bin);
+    free(logpath);
+    return prefix;
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/* Grading one lab against one source tree: build, run, judge, score. */
+#ifndef GRADER_GRADE_H
+#define GRADER_GRADE_H
+
+#include "rubric.h"
+
+enum outcome {
+    OUT_PASS,
+    OUT_FAIL,
+    OUT_TIMEOUT,
+    OUT_CRASH,
+    OUT_EXIT,   /* ended without a verdict: exit() mid-test and the like */
+    OUT_RACE,   /* TSan, Helgrind or DRD reported */
+    OUT_LEAK,   /* Memcheck: memory or file descriptors */
+    OUT_MEMERR, /* invalid access, UB */
+    OUT_SLOW,   /* a speedup check below its threshold */
+    OUT_SKIP,
+    OUT_INCONCLUSIVE,
+    OUT_NOTRUN, /* a prerequisite failed */
+    OUT_BUILD,  /* the lab did not compile */
+    OUT_BUDGET, /* the lab's time budget ran out */
+    OUT_ERROR,  /* could not grade: a tool is missing or broken */
+};
+
+const char *outcome_name(enum outcome o); /* "timeout", "crash", ... */
+
+struct lab {
+    char *name; /* "01-processes" */
+    char *dir;  /* <root>/labs/<name> */
+    struct rubric rubric;
+    char **student;
+    int nstudent;
+    char **binaries;
+    int nbinaries;
+};
+
+/* One check of one test: an entry of results.json. */
+struct entry {
+    const struct rubric_test *test;
+    enum check_kind kind;
+    enum outcome outcome;
+    int score, max;
+    double seconds;
+    char *summary; /* one line: what happened */
+    char *detail;  /* the lines that show it */
+    char *notes;   /* what the test measured */
+};
+
+struct lab_result {
+    struct lab *lab;
+    struct entry *entries;
+    int nentries;
+    int score, max;
+    double seconds;
+    int error; /* could not grade some check */
+};
+
+struct grade_opts {
+    const char *root; /* the repository */
+    const char *tree; /* the source tree: <tree>/<lab>/<student files> */
+    const char *out;  /* build and run directory for this tree */
+    int jobs;         /* tests at once (speedup checks always alone) */
+    unsigned only;    /* bit mask of checks to run; 0 = all */
+    int no_prereq;    /* mutant mode: run the check even if others fail */
+    const char *only_test;
+    int quiet; /* no progress on stderr */
+};
+
+/* Find the labs: every labs/NN-topic with a lab.mk and a rubric.ini. */
+int lab_discover(const char *root, struct lab **labs, char **err);
+/* "4", "04" or "04-mutexes-semaphores"; NULL when none matches. */
+struct lab *lab_resolve(struct lab *labs, int n, const char *arg);
+
+/* Grade; returns 0, or -1 when the lab itself is broken (bad rubric). */
+int grade_lab(struct lab *lab, const struct grade_opts *o,
+              struct lab_result *res, char **err);
+
+#endif

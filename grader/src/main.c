@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The grader's command line.
+ *
+ *   grader grade --root DIR [--src labs|solutions|DIR] [--lab NN]
+ *                [--only CHECK[,CHECK]] [--jobs N] [--out DIR]
+ *   grader grade --root DIR --mutant grader/tests/mutants/NN-topic/NAME
+ *   grader doctor --root DIR
+ *
+ * Exit status: 0 every graded check passed (mutant mode: the mutant was
+ * caught), 1 some check failed (the mutant survived), 2 could not grade.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "grade.h"
+#include "report.h"
+#include "run.h"
+#include "util.h"
+
+struct cli {
+    char *root, *src, *lab, *only, *out, *mutant;
+    int jobs, quiet;
+};
+
+static int usable_cpus(void)
+{
+    cpu_set_t set;
+
+    if (sched_getaffinity(0, sizeof(set), &set) < 0)
+        return 1;
+    return CPU_COUNT(&set);
+}
+
+static void usage(void)
+{
+    fputs("usage: grader grade --root DIR [--src labs|solutions|DIR] "
+          "[--lab NN] [--only CHECKS] [--jobs N] [--out DIR]\n"
+          "       grader grade --root DIR --mutant DIR\n"
+          "       grader doctor --root DIR\n",
+          stderr);
+    exit(2);
+}
+
+static void parse(int argc, char **argv, struct cli *c)
+{
+    static const struct option opts[] = {
+        {"root", required_argument, 0, 'r'},
+        {"src", required_argument, 0, 's'},
+        {"lab", required_argument, 0, 'l'},
+        {"only", required_argument, 0, 'o'},
+        {"jobs", required_argument, 0, 'j'},
+        {"out", required_argument, 0, 'O'},
+        {"mutant", required_argument, 0, 'm'},
+        {"quiet", no_argument, 0, 'q'},
+        {0, 0, 0, 0},
+    };
+    int ch;
+
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'r':
+            c->root = optarg;
+            break;
+        case 's':
+            c->src = optarg;
+            break;
+        case 'l':
+            c->lab = optarg;
+            break;
+        case 'o':
+            c->only = optarg;
+            break;
+        case 'j':
+            c->jobs = atoi(optarg);
+            break;
+        case 'O':
+            c->out = optarg;
+            break;
+        case 'm':
+            c->mutant = optarg;
+            break;
+        case 'q':
+            c->quiet = 1;
+            break;
+        default:
+            usage();
+        }
+    }
+    if (!c->root)
+        usage();
+    c->root = abs_path(c->root);
+    if (!c->root)
+        gr_die("--root: %s", strerror(errno));
+    if (c->jobs <= 0)
+        c->jobs = usable_cpus();
+}
+
+static unsigned parse_only(const char *s)
+{
+    char **v;
+    unsigned mask = 0;
+    int n;
+
+    if (!s || !*s)
+        return 0;
+    n = split_list(s, ", ", &v);
+    for (int i = 0; i < n; i++) {
+        int k = check_parse(v[i]);
+
+        if (k < 0)
+            gr_die("--only %s: not a check (functional, tsan, helgrind, drd, "
+                   "memcheck, asan, speedup)",
+                   v[i]);
+        mask |= 1u << k;
+    }
+    return mask;
+}
+
+/* labs, solutions, a directory laid out like labs/, or a whole copy of the
+ * repository (then its labs/). Relative paths are from the repository. */
+static char *resolve_tree(const char *root, const char *src, char **tag)
+{
+    char *p, *abs, *inner;
+
+    if (!src || !strcmp(src, "labs") || !strcmp(src, "solutions")) {
+        *tag = gr_strdup(src ? src : "labs");
+        return path_join(root, *tag);
+    }
+    p = src[0] == '/' ? gr_strdup(src) : path_join(root, src);
+    abs = abs_path(p);
+    free(p);
+    if (!abs || !is_dir(abs))
+        gr_die("SRC=%s: no such directory", src);
+    inner = path_join(abs, "labs");
+    if (is_dir(inner) && !is_file(inner)) {
+        free(abs);
+        abs = inner;
+    } else {
+        free(inner);
+    }
+    {
+        char *copy = gr_strdup(abs), *base = basename(copy);
+        unsigned h = 5381;
+
+        for (const char *s = abs; *s; s++)
+            h = h * 33 + (unsigned char)*s;
+        *tag = gr_printf("sub-%s-%08x", base, h);
+        free(copy);
+    }
+    return abs;
+}
+
+static int color_wanted(void)
+{
+    const char *nc = getenv("NO_COLOR");
+
+    return isatty(1) && !(nc && *nc);
+}
+
+/* Mutant mode: the solution's files, one or more replaced by the mutant's,
+ * graded on the mutant's declared check alone. */
+static int grade_mutant(struct cli *c, struct lab *labs, int nlabs)
+{
+    char *dir = abs_path(c->mutant), *copy, *labname, *name, *ini, *err = NULL;
+    struct mutant m;
+    struct lab *lab;
+    struct grade_opts o = {0};
+    struct lab_result res;
+    char *tree, *labtree, *out;
+    const struct entry *caught = NULL;
+
+    if (!dir)
+        gr_die("--mutant %s: %s", c->mutant, strerror(errno));
+    copy = gr_strdup(dir);
+    name = gr_strdup(basename(copy));
+    free(copy);
+    copy = gr_strdup(dir);
+    labname = gr_strdup(basename(dirname(copy)));
+    free(copy);
+    lab = lab_resolve(labs, nlabs, labname);
+    if (!lab)
+        gr_die("%s: no lab named %s", c->mutant, labname);
+    ini = path_join(dir, "mutant.ini");
+    if (mutant_load(ini, &m, &err) < 0)
+        gr_die("%s", err);
+
+    out = gr_printf("%s/build/trees/mutant-%s-%s", c->root, lab->name, name);
+    tree = gr_printf("%s/build/mutant-trees/%s-%s", c->root, lab->name, name);
+    labtree = gr_printf("%s/%s", tree, lab->name);
+    rm_rf(tree);
+    mkdir_p(labtree);
+    for (int i = 0; i < lab->nstudent; i++) {
+        char *mine = gr_printf("%s/%s", dir, lab->student[i]);
+        char *sol = gr_printf("%s/solutions/%s/%s", c->root, lab->name,
+                              lab->student[i]);
+        char *to = gr_printf("%s/%s", labtree, lab->student[i]);
+
+        if (copy_file(is_file(mine) ? mine : sol, to) < 0)
+            gr_die("%s: cannot copy %s", c->mutant, lab->student[i]);
+        free(mine);
+        free(sol);
+        free(to);
+    }
+    o.root = c->root;
+    o.tree = tree;
+    o.out = out;
+    o.jobs = c->jobs;
+    o.only = 1u << m.check;
+    o.no_prereq = 1;
+    o.only_test = m.test;
+    o.quiet = 1;
+    if (grade_lab(lab, &o, &res, &err) < 0)
+        gr_die("%s", err);
+    for (int i = 0; i < res.nentries && !caught; i++) {
+        const struct entry *en = &res.entries[i];
+
+        if (en->outcome == OUT_PASS || en->outcome == OUT_SKIP ||
+            en->outcome == OUT_INCONCLUSIVE || en->outcome == OUT_NOTRUN)
+            continue;
+        if (m.verdict && strcmp(m.verdict, outcome_name(en->outcome)) != 0)
+            continue;
+        caught = en;
+    }
+    if (caught) {
+        printf("mutant %s/%s: caught by %s: %s: %s\n", lab->name, name,
+               check_name(caught->kind), caught->test->name, caught->summary);
+        return 0;
+    }
+    printf("mutant %s/%s: SURVIVED its %s check%s%s (%s)\n", lab->name, name,
+           check_name((enum check_kind)m.check), m.verdict ? " expecting " : "",
+           m.verdict ? m.verdict : "", m.why ? m.why : "");
+    report_table(stdout, &res, 0);
+    return 1;
+}
+
+static int cmd_grade(struct cli *c)
+{
+    struct lab *labs = NULL, *sel;
+    struct lab_result *rs;
+    struct grade_opts o = {0};
+    char *err = NULL, *tag, *tree, *outdir, *builddir, *path;
+    int nlabs, nsel = 0, failed = 0, error = 0;
+    double t0 = now_seconds();
+
+    nlabs = lab_discover(c->root, &labs, &err);
+    if (nlabs < 0)
+        gr_die("%s", err);
+    if (nlabs == 0)
+        gr_die("no labs under %s/labs", c->root);
+    if (c->mutant)
+        return grade_mutant(c, labs, nlabs);
+
+    tree = resolve_tree(c->root, c->src, &tag);
+    builddir = gr_printf("%s/build/trees/%s", c->root, tag);
+    outdir = c->out ? gr_strdup(c->out) : gr_printf("%s/build/grade", c->root);
+    mkdir_p(outdir);
+    o.root = c->root;
+    o.tree = tree;
+    o.out = builddir;
+    o.jobs = c->jobs;
+    o.only = parse_only(c->only);
+    o.quiet = c->quiet;
+
+    rs = gr_alloc(sizeof(*rs) * (size_t)nlabs);
+    for (int i = 0; i < nlabs; i++) {
+        sel = &labs[i];
+        if (c->lab && lab_resolve(labs, nlabs, c->lab) != sel)
+            continue;
+        if (!c->quiet)
+            fprintf(stderr, "grading %s from %s ...\n", sel->name, tag);
+        if (grade_lab(sel, &o, &rs[nsel], &err) < 0)
+            gr_die("%s", err);
+        report_table(stdout, &rs[nsel], color_wanted());
+        fflush(stdout);
+        nsel++;
+    }
+    if (nsel == 0)
+        gr_die("LAB=%s: no such lab (try 01 or 01-processes)", c->lab);
+
+    for (int i = 0; i < nsel; i++) {
+        error |= rs[i].error;
+        for (int k = 0; k < rs[i].nentries; k++)
+            failed += !entry_passed(&rs[i].entries[k]);
+    }
+    path = path_join(outdir, "results.json");
+    if (report_json(path, rs, nsel, now_seconds() - t0) != 0)
+        gr_die("cannot write %s", path);
+    free(path);
+    path = path_join(outdir, "junit.xml");
+    if (report_junit(path, rs, nsel) != 0)
+        gr_die("cannot write %s", path);
+    {
+        int score = 0, max = 0;
+
+        for (int i = 0; i < nsel; i++) {
+            score += rs[i].score;
+            max += rs[i].max;
+        }
+        printf("\ntotal: %d/%d points; results in %s/results.json\n", score,
+               max, outdir);
+    }
+    free(path);
+    return error ? 2 : failed ? 1 : 0;
+}
+
+static void show(const char *what, const char *cmd)
+{
+    FILE *p = popen(cmd, "r");
+    char line[256] = "";
+
+    if (p && fgets(line, sizeof(line), p))
+        trim(line);
+    if (p)
+        pclose(p);
+    printf("  %-14s %s\n", what, *line ? line : "MISSING (run: make deps)");
+}
+
+static int cmd_doctor(struct cli *c)
+{
+    char *out = gr_printf("%s/build/doctor", c->root);
+    int cpus = usable_cpus();
+
+    printf("tools:\n");
+    show("gcc", "gcc --version 2>/dev/null | head -1");
+    show("clang", "clang --version 2>/dev/null | head -1");
+    show("make", "make --version 2>/dev/null | head -1");
+    show("valgrind", "valgrind --version 2>/dev/null");
+    show("gdb", "gdb --version 2>/dev/null | head -1");
+    show("gcovr", "gcovr --version 2>/dev/null | head -1");
+    show("clang-format", "clang-format --version 2>/dev/null");
+    show("cmocka", "dpkg-query -W -f '${Version}' libcmocka-dev 2>/dev/null");
+    show("inih", "dpkg-query -W -f '${Version}' libinih-dev 2>/dev/null");
+    show("jansson", "dpkg-query -W -f '${Version}' libjansson-dev 2>/dev/null");
+    printf("cpus:\n  usable         %d (sched_getaffinity)%s\n", cpus,
+           cpus < 2 ? ": CPU-bound speedup checks will be skipped" : "");
+    printf("threadsanitizer:\n");
+    mkdir_p(out);
+    {
+        char *cmd = gr_printf(
+            "cd '%s' && printf '#include <pthread.h>\\nstatic void *f(void "
+            "*a){return a;}\\nint main(void){pthread_t t;pthread_create(&t,0,"
+            "f,0);return pthread_join(t,0);}\\n' > p.c && cc "
+            "-fsanitize=thread -pthread p.c -o p 2>build.log && ./p >run.log "
+            "2>&1",
+            out);
+        int ok = system(cmd) == 0;
+
+        free(cmd);
+        if (ok) {
+            printf("  runs here      yes\n");
+        } else {
+            char *log = gr_printf("%s/run.log", out), *text;
+
+            text = read_file(log, 1 << 16, NULL);
+            if (text && strstr(text, "unexpected memory mapping"))
+                printf("  runs here      only without ASLR: the grader uses "
+                       "`setarch $(uname -m) -R`; or fix the kernel: sudo "
+                       "sysctl vm.mmap_rnd_bits=28\n");
+            else
+                printf("  runs here      NO: see %s/build.log and run.log\n",
+                       out);
+            free(text);
+            free(log);
+        }
+    }
+    show("mmap_rnd_bits", "cat /proc/sys/vm/mmap_rnd_bits 2>/dev/null");
+    free(out);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli c = {0};
+
+    if (argc < 2)
+        usage();
+    parse(argc - 1, argv + 1, &c);
+    run_init();
+    if (strcmp(argv[1], "grade") == 0)
+        return cmd_grade(&c);
+    if (strcmp(argv[1], "doctor") == 0)
+        return cmd_doctor(&c);
+    usage();
+}

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: MIT */
+/* The terminal table, results.json (Gradescope's format) and JUnit XML. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "util.h"
+
+#define GREEN "\033[32m"
+#define RED "\033[31m"
+#define YELLOW "\033[33m"
+#define DIM "\033[2m"
+#define BOLD "\033[1m"
+#define RESET "\033[0m"
+
+int entry_passed(const struct entry *en)
+{
+    return en->outcome == OUT_PASS;
+}
+
+static const char *colour_of(enum outcome o)
+{
+    switch (o) {
+    case OUT_PASS:
+        return GREEN;
+    case OUT_SKIP:
+    case OUT_INCONCLUSIVE:
+    case OUT_NOTRUN:
+        return YELLOW;
+    default:
+        return RED;
+    }
+}
+
+/* Print text indented, at most max lines. */
+static void indented(FILE *f, const char *text, int max, const char *pre,
+                     const char *post)
+{
+    const char *p = text;
+    int n = 0;
+
+    while (p && *p && n < max) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+
+        if (len)
+            fprintf(f, "%s      %.*s%s\n", pre, (int)len, p, post);
+        n += len != 0;
+        p = e ? e + 1 : NULL;
+    }
+    if (p && *p)
+        fprintf(f, "%s      ...%s\n", pre, post);
+}
+
+void report_table(FILE *f, const struct lab_result *r, int color)
+{
+    const char *b = color ? BOLD : "", *z = color ? RESET : "";
+    const char *d = color ? DIM : "";
+
+    fprintf(f, "\n%s%s — %s%s   %d/%d points, %.1f s\n", b, r->lab->name,
+            r->lab->rubric.title, z, r->score, r->max, r->seconds);
+    fprintf(f, "  %-42s %-10s %-9s %6s %7s\n", "test", "check", "result",
+            "points", "time");
+    for (int i = 0; i < r->nentries; i++) {
+        const struct entry *en = &r->entries[i];
+        const char *c = color ? colour_of(en->outcome) : "";
+
+        fprintf(f, "  %-42s %-10s %s%-9s%s %3d/%-2d %6.2fs\n", en->test->name,
+                check_name(en->kind), c, outcome_name(en->outcome), z,
+                en->score, en->max, en->seconds);
+        if (en->notes && *en->notes)
+            indented(f, en->notes, 6, d, z);
+        if (entry_passed(en))
+            continue;
+        fprintf(f, "      %s%s%s\n", c, en->summary ? en->summary : "", z);
+        if (en->detail && *en->detail && en->outcome != OUT_NOTRUN)
+            indented(f, en->detail, 24, d, z);
+        if (en->test->hint && en->outcome != OUT_NOTRUN &&
+            en->outcome != OUT_SKIP && en->outcome != OUT_INCONCLUSIVE)
+            fprintf(f, "      hint: %s\n", en->test->hint);
+    }
+}
+
+static char *entry_output(const struct entry *en)
+{
+    struct sbuf b = {0};
+
+    sbuf_printf(&b, "%s\n", en->summary ? en->summary : "");
+    if (en->notes && *en->notes)
+        sbuf_puts(&b, en->notes);
+    if (!entry_passed(en) && en->detail && *en->detail)
+        sbuf_printf(&b, "\n%s", en->detail);
+    if (!entry_passed(en) && en->test->hint)
+        sbuf_printf(&b, "\nhint: %s\n", en->test->hint);
+    return sbuf_steal(&b);
+}
+
+int report_json(const char *path, const struct lab_result *rs, int n,
+                double seconds)
+{
+    json_t *root = json_object(), *tests = json_array();
+    int score = 0, rc;
+
+    for (int l = 0; l < n; l++) {
+        for (int i = 0; i < rs[l].nentries; i++) {
+            const struct entry *en = &rs[l].entries[i];
+            char *name = gr_printf("%s: %s [%s]", rs[l].lab->name,
+                                   en->test->name, check_name(en->kind));
+            char *number = gr_printf("%d.%d", atoi(rs[l].lab->name), i + 1);
+            char *tag_check = gr_printf("check:%s", check_name(en->kind));
+            char *tag_res = gr_printf("result:%s", outcome_name(en->outcome));
+            char *output = entry_output(en);
+            json_t *t = json_object();
+
+            json_object_set_new(t, "name", json_string(name));
+            json_object_set_new(t, "number", json_string(number));
+            json_object_set_new(t, "score", json_integer(en->score));
+            json_object_set_new(t, "max_score", json_integer(en->max));
+            json_object_set_new(
+                t, "status",
+                json_string(entry_passed(en) ? "passed" : "failed"));
+            json_object_set_new(t, "output", json_string(output));
+            json_object_set_new(t, "execution_time", json_real(en->seconds));
+            json_object_set_new(
+                t, "tags",
+                json_pack("[s,s,s]", rs[l].lab->name, tag_check, tag_res));
+            json_object_set_new(t, "visibility", json_string("visible"));
+            json_array_append_new(tests, t);
+            score += en->score;
+            free(name);
+            free(number);
+            free(tag_check);
+            free(tag_res);
+            free(output);
+        }
+    }
+    json_object_set_new(root, "score", json_integer(score));
+    json_object_set_new(root, "execution_time", json_real(seconds));
+    json_object_set_new(root, "tests", tests);
+    rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+    json_decref(root);
+    return rc;
+}
+
+static void xml_escaped(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if (c == '<')
+            fputs("&lt;", f);
+        else if (c == '>')
+            fputs("&gt;", f);
+        else if (c == '&')
+            fputs("&amp;", f);
+        else if (c == '"')
+            fputs("&quot;", f);
+        else if (c < 0x20 && c != '\n' && c != '\t')
+            fputc('?', f); /* not allowed in XML 1.0 */
+        else
+            fputc(c, f);
+    }
+}
+
+int report_junit(const char *path, const struct lab_result *rs, int n)
+{
+    FILE *f = fopen(path, "w");
+
+    if (!f)
+        return -1;
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
+    for (int l = 0; l < n; l++) {
+        int failures = 0, skipped = 0;
+
+        for (int i = 0; i < rs[l].nentries; i++) {
+            enum outcome o = rs[l].entries[i].outcome;
+
+            skipped += o == OUT_SKIP || o == OUT_INCONCLUSIVE;
+            failures += o != OUT_PASS && o != OUT_SKIP && o != OUT_INCONCLUSIVE;
+        }
+        fprintf(f,
+                "  <testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" "
+                "skipped=\"%d\" time=\"%.3f\">\n",
+                rs[l].lab->name, rs[l].nentries, failures, skipped,
+                rs[l].seconds);
+        for (int i = 0; i < rs[l].nentries; i++) {
+            const struct entry *en = &rs[l].entries[i];
+            char *out = entry_output(en);
+
+            fprintf(f,
+                    "    <testcase classname=\"%s.%s\" name=\"%s\" "
+                    "time=\"%.3f\">\n",
+                    rs[l].lab->name, check_name(en->kind), en->test->name,
+                    en->seconds);
+            if (en->outcome == OUT_SKIP || en->outcome == OUT_INCONCLUSIVE) {
+                fputs("      <skipped message=\"", f);
+                xml_escaped(f, en->summary);
+                fputs("\"/>\n", f);
+            } else if (!entry_passed(en)) {
+                fprintf(f, "      <failure type=\"%s\" message=\"",
+                        outcome_name(en->outcome));
+                xml_escaped(f, en->summary);
+                fputs("\">", f);
+                xml_escaped(f, out);
+                fputs("</failure>\n", f);
+            }
+            fputs("    </testcase>\n", f);
+            free(out);
+        }
+        fputs("  </testsuite>\n", f);
+    }
+    fputs("</testsuites>\n", f);
+    return fclose(f);
+}

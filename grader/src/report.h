@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* What the grader says: a table on the terminal, results.json in
+ * Gradescope's format, and JUnit XML, all from the same results. */
+#ifndef GRADER_REPORT_H
+#define GRADER_REPORT_H
+
+#include <stdio.h>
+
+#include "grade.h"
+
+void report_table(FILE *f, const struct lab_result *r, int color);
+int report_json(const char *path, const struct lab_result *rs, int n,
+                double seconds);
+int report_junit(const char *path, const struct lab_result *rs, int n);
+int entry_passed(const struct entry *en);
+
+#endif

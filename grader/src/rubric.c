@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: MIT */
+/* Reading rubric.ini and mutant.ini with inih: unknown keys are errors, so
+ * a typo in a rubric cannot silently lose points. */
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rubric.h"
+#include "util.h"
+
+static const char *const check_names[CHK_COUNT] = {
+    "functional", "tsan", "helgrind", "drd", "memcheck", "asan", "speedup",
+};
+
+const char *check_name(enum check_kind k)
+{
+    return k < CHK_COUNT ? check_names[k] : "?";
+}
+
+int check_parse(const char *name)
+{
+    for (int k = 0; k < CHK_COUNT; k++)
+        if (strcmp(name, check_names[k]) == 0)
+            return k;
+    return -1;
+}
+
+const char *check_variant(enum check_kind k)
+{
+    switch (k) {
+    case CHK_TSAN:
+        return "tsan";
+    case CHK_ASAN:
+        return "asan";
+    case CHK_HELGRIND:
+    case CHK_DRD:
+    case CHK_MEMCHECK:
+        return "vg";
+    default:
+        return "plain";
+    }
+}
+
+struct load_ctx {
+    struct rubric *r;
+    struct sbuf err;
+};
+
+static struct rubric_test *test_for(struct rubric *r, const char *section)
+{
+    struct rubric_test *t = rubric_find(r, section);
+
+    if (t)
+        return t;
+    r->tests = realloc(r->tests, sizeof(*t) * (size_t)(r->ntests + 1));
+    if (!r->tests)
+        gr_die("out of memory");
+    t = &r->tests[r->ntests++];
+    memset(t, 0, sizeof(*t));
+    t->name = gr_strdup(section);
+    t->timeout = 10;
+    return t;
+}
+
+static int parse_number(const char *v, double *out)
+{
+    char *end;
+
+    errno = 0;
+    *out = strtod(v, &end);
+    return errno || end == v || *trim(end) != '\0' || *out < 0 ? -1 : 0;
+}
+
+static int lab_key(struct load_ctx *c, const char *key, const char *val)
+{
+    struct rubric *r = c->r;
+    double d;
+
+    if (strcmp(key, "title") == 0) {
+        free(r->title);
+        r->title = gr_strdup(val);
+        return 1;
+    }
+    if (parse_number(val, &d) < 0)
+        return 0;
+    if (strcmp(key, "budget") == 0)
+        r->budget = d;
+    else if (strcmp(key, "tsan_factor") == 0)
+        r->factor[CHK_TSAN] = d;
+    else if (strcmp(key, "asan_factor") == 0)
+        r->factor[CHK_ASAN] = d;
+    else if (strcmp(key, "valgrind_factor") == 0)
+        r->factor[CHK_HELGRIND] = r->factor[CHK_DRD] = r->factor[CHK_MEMCHECK] =
+            d;
+    else
+        return 0;
+    return 1;
+}
+
+static int test_key(struct load_ctx *c, const char *section, const char *key,
+                    const char *val)
+{
+    struct rubric_test *t = test_for(c->r, section);
+    int k = check_parse(key);
+    double d;
+
+    if (k >= 0) {
+        if (parse_number(val, &d) < 0)
+            return 0;
+        t->points[k] = (int)d;
+    } else if (strcmp(key, "hint") == 0) {
+        free(t->hint);
+        t->hint = gr_strdup(val);
+    } else if (strcmp(key, "requires") == 0) {
+        t->nrequires = split_list(val, ", ", &t->requires);
+    } else if (starts_with(key, "param.")) {
+        t->params =
+            realloc(t->params, sizeof(char *) * (size_t)(t->nparams + 1));
+        if (!t->params)
+            gr_die("out of memory");
+        t->params[t->nparams++] = gr_printf("%s=%s", key + 6, val);
+    } else if (parse_number(val, &d) < 0) {
+        return 0;
+    } else if (strcmp(key, "task") == 0) {
+        t->task = (int)d;
+    } else if (strcmp(key, "timeout") == 0) {
+        t->timeout = d;
+    } else if (strcmp(key, "chaos") == 0) {
+        t->chaos = d != 0;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+static int rubric_handler(void *user, const char *section, const char *key,
+                          const char *val)
+{
+    struct load_ctx *c = user;
+    int ok;
+
+    if (strcmp(section, "lab") == 0)
+        ok = lab_key(c, key, val);
+    else if (*section)
+        ok = test_key(c, section, key, val);
+    else
+        ok = 0;
+    if (!ok)
+        sbuf_printf(&c->err, "[%s] %s = %s: unknown key or bad value; ",
+                    section, key, val);
+    return 1; /* keep going: report every bad line at once */
+}
+
+int rubric_load(const char *path, struct rubric *r, char **err)
+{
+    struct load_ctx c = {r, {0}};
+    int rc;
+
+    memset(r, 0, sizeof(*r));
+    r->budget = 180;
+    r->factor[CHK_FUNCTIONAL] = r->factor[CHK_SPEEDUP] = 1;
+    r->factor[CHK_TSAN] = 8;
+    r->factor[CHK_ASAN] = 4;
+    r->factor[CHK_HELGRIND] = r->factor[CHK_DRD] = r->factor[CHK_MEMCHECK] = 30;
+    rc = ini_parse(path, rubric_handler, &c);
+    if (rc < 0)
+        sbuf_printf(&c.err, "cannot open %s", path);
+    else if (rc > 0)
+        sbuf_printf(&c.err, "%s:%d: syntax error", path, rc);
+    for (int i = 0; i < r->ntests; i++) {
+        const struct rubric_test *t = &r->tests[i];
+
+        if (t->points[CHK_SPEEDUP] && t->points[CHK_FUNCTIONAL])
+            sbuf_printf(&c.err,
+                        "[%s]: a speedup test carries no functional points "
+                        "(split it, and use requires =); ",
+                        t->name);
+        for (int j = 0; j < t->nrequires; j++)
+            if (!rubric_find(r, t->requires[j]))
+                sbuf_printf(&c.err, "[%s] requires %s: no such test; ", t->name,
+                            t->requires[j]);
+    }
+    if (c.err.len) {
+        *err = sbuf_steal(&c.err);
+        return -1;
+    }
+    sbuf_free(&c.err);
+    if (!r->title)
+        r->title = gr_strdup("");
+    return 0;
+}
+
+struct rubric_test *rubric_find(struct rubric *r, const char *name)
+{
+    for (int i = 0; i < r->ntests; i++)
+        if (strcmp(r->tests[i].name, name) == 0)
+            return &r->tests[i];
+    return NULL;
+}
+
+int rubric_max_points(const struct rubric *r)
+{
+    int sum = 0;
+
+    for (int i = 0; i < r->ntests; i++)
+        for (int k = 0; k < CHK_COUNT; k++)
+            sum += r->tests[i].points[k];
+    return sum;
+}
+
+static int mutant_handler(void *user, const char *section, const char *key,
+                          const char *val)
+{
+    struct mutant *m = user;
+
+    (void)section;
+    if (strcmp(key, "check") == 0)
+        m->check = check_parse(val);
+    else if (strcmp(key, "test") == 0)
+        m->test = gr_strdup(val);
+    else if (strcmp(key, "verdict") == 0)
+        m->verdict = gr_strdup(val);
+    else if (strcmp(key, "why") == 0)
+        m->why = gr_strdup(val);
+    else
+        return 0;
+    return 1;
+}
+
+int mutant_load(const char *path, struct mutant *m, char **err)
+{
+    int rc;
+
+    memset(m, 0, sizeof(*m));
+    m->check = -2;
+    rc = ini_parse(path, mutant_handler, m);
+    if (rc != 0) {
+        *err = gr_printf("%s: %s", path,
+                         rc < 0 ? "cannot open" : "bad line or unknown key");
+        return -1;
+    }
+    if (m->check < 0) {
+        *err = gr_printf("%s: check = functional|tsan|helgrind|drd|memcheck|"
+                         "asan|speedup is required",
+                         path);
+        return -1;
+    }
+    return 0;
+}

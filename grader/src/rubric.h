@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/* A lab's rubric (labs/NN-topic/rubric.ini) and a mutant's mutant.ini,
+ * read with inih. The formats are documented in docs/writing-a-lab.md. */
+#ifndef GRADER_RUBRIC_H
+#define GRADER_RUBRIC_H
+
+enum check_kind {
+    CHK_FUNCTIONAL,
+    CHK_TSAN,
+    CHK_HELGRIND,
+    CHK_DRD,
+    CHK_MEMCHECK,
+    CHK_ASAN,
+    CHK_SPEEDUP,
+    CHK_COUNT
+};
+
+const char *check_name(enum check_kind k);
+int check_parse(const char *name); /* a check_kind, or -1 */
+/* The build variant a check runs in: "plain", "tsan", "asan" or "vg". */
+const char *check_variant(enum check_kind k);
+
+struct rubric_test {
+    char *name;
+    char *binary; /* the test binary that holds it (filled in by lab.c) */
+    int task;
+    double timeout; /* seconds in the plain build */
+    int points[CHK_COUNT];
+    int chaos;
+    char *hint;
+    char **requires;
+    int nrequires;
+    char **params; /* "KEY=value", exported as HARNESS_PARAM_KEY */
+    int nparams;
+};
+
+struct rubric {
+    char *title;
+    double budget; /* seconds for the whole lab */
+    double factor[CHK_COUNT];
+    struct rubric_test *tests;
+    int ntests;
+};
+
+/* rubric_load - parse `path`; on error returns -1 with a message in *err. */
+int rubric_load(const char *path, struct rubric *r, char **err);
+struct rubric_test *rubric_find(struct rubric *r, const char *name);
+int rubric_max_points(const struct rubric *r);
+
+struct mutant {
+    int check;     /* enum check_kind */
+    char *test;    /* optional: the test that must catch it */
+    char *verdict; /* optional: the outcome it must get */
+    char *why;
+};
+
+int mutant_load(const char *path, struct mutant *m, char **err);
+
+#endif

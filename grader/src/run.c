@@ -1,0 +1,495 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Each test runs under a supervisor: a process of the grader's that is a
+ * child subreaper, starts the test in its own process group with limits,
+ * enforces the timeout, and then kills every process left below it, the
+ * ones that called setsid() or double-forked included (as orphans they are
+ * re-parented to the supervisor, not to init). It reports on a pipe the test
+ * never holds. The grader multiplexes several supervisors with poll().
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "run.h"
+#include "util.h"
+
+#define OUTPUT_CAP (64 * 1024)          /* bytes of output kept */
+#define OUTPUT_FLOOD ((size_t)64 << 20) /* bytes that get a test killed */
+#define RESULT_CAP (256 * 1024)
+#define RESULT_FD 3 /* where the test finds the result pipe */
+
+void run_init(void)
+{
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+}
+
+void run_result_free(struct run_result *r)
+{
+    free(r->killed);
+    free(r->verdict_text);
+    free(r->notes);
+    free(r->output);
+    memset(r, 0, sizeof(*r));
+}
+
+/* ---- in the supervisor ------------------------------------------------ */
+
+/* Our children, zombies included, found by scanning /proc. */
+static int list_children(pid_t *out, int max)
+{
+    pid_t self = getpid();
+    struct dirent *e;
+    DIR *d = opendir("/proc");
+    int n = 0;
+
+    if (!d)
+        return 0;
+    while ((e = readdir(d)) && n < max) {
+        char path[300], buf[512], st;
+        const char *rp;
+        int ppid;
+        FILE *f;
+
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+        f = fopen(path, "re");
+        if (!f)
+            continue;
+        if (!fgets(buf, sizeof(buf), f))
+            buf[0] = '\0';
+        fclose(f);
+        rp = strrchr(buf, ')');
+        if (rp && sscanf(rp + 1, " %c %d", &st, &ppid) == 2 && ppid == self)
+            out[n++] = (pid_t)atoi(e->d_name);
+    }
+    closedir(d);
+    return n;
+}
+
+/*
+ * Kill everything below us. Killing a process re-parents its children to
+ * us (we are a subreaper), so repeat until no child is left; bounded, so a
+ * fork bomb cannot keep the supervisor busy forever.
+ */
+static int kill_descendants(void)
+{
+    pid_t kids[512];
+    int total = 0;
+
+    for (int round = 0; round < 200; round++) {
+        int n = list_children(kids, 512);
+
+        if (n == 0)
+            break;
+        for (int i = 0; i < n; i++) {
+            if (kill(kids[i], 0) == 0)
+                total++;
+            kill(-kids[i], SIGKILL); /* its group, if it leads one */
+            kill(kids[i], SIGKILL);
+        }
+        for (int i = 0; i < n; i++)
+            waitpid(kids[i], NULL, 0);
+    }
+    return total;
+}
+
+/* Every thread's stack, from gdb, into the test's output: where it hung. */
+static void take_backtrace(pid_t pid, int out_fd)
+{
+    char pidarg[32];
+    pid_t g;
+    int st;
+
+    snprintf(pidarg, sizeof(pidarg), "%d", (int)pid);
+    dprintf(out_fd, "\n=== grader: every thread's stack at the timeout ===\n");
+    g = fork();
+    if (g == 0) {
+        int null = open("/dev/null", O_RDWR);
+
+        dup2(null, 0);
+        dup2(out_fd, 1);
+        dup2(null, 2);
+        alarm(20);
+        execlp("gdb", "gdb", "-nx", "-batch", "-p", pidarg, "-ex",
+               "set pagination off", "-ex", "thread apply all bt", (char *)0);
+        dprintf(out_fd, "(gdb not available: no backtrace)\n");
+        _exit(127);
+    }
+    if (g > 0)
+        waitpid(g, &st, 0);
+    dprintf(out_fd, "=== grader: end of stacks ===\n");
+}
+
+static void set_limit(int res, rlim_t v)
+{
+    struct rlimit rl = {v, v};
+
+    setrlimit(res, &rl);
+}
+
+static void exec_test(const struct run_spec *spec, int out_w, int res_w,
+                      const sigset_t *oldmask)
+{
+    int null = open("/dev/null", O_RDONLY);
+
+    setpgid(0, 0);
+    sigprocmask(SIG_SETMASK, oldmask, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    dup2(null, 0);
+    dup2(out_w, 1);
+    dup2(out_w, 2);
+    dup2(res_w, RESULT_FD);
+    for (int fd = RESULT_FD + 1; fd < 1024; fd++)
+        close(fd);
+    set_limit(RLIMIT_CORE, 0);
+    set_limit(RLIMIT_FSIZE, (rlim_t)256 << 20);
+    /* CPU time: every CPU busy for the whole timeout, and some slack. */
+    set_limit(RLIMIT_CPU, (rlim_t)(spec->timeout * 4 + 10));
+    if (chdir(spec->workdir) < 0) {
+        dprintf(2, "grader: cannot enter %s: %s\n", spec->workdir,
+                strerror(errno));
+        _exit(127);
+    }
+    for (char **e = spec->env; e && *e; e++)
+        putenv(*e);
+    setenv("HARNESS_TMPDIR", spec->workdir, 1);
+    execvp(spec->argv[0], spec->argv);
+    dprintf(2, "grader: cannot run %s: %s\n", spec->argv[0], strerror(errno));
+    _exit(127);
+}
+
+static void supervise(const struct run_spec *spec, int out_w, int res_w,
+                      int st_w)
+{
+    sigset_t chld, old;
+    double t0 = now_seconds(), deadline = t0 + spec->timeout;
+    int status = 0, done = 0, timed_out = 0, leftovers;
+    pid_t t;
+
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, &old);
+    t = fork();
+    if (t < 0) {
+        dprintf(st_w, "error fork: %s\n", strerror(errno));
+        _exit(1);
+    }
+    if (t == 0)
+        exec_test(spec, out_w, res_w, &old);
+    setpgid(t, t);
+    close(res_w);
+    dprintf(st_w, "pid %d\n", (int)t);
+
+    while (!done) {
+        double left = deadline - now_seconds();
+        struct timespec ts;
+        pid_t p;
+        int st;
+
+        if (left <= 0) {
+            timed_out = 1;
+            break;
+        }
+        ts.tv_sec = (time_t)left;
+        ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+        sigtimedwait(&chld, NULL, &ts);
+        while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+            if (p == t) {
+                status = st;
+                done = 1;
+            }
+    }
+    if (timed_out) {
+        if (spec->backtrace)
+            take_backtrace(t, out_w);
+        kill(-t, SIGKILL);
+        kill(t, SIGKILL);
+        waitpid(t, &status, 0);
+    }
+    close(out_w);
+    kill(-t, SIGKILL);
+    leftovers = kill_descendants();
+    dprintf(st_w, "status %d %d %d %.6f\n", status, timed_out, leftovers,
+            now_seconds() - t0);
+    _exit(0);
+}
+
+/* ---- in the grader ---------------------------------------------------- */
+
+struct job {
+    const struct run_spec *spec;
+    struct run_result *res;
+    pid_t sup;
+    int out_fd, res_fd, st_fd;
+    struct sbuf out, lines, st;
+    char nonce[33];
+    double started;
+};
+
+static void make_nonce(char *buf)
+{
+    unsigned char raw[16];
+
+    if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+        for (size_t i = 0; i < sizeof(raw); i++)
+            raw[i] = (unsigned char)(rand() ^ (int)now_seconds());
+    for (size_t i = 0; i < sizeof(raw); i++)
+        sprintf(buf + 2 * i, "%02x", raw[i]);
+}
+
+static int job_start(struct job *j)
+{
+    int out[2], res[2], st[2];
+    char **env;
+    int n = 0;
+
+    make_nonce(j->nonce);
+    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(res, O_CLOEXEC) < 0 ||
+        pipe2(st, O_CLOEXEC) < 0)
+        gr_die("pipe: %s", strerror(errno));
+    /* The test's copy of the result pipe must survive its exec. */
+    fcntl(res[1], F_SETFD, 0);
+
+    /* The nonce and fd travel in the environment, which the harness scrubs. */
+    for (char **e = j->spec->env; e && *e; e++)
+        n++;
+    env = gr_alloc(sizeof(char *) * (size_t)(n + 3));
+    for (int i = 0; i < n; i++)
+        env[i] = j->spec->env[i];
+    env[n] = gr_printf("HARNESS_NONCE=%s", j->nonce);
+    env[n + 1] = gr_printf("HARNESS_RESULT_FD=%d", RESULT_FD);
+
+    j->sup = fork();
+    if (j->sup < 0)
+        gr_die("fork: %s", strerror(errno));
+    if (j->sup == 0) {
+        struct run_spec s = *j->spec;
+
+        s.env = env;
+        close(out[0]);
+        close(res[0]);
+        close(st[0]);
+        fcntl(out[1], F_SETFD, 0);
+        supervise(&s, out[1], res[1], st[1]);
+    }
+    free(env[n]);
+    free(env[n + 1]);
+    free(env);
+    close(out[1]);
+    close(res[1]);
+    close(st[1]);
+    j->out_fd = out[0];
+    j->res_fd = res[0];
+    j->st_fd = st[0];
+    j->started = now_seconds();
+    return 0;
+}
+
+static void kill_test(struct job *j, const char *why)
+{
+    if (!j->res->killed)
+        j->res->killed = gr_strdup(why);
+    if (j->res->pid > 0) {
+        kill(-j->res->pid, SIGKILL);
+        kill(j->res->pid, SIGKILL);
+    } else {
+        kill(j->sup, SIGKILL);
+    }
+}
+
+/* Read what one fd has; returns 0 at EOF (and closes it), 1 otherwise. */
+static int drain(struct job *j, int *fd)
+{
+    char buf[65536];
+    ssize_t n = read(*fd, buf, sizeof(buf));
+
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return 1;
+    if (n <= 0) {
+        close(*fd);
+        *fd = -1;
+        return 0;
+    }
+    if (fd == &j->out_fd) {
+        size_t keep = 0;
+
+        if (j->out.len < OUTPUT_CAP)
+            keep = OUTPUT_CAP - j->out.len < (size_t)n ? OUTPUT_CAP - j->out.len
+                                                       : (size_t)n;
+        sbuf_add(&j->out, buf, keep);
+        j->res->dropped += (size_t)n - keep;
+        if (j->res->dropped > OUTPUT_FLOOD)
+            kill_test(j, "printed more than 64 MiB of output");
+    } else if (fd == &j->res_fd) {
+        if (j->lines.len < RESULT_CAP)
+            sbuf_add(&j->lines, buf, (size_t)n);
+    } else {
+        sbuf_add(&j->st, buf, (size_t)n);
+        if (j->res->pid == 0 && starts_with(j->st.s, "pid "))
+            j->res->pid = (pid_t)atoi(j->st.s + 4);
+    }
+    return 1;
+}
+
+static void parse_lines(struct job *j)
+{
+    struct run_result *r = j->res;
+    struct sbuf notes = {0};
+    size_t nl = strlen(j->nonce);
+    int passes = 0, others = 0;
+    char *save = NULL;
+
+    for (char *line =
+             strtok_r(j->lines.s ? j->lines.s : (char[]){""}, "\n", &save);
+         line; line = strtok_r(NULL, "\n", &save)) {
+        const char *kind, *text;
+
+        if (strncmp(line, j->nonce, nl) != 0 || line[nl] != ' ') {
+            r->forged++;
+            continue;
+        }
+        kind = line + nl + 1;
+        text = strchr(kind, ' ');
+        text = text ? text + 1 : "";
+        if (starts_with(kind, "note ")) {
+            sbuf_printf(&notes, "%s\n", text);
+        } else if (starts_with(kind, "fail ")) {
+            if (r->verdict != V_FAIL) {
+                free(r->verdict_text);
+                r->verdict_text = gr_strdup(text);
+            }
+            r->verdict = V_FAIL;
+        } else if (starts_with(kind, "pass ") && r->verdict != V_FAIL) {
+            passes++;
+            r->verdict = V_PASS;
+        } else if ((starts_with(kind, "skip ") ||
+                    starts_with(kind, "inconclusive ")) &&
+                   r->verdict != V_FAIL) {
+            others++;
+            r->verdict = kind[0] == 's' ? V_SKIP : V_INCONCLUSIVE;
+            free(r->verdict_text);
+            r->verdict_text = gr_strdup(text);
+        }
+    }
+    if (r->verdict != V_FAIL && passes + others > 1) {
+        r->verdict = V_FAIL;
+        free(r->verdict_text);
+        r->verdict_text = gr_strdup("more than one verdict: did a forked "
+                                    "child return into the test runner?");
+    }
+    r->notes = sbuf_steal(&notes);
+}
+
+static void job_finish(struct job *j)
+{
+    struct run_result *r = j->res;
+    int status, timed_out, leftovers;
+    double secs;
+    const char *line = j->st.s ? strstr(j->st.s, "status ") : NULL;
+
+    waitpid(j->sup, NULL, 0);
+    if (line && sscanf(line, "status %d %d %d %lf", &status, &timed_out,
+                       &leftovers, &secs) == 4) {
+        r->status = status;
+        r->timed_out = timed_out;
+        r->leftovers = leftovers;
+        r->seconds = secs;
+    } else {
+        r->status = SIGKILL; /* as if killed: the supervisor died */
+        r->seconds = now_seconds() - j->started;
+        if (!r->killed)
+            r->killed = gr_printf("the supervisor failed: %s",
+                                  j->st.s ? j->st.s : "no report");
+    }
+    parse_lines(j);
+    r->output = sbuf_steal(&j->out);
+    sbuf_free(&j->lines);
+    sbuf_free(&j->st);
+}
+
+void run_batch(const struct run_spec *specs, struct run_result *results, int n,
+               int parallel, double deadline)
+{
+    struct job *jobs = gr_alloc(sizeof(*jobs) * (size_t)(n ? n : 1));
+    struct pollfd *pfd = gr_alloc(sizeof(*pfd) * (size_t)(3 * n + 1));
+    int next = 0, active = 0, finished = 0;
+
+    if (parallel < 1)
+        parallel = 1;
+    while (finished < n) {
+        int np = 0;
+
+        while (active < parallel && next < n) {
+            struct job *j = &jobs[next];
+
+            memset(&results[next], 0, sizeof(results[next]));
+            j->spec = &specs[next];
+            j->res = &results[next];
+            next++;
+            if (deadline > 0 && now_seconds() > deadline) {
+                j->res->killed = gr_strdup("not run: the lab's time budget "
+                                           "ran out");
+                j->sup = -1;
+                finished++;
+                continue;
+            }
+            job_start(j);
+            active++;
+        }
+        for (int i = 0; i < next; i++) {
+            struct job *j = &jobs[i];
+            int *fds[3] = {&j->out_fd, &j->res_fd, &j->st_fd};
+
+            if (j->sup <= 0)
+                continue;
+            for (int k = 0; k < 3; k++)
+                if (*fds[k] >= 0)
+                    pfd[np++] = (struct pollfd){*fds[k], POLLIN, 0};
+            /* A supervisor that overshoots its own deadline by a minute. */
+            if (now_seconds() > j->started + j->spec->timeout + 60)
+                kill(j->sup, SIGKILL);
+        }
+        if (np == 0)
+            continue;
+        poll(pfd, (nfds_t)np, 500);
+        for (int i = 0; i < next; i++) {
+            struct job *j = &jobs[i];
+            int *fds[3] = {&j->out_fd, &j->res_fd, &j->st_fd};
+
+            if (j->sup <= 0)
+                continue;
+            for (int k = 0; k < 3; k++) {
+                struct pollfd *p = NULL;
+
+                for (int q = 0; q < np; q++)
+                    if (pfd[q].fd == *fds[k] && *fds[k] >= 0)
+                        p = &pfd[q];
+                if (p && p->revents)
+                    drain(j, fds[k]);
+            }
+            if (j->out_fd < 0 && j->res_fd < 0 && j->st_fd < 0) {
+                job_finish(j);
+                j->sup = 0;
+                active--;
+                finished++;
+            }
+        }
+    }
+    free(pfd);
+    free(jobs);
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Running one test in its own process, under a supervisor that owns its
+ * timeout and kills everything it started; and running many at once.
+ */
+#ifndef GRADER_RUN_H
+#define GRADER_RUN_H
+
+#include <sys/types.h>
+
+struct run_spec {
+    char **argv;         /* NULL-terminated; argv[0] searched in PATH */
+    char **env;          /* extra "KEY=value" entries, NULL-terminated */
+    double timeout;      /* seconds of wall time */
+    const char *workdir; /* cwd of the test, and HARNESS_TMPDIR */
+    int backtrace;       /* on timeout, take every thread's stack with gdb */
+};
+
+enum verdict { V_NONE, V_PASS, V_FAIL, V_SKIP, V_INCONCLUSIVE };
+
+struct run_result {
+    pid_t pid;  /* the test's process */
+    int status; /* its wait status */
+    int timed_out;
+    char *killed; /* why the grader killed it early, or NULL */
+    enum verdict verdict;
+    char *verdict_text; /* the harness's words with the verdict */
+    char *notes;        /* harness_note lines, one a line */
+    char *output;       /* stdout and stderr, interleaved, capped */
+    size_t dropped;     /* output bytes beyond the cap */
+    int forged;         /* result lines without the nonce */
+    int leftovers;      /* processes still alive when it ended, killed */
+    double seconds;
+};
+
+void run_result_free(struct run_result *r);
+
+/*
+ * run_batch - run specs[0..n) with at most `parallel` at a time, filling
+ * results[i]. A spec not started by `deadline` (now_seconds() time; 0 for
+ * none) gets killed = "not run: time budget" and runs nothing.
+ */
+void run_batch(const struct run_spec *specs, struct run_result *results, int n,
+               int parallel, double deadline);
+
+/* The grader becomes a child subreaper: nothing a test starts escapes it. */
+void run_init(void);
+
+#endif

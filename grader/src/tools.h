@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* The tools behind each check: how to run a test under them, and how to
+ * turn their reports into a few lines that point at the student's code. */
+#ifndef GRADER_TOOLS_H
+#define GRADER_TOOLS_H
+
+#include <sys/types.h>
+
+#include "rubric.h"
+
+/* argv to run `test` of `bin` under check k, logs going to logdir. */
+char **tool_argv(enum check_kind k, const char *bin, const char *test,
+                 const char *logdir);
+/* The tool's environment entries ("KEY=value"), NULL-terminated. */
+char **tool_env(enum check_kind k, const char *logdir);
+
+/* What a tool run found. */
+struct finding {
+    int problems;  /* 0: clean */
+    char *summary; /* one line, e.g. "data race at labs/x/y.c:12 in f" */
+    char *detail;  /* the condensed report(s) */
+};
+
+/*
+ * tool_findings - read the tool's logs in logdir. main_pid is the test's
+ * process: file descriptors left open count only there (a forked child
+ * that _exits holds its parent's fds by design). root is stripped from
+ * paths. Returns the number of problems.
+ */
+int tool_findings(enum check_kind k, const char *logdir, pid_t main_pid,
+                  const char *root, struct finding *f);
+
+/* Condensers, exposed for the unit tests. */
+char *condense_tsan(const char *log, const char *root, int *count,
+                    char **summary);
+char *condense_valgrind(const char *log, const char *root, int *count,
+                        char **summary);
+int count_fd_leaks(const char *log, char **detail);
+/* Strip cmocka's noise from a test's output: the lines that explain. */
+char *condense_output(const char *out, const char *root, int max_lines);
+
+/* Which tools exist here; NULL when fine, else what to do. */
+const char *tool_missing(enum check_kind k);
+
+#endif

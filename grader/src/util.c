@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: MIT */
+/* Small helpers the grader uses everywhere. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+void gr_die(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("grader: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(2);
+}
+
+void *gr_alloc(size_t n)
+{
+    void *p = calloc(1, n ? n : 1);
+
+    if (!p)
+        gr_die("out of memory");
+    return p;
+}
+
+char *gr_strdup(const char *s)
+{
+    char *p = strdup(s ? s : "");
+
+    if (!p)
+        gr_die("out of memory");
+    return p;
+}
+
+void sbuf_add(struct sbuf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        b->s = realloc(b->s, cap);
+        if (!b->s)
+            gr_die("out of memory");
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+void sbuf_puts(struct sbuf *b, const char *s)
+{
+    sbuf_add(b, s, strlen(s));
+}
+
+void sbuf_printf(struct sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+    int n;
+
+    va_start(ap, fmt);
+    n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        gr_die("out of memory");
+    sbuf_add(b, s, (size_t)n);
+    free(s);
+}
+
+char *sbuf_steal(struct sbuf *b)
+{
+    char *s = b->s ? b->s : gr_strdup("");
+
+    b->s = NULL;
+    b->len = b->cap = 0;
+    return s;
+}
+
+void sbuf_free(struct sbuf *b)
+{
+    free(b->s);
+    b->s = NULL;
+    b->len = b->cap = 0;
+}
+
+char *gr_printf(const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+
+    va_start(ap, fmt);
+    if (vasprintf(&s, fmt, ap) < 0)
+        gr_die("out of memory");
+    va_end(ap);
+    return s;
+}
+
+char *read_file(const char *path, size_t max, size_t *len)
+{
+    struct sbuf b = {0};
+    char chunk[65536];
+    ssize_t n;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return NULL;
+    while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+        size_t take = (size_t)n;
+
+        if (b.len + take > max)
+            take = max - b.len;
+        sbuf_add(&b, chunk, take);
+        if (b.len >= max)
+            break;
+    }
+    close(fd);
+    if (len)
+        *len = b.len;
+    return sbuf_steal(&b);
+}
+
+int write_file(const char *path, const char *data)
+{
+    FILE *f = fopen(path, "w");
+    int err = 0;
+
+    if (!f)
+        return -errno;
+    if (fputs(data, f) < 0)
+        err = -EIO;
+    if (fclose(f) != 0 && !err)
+        err = -errno;
+    return err;
+}
+
+int mkdir_p(const char *path)
+{
+    char *p = gr_strdup(path);
+
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+            int err = -errno;
+
+            free(p);
+            return err;
+        }
+        *s = '/';
+    }
+    if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+        int err = -errno;
+
+        free(p);
+        return err;
+    }
+    free(p);
+    return 0;
+}
+
+int rm_rf(const char *path)
+{
+    struct stat st;
+    DIR *d;
+    struct dirent *e;
+
+    if (lstat(path, &st) < 0)
+        return errno == ENOENT ? 0 : -errno;
+    if (!S_ISDIR(st.st_mode))
+        return unlink(path) < 0 ? -errno : 0;
+    d = opendir(path);
+    if (!d)
+        return -errno;
+    while ((e = readdir(d))) {
+        char *sub;
+
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        sub = path_join(path, e->d_name);
+        rm_rf(sub);
+        free(sub);
+    }
+    closedir(d);
+    return rmdir(path) < 0 ? -errno : 0;
+}
+
+int copy_file(const char *from, const char *to)
+{
+    size_t len;
+    char *data = read_file(from, (size_t)64 << 20, &len);
+    FILE *f;
+    int err = 0;
+
+    if (!data)
+        return -errno;
+    f = fopen(to, "w");
+    if (!f) {
+        err = -errno;
+        free(data);
+        return err;
+    }
+    if (fwrite(data, 1, len, f) != len)
+        err = -EIO;
+    if (fclose(f) != 0 && !err)
+        err = -errno;
+    free(data);
+    return err;
+}
+
+int is_dir(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int is_file(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+char *path_join(const char *a, const char *b)
+{
+    size_t la = strlen(a);
+
+    if (la && a[la - 1] == '/')
+        return gr_printf("%s%s", a, b);
+    return gr_printf("%s/%s", a, b);
+}
+
+char *abs_path(const char *path)
+{
+    char buf[PATH_MAX];
+
+    if (!realpath(path, buf))
+        return NULL;
+    return gr_strdup(buf);
+}
+
+char *trim(char *s)
+{
+    char *e;
+
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+        s++;
+    e = s + strlen(s);
+    while (e > s &&
+           (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+        *--e = '\0';
+    return s;
+}
+
+int split_list(const char *s, const char *seps, char ***out)
+{
+    char *copy = gr_strdup(s), *save = NULL, *tok;
+    char **v = NULL;
+    int n = 0;
+
+    for (tok = strtok_r(copy, seps, &save); tok;
+         tok = strtok_r(NULL, seps, &save)) {
+        char *t = trim(tok);
+
+        if (!*t)
+            continue;
+        v = realloc(v, sizeof(*v) * (size_t)(n + 1));
+        if (!v)
+            gr_die("out of memory");
+        v[n++] = gr_strdup(t);
+    }
+    free(copy);
+    *out = v;
+    return n;
+}
+
+int starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+const char *signal_name(int sig)
+{
+    static char buf[32];
+    const char *abbrev = sigabbrev_np(sig);
+
+    if (abbrev) {
+        snprintf(buf, sizeof(buf), "SIG%s", abbrev);
+        return buf;
+    }
+    snprintf(buf, sizeof(buf), "signal %d", sig);
+    return buf;
+}
+
+double now_seconds(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}

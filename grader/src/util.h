@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* Small helpers the grader uses everywhere: growable strings, allocation
+ * that cannot fail silently, paths and files. */
+#ifndef GRADER_UTIL_H
+#define GRADER_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* A growable, always NUL-terminated string. */
+struct sbuf {
+    char *s;
+    size_t len, cap;
+};
+
+void sbuf_add(struct sbuf *b, const char *s, size_t n);
+void sbuf_puts(struct sbuf *b, const char *s);
+void sbuf_printf(struct sbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+char *sbuf_steal(struct sbuf *b); /* the string (never NULL); b is emptied */
+void sbuf_free(struct sbuf *b);
+
+void *gr_alloc(size_t n); /* zeroed; aborts the grader on ENOMEM */
+char *gr_strdup(const char *s);
+char *gr_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void gr_die(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+
+char *read_file(const char *path, size_t max, size_t *len); /* NULL: errno */
+int write_file(const char *path, const char *data);         /* 0 or -errno */
+int mkdir_p(const char *path);                              /* 0 or -errno */
+int rm_rf(const char *path);                                /* 0 or -errno */
+int copy_file(const char *from, const char *to);            /* 0 or -errno */
+int is_dir(const char *path);
+int is_file(const char *path);
+char *path_join(const char *a, const char *b);
+char *abs_path(const char *path); /* realpath, or NULL */
+
+/* Split s on any of seps, trimming blanks; returns the count. */
+int split_list(const char *s, const char *seps, char ***out);
+char *trim(char *s);
+int starts_with(const char *s, const char *prefix);
+const char *signal_name(int sig); /* "SIGSEGV", or "signal 42" */
+double now_seconds(void);         /* CLOCK_MONOTONIC */
+
+#endif
