@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* MUTANT of lab 02 task 1: every thread adds into one shared sum, unlocked. */
+#include <errno.h>
+#include <pthread.h>
+
+#include "pmap.h"
+
+/* One thread's share: a contiguous slice, and its own partial sum. */
+struct pmap_chunk {
+    const uint64_t *in;
+    uint64_t *out;
+    size_t begin, end;
+    pmap_map_fn map;
+    void *ctx;
+    uint64_t *sum; /* MUTANT: every thread adds into the caller's sum */
+};
+
+static void *pmap__worker(void *arg)
+{
+    struct pmap_chunk *c = arg;
+    for (size_t i = c->begin; i < c->end; i++) {
+        c->out[i] = c->map(c->in[i], c->ctx);
+        *c->sum += c->out[i]; /* shared, no lock: a data race */
+    }
+    return NULL;
+}
+
+int pmap_reduce(const uint64_t *in, uint64_t *out, size_t n, pmap_map_fn map,
+                void *ctx, unsigned nthreads, uint64_t *sum)
+{
+    struct pmap_chunk chunk[PMAP_MAX_THREADS];
+    pthread_t tid[PMAP_MAX_THREADS];
+    unsigned started = 0, k;
+    int err = 0;
+
+    if (!sum || !map || nthreads == 0 || nthreads > PMAP_MAX_THREADS ||
+        (n > 0 && (!in || !out)))
+        return -EINVAL;
+    *sum = 0;
+    k = n < nthreads ? (unsigned)n : nthreads;
+    for (unsigned t = 0; t < k; t++) {
+        /* Slices differ in length by at most one element. */
+        chunk[t] = (struct pmap_chunk){in,  out, n * t / k, n * (t + 1) / k,
+                                       map, ctx, sum};
+        err = -pthread_create(&tid[t], NULL, pmap__worker, &chunk[t]);
+        if (err)
+            break;
+        started++;
+    }
+    for (unsigned t = 0; t < started; t++)
+        pthread_join(tid[t], NULL);
+    return err;
+}

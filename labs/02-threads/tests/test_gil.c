@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Lab 02, task 3: the GIL lets one thread at a time run interpreter code,
+ * hands it over when asked so nobody starves, gives CPU-bound threads no
+ * speedup and I/O-bound threads that release it around their waits a big one.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "gil.h"
+
+static struct gil *make_gil(unsigned interval_us)
+{
+    struct gil *g = NULL;
+    int rc = gil_create(&g, interval_us);
+
+    if (rc != 0 || !g)
+        harness_fail("gil_create(%u us) returned %d (%s), expected 0 and a "
+                     "GIL",
+                     interval_us, rc, strerror(-rc));
+    return g;
+}
+
+/* One step of interpreter code: the talk's fib, small enough to be a step. */
+static uint64_t fib(unsigned n)
+{
+    return n < 2 ? n : fib(n - 1) + fib(n - 2);
+}
+
+static void test_gil_bad_arguments(void **state)
+{
+    struct gil *g = NULL;
+
+    (void)state;
+    assert_int_equal(gil_create(NULL, 1000), -EINVAL);
+    assert_int_equal(gil_create(&g, 0), -EINVAL);
+    gil_destroy(NULL);
+}
+
+/* ---------------------------------------------------------------- */
+/* Mutual exclusion: the interpreter's state is guarded by the GIL.   */
+
+struct interp {
+    struct gil *g;
+    struct harness_start start;
+    long steps;     /* per thread */
+    long counter;   /* guarded by the GIL */
+    int inside;     /* guarded by the GIL: threads in a step right now */
+    int violations; /* guarded by the GIL */
+};
+
+static void *nothing(void *arg)
+{
+    return arg;
+}
+
+static void *exclusive_thread(void *arg)
+{
+    struct interp *in = arg;
+
+    harness_start_wait(&in->start);
+    gil_acquire(in->g);
+    for (long i = 0; i < in->steps; i++) {
+        if (in->inside++ != 0)
+            in->violations++;
+        in->counter++;
+        harness_chaos_point();
+        in->inside--;
+        if (i % 64 == 63)
+            (void)gil_call_unlocked(in->g, nothing, NULL);
+        gil_check(in->g);
+    }
+    gil_release(in->g);
+    return NULL;
+}
+
+static void test_gil_mutual_exclusion(void **state)
+{
+    struct interp in = {0};
+    pthread_t t[4];
+
+    (void)state;
+    in.g = make_gil(50);
+    in.steps = harness_param_long("steps", 5000);
+    harness_start_init(&in.start, 4);
+    for (int i = 0; i < 4; i++)
+        xpthread_create(&t[i], NULL, exclusive_thread, &in);
+    for (int i = 0; i < 4; i++)
+        xpthread_join(t[i], NULL);
+    harness_start_destroy(&in.start);
+    gil_destroy(in.g);
+    if (in.violations != 0)
+        harness_fail("%d times a thread began a step while another was in "
+                     "one: the GIL let two threads run at once",
+                     in.violations);
+    if (in.counter != 4 * in.steps)
+        harness_fail("4 threads made %ld steps each, the counter says %ld: "
+                     "updates were lost",
+                     in.steps, in.counter);
+}
+
+/* ---------------------------------------------------------------- */
+/* Starvation: two CPU-bound threads for a fixed time, steps counted. */
+
+struct share {
+    struct gil *g;
+    struct harness_start start;
+    uint64_t deadline_ns;
+    long steps[2]; /* guarded by the GIL */
+    uint64_t sink; /* guarded by the GIL */
+    int next_lane; /* guarded by the GIL */
+};
+
+static void *share_thread(void *arg)
+{
+    struct share *s = arg;
+    int lane;
+
+    harness_start_wait(&s->start);
+    gil_acquire(s->g);
+    lane = s->next_lane++;
+    while (harness_now_ns() < s->deadline_ns) {
+        s->sink += fib(12);
+        s->steps[lane]++;
+        gil_check(s->g);
+    }
+    gil_release(s->g);
+    return NULL;
+}
+
+static void test_gil_no_starvation(void **state)
+{
+    struct share s = {0};
+    pthread_t t[2];
+    long total;
+    double low;
+
+    (void)state;
+    s.g = make_gil((unsigned)harness_param_long("interval_us", 1000));
+    harness_start_init(&s.start, 3);
+    for (int i = 0; i < 2; i++)
+        xpthread_create(&t[i], NULL, share_thread, &s);
+    s.deadline_ns = harness_now_ns() +
+                    (uint64_t)harness_param_long("run_ms", 150) * 1000000;
+    harness_start_wait(&s.start); /* the barrier publishes deadline_ns */
+    for (int i = 0; i < 2; i++)
+        xpthread_join(t[i], NULL);
+    harness_start_destroy(&s.start);
+    gil_destroy(s.g);
+
+    total = s.steps[0] + s.steps[1];
+    low = total ? (double)(s.steps[0] < s.steps[1] ? s.steps[0] : s.steps[1]) /
+                      (double)total
+                : 0;
+    harness_note("two CPU-bound threads: %ld and %ld steps (%.0f%% for the "
+                 "one with fewer)",
+                 s.steps[0], s.steps[1], low * 100);
+    if (low < harness_param_double("min_share", 0.30))
+        harness_fail("starvation: in a fixed time one CPU-bound thread made "
+                     "%ld steps and the other %ld; each should get at least "
+                     "30%%. Does a waiting thread ask the holder to drop the "
+                     "GIL after a switch interval, and does gil_check hand it "
+                     "over, waiting until the other thread has taken it?",
+                     s.steps[0], s.steps[1]);
+}
+
+/* ---------------------------------------------------------------- */
+/* Timing: CPU-bound threads gain nothing, I/O-bound threads overlap. */
+
+struct run {
+    struct gil *g;
+    unsigned threads;
+    long work;      /* per thread: fib steps, or I/O waits */
+    unsigned io_ms; /* 0: CPU-bound */
+    uint64_t sink;  /* guarded by the GIL */
+};
+
+static void *io_wait(void *arg)
+{
+    harness_io_wait_ms(*(unsigned *)arg);
+    return NULL;
+}
+
+static void *run_thread(void *arg)
+{
+    struct run *r = arg;
+
+    gil_acquire(r->g);
+    for (long i = 0; i < r->work; i++) {
+        if (r->io_ms) /* "fetch a URL": a blocking call, GIL released */
+            (void)gil_call_unlocked(r->g, io_wait, &r->io_ms);
+        for (int k = 0; k < (r->io_ms ? 8 : 1); k++) {
+            r->sink += fib(18);
+            gil_check(r->g);
+        }
+    }
+    gil_release(r->g);
+    return NULL;
+}
+
+static void run_body(void *arg)
+{
+    struct run *r = arg;
+    pthread_t t[8];
+
+    for (unsigned i = 0; i < r->threads; i++)
+        xpthread_create(&t[i], NULL, run_thread, r);
+    for (unsigned i = 0; i < r->threads; i++)
+        xpthread_join(t[i], NULL);
+}
+
+static void test_gil_cpu_bound_no_speedup(void **state)
+{
+    long steps = harness_param_long("steps", 6000);
+    struct run one = {NULL, 1, 2 * steps, 0, 0};
+    struct run two = {NULL, 2, steps, 0, 0};
+    double max = harness_param_double("max_ratio", 1.15);
+    struct harness_ratio r;
+
+    (void)state;
+    one.g = two.g = make_gil(5000); /* CPython's default interval */
+    r = harness_measure_ratio(run_body, &one, run_body, &two,
+                              (int)harness_param_long("trials", 3));
+    gil_destroy(one.g);
+    harness_note("fib under the GIL: one thread %.1f ms, two threads (same "
+                 "total work) %.1f ms: %.2fx",
+                 r.base_s * 1e3, r.cand_s * 1e3, r.ratio);
+    if (r.ratio > max)
+        harness_fail("two CPU-bound threads under the GIL ran %.2fx faster "
+                     "than one (%.1f ms against %.1f ms); at most %.2fx "
+                     "expected: the GIL let both run interpreter code at once",
+                     r.ratio, r.cand_s * 1e3, r.base_s * 1e3, max);
+}
+
+static void test_gil_io_bound_speedup(void **state)
+{
+    long waits = harness_param_long("waits", 4);
+    unsigned ms = (unsigned)harness_param_long("wait_ms", 10);
+    struct run one = {NULL, 1, 4 * waits, ms, 0};
+    struct run four = {NULL, 4, waits, ms, 0};
+
+    (void)state;
+    one.g = four.g = make_gil(5000);
+    harness_check_io_speedup("4 I/O-bound threads under the GIL", 3.0, run_body,
+                             &one, run_body, &four);
+    gil_destroy(one.g);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_gil_bad_arguments),
+    cmocka_unit_test(test_gil_mutual_exclusion),
+    cmocka_unit_test(test_gil_no_starvation),
+    cmocka_unit_test(test_gil_cpu_bound_no_speedup),
+    cmocka_unit_test(test_gil_io_bound_speedup),
+};
+
+HARNESS_MAIN(tests)

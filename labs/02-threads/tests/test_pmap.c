@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT */
+/* Lab 02, task 1: pmap_reduce maps every element once, sums right, scales. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "pmap.h"
+
+static uint64_t square_plus(uint64_t x, void *ctx)
+{
+    return x * x + *(const uint64_t *)ctx;
+}
+
+static void check_against_serial(size_t n, unsigned nthreads)
+{
+    uint64_t *in = xcalloc(n + 1, sizeof(*in));
+    uint64_t *out = xcalloc(n + 1, sizeof(*out));
+    uint64_t off = 7, sum = 12345, want = 0;
+    int rc;
+
+    for (size_t i = 0; i < n; i++) {
+        in[i] = i * 2654435761u + 1;
+        want += square_plus(in[i], &off);
+    }
+    out[n] = 0xdeadbeef; /* a guard just past the end */
+    rc = pmap_reduce(in, out, n, square_plus, &off, nthreads, &sum);
+    if (rc != 0)
+        harness_fail("pmap_reduce(n=%zu, nthreads=%u) returned %d (%s), "
+                     "expected 0",
+                     n, nthreads, rc, strerror(-rc));
+    for (size_t i = 0; i < n; i++)
+        if (out[i] != square_plus(in[i], &off))
+            harness_fail("n=%zu, nthreads=%u: out[%zu] is %llu, expected "
+                         "%llu: was that element mapped by some thread?",
+                         n, nthreads, i, (unsigned long long)out[i],
+                         (unsigned long long)square_plus(in[i], &off));
+    if (out[n] != 0xdeadbeef)
+        harness_fail("n=%zu, nthreads=%u: out[%zu], past the end, was "
+                     "written: check the last slice's bounds",
+                     n, nthreads, n);
+    if (sum != want)
+        harness_fail("n=%zu, nthreads=%u: sum is %llu, expected %llu: are "
+                     "partial sums lost, counted twice, or updated by "
+                     "several threads at once?",
+                     n, nthreads, (unsigned long long)sum,
+                     (unsigned long long)want);
+    free(in);
+    free(out);
+}
+
+static void test_pmap_matches_serial(void **state)
+{
+    static const size_t sizes[] = {1, 2, 7, 64, 1000, 100003};
+    static const unsigned threads[] = {1, 2, 3, 4, 8};
+    long reps = harness_param_long("reps", 2);
+
+    (void)state;
+    for (long r = 0; r < reps; r++)
+        for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
+            for (size_t t = 0; t < sizeof(threads) / sizeof(threads[0]); t++)
+                check_against_serial(sizes[s], threads[t]);
+}
+
+static void test_pmap_more_threads_than_elements(void **state)
+{
+    (void)state;
+    check_against_serial(3, 16);
+    check_against_serial(1, PMAP_MAX_THREADS);
+    check_against_serial(PMAP_MAX_THREADS + 1, PMAP_MAX_THREADS);
+}
+
+/* Every element is mapped exactly once: the calls are counted. */
+struct call_count {
+    pthread_mutex_t lock;
+    unsigned calls[512]; /* guarded by lock */
+};
+
+static uint64_t count_call(uint64_t x, void *ctx)
+{
+    struct call_count *cc = ctx;
+
+    xpthread_mutex_lock(&cc->lock);
+    cc->calls[x]++;
+    xpthread_mutex_unlock(&cc->lock);
+    return x;
+}
+
+static void test_pmap_maps_each_element_once(void **state)
+{
+    static struct call_count cc = {PTHREAD_MUTEX_INITIALIZER, {0}};
+    uint64_t in[512], out[512], sum;
+
+    (void)state;
+    for (size_t i = 0; i < 512; i++)
+        in[i] = i;
+    for (unsigned t = 1; t <= 9; t++) {
+        size_t n = 500 + t;
+        int rc;
+
+        memset(cc.calls, 0, sizeof(cc.calls));
+        rc = pmap_reduce(in, out, n, count_call, &cc, t, &sum);
+        if (rc != 0)
+            harness_fail("pmap_reduce returned %d (%s), expected 0", rc,
+                         strerror(-rc));
+        for (size_t i = 0; i < n; i++)
+            if (cc.calls[i] != 1)
+                harness_fail("n=%zu, nthreads=%u: element %zu was mapped %u "
+                             "times, expected once: do the slices overlap "
+                             "or leave gaps?",
+                             n, t, i, cc.calls[i]);
+        for (size_t i = n; i < 512; i++)
+            if (cc.calls[i] != 0)
+                harness_fail("n=%zu: element %zu, past the end, was mapped", n,
+                             i);
+    }
+}
+
+static void test_pmap_bad_arguments(void **state)
+{
+    uint64_t in[4] = {1, 2, 3, 4}, out[4], sum = 99, off = 0;
+
+    (void)state;
+    assert_int_equal(pmap_reduce(in, out, 4, NULL, &off, 2, &sum), -EINVAL);
+    assert_int_equal(pmap_reduce(in, out, 4, square_plus, &off, 0, &sum),
+                     -EINVAL);
+    assert_int_equal(
+        pmap_reduce(in, out, 4, square_plus, &off, PMAP_MAX_THREADS + 1, &sum),
+        -EINVAL);
+    assert_int_equal(pmap_reduce(NULL, out, 4, square_plus, &off, 2, &sum),
+                     -EINVAL);
+    assert_int_equal(pmap_reduce(in, NULL, 4, square_plus, &off, 2, &sum),
+                     -EINVAL);
+    assert_int_equal(pmap_reduce(in, out, 4, square_plus, &off, 2, NULL),
+                     -EINVAL);
+    /* Nothing to map is not an error, and the sum of nothing is 0. */
+    assert_int_equal(pmap_reduce(NULL, NULL, 0, square_plus, &off, 2, &sum), 0);
+    assert_int_equal(sum, 0);
+}
+
+/* CPU-bound work: every element costs the same fixed amount of spinning. */
+struct spin_job {
+    uint64_t *in, *out;
+    size_t n;
+    uint64_t units; /* harness_spin_work units per element */
+    unsigned nthreads;
+    uint64_t sum;
+};
+
+static uint64_t spin_map(uint64_t x, void *ctx)
+{
+    return x ^ harness_spin_work(*(const uint64_t *)ctx);
+}
+
+static void spin_body(void *arg)
+{
+    struct spin_job *j = arg;
+
+    (void)pmap_reduce(j->in, j->out, j->n, spin_map, &j->units, j->nthreads,
+                      &j->sum);
+}
+
+static void test_pmap_cpu_speedup(void **state)
+{
+    size_t n = 400;
+    uint64_t *in = xcalloc(n, sizeof(*in)), *out = xcalloc(n, sizeof(*out));
+    uint64_t units = (uint64_t)harness_param_long("units", 100);
+    struct spin_job one = {in, out, n, units, 1, 0};
+    struct spin_job two = {in, out, n, units, 2, 0};
+    int rc;
+
+    (void)state;
+    for (size_t i = 0; i < n; i++)
+        in[i] = i;
+    rc = pmap_reduce(in, out, n, spin_map, &units, 2, &two.sum);
+    if (rc != 0)
+        harness_fail("pmap_reduce returned %d (%s), expected 0", rc,
+                     strerror(-rc));
+    harness_check_cpu_speedup("pmap_reduce on 2 threads", 2, 0.85, spin_body,
+                              &one, spin_body, &two);
+    if (one.sum != two.sum)
+        harness_fail("1 thread and 2 threads gave different sums (%llu, "
+                     "%llu)",
+                     (unsigned long long)one.sum, (unsigned long long)two.sum);
+    free(in);
+    free(out);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_pmap_matches_serial),
+    cmocka_unit_test(test_pmap_more_threads_than_elements),
+    cmocka_unit_test(test_pmap_maps_each_element_once),
+    cmocka_unit_test(test_pmap_bad_arguments),
+    cmocka_unit_test(test_pmap_cpu_speedup),
+};
+
+HARNESS_MAIN(tests)

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Lab 02, task 2: the pool runs every task once, in order, hands results
+ * back through futures, sleeps when idle, overlaps I/O-bound tasks, and
+ * runs every queued task when it shuts down.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "pool.h"
+
+static struct pool *make_pool(unsigned n)
+{
+    struct pool *p = NULL;
+    int rc = pool_create(&p, n);
+
+    if (rc != 0 || !p)
+        harness_fail("pool_create(%u) returned %d (%s), expected 0 and a "
+                     "pool",
+                     n, rc, strerror(-rc));
+    return p;
+}
+
+static struct future *submit(struct pool *p, pool_task_fn fn, void *arg)
+{
+    struct future *f = NULL;
+    int rc = pool_submit(p, fn, arg, &f);
+
+    if (rc != 0 || !f)
+        harness_fail("pool_submit returned %d (%s), expected 0 and a future",
+                     rc, strerror(-rc));
+    return f;
+}
+
+static void *get(struct future *f)
+{
+    void *r = NULL;
+    int rc = future_get(f, &r);
+
+    if (rc != 0)
+        harness_fail("future_get returned %d (%s), expected 0", rc,
+                     strerror(-rc));
+    return r;
+}
+
+static void *triple_plus_one(void *arg)
+{
+    return (void *)((uintptr_t)arg * 3 + 1);
+}
+
+static void test_pool_futures_return_results(void **state)
+{
+    long n = harness_param_long("tasks", 200);
+    struct future **f = xcalloc((size_t)n, sizeof(*f));
+    struct pool *p = make_pool(4);
+
+    (void)state;
+    for (long i = 0; i < n; i++)
+        f[i] = submit(p, triple_plus_one, (void *)(uintptr_t)i);
+    for (long i = n - 1; i >= 0; i--) { /* any order of gets must work */
+        uintptr_t r = (uintptr_t)get(f[i]);
+
+        if (r != (uintptr_t)i * 3 + 1)
+            harness_fail("task %ld returned %lu through its future, expected "
+                         "%lu: is the result stored in the right future?",
+                         i, (unsigned long)r, (unsigned long)(i * 3 + 1));
+    }
+    pool_destroy(p);
+    free(f);
+}
+
+/* One worker runs the tasks one by one: in the order they were submitted. */
+struct order_log {
+    int seq[64]; /* written by the single worker, read after pool_destroy */
+    int len;
+};
+
+struct order_arg {
+    struct order_log *log;
+    int id;
+};
+
+static void *log_order(void *arg)
+{
+    struct order_arg *a = arg;
+
+    a->log->seq[a->log->len++] = a->id;
+    return NULL;
+}
+
+static void test_pool_single_worker_fifo(void **state)
+{
+    static struct order_log log;
+    struct order_arg a[64];
+    struct future *f[64];
+    struct pool *p = make_pool(1);
+
+    (void)state;
+    log.len = 0;
+    for (int i = 0; i < 64; i++) {
+        a[i] = (struct order_arg){&log, i};
+        f[i] = submit(p, log_order, &a[i]);
+    }
+    pool_destroy(p); /* joins the worker: its writes to log are visible */
+    for (int i = 0; i < 64; i++)
+        (void)get(f[i]);
+    if (log.len != 64)
+        harness_fail("64 tasks submitted, %d ran", log.len);
+    for (int i = 0; i < 64; i++)
+        if (log.seq[i] != i)
+            harness_fail("with one worker the tasks must run in submission "
+                         "order (FIFO); run #%d was task %d",
+                         i, log.seq[i]);
+}
+
+/*
+ * A gate the first task waits at, so that the other tasks are still queued
+ * when the pool shuts down. The main thread opens it; nothing here sleeps.
+ */
+struct gate {
+    pthread_mutex_t lock;
+    pthread_cond_t cv;
+    int open; /* guarded by lock */
+};
+
+static void *wait_at_gate(void *arg)
+{
+    struct gate *g = arg;
+
+    xpthread_mutex_lock(&g->lock);
+    while (!g->open)
+        xpthread_cond_wait(&g->cv, &g->lock);
+    xpthread_mutex_unlock(&g->lock);
+    return NULL;
+}
+
+static void *mark_ran(void *arg)
+{
+    *(int *)arg = 1; /* each task its own flag: read after pool_destroy */
+    return arg;
+}
+
+#define QUEUED 49
+
+static void test_pool_shutdown_runs_queued_tasks(void **state)
+{
+    static struct gate g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+                            0};
+    int ran[QUEUED] = {0}, count = 0, rc;
+    struct future *f[QUEUED + 1], *late = NULL;
+    struct pool *p = make_pool(1);
+
+    (void)state;
+    g.open = 0;
+    f[0] = submit(p, wait_at_gate, &g);
+    for (int i = 0; i < QUEUED; i++)
+        f[i + 1] = submit(p, mark_ran, &ran[i]);
+    pool_shutdown(p); /* the worker is stuck at the gate: all still queued */
+    rc = pool_submit(p, mark_ran, &count, &late);
+    if (rc != -ESHUTDOWN)
+        harness_fail("pool_submit after pool_shutdown returned %d, expected "
+                     "-ESHUTDOWN (%d)",
+                     rc, -ESHUTDOWN);
+
+    xpthread_mutex_lock(&g.lock);
+    g.open = 1;
+    xpthread_cond_broadcast(&g.cv);
+    xpthread_mutex_unlock(&g.lock);
+    pool_destroy(p);
+
+    for (int i = 0; i < QUEUED; i++)
+        count += ran[i];
+    if (count != QUEUED)
+        harness_fail("%d tasks were queued when the pool shut down, only %d "
+                     "of them ran: shutdown must finish the queue before the "
+                     "workers exit (like ThreadPoolExecutor.shutdown)",
+                     QUEUED, count);
+    for (int i = 0; i <= QUEUED; i++)
+        (void)get(f[i]);
+}
+
+static void test_pool_get_after_destroy(void **state)
+{
+    struct future *f[16];
+    struct pool *p = make_pool(3);
+
+    (void)state;
+    for (int i = 0; i < 16; i++)
+        f[i] = submit(p, triple_plus_one, (void *)(uintptr_t)i);
+    pool_destroy(p);
+    for (int i = 0; i < 16; i++)
+        if ((uintptr_t)get(f[i]) != (uintptr_t)i * 3 + 1)
+            harness_fail("future %d gave the wrong result after "
+                         "pool_destroy",
+                         i);
+}
+
+static void test_pool_bad_arguments(void **state)
+{
+    struct pool *p = NULL;
+    struct future *f = NULL;
+
+    (void)state;
+    assert_int_equal(pool_create(NULL, 2), -EINVAL);
+    assert_int_equal(pool_create(&p, 0), -EINVAL);
+    assert_int_equal(pool_create(&p, POOL_MAX_WORKERS + 1), -EINVAL);
+    assert_int_equal(future_get(NULL, NULL), -EINVAL);
+    p = make_pool(1);
+    assert_int_equal(pool_submit(p, NULL, NULL, &f), -EINVAL);
+    assert_int_equal(pool_submit(p, triple_plus_one, NULL, NULL), -EINVAL);
+    assert_int_equal(pool_submit(NULL, triple_plus_one, NULL, &f), -EINVAL);
+    pool_destroy(p);
+    pool_destroy(NULL);
+}
+
+static void *nothing(void *arg)
+{
+    return arg;
+}
+
+/*
+ * An idle pool must sleep. The main thread waits a fixed interval (it waits
+ * for no thread: nothing is expected to happen) and the CPU time the whole
+ * process used meanwhile is measured.
+ */
+static void test_pool_idle_workers_sleep(void **state)
+{
+    unsigned ms = (unsigned)harness_param_long("idle_ms", 200);
+    double max_ms = harness_param_double("max_cpu_ms", 10.0);
+    struct pool *p = make_pool(4);
+    double cpu0, used_ms;
+
+    (void)state;
+    for (int i = 0; i < 8; i++) /* the workers have started and gone idle */
+        (void)get(submit(p, nothing, NULL));
+    cpu0 = harness_cpu_seconds();
+    harness_io_wait_ms(ms);
+    used_ms = (harness_cpu_seconds() - cpu0) * 1e3;
+    pool_destroy(p);
+    harness_note("an idle pool of 4 workers used %.2f ms of CPU in %u ms",
+                 used_ms, ms);
+    if (used_ms > max_ms)
+        harness_fail("an idle pool of 4 workers used %.1f ms of CPU in %u ms "
+                     "(at most %.1f ms expected): idle workers must sleep on "
+                     "a condition variable, not spin or poll",
+                     used_ms, ms, max_ms);
+}
+
+/* I/O-bound tasks: each one waits (simulated I/O) and uses no CPU. */
+struct io_job {
+    unsigned workers, tasks, wait_ms;
+};
+
+static void *io_task(void *arg)
+{
+    harness_io_wait_ms(*(unsigned *)arg);
+    return NULL;
+}
+
+static void io_body(void *arg)
+{
+    struct io_job *j = arg;
+    struct future *f[64];
+    struct pool *p = make_pool(j->workers);
+
+    for (unsigned i = 0; i < j->tasks; i++)
+        f[i] = submit(p, io_task, &j->wait_ms);
+    for (unsigned i = 0; i < j->tasks; i++)
+        (void)get(f[i]);
+    pool_destroy(p);
+}
+
+static void test_pool_io_speedup(void **state)
+{
+    unsigned wait_ms = (unsigned)harness_param_long("wait_ms", 10);
+    struct io_job one = {1, 32, wait_ms}, eight = {8, 32, wait_ms};
+
+    (void)state;
+    harness_check_io_speedup("32 tasks of simulated I/O on 8 workers", 6.0,
+                             io_body, &one, io_body, &eight);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_pool_futures_return_results),
+    cmocka_unit_test(test_pool_single_worker_fifo),
+    cmocka_unit_test(test_pool_shutdown_runs_queued_tasks),
+    cmocka_unit_test(test_pool_get_after_destroy),
+    cmocka_unit_test(test_pool_bad_arguments),
+    cmocka_unit_test(test_pool_idle_workers_sleep),
+    cmocka_unit_test(test_pool_io_speedup),
+};
+
+HARNESS_MAIN(tests)
