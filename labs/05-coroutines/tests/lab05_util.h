@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Lab 05 test helpers: what C cannot say (registers, the stack pointer) in
+ * a few lines of x86-64 assembly, and /proc readers for stacks and memory.
+ * Included by one test file each; every helper is static or file-local.
+ */
+#ifndef LAB05_UTIL_H
+#define LAB05_UTIL_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/*
+ * lab05_call_checked(fn, arg) calls fn(arg) with a known value in each
+ * callee-saved register and returns a bit mask of those that came back
+ * changed: bit 0 rbx, 1 rbp, 2 r12, 3 r13, 4 r14, 5 r15. A correct context
+ * switch inside fn leaves it 0.
+ *
+ * lab05_call_scrambled(fn, arg) calls fn(arg) with junk in the same six
+ * registers (and restores its caller's values afterwards, as the ABI says).
+ *
+ * lab05_sp_at_call() returns the stack pointer at the instruction that
+ * called it: the ABI wants it a multiple of 16 at every call.
+ */
+unsigned long lab05_call_checked(void (*fn)(void *), void *arg);
+void lab05_call_scrambled(void (*fn)(void *), void *arg);
+uintptr_t lab05_sp_at_call(void);
+
+#define LAB05_SAVE                                                             \
+    "    pushq %rbp\n    pushq %rbx\n    pushq %r12\n"                         \
+    "    pushq %r13\n    pushq %r14\n    pushq %r15\n"                         \
+    "    subq $8, %rsp\n"
+#define LAB05_RESTORE                                                          \
+    "    addq $8, %rsp\n    popq %r15\n    popq %r14\n"                        \
+    "    popq %r13\n    popq %r12\n    popq %rbx\n    popq %rbp\n"
+#define LAB05_CMP(reg, k, bit)                                                 \
+    "    movabsq $0x5a5a5a5a5a5a5a0" #k ", %rcx\n"                             \
+    "    cmpq %rcx, %" #reg "\n    setne %dl\n    movzbl %dl, %edx\n"          \
+    "    shll $" #bit ", %edx\n    orl %edx, %eax\n"
+
+__asm__(".text\n"
+        ".type lab05_call_checked, @function\n"
+        "lab05_call_checked:\n" LAB05_SAVE "    movq %rdi, %rax\n"
+        "    movq %rsi, %rdi\n"
+        "    movabsq $0x5a5a5a5a5a5a5a01, %rbx\n"
+        "    movabsq $0x5a5a5a5a5a5a5a02, %rbp\n"
+        "    movabsq $0x5a5a5a5a5a5a5a03, %r12\n"
+        "    movabsq $0x5a5a5a5a5a5a5a04, %r13\n"
+        "    movabsq $0x5a5a5a5a5a5a5a05, %r14\n"
+        "    movabsq $0x5a5a5a5a5a5a5a06, %r15\n"
+        "    call *%rax\n"
+        "    xorl %eax, %eax\n" LAB05_CMP(rbx, 1, 0) LAB05_CMP(rbp, 2, 1)
+            LAB05_CMP(r12, 3, 2) LAB05_CMP(r13, 4, 3) LAB05_CMP(r14, 5, 4)
+                LAB05_CMP(r15, 6, 5) LAB05_RESTORE
+        "    ret\n"
+        ".size lab05_call_checked, .-lab05_call_checked\n"
+        ".type lab05_call_scrambled, @function\n"
+        "lab05_call_scrambled:\n" LAB05_SAVE "    movq %rdi, %rax\n"
+        "    movq %rsi, %rdi\n"
+        "    movq $-1, %rbx\n    movq $-2, %rbp\n    movq $-3, %r12\n"
+        "    movq $-4, %r13\n    movq $-5, %r14\n    movq $-6, %r15\n"
+        "    call *%rax\n" LAB05_RESTORE "    ret\n"
+        ".size lab05_call_scrambled, .-lab05_call_scrambled\n"
+        ".type lab05_sp_at_call, @function\n"
+        "lab05_sp_at_call:\n"
+        "    leaq 8(%rsp), %rax\n"
+        "    ret\n"
+        ".size lab05_sp_at_call, .-lab05_sp_at_call\n");
+
+/* One line of /proc/self/maps. */
+struct lab05_map {
+    uintptr_t lo, hi;
+    char perms[8];
+};
+
+/*
+ * lab05_find_map - the mapping that contains addr (which = 0), or the one
+ * that ends exactly where that one starts (which = -1). Returns 0 if found.
+ */
+static inline int lab05_find_map(uintptr_t addr, int which,
+                                 struct lab05_map *out)
+{
+    struct lab05_map m, prev = {0, 0, ""};
+    char line[512];
+    int found = -1;
+    FILE *f = fopen("/proc/self/maps", "r");
+
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f)) {
+        unsigned long lo, hi;
+
+        if (sscanf(line, "%lx-%lx %7s", &lo, &hi, m.perms) != 3)
+            continue;
+        m.lo = lo;
+        m.hi = hi;
+        if (addr >= m.lo && addr < m.hi) {
+            if (which == 0)
+                *out = m;
+            else if (prev.hi == m.lo)
+                *out = prev;
+            else
+                break;
+            found = 0;
+            break;
+        }
+        prev = m;
+    }
+    fclose(f);
+    return found;
+}
+
+/* How many mappings the process has (a leaked stack is one more, or two). */
+static inline int lab05_count_maps(void)
+{
+    char line[512];
+    int n = 0;
+    FILE *f = fopen("/proc/self/maps", "r");
+
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f))
+        n += strchr(line, '\n') != NULL;
+    fclose(f);
+    return n;
+}
+
+/* Resident memory of the process, in KiB (/proc/self/statm). */
+static inline long lab05_rss_kib(void)
+{
+    long size = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+
+    if (!f)
+        return -1;
+    if (fscanf(f, "%ld %ld", &size, &resident) != 2)
+        resident = -1;
+    fclose(f);
+    return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+#endif /* LAB05_UTIL_H */

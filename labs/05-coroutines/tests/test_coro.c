@@ -1,0 +1,586 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Lab 05, task 1 and 4: coroutines resume and yield in order, keep their
+ * registers and their own aligned, guarded stacks, and switch far faster
+ * than threads and than swapcontext.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "coro.h"
+#include "lab05_util.h"
+
+#define V(x) ((void *)(uintptr_t)(x))
+#define N(p) ((long)(uintptr_t)(p))
+
+static struct coro *make(coro_fn fn, void *arg, size_t stack)
+{
+    struct coro *co = NULL;
+    int rc = coro_create(&co, fn, arg, stack);
+
+    if (rc != 0 || !co)
+        harness_fail("coro_create returned %d (%s), expected 0 and a "
+                     "coroutine",
+                     rc, strerror(rc < 0 ? -rc : 0));
+    return co;
+}
+
+static void *count_to_three(void *arg)
+{
+    long base = N(arg);
+
+    for (long i = 1; i <= 3; i++)
+        coro_yield(V(base + i));
+    return V(base + 100);
+}
+
+static void test_coro_resume_yield_sequence(void **state)
+{
+    struct coro *co;
+    void *v = NULL;
+    int rc;
+
+    (void)state;
+    co = make(count_to_three, V(10), 0);
+    if (coro_finished(co))
+        harness_fail("a coroutine that never ran is not finished");
+    for (long i = 1; i <= 3; i++) {
+        rc = coro_resume(co, &v);
+        if (rc != 0 || N(v) != 10 + i)
+            harness_fail("resume %ld: expected 0 and the yielded value %ld, "
+                         "got %d and %ld",
+                         i, 10 + i, rc, N(v));
+        if (coro_finished(co))
+            harness_fail("resume %ld: finished after a yield", i);
+    }
+    rc = coro_resume(co, &v);
+    if (rc != 0 || N(v) != 110 || !coro_finished(co))
+        harness_fail("the last resume: expected 0, the body's return value "
+                     "110 and finished; got %d, %ld, finished=%d",
+                     rc, N(v), coro_finished(co));
+    rc = coro_resume(co, &v);
+    if (rc != -EINVAL)
+        harness_fail("resuming a finished coroutine: expected -EINVAL, got "
+                     "%d",
+                     rc);
+    if (coro_current() != NULL)
+        harness_fail("coro_current() outside any coroutine must be NULL");
+    coro_destroy(co);
+}
+
+static void *resume_self(void *arg)
+{
+    (void)arg;
+    return V(coro_resume(coro_current(), NULL));
+}
+
+static void test_coro_bad_arguments(void **state)
+{
+    struct coro *co = NULL;
+    void *v = NULL;
+
+    (void)state;
+    assert_int_equal(coro_create(NULL, count_to_three, NULL, 0), -EINVAL);
+    assert_int_equal(coro_create(&co, NULL, NULL, 0), -EINVAL);
+    assert_int_equal(coro_create(&co, count_to_three, NULL, 1024), -EINVAL);
+    assert_int_equal(coro_resume(NULL, NULL), -EINVAL);
+    if (coro_yield(NULL) != -EPERM)
+        harness_fail("coro_yield outside a coroutine must return -EPERM");
+    co = make(resume_self, NULL, 0);
+    assert_int_equal(coro_resume(co, &v), 0);
+    if (N(v) != -EBUSY)
+        harness_fail("a coroutine resuming itself: expected -EBUSY, got %ld",
+                     N(v));
+    coro_destroy(co);
+    coro_destroy(NULL);
+}
+
+/* Nesting: the outer coroutine resumes an inner one; yields go one up. */
+static void *inner_body(void *arg)
+{
+    struct coro **self = arg;
+
+    if (coro_current() != *self)
+        return V(-1);
+    coro_yield(V(1));
+    return V(2);
+}
+
+static void *outer_body(void *arg)
+{
+    struct coro *me = coro_current(), *in = NULL;
+    void *v = NULL;
+    long sum = 0;
+
+    (void)arg;
+    if (coro_create(&in, inner_body, &in, 0) != 0)
+        return V(-100);
+    while (coro_resume(in, &v) == 0) {
+        if (coro_current() != me)
+            sum -= 1000;
+        sum += N(v);
+        coro_yield(V(sum));
+    }
+    coro_destroy(in);
+    return V(sum + 10);
+}
+
+static void test_coro_nested_resume(void **state)
+{
+    struct coro *outer;
+    long got[4] = {0};
+    void *v = NULL;
+
+    (void)state;
+    outer = make(outer_body, NULL, 0);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(coro_resume(outer, &v), 0);
+        got[i] = N(v);
+    }
+    if (got[0] != 1 || got[1] != 3 || got[2] != 13 || !coro_finished(outer))
+        harness_fail("outer coroutine resuming an inner one: expected the "
+                     "values 1, 3, 13 and finished, got %ld, %ld, %ld "
+                     "(finished=%d). A yield must return to whoever resumed "
+                     "the coroutine, and coro_current() follow along",
+                     got[0], got[1], got[2], coro_finished(outer));
+    coro_destroy(outer);
+}
+
+/* 64 coroutines interleaved: each keeps its own locals on its own stack. */
+static void *sum_body(void *arg)
+{
+    long id = N(arg), acc = 0;
+
+    for (long i = 0; i < 100; i++) {
+        acc += id * i;
+        coro_yield(V(acc));
+    }
+    return V(acc);
+}
+
+static void test_coro_many_interleaved(void **state)
+{
+    enum { COROS = 64 };
+    struct coro *co[COROS];
+    void *v = NULL;
+
+    (void)state;
+    for (long i = 0; i < COROS; i++)
+        co[i] = make(sum_body, V(i), 0);
+    for (long step = 0; step <= 100; step++)
+        for (long i = 0; i < COROS; i++) {
+            long want = i * (step < 100 ? step : 99) *
+                        ((step < 100 ? step : 99) + 1) / 2;
+
+            assert_int_equal(coro_resume(co[i], &v), 0);
+            if (N(v) != want)
+                harness_fail("coroutine %ld, step %ld: expected %ld, got "
+                             "%ld: do the coroutines share a stack?",
+                             i, step, want, N(v));
+        }
+    for (int i = 0; i < COROS; i++) {
+        assert_true(coro_finished(co[i]));
+        coro_destroy(co[i]);
+    }
+}
+
+/* Callee-saved registers survive a switch, in both directions. */
+static void yield_cb(void *arg)
+{
+    (void)arg;
+    coro_yield(NULL);
+}
+
+static void *regs_body(void *arg)
+{
+    unsigned long *mask = arg;
+
+    lab05_call_scrambled(yield_cb, NULL);
+    *mask = lab05_call_checked(yield_cb, NULL);
+    return NULL;
+}
+
+static void resume_cb(void *arg)
+{
+    coro_resume(arg, NULL);
+}
+
+static const char *reg_names(unsigned long mask, char *buf, size_t len)
+{
+    static const char *const names[] = {"rbx", "rbp", "r12",
+                                        "r13", "r14", "r15"};
+
+    buf[0] = '\0';
+    for (int i = 0; i < 6; i++)
+        if (mask & (1ul << i))
+            snprintf(buf + strlen(buf), len - strlen(buf), " %s", names[i]);
+    return buf;
+}
+
+static void test_coro_callee_saved_preserved(void **state)
+{
+    unsigned long in_main, in_coro = 0;
+    struct coro *co;
+    char buf[64];
+
+    (void)state;
+    co = make(regs_body, &in_coro, 0);
+    in_main = lab05_call_checked(resume_cb, co);
+    lab05_call_scrambled(resume_cb, co);
+    lab05_call_scrambled(resume_cb, co);
+    if (!coro_finished(co))
+        harness_fail("the coroutine should have finished after 3 resumes");
+    coro_destroy(co);
+    if (in_main)
+        harness_fail("coming back from coro_resume, the caller's%s changed: "
+                     "the switch must save and restore every callee-saved "
+                     "register (rbx, rbp, r12-r15)",
+                     reg_names(in_main, buf, sizeof(buf)));
+    if (in_coro)
+        harness_fail("coming back from coro_yield, the coroutine's%s "
+                     "changed: the switch must save and restore every "
+                     "callee-saved register (rbx, rbp, r12-r15)",
+                     reg_names(in_coro, buf, sizeof(buf)));
+}
+
+/* The ABI: rsp is a multiple of 16 at every call; SSE code relies on it. */
+static void *align_body(void *arg)
+{
+    char *out = arg;
+    uintptr_t sp = lab05_sp_at_call();
+
+    if (sp % 16 != 0)
+        return V(sp % 16);
+    snprintf(out, 32, "%.2f", 2.5 * (double)(sp % 7 + 1) / (sp % 7 + 1));
+    return V(0);
+}
+
+static void test_coro_stack_aligned(void **state)
+{
+    char out[32] = "";
+    struct coro *co;
+    void *v = NULL;
+
+    (void)state;
+    co = make(align_body, out, 0);
+    assert_int_equal(coro_resume(co, &v), 0);
+    coro_destroy(co);
+    if (N(v) != 0)
+        harness_fail("inside the coroutine, rsp %% 16 == %ld at a call "
+                     "instruction, expected 0: a function must start with "
+                     "rsp + 8 a multiple of 16, as if called from aligned "
+                     "code. Count the words you push on the fresh stack",
+                     N(v));
+    assert_string_equal(out, "2.50");
+}
+
+static void *where_body(void *arg)
+{
+    (void)arg;
+    coro_yield(V(lab05_sp_at_call()));
+    return NULL;
+}
+
+static void test_coro_stack_has_guard_page(void **state)
+{
+    struct lab05_map stack, below;
+    size_t want = 24 * 1024;
+    struct coro *co;
+    void *v = NULL;
+    uintptr_t sp;
+
+    (void)state;
+    co = make(where_body, NULL, want);
+    assert_int_equal(coro_resume(co, &v), 0);
+    sp = (uintptr_t)v;
+    if (lab05_find_map(sp, 0, &stack) != 0)
+        harness_fail("no mapping in /proc/self/maps holds the coroutine's "
+                     "stack pointer %#lx",
+                     (unsigned long)sp);
+    if (strncmp(stack.perms, "rw", 2) != 0 || stack.hi - stack.lo < want)
+        harness_fail("the stack's mapping %#lx-%#lx (%s) should be readable, "
+                     "writable and at least the %zu bytes asked for",
+                     (unsigned long)stack.lo, (unsigned long)stack.hi,
+                     stack.perms, want);
+    if (lab05_find_map(sp, -1, &below) != 0 ||
+        strncmp(below.perms, "---", 3) != 0)
+        harness_fail("nothing inaccessible lies right below the stack "
+                     "(%#lx-%#lx): an overflow would silently write into "
+                     "whatever is mapped there. Map one more page and "
+                     "mprotect it PROT_NONE",
+                     (unsigned long)stack.lo, (unsigned long)stack.hi);
+    coro_destroy(co);
+}
+
+static volatile long overflow_limit = 1L << 40;
+
+static long deep(long n)
+{
+    volatile char buf[256];
+
+    buf[0] = (char)n;
+    buf[255] = 1;
+    if (n >= overflow_limit)
+        return 0;
+    return deep(n + 1) + buf[0] + buf[255];
+}
+
+static void *overflow_body(void *arg)
+{
+    (void)arg;
+    return V(deep(0));
+}
+
+static void test_coro_overflow_crashes_cleanly(void **state)
+{
+    int status;
+    pid_t pid;
+
+    (void)state;
+    fflush(NULL);
+    pid = xfork();
+    if (pid == 0) {
+        struct coro *co = NULL;
+
+        if (coro_create(&co, overflow_body, NULL, CORO_STACK_MIN) != 0)
+            _exit(3);
+        coro_resume(co, NULL);
+        _exit(0);
+    }
+    xwaitpid(pid, &status, 0);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 3)
+        harness_fail("coro_create failed in the child");
+    if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGSEGV)
+        harness_fail(
+            "endless recursion on a coroutine's stack should end "
+            "in SIGSEGV at the guard page; the child %s %d",
+            WIFSIGNALED(status) ? "was killed by signal" : "exited with",
+            WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+}
+
+static void *stop_midway(void *arg)
+{
+    (void)arg;
+    for (;;)
+        coro_yield(NULL);
+    return NULL;
+}
+
+/* Destroy frees finished, suspended and never-started coroutines alike. */
+static void destroy_some(int n)
+{
+    struct coro **co = xcalloc((size_t)n, sizeof(*co));
+
+    for (int i = 0; i < n; i++) {
+        co[i] = make(i % 3 ? stop_midway : count_to_three, NULL, 0);
+        for (int k = 0; k < i % 5; k++)
+            if (!coro_finished(co[i]))
+                assert_int_equal(coro_resume(co[i], NULL), 0);
+    }
+    for (int i = 0; i < n; i++)
+        coro_destroy(co[i]);
+    free(co);
+}
+
+static void test_coro_destroy_frees_everything(void **state)
+{
+    (void)state;
+    destroy_some(30);
+}
+
+static void test_coro_destroy_unmaps_stacks(void **state)
+{
+    int before, after;
+
+    (void)state;
+    destroy_some(5); /* warm-up: the allocator's own mappings */
+    before = lab05_count_maps();
+    destroy_some(200);
+    after = lab05_count_maps();
+    if (after > before + 2)
+        harness_fail("/proc/self/maps grew from %d to %d lines after 200 "
+                     "coroutines were made and destroyed: coro_destroy must "
+                     "munmap the whole stack, guard page included",
+                     before, after);
+}
+
+/* ---- Task 4: the cost of a switch, measured against the alternatives. */
+
+static void *pingpong_body(void *arg)
+{
+    (void)arg;
+    for (;;)
+        coro_yield(NULL);
+    return NULL;
+}
+
+struct coro_bench {
+    struct coro *co;
+    long trips;
+};
+
+static void coro_trips(void *arg)
+{
+    struct coro_bench *b = arg;
+
+    for (long i = 0; i < b->trips; i++)
+        coro_resume(b->co, NULL);
+}
+
+/* Two threads take turns through a mutex and a condition variable. */
+struct thread_bench {
+    pthread_mutex_t lock;
+    pthread_cond_t cv;
+    long turn;  /* guarded by lock: odd = the helper's turn */
+    long trips; /* read-only */
+};
+
+static void *thread_partner(void *arg)
+{
+    struct thread_bench *b = arg;
+
+    xpthread_mutex_lock(&b->lock);
+    for (long i = 0; i < b->trips; i++) {
+        while (b->turn % 2 == 0)
+            xpthread_cond_wait(&b->cv, &b->lock);
+        b->turn++;
+        xpthread_cond_broadcast(&b->cv);
+    }
+    xpthread_mutex_unlock(&b->lock);
+    return NULL;
+}
+
+static void thread_trips(void *arg)
+{
+    struct thread_bench *b = arg;
+    pthread_t t;
+
+    b->turn = 0;
+    xpthread_create(&t, NULL, thread_partner, b);
+    xpthread_mutex_lock(&b->lock);
+    for (long i = 0; i < b->trips; i++) {
+        b->turn++;
+        xpthread_cond_broadcast(&b->cv);
+        while (b->turn % 2 == 1)
+            xpthread_cond_wait(&b->cv, &b->lock);
+    }
+    xpthread_mutex_unlock(&b->lock);
+    xpthread_join(t, NULL);
+}
+
+/* The same ping-pong with swapcontext, which also saves the signal mask. */
+static ucontext_t uc_main, uc_co;
+
+static void uc_body(void)
+{
+    for (;;)
+        swapcontext(&uc_co, &uc_main);
+}
+
+struct uc_bench {
+    long trips;
+};
+
+static void uc_trips(void *arg)
+{
+    struct uc_bench *b = arg;
+
+    for (long i = 0; i < b->trips; i++)
+        swapcontext(&uc_main, &uc_co);
+}
+
+static void uc_setup(void *stack, size_t len)
+{
+    getcontext(&uc_co);
+    uc_co.uc_stack.ss_sp = stack;
+    uc_co.uc_stack.ss_size = len;
+    uc_co.uc_link = NULL;
+    makecontext(&uc_co, uc_body, 0);
+}
+
+/* Seconds per switch (a round trip is two) of the best of several trials. */
+static double per_switch(struct harness_ratio r, long base_trips,
+                         long cand_trips, double *cand)
+{
+    *cand = r.cand_s / (2.0 * (double)cand_trips);
+    return r.base_s / (2.0 * (double)base_trips);
+}
+
+static void test_coro_switch_cheaper_than_thread(void **state)
+{
+    struct coro_bench cb = {NULL, harness_param_long("coro_trips", 200000)};
+    struct thread_bench tb = {PTHREAD_MUTEX_INITIALIZER,
+                              PTHREAD_COND_INITIALIZER, 0,
+                              harness_param_long("thread_trips", 3000)};
+    double need = harness_param_double("min_ratio", 50), base, cand;
+    int trials = (int)harness_param_long("trials", 5);
+    struct harness_ratio r;
+
+    (void)state;
+    cb.co = make(pingpong_body, NULL, 0);
+    r = harness_measure_ratio(thread_trips, &tb, coro_trips, &cb, trials);
+    coro_destroy(cb.co);
+    base = per_switch(r, tb.trips, cb.trips, &cand);
+    harness_note("switch: coroutine %.1f ns, thread (condvar ping-pong) "
+                 "%.0f ns: %.0fx cheaper (need %.0fx)",
+                 cand * 1e9, base * 1e9, base / cand, need);
+    if (base / cand < need)
+        harness_fail("a coroutine switch took %.1f ns, a thread switch %.0f "
+                     "ns: only %.1fx cheaper, at least %.0fx expected. Does "
+                     "your switch make a system call, or allocate?",
+                     cand * 1e9, base * 1e9, base / cand, need);
+}
+
+static void test_coro_switch_cheaper_than_swapcontext(void **state)
+{
+    struct coro_bench cb = {NULL, harness_param_long("coro_trips", 200000)};
+    struct uc_bench ub = {harness_param_long("uc_trips", 50000)};
+    double need = harness_param_double("min_ratio", 5), base, cand;
+    int trials = (int)harness_param_long("trials", 5);
+    size_t len = 64 * 1024;
+    void *stack = xmalloc(len);
+    struct harness_ratio r;
+
+    (void)state;
+    uc_setup(stack, len);
+    cb.co = make(pingpong_body, NULL, 0);
+    r = harness_measure_ratio(uc_trips, &ub, coro_trips, &cb, trials);
+    coro_destroy(cb.co);
+    free(stack);
+    base = per_switch(r, ub.trips, cb.trips, &cand);
+    harness_note("switch: coroutine %.1f ns, swapcontext %.1f ns: %.1fx "
+                 "cheaper (need %.1fx)",
+                 cand * 1e9, base * 1e9, base / cand, need);
+    if (base / cand < need)
+        harness_fail("a coroutine switch took %.1f ns, swapcontext %.1f ns: "
+                     "only %.1fx cheaper, at least %.1fx expected. "
+                     "swapcontext saves the signal mask with a system call; "
+                     "yours should save six registers and rsp, no more",
+                     cand * 1e9, base * 1e9, base / cand, need);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_coro_resume_yield_sequence),
+    cmocka_unit_test(test_coro_bad_arguments),
+    cmocka_unit_test(test_coro_nested_resume),
+    cmocka_unit_test(test_coro_many_interleaved),
+    cmocka_unit_test(test_coro_callee_saved_preserved),
+    cmocka_unit_test(test_coro_stack_aligned),
+    cmocka_unit_test(test_coro_stack_has_guard_page),
+    cmocka_unit_test(test_coro_overflow_crashes_cleanly),
+    cmocka_unit_test(test_coro_destroy_frees_everything),
+    cmocka_unit_test(test_coro_destroy_unmaps_stacks),
+    cmocka_unit_test(test_coro_switch_cheaper_than_thread),
+    cmocka_unit_test(test_coro_switch_cheaper_than_swapcontext),
+};
+
+HARNESS_MAIN(tests)

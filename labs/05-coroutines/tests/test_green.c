@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Lab 05, tasks 3 and 4: the green-thread scheduler runs threads in exactly
+ * the order its rules say (green.h), sleeps without spinning, detects a
+ * deadlock, and runs 10,000 threads in little memory.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "green.h"
+#include "lab05_util.h"
+
+#define V(x) ((void *)(uintptr_t)(x))
+#define N(p) ((long)(uintptr_t)(p))
+
+/*
+ * The trace: every green thread runs on the test's own OS thread, one at a
+ * time, so it needs no lock (that is the point of cooperative scheduling).
+ */
+static char trace[1024];
+
+static void rec(const char *fmt, long x)
+{
+    size_t len = strlen(trace);
+
+    if (len)
+        trace[len++] = ' ';
+    snprintf(trace + len, sizeof(trace) - len, fmt, x);
+}
+
+static struct green *spawn(coro_fn fn, void *arg)
+{
+    struct green *g = NULL;
+    int rc = green_spawn(&g, fn, arg);
+
+    if (rc != 0 || !g)
+        harness_fail("green_spawn returned %d, expected 0 and a handle", rc);
+    return g;
+}
+
+static void run_expect(int want, const char *expected)
+{
+    int rc = green_run();
+
+    if (rc != want)
+        harness_fail("green_run returned %d, expected %d (trace so far: "
+                     "\"%s\")",
+                     rc, want, trace);
+    if (strcmp(trace, expected) != 0)
+        harness_fail("the interleaving differs from green.h's rules:\n"
+                     "  expected \"%s\"\n  got      \"%s\"",
+                     expected, trace);
+}
+
+static void *loop3(void *arg)
+{
+    for (long i = 0; i < 3; i++) {
+        rec((const char *)arg, i);
+        green_yield();
+    }
+    return NULL;
+}
+
+static void test_green_yield_round_robin(void **state)
+{
+    (void)state;
+    trace[0] = '\0';
+    assert_int_equal(green_yield(), -EPERM);
+    assert_int_equal(green_sleep_ms(1), -EPERM);
+    assert_int_equal(green_join(NULL, NULL), -EPERM);
+    if (green_self() != NULL)
+        harness_fail("green_self() outside green threads must be NULL");
+    spawn(loop3, "A%ld");
+    spawn(loop3, "B%ld");
+    spawn(loop3, "C%ld");
+    if (trace[0])
+        harness_fail("green_spawn ran the thread at once (trace \"%s\"): "
+                     "it should only queue it",
+                     trace);
+    run_expect(0, "A0 B0 C0 A1 B1 C1 A2 B2 C2");
+}
+
+static void *leaf(void *arg)
+{
+    rec("b%ld", N(arg));
+    return NULL;
+}
+
+static void *spawner(void *arg)
+{
+    (void)arg;
+    rec("a%ld", 0);
+    spawn(leaf, V(0));
+    green_yield();
+    rec("a%ld", 1);
+    return NULL;
+}
+
+static void *other(void *arg)
+{
+    (void)arg;
+    rec("c%ld", 0);
+    green_yield();
+    rec("c%ld", 1);
+    return NULL;
+}
+
+static void test_green_spawn_from_thread(void **state)
+{
+    (void)state;
+    trace[0] = '\0';
+    spawn(spawner, NULL);
+    spawn(other, NULL);
+    run_expect(0, "a0 c0 b0 a1 c1");
+}
+
+/* W is joined by J1 then J2 while X keeps yielding (rule 3). */
+static struct green *worker;
+
+static void *work(void *arg)
+{
+    (void)arg;
+    rec("w%ld", 0);
+    green_yield();
+    rec("w%ld", 1);
+    return V(42);
+}
+
+static void *joiner(void *arg)
+{
+    void *res = NULL;
+    int rc = green_join(worker, &res);
+
+    rec((const char *)arg, rc == 0 ? N(res) : rc);
+    return NULL;
+}
+
+static void *busy(void *arg)
+{
+    void *res = NULL;
+
+    (void)arg;
+    for (long i = 0; i < 3; i++) {
+        rec("x%ld", i);
+        if (i < 2)
+            green_yield();
+    }
+    if (green_join(green_self(), NULL) != -EDEADLK)
+        rec("join-self-not-EDEADLK%ld", 0);
+    if (green_join(NULL, NULL) != -EINVAL)
+        rec("join-NULL-not-EINVAL%ld", 0);
+    green_join(worker, &res); /* finished: returns at once */
+    rec("xj:%ld", N(res));
+    return NULL;
+}
+
+static void test_green_join_order(void **state)
+{
+    (void)state;
+    trace[0] = '\0';
+    worker = spawn(work, NULL);
+    spawn(joiner, "j1:%ld");
+    spawn(joiner, "j2:%ld");
+    spawn(busy, NULL);
+    run_expect(0, "w0 x0 w1 x1 j1:42 j2:42 x2 xj:42");
+}
+
+/* An unbuffered channel: the second to arrive completes the exchange. */
+static struct green_chan *chan;
+
+static void *producer(void *arg)
+{
+    for (long v = 1; v <= N(arg); v++) {
+        int rc;
+
+        rec("s%ld", v);
+        rc = green_chan_send(chan, V(v));
+        rec(rc == 0 ? "S%ld" : "send-error%ld", rc == 0 ? v : rc);
+    }
+    return NULL;
+}
+
+static void *consumer(void *arg)
+{
+    for (long i = 0; i < N(arg); i++) {
+        void *v = NULL;
+        int rc = green_chan_recv(chan, &v);
+
+        rec(rc == 0 ? "r%ld" : "recv-error%ld", rc == 0 ? N(v) : rc);
+    }
+    return NULL;
+}
+
+static void test_green_channel_rendezvous(void **state)
+{
+    (void)state;
+    trace[0] = '\0';
+    assert_int_equal(green_chan_create(&chan), 0);
+    spawn(producer, V(3));
+    spawn(consumer, V(3));
+    run_expect(0, "s1 r1 S1 s2 S2 s3 r2 r3 S3");
+    green_chan_destroy(chan);
+}
+
+static void *closer(void *arg)
+{
+    (void)arg;
+    rec("close%ld", green_chan_close(chan));
+    rec("again%ld", green_chan_close(chan));
+    return NULL;
+}
+
+static void test_green_channel_close(void **state)
+{
+    (void)state;
+    trace[0] = '\0';
+    assert_int_equal(green_chan_create(&chan), 0);
+    spawn(consumer, V(2)); /* waits, is woken by close, tries again */
+    spawn(consumer, V(1));
+    spawn(closer, NULL);
+    spawn(producer, V(1)); /* too late: the channel is closed */
+    run_expect(0, "close0 again-32 s1 send-error-32 recv-error-32 "
+                  "recv-error-32 recv-error-32");
+    green_chan_destroy(chan);
+}
+
+/* Nobody will ever send: green_run must notice rather than hang. */
+static void *stuck_join(void *arg)
+{
+    rec("j%ld", green_join(arg, NULL));
+    return NULL;
+}
+
+static void test_green_deadlock_detected(void **state)
+{
+    struct green *r;
+
+    (void)state;
+    trace[0] = '\0';
+    assert_int_equal(green_chan_create(&chan), 0);
+    r = spawn(consumer, V(1));
+    spawn(stuck_join, r);
+    run_expect(-EDEADLK, "");
+    /* The scheduler is usable again afterwards. */
+    spawn(loop3, "A%ld");
+    run_expect(0, "A0 A1 A2");
+    green_chan_destroy(chan);
+}
+
+/* Three sleepers wake in deadline order while a fourth thread runs. */
+static void *sleeper(void *arg)
+{
+    long ms = N(arg);
+    uint64_t t0 = harness_now_ns();
+
+    green_sleep_ms((unsigned)ms);
+    if (harness_now_ns() - t0 < (uint64_t)ms * 1000000u)
+        rec("woke-early-from-%ld", ms);
+    rec("z%ld", ms);
+    return NULL;
+}
+
+static void *yield5(void *arg)
+{
+    (void)arg;
+    for (long i = 0; i < 5; i++) {
+        rec("d%ld", i);
+        green_yield();
+    }
+    return NULL;
+}
+
+static void test_green_sleep_order(void **state)
+{
+    long ms = harness_param_long("sleep_ms", 40);
+    double cpu0, cpu, wall;
+    uint64_t run_start;
+    char want[128];
+
+    (void)state;
+    trace[0] = '\0';
+    snprintf(want, sizeof(want), "d0 d1 d2 d3 d4 z%ld z%ld z%ld", ms, 2 * ms,
+             3 * ms);
+    spawn(sleeper, V(3 * ms));
+    spawn(sleeper, V(ms));
+    spawn(sleeper, V(2 * ms));
+    spawn(yield5, NULL);
+    run_start = harness_now_ns();
+    cpu0 = harness_cpu_seconds();
+    run_expect(0, want);
+    cpu = harness_cpu_seconds() - cpu0;
+    wall = (double)(harness_now_ns() - run_start) / 1e9;
+    if (wall < 3.0 * (double)ms / 1e3)
+        harness_fail("green_run returned after %.1f ms, before the last "
+                     "sleeper's %ld ms were up",
+                     wall * 1e3, 3 * ms);
+    if (cpu > 0.25 * wall)
+        harness_fail("the process used %.1f ms of CPU in %.1f ms while "
+                     "every green thread slept: when nothing can run, block "
+                     "until the earliest deadline instead of spinning",
+                     cpu * 1e3, wall * 1e3);
+}
+
+/* ---- Task 4: 10,000 green threads. */
+
+static long started, finished;
+static long rss_all_alive;
+
+static void *tiny(void *arg)
+{
+    long n = N(arg);
+
+    if (++started == n)
+        rss_all_alive = lab05_rss_kib();
+    green_yield();
+    finished++;
+    return NULL;
+}
+
+static void test_green_ten_thousand(void **state)
+{
+    long n = harness_param_long("threads", 10000);
+    long per_kib = harness_param_long("max_kib_per_thread", 16);
+    long rss0;
+
+    (void)state;
+    trace[0] = '\0';
+    started = finished = 0;
+    rss_all_alive = -1;
+    rss0 = lab05_rss_kib();
+    for (long i = 0; i < n; i++)
+        spawn(tiny, V(n));
+    run_expect(0, "");
+    if (started != n || finished != n)
+        harness_fail("%ld green threads: %ld started and %ld finished", n,
+                     started, finished);
+    if (rss_all_alive < 0 || rss_all_alive - rss0 > n * per_kib)
+        harness_fail("with %ld green threads alive the process grew by %ld "
+                     "KiB, more than %ld KiB a thread: are stacks touched "
+                     "(memset, calloc'd) rather than mapped on demand?",
+                     n, rss_all_alive - rss0, per_kib);
+    harness_note("%ld green threads alive: %ld KiB resident, %.1f KiB each", n,
+                 rss_all_alive - rss0,
+                 (double)(rss_all_alive - rss0) / (double)n);
+}
+
+/* A chain: each thread spawns the next and finishes. */
+static long chain_len, chain_maps_mid;
+
+static void *link_body(void *arg)
+{
+    long i = N(arg);
+
+    if (i == chain_len / 2)
+        chain_maps_mid = lab05_count_maps();
+    if (i < chain_len)
+        spawn(link_body, V(i + 1));
+    return NULL;
+}
+
+static void test_green_finished_stacks_freed_at_once(void **state)
+{
+    int before;
+
+    (void)state;
+    trace[0] = '\0';
+    chain_len = harness_param_long("threads", 10000);
+    chain_maps_mid = -1;
+    spawn(link_body, V(1));
+    before = lab05_count_maps();
+    run_expect(0, "");
+    if (chain_maps_mid < 0 || chain_maps_mid > before + 16)
+        harness_fail("halfway through a chain of %ld threads (each spawns "
+                     "the next and finishes) the process had %ld mappings, "
+                     "%d at the start: free a finished thread's stack as "
+                     "soon as it finishes, not when green_run ends",
+                     chain_len, chain_maps_mid, before);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_green_yield_round_robin),
+    cmocka_unit_test(test_green_spawn_from_thread),
+    cmocka_unit_test(test_green_join_order),
+    cmocka_unit_test(test_green_channel_rendezvous),
+    cmocka_unit_test(test_green_channel_close),
+    cmocka_unit_test(test_green_deadlock_detected),
+    cmocka_unit_test(test_green_sleep_order),
+    cmocka_unit_test(test_green_ten_thousand),
+    cmocka_unit_test(test_green_finished_stacks_freed_at_once),
+};
+
+HARNESS_MAIN(tests)
