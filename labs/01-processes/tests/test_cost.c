@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/* Lab 01, task 6: starting a process against starting a thread, measured. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "harness.h"
+#include "cost.h"
+
+static long expected_sum(unsigned n)
+{
+    long sum = 0;
+
+    for (unsigned i = 0; i < n; i++)
+        sum += i % 100;
+    return sum;
+}
+
+static void *nothing(void *arg)
+{
+    return arg;
+}
+
+static void test_cost_loops_do_the_work(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    unsigned n = (unsigned)harness_param_long("iters", 150);
+    int threads;
+    pthread_t t;
+    long got;
+
+    (void)state;
+    got = cost_processes(n);
+    if (got != expected_sum(n))
+        harness_fail("cost_processes(%u) returned %ld, expected %ld (the sum "
+                     "of the children's exit statuses, i %% 100)",
+                     n, got, expected_sum(n));
+    harness_assert_no_leaks(snap);
+    /* TSan starts a thread of its own at the first pthread_create: let it. */
+    xpthread_create(&t, NULL, nothing, NULL);
+    xpthread_join(t, NULL);
+    threads = harness_count_threads();
+    got = cost_threads(n);
+    if (got != expected_sum(n))
+        harness_fail("cost_threads(%u) returned %ld, expected %ld (the sum "
+                     "of the values the threads returned, i %% 100)",
+                     n, got, expected_sum(n));
+    if (harness_count_threads() != threads)
+        harness_fail("%d thread(s) still running after cost_threads: join "
+                     "every one",
+                     harness_count_threads() - threads);
+}
+
+struct loop {
+    unsigned n;
+    long (*fn)(unsigned n);
+};
+
+static void run_loop(void *arg)
+{
+    struct loop *l = arg;
+
+    if (l->fn(l->n) != expected_sum(l->n))
+        harness_fail("a cost loop returned a wrong sum while being timed");
+}
+
+/*
+ * Not a speedup: a cost ratio. base = processes, cand = threads, so the
+ * ratio is how many thread starts fit in the time of one process start.
+ * The check is a lower bound only: a process start costs more.
+ */
+static void test_cost_process_vs_thread(void **state)
+{
+    unsigned n = (unsigned)harness_param_long("iters", 300);
+    double need = harness_param_double("min_ratio", 1.5);
+    struct loop procs = {n, cost_processes}, threads = {n, cost_threads};
+    struct harness_ratio r;
+
+    (void)state;
+    r = harness_measure_ratio(run_loop, &procs, run_loop, &threads, 5);
+    harness_note("start+reap: a process %.1f us, a thread %.1f us: a process "
+                 "costs %.1fx a thread",
+                 r.base_s * 1e6 / n, r.cand_s * 1e6 / n, r.ratio);
+    if (r.ratio < need)
+        harness_fail("a process start cost only %.2fx a thread start (%.1f "
+                     "us against %.1f us); at least %.1fx expected. Does "
+                     "cost_processes really fork, and cost_threads create "
+                     "threads?",
+                     r.ratio, r.base_s * 1e6 / n, r.cand_s * 1e6 / n, need);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_cost_loops_do_the_work),
+    cmocka_unit_test(test_cost_process_vs_thread),
+};
+
+HARNESS_MAIN(tests)

@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Lab 01, task 5: daemon_start detaches properly, daemon_stop stops it
+ * cleanly. Whatever the code under test does, the teardown kills a daemon
+ * it left running (by the pid in its pid file, after checking that the pid
+ * really is a copy of this test program), and so does a SIGALRM watchdog
+ * if daemon_start or daemon_stop hangs.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "daemon.h"
+#include "tests/lab01.h"
+
+/* Set before the daemon starts, read by the watchdog: single-threaded. */
+static char pid_path[PATH_MAX];
+static volatile pid_t started_pid;
+
+/* Is pid a copy of this very program? (Async-signal-safe.) */
+static int is_our_copy(pid_t pid)
+{
+    char path[64], mine[PATH_MAX], theirs[PATH_MAX];
+    ssize_t a, b;
+
+    if (pid <= 1 || pid == getpid())
+        return 0;
+    snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+    a = readlink("/proc/self/exe", mine, sizeof(mine));
+    b = readlink(path, theirs, sizeof(theirs));
+    return a > 0 && a == b && memcmp(mine, theirs, (size_t)a) == 0;
+}
+
+/* The pid in the pid file, or 0. (Async-signal-safe: no stdio.) */
+static pid_t pid_in_file(void)
+{
+    char buf[32];
+    pid_t pid = 0;
+    ssize_t n;
+    int fd = open(pid_path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return 0;
+    n = read(fd, buf, sizeof(buf));
+    close(fd);
+    for (ssize_t i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
+        pid = pid * 10 + (buf[i] - '0');
+    return pid;
+}
+
+static void kill_leftovers(void)
+{
+    pid_t p = pid_in_file();
+
+    if (is_our_copy(p))
+        kill(p, SIGKILL);
+    if (is_our_copy(started_pid))
+        kill(started_pid, SIGKILL);
+}
+
+static void watchdog(int sig)
+{
+    (void)sig;
+    kill_leftovers();
+}
+
+static int daemon_setup(void **state)
+{
+    (void)state;
+    lab01_path(pid_path, sizeof(pid_path), "daemon.pid");
+    unlink(pid_path);
+    started_pid = 0;
+    signal(SIGALRM, watchdog);
+    alarm((unsigned)harness_param_long("watchdog_s", 4));
+    return 0;
+}
+
+static int daemon_teardown(void **state)
+{
+    (void)state;
+    alarm(0);
+    kill_leftovers();
+    unlink(pid_path);
+    return 0;
+}
+
+/* Fields of /proc/PID/stat after the command name. */
+struct pstat {
+    char state;
+    int ppid, pgrp, session, tty;
+};
+
+static int read_pstat(pid_t pid, struct pstat *ps)
+{
+    char path[64], buf[512];
+    const char *rp;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    f = fopen(path, "re");
+    if (!f)
+        return -1;
+    if (!fgets(buf, sizeof(buf), f))
+        buf[0] = '\0';
+    fclose(f);
+    rp = strrchr(buf, ')');
+    if (!rp || sscanf(rp + 1, " %c %d %d %d %d", &ps->state, &ps->ppid,
+                      &ps->pgrp, &ps->session, &ps->tty) != 5)
+        return -1;
+    return 0;
+}
+
+static pid_t start_daemon(void)
+{
+    pid_t pid = 0, in_file;
+    int rc = daemon_start(pid_path, &pid);
+
+    started_pid = pid;
+    if (rc != 0)
+        harness_fail("daemon_start returned %d (%s), expected 0", rc,
+                     strerror(-rc));
+    in_file = pid_in_file();
+    if (in_file != pid)
+        harness_fail("the pid file %s holds %d, but daemon_start said the "
+                     "daemon is %d: write the pid file before telling the "
+                     "caller you are ready, and from the daemon itself",
+                     pid_path, (int)in_file, (int)pid);
+    return pid;
+}
+
+static void expect_stopped(pid_t pid)
+{
+    struct pstat ps;
+    int rc = daemon_stop(pid_path, 3000);
+
+    if (rc != 0)
+        harness_fail("daemon_stop returned %d (%s), expected 0", rc,
+                     strerror(-rc));
+    if (read_pstat(pid, &ps) == 0 && ps.state != 'Z')
+        harness_fail("daemon_stop returned 0 but the daemon (%d) is still "
+                     "running (state %c)",
+                     (int)pid, ps.state);
+    if (access(pid_path, F_OK) == 0)
+        harness_fail("the daemon ended but its pid file is still there: on "
+                     "SIGTERM it should remove the file, then exit. Was it "
+                     "killed by the signal instead of handling it?");
+}
+
+static void test_daemon_detaches(void **state)
+{
+    struct pstat me, d;
+    pid_t pid;
+
+    (void)state;
+    pid = start_daemon();
+    if (read_pstat(getpid(), &me) < 0 || read_pstat(pid, &d) < 0)
+        harness_fail("cannot read /proc/%d/stat: is the daemon running?",
+                     (int)pid);
+    if (d.ppid == getpid())
+        harness_fail("the daemon is still our child: fork twice, and let "
+                     "the middle process exit");
+    if (d.session == me.session)
+        harness_fail("the daemon is in the caller's session (%d): call "
+                     "setsid() in the first child",
+                     me.session);
+    if (d.session == pid)
+        harness_fail("the daemon leads its own session, so it could acquire "
+                     "a controlling terminal: fork again after setsid()");
+    if (d.tty != 0)
+        harness_fail("the daemon has a controlling terminal (tty %d)", d.tty);
+    expect_stopped(pid);
+}
+
+static void test_daemon_stdio_and_cwd(void **state)
+{
+    char path[64], target[PATH_MAX], fds[256] = "";
+    struct dirent *e;
+    ssize_t n;
+    pid_t pid;
+    DIR *d;
+
+    (void)state;
+    pid = start_daemon();
+    snprintf(path, sizeof(path), "/proc/%d/cwd", (int)pid);
+    n = readlink(path, target, sizeof(target) - 1);
+    target[n > 0 ? n : 0] = '\0';
+    if (strcmp(target, "/") != 0)
+        harness_fail("the daemon works in \"%s\": chdir(\"/\") so that it "
+                     "keeps no directory busy",
+                     target);
+    for (int fd = 0; fd < 3; fd++) {
+        snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
+        n = readlink(path, target, sizeof(target) - 1);
+        target[n > 0 ? n : 0] = '\0';
+        if (strcmp(target, "/dev/null") != 0)
+            harness_fail("the daemon's fd %d is \"%s\", expected /dev/null", fd,
+                         n > 0 ? target : "closed");
+    }
+    snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+    d = opendir(path);
+    if (!d)
+        harness_fail("cannot list %s", path);
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.' && atoi(e->d_name) > 2 &&
+            strlen(fds) + strlen(e->d_name) + 2 < sizeof(fds))
+            strcat(strcat(fds, " "), e->d_name);
+    closedir(d);
+    if (fds[0])
+        harness_fail("the daemon kept descriptors it inherited:%s (close "
+                     "everything above 2 once it no longer needs it)",
+                     fds);
+    expect_stopped(pid);
+}
+
+/* A SIGTERM at once: the daemon must already handle it, not die of it. */
+static void test_daemon_stops_cleanly(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 3; i++)
+        expect_stopped(start_daemon());
+}
+
+static void test_daemon_leaves_nothing_behind(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    pid_t pid;
+
+    (void)state;
+    pid = start_daemon();
+    harness_assert_no_leaks(snap);
+    expect_stopped(pid);
+    harness_assert_no_leaks(snap);
+}
+
+static void test_daemon_refuses_existing_pid_file(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    pid_t pid = 0;
+    char buf[16];
+    int fd, rc;
+
+    (void)state;
+    fd = open(pid_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "1\n", 2), 2);
+    close(fd);
+    rc = daemon_start(pid_path, &pid);
+    started_pid = pid;
+    if (rc != -EEXIST)
+        harness_fail("the pid file exists already (another daemon runs): "
+                     "expected -EEXIST, got %d",
+                     rc);
+    fd = open(pid_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || read(fd, buf, sizeof(buf)) != 2)
+        harness_fail("the failed start removed or changed a pid file that "
+                     "was not its own");
+    close(fd);
+    harness_assert_no_leaks(snap);
+    assert_int_equal(daemon_start("relative.pid", &pid), -EINVAL);
+}
+
+static void write_pid_file(const char *text)
+{
+    int fd = open(pid_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+}
+
+static void test_daemon_stop_errors(void **state)
+{
+    char text[32];
+    pid_t gone = xfork();
+
+    (void)state;
+    if (gone == 0)
+        _exit(0);
+    xwaitpid(gone, NULL, 0); /* its pid now names no process */
+    assert_int_equal(daemon_stop(pid_path, 100), -ENOENT);
+    write_pid_file("0\n");
+    assert_int_equal(daemon_stop(pid_path, 100), -EINVAL);
+    write_pid_file("nonsense\n");
+    assert_int_equal(daemon_stop(pid_path, 100), -EINVAL);
+    snprintf(text, sizeof(text), "%d\n", (int)gone);
+    write_pid_file(text);
+    assert_int_equal(daemon_stop(pid_path, 100), -ESRCH);
+}
+
+#define DAEMON_TEST(f)                                                         \
+    cmocka_unit_test_setup_teardown(f, daemon_setup, daemon_teardown)
+
+static const struct CMUnitTest tests[] = {
+    DAEMON_TEST(test_daemon_detaches),
+    DAEMON_TEST(test_daemon_stdio_and_cwd),
+    DAEMON_TEST(test_daemon_stops_cleanly),
+    DAEMON_TEST(test_daemon_leaves_nothing_behind),
+    DAEMON_TEST(test_daemon_refuses_existing_pid_file),
+    DAEMON_TEST(test_daemon_stop_errors),
+};
+
+HARNESS_MAIN(tests)

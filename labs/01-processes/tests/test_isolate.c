@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+/* Lab 01, task 4: a crash or a memory hog in the child leaves us unharmed. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "isolate.h"
+#include "tests/lab01.h"
+
+#define MIB (1024UL * 1024UL)
+
+/* The caller's data: the children below scribble on their copies of it. */
+static int precious[1024];
+
+static void fill_precious(void)
+{
+    for (int i = 0; i < 1024; i++)
+        precious[i] = i * 7;
+}
+
+static void expect_precious_intact(const char *after)
+{
+    for (int i = 0; i < 1024; i++)
+        if (precious[i] != i * 7)
+            harness_fail("after %s, the caller's data changed (precious[%d] "
+                         "= %d): did fn run in the caller's process?",
+                         after, i, precious[i]);
+}
+
+static long sum_cb(void *arg, void *out, size_t cap)
+{
+    const int *n = arg;
+    long sum = 0;
+
+    for (int i = 1; i <= *n; i++)
+        sum += i;
+    return snprintf(out, cap, "sum=%ld", sum);
+}
+
+static long crash_cb(void *arg, void *out, size_t cap)
+{
+    volatile int *volatile nowhere = NULL;
+
+    memset(precious, 0, sizeof(precious));
+    memset(out, 'X', cap);
+    if (arg)
+        abort();
+    *nowhere = 1; /* SIGSEGV */
+    return 0;
+}
+
+/* Wants 64 MiB; fails (returns -1) when malloc refuses. */
+static long hog_cb(void *arg, void *out, size_t cap)
+{
+    size_t size = 64 * MIB;
+    char *p = malloc(size);
+
+    (void)arg;
+    if (!p)
+        return -1;
+    p[0] = p[size - 1] = 1;
+    free(p);
+    return snprintf(out, cap, "ok");
+}
+
+static void expect_call(int rc)
+{
+    if (rc != 0)
+        harness_fail("isolate_call returned %d (%s), expected 0: the child "
+                     "ran, whatever became of it",
+                     rc, strerror(-rc));
+}
+
+static void test_isolate_returns_result(void **state)
+{
+    struct isolate_result res = {{0, -1}, 99};
+    char out[64] = "";
+    int n = 100;
+
+    (void)state;
+    expect_call(isolate_call(sum_cb, &n, 0, out, sizeof(out), &res));
+    lab01_expect_status("a child that returned its result", &res.st, RUN_EXITED,
+                        0);
+    if (res.len != strlen("sum=5050") || memcmp(out, "sum=5050", res.len))
+        harness_fail("expected the result \"sum=5050\" (8 bytes), got %zu "
+                     "bytes \"%.*s\"",
+                     res.len, (int)res.len, out);
+}
+
+static void test_isolate_crash_contained(void **state)
+{
+    struct isolate_result res = {{0, -1}, 99};
+    char out[16] = "untouched";
+
+    (void)state;
+    lab01_no_core_files();
+    fill_precious();
+    expect_call(isolate_call(crash_cb, NULL, 0, out, sizeof(out), &res));
+    lab01_expect_status("a child that dereferenced NULL", &res.st, RUN_SIGNALED,
+                        SIGSEGV);
+    expect_precious_intact("a child that crashed");
+    if (res.len != 0 || strcmp(out, "untouched") != 0)
+        harness_fail("the child crashed before sending anything, yet %zu "
+                     "bytes arrived and out holds \"%.9s\"",
+                     res.len, out);
+
+    expect_call(isolate_call(crash_cb, "abort", 0, out, sizeof(out), &res));
+    lab01_expect_status("a child that called abort()", &res.st, RUN_SIGNALED,
+                        SIGABRT);
+    expect_precious_intact("a child that aborted");
+}
+
+static void test_isolate_memory_limit(void **state)
+{
+    struct isolate_result res = {{0, -1}, 99};
+    struct rlimit before, after;
+    char out[16] = "";
+    char *p;
+
+    (void)state;
+    getrlimit(RLIMIT_AS, &before);
+    expect_call(isolate_call(hog_cb, NULL, 16 * MIB, out, sizeof(out), &res));
+    lab01_expect_status("64 MiB wanted under a 16 MiB limit (fn returns -1)",
+                        &res.st, RUN_EXITED, 1);
+    getrlimit(RLIMIT_AS, &after);
+    if (after.rlim_cur != before.rlim_cur || after.rlim_max != before.rlim_max)
+        harness_fail("the caller's RLIMIT_AS changed (%llu before, %llu "
+                     "after): set the limit in the child, after fork",
+                     (unsigned long long)before.rlim_cur,
+                     (unsigned long long)after.rlim_cur);
+    p = malloc(64 * MIB);
+    if (!p)
+        harness_fail("the caller can no longer allocate 64 MiB");
+    free(p);
+
+    expect_call(isolate_call(hog_cb, NULL, 0, out, sizeof(out), &res));
+    lab01_expect_status("64 MiB wanted without a limit", &res.st, RUN_EXITED,
+                        0);
+    if (res.len != 2 || memcmp(out, "ok", 2) != 0)
+        harness_fail("expected the result \"ok\", got %zu bytes", res.len);
+}
+
+static void test_isolate_leaves_nothing_behind(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    struct isolate_result res;
+    char out[64];
+    int n = 10;
+
+    (void)state;
+    lab01_no_core_files();
+    for (int i = 0; i < 10; i++) {
+        expect_call(isolate_call(sum_cb, &n, 0, out, sizeof(out), &res));
+        expect_call(isolate_call(crash_cb, NULL, 0, out, sizeof(out), &res));
+    }
+    harness_assert_no_leaks(snap);
+}
+
+static void test_isolate_bad_arguments(void **state)
+{
+    struct isolate_result res;
+    char out[4];
+
+    (void)state;
+    assert_int_equal(isolate_call(NULL, NULL, 0, out, sizeof(out), &res),
+                     -EINVAL);
+    assert_int_equal(isolate_call(sum_cb, NULL, 0, out, sizeof(out), NULL),
+                     -EINVAL);
+    assert_int_equal(isolate_call(sum_cb, NULL, 0, NULL, 4, &res), -EINVAL);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_isolate_returns_result),
+    cmocka_unit_test(test_isolate_crash_contained),
+    cmocka_unit_test(test_isolate_memory_limit),
+    cmocka_unit_test(test_isolate_leaves_nothing_behind),
+    cmocka_unit_test(test_isolate_bad_arguments),
+};
+
+HARNESS_MAIN(tests)

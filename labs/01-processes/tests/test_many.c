@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: MIT */
+/* Lab 01, task 2: run_many keeps k commands going, in order, no zombies. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "many.h"
+#include "tests/lab01.h"
+
+#define MAXCMDS 16
+
+/* The argv arrays of up to MAXCMDS commands `sh -c SCRIPT`. */
+struct cmdset {
+    char script[MAXCMDS][1536];
+    char *argv[MAXCMDS][4];
+    char *const *cmds[MAXCMDS];
+    struct run_result res[MAXCMDS];
+    size_t n;
+};
+
+static void cmdset_add(struct cmdset *c, const char *script)
+{
+    size_t i = c->n++;
+
+    snprintf(c->script[i], sizeof(c->script[i]), "%s", script);
+    c->argv[i][0] = "sh";
+    c->argv[i][1] = "-c";
+    c->argv[i][2] = c->script[i];
+    c->argv[i][3] = NULL;
+    c->cmds[i] = c->argv[i];
+    c->res[i].err = 1; /* neither 0 nor an errno: "not filled in" */
+}
+
+static void expect_many(struct cmdset *c, unsigned k)
+{
+    int rc = run_many(c->cmds, c->n, k, c->res);
+
+    if (rc != 0)
+        harness_fail("run_many(%zu commands, k=%u) returned %d (%s), "
+                     "expected 0",
+                     c->n, k, rc, strerror(-rc));
+}
+
+/* Later commands end first: results must still come back in input order. */
+static void test_many_results_in_input_order(void **state)
+{
+    struct cmdset c = {.n = 0};
+    char s[64];
+
+    (void)state;
+    for (int i = 0; i < 6; i++) {
+        snprintf(s, sizeof(s), "sleep 0.0%d; exit %d", 6 - i, 10 + i);
+        cmdset_add(&c, s);
+    }
+    c.argv[2][0] = "no-such-command-lab01"; /* cannot start: recorded */
+    expect_many(&c, 3);
+    for (size_t i = 0; i < c.n; i++) {
+        char what[80];
+
+        if (i == 2) {
+            if (c.res[i].err != -ENOENT)
+                harness_fail("command 2 does not exist: expected res[2].err "
+                             "== -ENOENT, got %d",
+                             c.res[i].err);
+            continue;
+        }
+        if (c.res[i].err != 0)
+            harness_fail("res[%zu].err = %d, expected 0 (the command ran)", i,
+                         c.res[i].err);
+        snprintf(what, sizeof(what), "res[%zu] (sh -c '%s')", i, c.script[i]);
+        lab01_expect_status(what, &c.res[i].st, RUN_EXITED, 10 + (int)i);
+    }
+}
+
+/*
+ * Each command registers itself in a directory while it runs (a file named
+ * after its pid, removed before it exits), counts the files it sees, and
+ * appends the count to a log. A child is alive from fork until it is
+ * reaped, so with at most k alive no command can ever count more than k.
+ */
+static int peak_of_run(unsigned k, size_t n)
+{
+    char dir[1024], script[1536], log[1100], buf[4096];
+    struct cmdset c = {.n = 0};
+    int peak = 0, fd;
+
+    lab01_path(dir, sizeof(dir), "peak");
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        harness_fail("cannot create %s", dir);
+    if (snprintf(script, sizeof(script),
+                 "d='%s'; : > \"$d/alive.$$\"; n=0; "
+                 "for f in \"$d\"/alive.*; do n=$((n+1)); done; "
+                 "echo $n >> \"$d/log\"; sleep 0.05; rm -f \"$d/alive.$$\"",
+                 dir) >= (int)sizeof(script))
+        harness_fail("the scratch directory's path is too long");
+    for (size_t i = 0; i < n; i++)
+        cmdset_add(&c, script);
+    expect_many(&c, k);
+
+    if (snprintf(log, sizeof(log), "%s/log", dir) >= (int)sizeof(log))
+        harness_fail("the scratch directory's path is too long");
+    fd = open(log, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        harness_fail("no command wrote its count: did run_many run them?");
+    lab01_read_all(fd, buf, sizeof(buf));
+    close(fd);
+    unlink(log);
+    rmdir(dir);
+    for (char *p = strtok(buf, "\n"); p; p = strtok(NULL, "\n"))
+        if (atoi(p) > peak)
+            peak = atoi(p);
+    return peak;
+}
+
+static void test_many_at_most_k_alive(void **state)
+{
+    static const unsigned ks[] = {1, 3};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(ks) / sizeof(ks[0]); i++) {
+        int peak = peak_of_run(ks[i], 7);
+
+        if (peak > (int)ks[i])
+            harness_fail("k=%u, but %d commands were alive at once: start a "
+                         "new one only after reaping one (a child counts "
+                         "until waitpid has reaped it)",
+                         ks[i], peak);
+    }
+}
+
+static void test_many_reaps_every_child(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    struct cmdset c = {.n = 0};
+
+    (void)state;
+    for (int i = 0; i < 8; i++)
+        cmdset_add(&c, i % 3 ? "exit 0" : "kill -TERM $$");
+    c.argv[4][0] = "no-such-command-lab01";
+    expect_many(&c, 3);
+    harness_assert_no_leaks(snap);
+    for (size_t i = 0; i < c.n; i++)
+        if (i != 4 && c.res[i].err != 0)
+            harness_fail("res[%zu].err = %d, expected 0", i, c.res[i].err);
+}
+
+static void test_many_bad_arguments(void **state)
+{
+    struct cmdset c = {.n = 0};
+
+    (void)state;
+    cmdset_add(&c, "exit 0");
+    assert_int_equal(run_many(c.cmds, 1, 0, c.res), -EINVAL);
+    assert_int_equal(run_many(NULL, 1, 1, c.res), -EINVAL);
+    assert_int_equal(run_many(c.cmds, 1, 1, NULL), -EINVAL);
+    assert_int_equal(run_many(c.cmds, 0, 1, c.res), 0);
+    /* k larger than n is fine */
+    assert_int_equal(run_many(c.cmds, 1, 8, c.res), 0);
+    lab01_expect_status("sh -c 'exit 0' with k=8", &c.res[0].st, RUN_EXITED, 0);
+}
+
+/* 8 commands that each wait; k=1 is the baseline, k=4 should be ~4x. */
+struct sleepers {
+    unsigned k;
+    char ms[16];
+};
+
+static void run_sleepers(void *arg)
+{
+    struct sleepers *s = arg;
+    char *argv[] = {"sleep", s->ms, NULL};
+    char *const *cmds[8];
+    struct run_result res[8];
+    int rc;
+
+    for (int i = 0; i < 8; i++)
+        cmds[i] = argv;
+    rc = run_many(cmds, 8, s->k, res);
+    if (rc != 0)
+        harness_fail("run_many(k=%u) returned %d", s->k, rc);
+    for (int i = 0; i < 8; i++)
+        lab01_expect_status("sleep", &res[i].st, RUN_EXITED, 0);
+}
+
+static void test_many_speedup(void **state)
+{
+    long ms = harness_param_long("wait_ms", 50);
+    struct sleepers one = {1, ""}, four = {4, ""};
+
+    (void)state;
+    snprintf(one.ms, sizeof(one.ms), "0.%03ld", ms);
+    snprintf(four.ms, sizeof(four.ms), "0.%03ld", ms);
+    harness_check_io_speedup("8 commands of sleep, k=4 against k=1", 3.0,
+                             run_sleepers, &one, run_sleepers, &four);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_many_results_in_input_order),
+    cmocka_unit_test(test_many_at_most_k_alive),
+    cmocka_unit_test(test_many_reaps_every_child),
+    cmocka_unit_test(test_many_bad_arguments),
+    cmocka_unit_test(test_many_speedup),
+};
+
+HARNESS_MAIN(tests)

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: MIT */
+/* Lab 01, task 3: run_pipeline connects, closes, reaps, and leaks nothing. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "pipeline.h"
+#include "tests/lab01.h"
+
+#define PIPE(...) ((char *const *const[]){__VA_ARGS__})
+#define NCMDS(...) (sizeof(PIPE(__VA_ARGS__)) / sizeof(char *const *))
+
+/* Run a pipeline from the string `input` and return its output in buf. */
+#define RUN_PIPE(input, buf, st, ...)                                          \
+    run_pipe(input, buf, sizeof(buf), st, PIPE(__VA_ARGS__), NCMDS(__VA_ARGS__))
+
+static int run_pipe(const char *input, char *buf, size_t len,
+                    struct run_status *st, char *const *const cmds[], size_t n)
+{
+    int in = lab01_file_with(input), out = lab01_file_with(NULL);
+    int rc = run_pipeline(cmds, n, in, out, st);
+
+    lab01_read_all(out, buf, len);
+    if (fcntl(in, F_GETFD) < 0 || fcntl(out, F_GETFD) < 0)
+        harness_fail("run_pipeline closed the caller's in_fd or out_fd: "
+                     "they belong to the caller");
+    close(in);
+    close(out);
+    return rc;
+}
+
+static void expect_ok(int rc, const char *what)
+{
+    if (rc != 0)
+        harness_fail("%s: run_pipeline returned %d (%s), expected 0", what, rc,
+                     strerror(-rc));
+}
+
+static void expect_output(const char *what, const char *got, const char *want)
+{
+    if (strcmp(got, want) != 0)
+        harness_fail("%s: expected the output \"%s\", got \"%s\"", what, want,
+                     got);
+}
+
+static void test_pipeline_single_command(void **state)
+{
+    struct run_status st = {0, -1};
+    char out[64];
+
+    (void)state;
+    expect_ok(RUN_PIPE("", out, &st, RUN("echo", "hello")), "echo hello");
+    expect_output("echo hello", out, "hello\n");
+    lab01_expect_status("echo hello", &st, RUN_EXITED, 0);
+}
+
+static void test_pipeline_connects_stages(void **state)
+{
+    struct run_status st = {0, -1};
+    char out[64];
+    const char *what = "cat | sort | tr a-z A-Z";
+
+    (void)state;
+    expect_ok(RUN_PIPE("b\na\nc\n", out, &st, RUN("cat"), RUN("sort"),
+                       RUN("tr", "a-z", "A-Z")),
+              what);
+    expect_output(what, out, "A\nB\nC\n");
+    lab01_expect_status(what, &st, RUN_EXITED, 0);
+}
+
+static void test_pipeline_status_of_last(void **state)
+{
+    struct run_status st = {0, -1};
+    char out[64];
+
+    (void)state;
+    expect_ok(RUN_PIPE("", out, &st, RUN("true"), RUN("sh", "-c", "exit 3")),
+              "true | sh -c 'exit 3'");
+    lab01_expect_status("true | sh -c 'exit 3' (the last one counts)", &st,
+                        RUN_EXITED, 3);
+    expect_ok(RUN_PIPE("", out, &st, RUN("sh", "-c", "exit 3"), RUN("true")),
+              "sh -c 'exit 3' | true");
+    lab01_expect_status("sh -c 'exit 3' | true (the last one counts)", &st,
+                        RUN_EXITED, 0);
+    expect_ok(
+        RUN_PIPE("", out, &st, RUN("true"), RUN("sh", "-c", "kill -TERM $$")),
+        "true | sh -c 'kill -TERM $$'");
+    lab01_expect_status("true | sh -c 'kill -TERM $$'", &st, RUN_SIGNALED,
+                        SIGTERM);
+}
+
+/*
+ * A megabyte through four stages: far more than a pipe holds (64 KiB), so
+ * the stages must run at the same time. Each `cat` ends only when it reads
+ * EOF, which comes only when EVERY copy of its pipe's write end is closed:
+ * one left open in the parent or in another stage, and this test hangs
+ * until the grader's timeout.
+ */
+static void test_pipeline_closes_unused_ends(void **state)
+{
+    struct run_status st = {0, -1};
+    char out[64];
+    const char *what = "head -c 1000000 /dev/zero | cat | cat | wc -c";
+
+    (void)state;
+    expect_ok(RUN_PIPE("", out, &st, RUN("head", "-c", "1000000", "/dev/zero"),
+                       RUN("cat"), RUN("cat"), RUN("wc", "-c")),
+              what);
+    if (atol(out) != 1000000)
+        harness_fail("%s: expected 1000000, got \"%s\"", what, out);
+    lab01_expect_status(what, &st, RUN_EXITED, 0);
+}
+
+/* The first stage outlives the last: it must be reaped all the same. */
+static void test_pipeline_leaves_nothing_behind(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    struct run_status st = {0, -1};
+    char out[64];
+
+    (void)state;
+    expect_ok(RUN_PIPE("", out, &st, RUN("sleep", "0.1"), RUN("true")),
+              "sleep 0.1 | true");
+    harness_assert_no_leaks(snap);
+    for (int i = 0; i < 10; i++)
+        expect_ok(RUN_PIPE("x", out, &st, RUN("cat"), RUN("cat"), RUN("cat")),
+                  "cat | cat | cat");
+    expect_output("cat | cat | cat", out, "x");
+    harness_assert_no_leaks(snap);
+}
+
+static void test_pipeline_missing_command(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    struct run_status st = {0, -1};
+    char out[64];
+    int rc;
+
+    (void)state;
+    rc = RUN_PIPE("x\n", out, &st, RUN("cat"), RUN("no-such-command-lab01"),
+                  RUN("cat"));
+    if (rc != -ENOENT)
+        harness_fail("cat | no-such-command | cat: expected -ENOENT, got %d",
+                     rc);
+    harness_assert_no_leaks(snap);
+}
+
+static void test_pipeline_bad_arguments(void **state)
+{
+    struct run_status st;
+
+    (void)state;
+    assert_int_equal(run_pipeline(PIPE(RUN("true")), 0, -1, -1, &st), -EINVAL);
+    assert_int_equal(run_pipeline(NULL, 1, -1, -1, &st), -EINVAL);
+    assert_int_equal(run_pipeline(PIPE(RUN("true")), 1, -1, -1, NULL), -EINVAL);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_pipeline_single_command),
+    cmocka_unit_test(test_pipeline_connects_stages),
+    cmocka_unit_test(test_pipeline_status_of_last),
+    cmocka_unit_test(test_pipeline_closes_unused_ends),
+    cmocka_unit_test(test_pipeline_leaves_nothing_behind),
+    cmocka_unit_test(test_pipeline_missing_command),
+    cmocka_unit_test(test_pipeline_bad_arguments),
+};
+
+HARNESS_MAIN(tests)

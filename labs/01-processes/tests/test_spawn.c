@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/* Lab 01, task 2: run_spawn starts without waiting, run_wait reaps. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "spawn.h"
+#include "tests/lab01.h"
+
+/*
+ * The child reads its stdin, which is a pipe only this test can write to:
+ * it cannot end before the test writes. If run_spawn waited for the
+ * program to end, it would wait forever (the grader's timeout says so).
+ */
+static void test_spawn_returns_before_program_ends(void **state)
+{
+    struct run_status st = {0, -1};
+    int fds[2], rc;
+    pid_t pid = -1;
+
+    (void)state;
+    if (pipe2(fds, O_CLOEXEC) < 0)
+        harness_fail("pipe2 failed");
+    rc = run_spawn(RUN("sh", "-c", "read line && exit 5"), fds[0], -1, &pid);
+    if (rc != 0)
+        harness_fail("run_spawn returned %d (%s), expected 0", rc,
+                     strerror(-rc));
+    if (pid <= 0)
+        harness_fail("run_spawn returned 0 but *pid is %d", (int)pid);
+    close(fds[0]);
+    if (write(fds[1], "go\n", 3) != 3)
+        harness_fail("could not write to the child's stdin");
+    close(fds[1]);
+    rc = run_wait(pid, &st);
+    assert_int_equal(rc, 0);
+    lab01_expect_status("sh -c 'read line && exit 5'", &st, RUN_EXITED, 5);
+}
+
+static void test_spawn_redirects_stdin_stdout(void **state)
+{
+    struct run_status st = {0, -1};
+    int in = lab01_file_with("hello\n"), out = lab01_file_with(NULL), rc;
+    char buf[64];
+    pid_t pid;
+
+    (void)state;
+    rc = run_spawn(RUN("tr", "a-z", "A-Z"), in, out, &pid);
+    if (rc != 0)
+        harness_fail("run_spawn(tr) returned %d (%s)", rc, strerror(-rc));
+    assert_int_equal(run_wait(pid, &st), 0);
+    lab01_expect_status("tr a-z A-Z", &st, RUN_EXITED, 0);
+    if (strcmp(lab01_read_all(out, buf, sizeof(buf)), "HELLO\n") != 0)
+        harness_fail("expected the child to read \"hello\" from in_fd and "
+                     "write \"HELLO\" to out_fd; out_fd holds \"%s\"",
+                     buf);
+    if (fcntl(in, F_GETFD) < 0 || fcntl(out, F_GETFD) < 0)
+        harness_fail("run_spawn closed the caller's in_fd or out_fd: close "
+                     "them in the child only");
+    close(in);
+    close(out);
+}
+
+static void test_spawn_missing_is_error_and_reaped(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    pid_t pid = -1;
+    int rc;
+
+    (void)state;
+    rc = run_spawn(RUN("no-such-command-lab01"), -1, -1, &pid);
+    if (rc != -ENOENT)
+        harness_fail("a program that does not exist: expected -ENOENT, got "
+                     "%d",
+                     rc);
+    harness_assert_no_leaks(snap);
+    assert_int_equal(run_spawn(NULL, -1, -1, &pid), -EINVAL);
+    assert_int_equal(run_spawn(RUN("true"), -1, -1, NULL), -EINVAL);
+}
+
+static void test_wait_decodes_status(void **state)
+{
+    struct run_status st = {0, -1};
+    pid_t pid;
+
+    (void)state;
+    assert_int_equal(run_spawn(RUN("sh", "-c", "exit 3"), -1, -1, &pid), 0);
+    assert_int_equal(run_wait(pid, &st), 0);
+    lab01_expect_status("sh -c 'exit 3'", &st, RUN_EXITED, 3);
+
+    assert_int_equal(run_spawn(RUN("sh", "-c", "kill -TERM $$"), -1, -1, &pid),
+                     0);
+    assert_int_equal(run_wait(pid, &st), 0);
+    lab01_expect_status("sh -c 'kill -TERM $$'", &st, RUN_SIGNALED, SIGTERM);
+
+    if (run_wait(pid, &st) != -ECHILD)
+        harness_fail("waiting again for a child already reaped: expected "
+                     "-ECHILD");
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_spawn_returns_before_program_ends),
+    cmocka_unit_test(test_spawn_redirects_stdin_stdout),
+    cmocka_unit_test(test_spawn_missing_is_error_and_reaped),
+    cmocka_unit_test(test_wait_decodes_status),
+};
+
+HARNESS_MAIN(tests)
