@@ -122,7 +122,7 @@ void harness__fail(const char *file, int line, const char *fmt, ...)
 static void exit_guard(void)
 {
     if (test_running && getpid() == main_pid)
-        emit("fail", "the test called exit() before it finished: code under "
+        emit("exit", "the test called exit() before it finished: code under "
                      "test must return an error, never exit the process");
 }
 
@@ -185,12 +185,10 @@ static int run_one(const struct CMUnitTest *t)
     test_running = 1;
     failed = _cmocka_run_group_tests(t->name, &one, 1, NULL, NULL);
     if (getpid() != main_pid) {
-        /* A forked child came back through the runner: it must not report. */
-        fprintf(stderr,
-                "[harness] a forked child (pid %d) returned into the "
-                "test runner: after fork() a child must exec or "
-                "_exit(), never return\n",
-                (int)getpid());
+        /* A forked child came back through the runner: that fails the test
+         * whatever the parent reports (the child still holds the channel). */
+        emit("fail", "a forked child returned into the test runner: after "
+                     "fork() a child must exec or _exit(), never return");
         _exit(71);
     }
     test_running = 0;

@@ -361,12 +361,20 @@ static void judge(struct entry *en, const struct run_result *r,
                                     "(spinning instead of blocking?)");
         else
             en->summary = gr_printf("crashed with %s", signal_name(sig));
+    } else if (r->verdict == V_EXIT) {
+        en->outcome = OUT_EXIT;
+        en->summary = gr_strdup(r->verdict_text);
     } else if (r->verdict == V_FAIL) {
         char *line = first_failure_line(r->output, root);
 
         en->outcome = en->kind == CHK_SPEEDUP ? OUT_SLOW : OUT_FAIL;
         if (en->kind == CHK_SPEEDUP && line && !strstr(line, "too slow"))
             en->outcome = OUT_FAIL;
+        /* The harness's own words beat the output when it has any. */
+        if (r->verdict_text && !starts_with(r->verdict_text, "an assertion")) {
+            free(line);
+            line = gr_strdup(r->verdict_text);
+        }
         en->summary = line ? line : gr_strdup(r->verdict_text);
     } else if (r->verdict == V_SKIP || r->verdict == V_INCONCLUSIVE) {
         en->outcome = r->verdict == V_SKIP ? OUT_SKIP : OUT_INCONCLUSIVE;

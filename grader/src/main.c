@@ -221,6 +221,12 @@ static int grade_mutant(struct cli *c, struct lab *labs, int nlabs)
     for (int i = 0; i < res.nentries && !caught; i++) {
         const struct entry *en = &res.entries[i];
 
+        /* A mutant that does not build proves nothing about the tests. */
+        if (en->outcome == OUT_BUILD || en->outcome == OUT_ERROR) {
+            printf("mutant %s/%s: BROKEN: %s\n%s", lab->name, name, en->summary,
+                   en->detail ? en->detail : "");
+            return 2;
+        }
         if (en->outcome == OUT_PASS || en->outcome == OUT_SKIP ||
             en->outcome == OUT_INCONCLUSIVE || en->outcome == OUT_NOTRUN)
             continue;

@@ -61,6 +61,13 @@ void report_table(FILE *f, const struct lab_result *r, int color)
 
     fprintf(f, "\n%s%s — %s%s   %d/%d points, %.1f s\n", b, r->lab->name,
             r->lab->rubric.title, z, r->score, r->max, r->seconds);
+    if (r->nentries && r->entries[0].outcome == OUT_BUILD) {
+        /* Nothing ran: say why once, not under every check. */
+        fprintf(f, "  %s%s%s: 0 points for every check\n", color ? RED : "",
+                r->entries[0].summary, z);
+        indented(f, r->entries[0].detail, 30, "", "");
+        return;
+    }
     fprintf(f, "  %-42s %-10s %-9s %6s %7s\n", "test", "check", "result",
             "points", "time");
     for (int i = 0; i < r->nentries; i++) {

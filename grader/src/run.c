@@ -47,7 +47,7 @@ void run_result_free(struct run_result *r)
 /* ---- in the supervisor ------------------------------------------------ */
 
 /* Our children, zombies included, found by scanning /proc. */
-static int list_children(pid_t *out, int max)
+static int list_children(pid_t *out, char *states, int max)
 {
     pid_t self = getpid();
     struct dirent *e;
@@ -72,8 +72,10 @@ static int list_children(pid_t *out, int max)
             buf[0] = '\0';
         fclose(f);
         rp = strrchr(buf, ')');
-        if (rp && sscanf(rp + 1, " %c %d", &st, &ppid) == 2 && ppid == self)
+        if (rp && sscanf(rp + 1, " %c %d", &st, &ppid) == 2 && ppid == self) {
+            states[n] = st;
             out[n++] = (pid_t)atoi(e->d_name);
+        }
     }
     closedir(d);
     return n;
@@ -87,16 +89,17 @@ static int list_children(pid_t *out, int max)
 static int kill_descendants(void)
 {
     pid_t kids[512];
+    char states[512];
     int total = 0;
 
     for (int round = 0; round < 200; round++) {
-        int n = list_children(kids, 512);
+        int n = list_children(kids, states, 512);
 
         if (n == 0)
             break;
         for (int i = 0; i < n; i++) {
-            if (kill(kids[i], 0) == 0)
-                total++;
+            if (states[i] != 'Z')
+                total++; /* still running: a zombie is only unreaped */
             kill(-kids[i], SIGKILL); /* its group, if it leads one */
             kill(kids[i], SIGKILL);
         }
@@ -368,25 +371,29 @@ static void parse_lines(struct job *j)
         text = text ? text + 1 : "";
         if (starts_with(kind, "note ")) {
             sbuf_printf(&notes, "%s\n", text);
-        } else if (starts_with(kind, "fail ")) {
-            if (r->verdict != V_FAIL) {
+        } else if (starts_with(kind, "fail ") || starts_with(kind, "exit ")) {
+            /* The first failure explains best; exit() wins over a failed
+             * assertion reported by a forked child's copy, so say both. */
+            if (r->verdict != V_FAIL && r->verdict != V_EXIT) {
                 free(r->verdict_text);
                 r->verdict_text = gr_strdup(text);
             }
-            r->verdict = V_FAIL;
-        } else if (starts_with(kind, "pass ") && r->verdict != V_FAIL) {
+            if (r->verdict != V_EXIT)
+                r->verdict = kind[0] == 'e' ? V_EXIT : V_FAIL;
+        } else if (starts_with(kind, "pass ") && r->verdict != V_FAIL &&
+                   r->verdict != V_EXIT) {
             passes++;
             r->verdict = V_PASS;
         } else if ((starts_with(kind, "skip ") ||
                     starts_with(kind, "inconclusive ")) &&
-                   r->verdict != V_FAIL) {
+                   r->verdict != V_FAIL && r->verdict != V_EXIT) {
             others++;
             r->verdict = kind[0] == 's' ? V_SKIP : V_INCONCLUSIVE;
             free(r->verdict_text);
             r->verdict_text = gr_strdup(text);
         }
     }
-    if (r->verdict != V_FAIL && passes + others > 1) {
+    if (r->verdict != V_FAIL && r->verdict != V_EXIT && passes + others > 1) {
         r->verdict = V_FAIL;
         free(r->verdict_text);
         r->verdict_text = gr_strdup("more than one verdict: did a forked "

@@ -16,7 +16,7 @@ struct run_spec {
     int backtrace;       /* on timeout, take every thread's stack with gdb */
 };
 
-enum verdict { V_NONE, V_PASS, V_FAIL, V_SKIP, V_INCONCLUSIVE };
+enum verdict { V_NONE, V_PASS, V_FAIL, V_EXIT, V_SKIP, V_INCONCLUSIVE };
 
 struct run_result {
     pid_t pid;  /* the test's process */

@@ -401,6 +401,22 @@ int tool_findings(enum check_kind k, const char *logdir, pid_t main_pid,
     return n;
 }
 
+/* gdb's chatter, and stack frames outside the lab's code. */
+static int gdb_noise(const char *line)
+{
+    if (starts_with(line, "[Thread debugging") ||
+        starts_with(line, "Using host libthread_db") ||
+        starts_with(line, "[Inferior") || starts_with(line, "[New LWP") ||
+        starts_with(line, "0x0000"))
+        return 1;
+    if (line[0] != '#')
+        return 0;
+    return strstr(line, "libcmocka") || strstr(line, "libc_start") ||
+           strstr(line, " _start ") || strstr(line, "harness/main.c") ||
+           strstr(line, "start_thread") || strstr(line, "clone3") ||
+           strstr(line, "clone.S");
+}
+
 /*
  * The lines of a test's output worth showing under a failure: cmocka's
  * error lines, our harness's, the test's own words; not the banners.
@@ -418,6 +434,8 @@ char *condense_output(const char *out, const char *root, int max_lines)
 
         snprintf(line, sizeof(line), "%.*s", (int)n, p);
         p = e ? e + 1 : NULL;
+        if (gdb_noise(line))
+            continue;
         if (starts_with(line, "[==========]") ||
             starts_with(line, "[ RUN      ]") ||
             starts_with(line, "[       OK ]") ||
