@@ -125,7 +125,8 @@ UNIT_TESTS := $(patsubst $(ROOT)/grader/tests/unit/%.c,$(BUILD)/unit/%,$(sort $(
 
 $(BUILD)/unit/%: $(ROOT)/grader/tests/unit/%.c $(GRADER_OBJS) $(HARNESS_LIB) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(GRADER_CFLAGS) -I$(ROOT)/harness -o $@ $^ -lcmocka $(GRADER_LIBS)
+	$(CC) $(GRADER_CFLAGS) -I$(ROOT)/harness \
+	    -DFIXTURES=\"$(ROOT)/grader/tests/unit/fixtures\" -o $@ $^ -lcmocka $(GRADER_LIBS)
 
 -include $(wildcard $(BUILD)/grader/*.d $(BUILD)/unit/*.d $(HARNESS_DIR)/*.d)
 

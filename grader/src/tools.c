@@ -226,11 +226,12 @@ char *condense_valgrind(const char *log, const char *root, int *count,
             skip_block = 0;
             continue;
         }
-        if (strstr(body, "---Thread-Announcement") ||
-            strstr(body, "was created") ||
-            strstr(body, "is the program's main thread") ||
-            strstr(body, "----------------")) {
-            skip_block = 1;
+        if (strstr(body, "---Thread-Announcement")) {
+            skip_block = 1; /* which thread is which: noise here */
+            continue;
+        }
+        if (strstr(body, "----------------")) {
+            skip_block = 0; /* the separator before the next error */
             continue;
         }
         if (skip_block)

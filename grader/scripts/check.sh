@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# `make check`: the repository's own tests. For every lab: the reference
+# solutions score full marks on every check, the skeleton compiles and
+# scores 0, and every mutant is caught by the check it declares. Also the
+# grader's and harness's unit tests, and formatting. Ends with the line
+# "N passed, N failed". Usage: check.sh [LAB...] (default: every lab).
+set -u
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+grader=build/bin/grader
+out=build/check
+mkdir -p "$out"
+passed=0 failed=0 failures=()
+t_start=$SECONDS
+
+ok() { passed=$((passed + 1)); printf '  ok    %s\n' "$1"; }
+bad() {
+    failed=$((failed + 1)); failures+=("$1")
+    printf '  FAIL  %s\n' "$1"
+    [[ -n ${2:-} ]] && printf '%s\n' "$2" | sed 's/^/        /' | head -40
+}
+
+echo "== unit tests"
+for t in build/unit/test_*; do
+    [[ -x $t && $t != *.d ]] || continue
+    if log=$("$t" 2>&1); then ok "unit: $(basename "$t")"; else bad "unit: $(basename "$t")" "$log"; fi
+done
+
+echo "== static checks"
+files=$(git ls-files '*.c' '*.h' 2>/dev/null)
+if log=$(clang-format --dry-run -Werror $files 2>&1); then
+    ok "clang-format: $(echo "$files" | wc -l) files clean"
+else
+    bad "clang-format (run: make format)" "$(echo "$log" | grep -m 10 'error:')"
+fi
+if log=$(grep -rn 'TODO(lab' solutions/ 2>/dev/null); then
+    bad "solutions/ hold no TODO(lab...) marks" "$log"
+else
+    ok "solutions/ hold no TODO(lab...) marks"
+fi
+
+labs=("$@")
+if [[ ${#labs[@]} -eq 0 ]]; then
+    for d in labs/[0-9][0-9]-*/; do
+        [[ -f $d/lab.mk && -f $d/rubric.ini ]] && labs+=("$(basename "$d")")
+    done
+fi
+
+# One grading run; prints "score max build_failures" from its results.json.
+summary() {
+    jq -r '[([.tests[].score] | add // 0), ([.tests[].max_score] | add // 0),
+            ([.tests[] | select(.tags | index("result:build"))] | length)]
+           | map(tostring) | join(" ")' "$1/results.json" 2>/dev/null
+}
+
+mutants_total=0 mutants_caught=0
+for lab in "${labs[@]}"; do
+    echo "== $lab"
+    t0=$SECONDS
+    dir=$out/$lab-solutions
+    log=$("$grader" grade --root . --src solutions --lab "$lab" --out "$dir" --quiet 2>&1)
+    rc=$?
+    read -r score max builds <<<"$(summary "$dir")"
+    if [[ $rc -eq 0 && -n $max && $score == "$max" && $max -gt 0 ]]; then
+        ok "$lab: solutions score $score/$max ($((SECONDS - t0)) s)"
+    else
+        bad "$lab: solutions score ${score:-?}/${max:-?} (exit $rc)" "$(echo "$log" | grep -v ' passed ' | head -60)"
+    fi
+
+    t0=$SECONDS
+    dir=$out/$lab-skeleton
+    log=$("$grader" grade --root . --src labs --lab "$lab" --out "$dir" --quiet 2>&1)
+    rc=$?
+    read -r score max builds <<<"$(summary "$dir")"
+    if [[ $rc -eq 1 && $score == 0 && $builds == 0 ]]; then
+        ok "$lab: skeleton compiles and scores 0/$max ($((SECONDS - t0)) s)"
+    else
+        bad "$lab: skeleton scores ${score:-?}/${max:-?}, build failures ${builds:-?} (exit $rc)" "$(echo "$log" | head -40)"
+    fi
+
+    for m in grader/tests/mutants/"$lab"/*/; do
+        [[ -f $m/mutant.ini ]] || continue
+        mutants_total=$((mutants_total + 1))
+        t0=$SECONDS
+        log=$("$grader" grade --root . --mutant "$m" 2>&1)
+        rc=$?
+        name=$(basename "$m")
+        if [[ $rc -eq 0 ]]; then
+            mutants_caught=$((mutants_caught + 1))
+            ok "$lab/$name: $(echo "$log" | head -1 | sed 's/^mutant [^:]*: //' | cut -c1-110) ($((SECONDS - t0)) s)"
+        else
+            bad "$lab/$name: not caught" "$log"
+        fi
+    done
+done
+
+echo
+echo "mutants: $mutants_caught of $mutants_total caught"
+echo "time: $((SECONDS - t_start)) s"
+for f in "${failures[@]}"; do echo "failed: $f"; done
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
