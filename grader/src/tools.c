@@ -220,13 +220,14 @@ char *condense_valgrind(const char *log, const char *root, int *count,
 
         snprintf(raw, sizeof(raw), "%.*s", (int)n, p);
         p = e ? e + 1 : NULL;
-        body = (char *)vg_body(raw);
-        if (!*trim(body)) {
-            in_error = 0;
+        body = trim((char *)vg_body(raw));
+        if (!*body) {
             skip_block = 0;
             continue;
         }
-        if (strstr(body, "---Thread-Announcement")) {
+        if (strstr(body, "---Thread-Announcement") ||
+            strstr(body, "was created") ||
+            strstr(body, "is the program's main thread")) {
             skip_block = 1; /* which thread is which: noise here */
             continue;
         }
@@ -237,15 +238,23 @@ char *condense_valgrind(const char *log, const char *root, int *count,
         if (skip_block)
             continue;
         if (starts_with(body, "at 0x") || starts_with(body, "by 0x")) {
-            if (in_error && frames < 2 && strstr(body, ".c:") &&
-                !strstr(body, "vgpreload") && !strstr(body, "harness/")) {
-                add_line(&b, body, strlen(body), root);
-                if (*summary && !strchr(*summary, '@')) {
-                    char *s = gr_printf("%s @ %s", *summary, body);
+            /* "at 0x109159: worker (racy.c:6)" -> "worker (racy.c:6)" */
+            const char *fn = strstr(body, ": ");
+
+            fn = fn ? fn + 2 : body;
+            if (in_error && frames < 2 && strstr(fn, ".c:") &&
+                !strstr(fn, "vgpreload") && !strstr(fn, "harness/") &&
+                !strstr(fn, "pthread_create.c") && !strstr(fn, "clone")) {
+                char *line = gr_printf("  at %s", fn);
+
+                add_line(&b, line, strlen(line), root);
+                if (*summary && !strstr(*summary, ", at ")) {
+                    char *s = gr_printf("%s, at %s", *summary, fn);
 
                     free(*summary);
                     *summary = s;
                 }
+                free(line);
                 frames++;
             }
             continue;
@@ -255,7 +264,7 @@ char *condense_valgrind(const char *log, const char *root, int *count,
             starts_with(body, "Invalid ") ||
             starts_with(body, "Conditional jump") ||
             starts_with(body, "Lock at") || strstr(body, "lock order") ||
-            starts_with(body, "Thread #") || starts_with(body, "Conflicting") ||
+            starts_with(body, "Conflicting") ||
             starts_with(body, "Use of uninitialised") ||
             starts_with(body, "Syscall param") ||
             starts_with(body, "Mismatched free") ||
