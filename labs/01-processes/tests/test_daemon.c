@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Lab 01, task 5: daemon_start detaches properly, daemon_stop stops it
- * cleanly. Whatever the code under test does, the teardown kills a daemon
- * it left running (by the pid in its pid file, after checking that the pid
- * really is a copy of this test program), and so does a SIGALRM watchdog
- * if daemon_start or daemon_stop hangs.
+ * cleanly. Whatever the code under test does, the teardown kills what it
+ * left running, and so does a SIGALRM watchdog if daemon_start or
+ * daemon_stop hangs: the pid in the pid file, the pid daemon_start gave,
+ * and every process forked during daemon_start (they inherit a name,
+ * "l01d-PID", set just for that call), each only after checking that it
+ * really is a copy of this test program.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -13,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +26,7 @@
 
 /* Set before the daemon starts, read by the watchdog: single-threaded. */
 static char pid_path[PATH_MAX];
+static char tag[16]; /* the name processes forked by daemon_start inherit */
 static volatile pid_t started_pid;
 
 /* Is pid a copy of this very program? (Async-signal-safe.) */
@@ -55,6 +60,45 @@ static pid_t pid_in_file(void)
     return pid;
 }
 
+/* Does /proc/PID/comm read `tag`? (Async-signal-safe.) */
+static int has_tag(const char *pid)
+{
+    char path[300], comm[32];
+    size_t len = strlen(tag);
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof(path), "/proc/%s/comm", pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    n = read(fd, comm, sizeof(comm));
+    close(fd);
+    return n == (ssize_t)len + 1 && memcmp(comm, tag, len) == 0;
+}
+
+/* Kill every copy of us that bears the tag: getdents64, no malloc. */
+static void kill_tagged(void)
+{
+    char buf[4096];
+    long n;
+    int dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    if (dir < 0)
+        return;
+    while ((n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
+        for (long off = 0; off < n;) {
+            struct dirent64 *e = (struct dirent64 *)(buf + off);
+
+            off += e->d_reclen;
+            if (e->d_name[0] >= '1' && e->d_name[0] <= '9' &&
+                has_tag(e->d_name) && is_our_copy(atoi(e->d_name)))
+                kill(atoi(e->d_name), SIGKILL);
+        }
+    }
+    close(dir);
+}
+
 static void kill_leftovers(void)
 {
     pid_t p = pid_in_file();
@@ -63,6 +107,20 @@ static void kill_leftovers(void)
         kill(p, SIGKILL);
     if (is_our_copy(started_pid))
         kill(started_pid, SIGKILL);
+    kill_tagged();
+}
+
+/* daemon_start, with everything it forks named after this test. */
+static int tagged_daemon_start(const char *path, pid_t *pid)
+{
+    char name[16] = "";
+    int rc;
+
+    prctl(PR_GET_NAME, name);
+    prctl(PR_SET_NAME, tag);
+    rc = daemon_start(path, pid);
+    prctl(PR_SET_NAME, name);
+    return rc;
 }
 
 static void watchdog(int sig)
@@ -75,6 +133,7 @@ static int daemon_setup(void **state)
 {
     (void)state;
     lab01_path(pid_path, sizeof(pid_path), "daemon.pid");
+    snprintf(tag, sizeof(tag), "l01d-%d", (int)getpid() % 10000000);
     unlink(pid_path);
     started_pid = 0;
     signal(SIGALRM, watchdog);
@@ -120,7 +179,7 @@ static int read_pstat(pid_t pid, struct pstat *ps)
 static pid_t start_daemon(void)
 {
     pid_t pid = 0, in_file;
-    int rc = daemon_start(pid_path, &pid);
+    int rc = tagged_daemon_start(pid_path, &pid);
 
     started_pid = pid;
     if (rc != 0)
@@ -251,7 +310,7 @@ static void test_daemon_refuses_existing_pid_file(void **state)
     assert_true(fd >= 0);
     assert_int_equal(write(fd, "1\n", 2), 2);
     close(fd);
-    rc = daemon_start(pid_path, &pid);
+    rc = tagged_daemon_start(pid_path, &pid);
     started_pid = pid;
     if (rc != -EEXIST)
         harness_fail("the pid file exists already (another daemon runs): "
@@ -263,7 +322,7 @@ static void test_daemon_refuses_existing_pid_file(void **state)
                      "was not its own");
     close(fd);
     harness_assert_no_leaks(snap);
-    assert_int_equal(daemon_start("relative.pid", &pid), -EINVAL);
+    assert_int_equal(tagged_daemon_start("relative.pid", &pid), -EINVAL);
 }
 
 static void write_pid_file(const char *text)

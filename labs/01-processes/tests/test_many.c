@@ -189,7 +189,7 @@ static void run_sleepers(void *arg)
 
 static void test_many_speedup(void **state)
 {
-    long ms = harness_param_long("wait_ms", 50);
+    long ms = harness_param_long("wait_ms", 80);
     struct sleepers one = {1, ""}, four = {4, ""};
 
     (void)state;
