@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: MIT */
+/* Lab 07, task 2: a process pool maps in input order, survives crashed
+ * workers, leaves no zombie or fd behind, and uses both cores. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "pool.h"
+#include "lab07_util.h"
+#include "lab07_speedup.h"
+
+#define CRASH_ME 0xDEADu
+
+/* in: a uint64 x; out: x * x + 1, after spinning (x % 4) * spin units, so
+ * tasks finish out of order. CRASH_ME crashes the worker. */
+static uint64_t spin_units;
+
+static int square_task(const void *in, size_t in_len, void *out, size_t out_cap,
+                       size_t *out_len)
+{
+    uint64_t x, y;
+
+    if (in_len != sizeof(x) || out_cap < sizeof(y))
+        return -EINVAL;
+    memcpy(&x, in, sizeof(x));
+    if (x == CRASH_ME) {
+        struct rlimit no_core = {0, 0};
+
+        setrlimit(RLIMIT_CORE, &no_core);
+        raise(SIGSEGV); /* a worker that crashes mid-task */
+    }
+    if (spin_units && x % 4)
+        harness_spin_work(spin_units * (x % 4));
+    y = x * x + 1;
+    memcpy(out, &y, sizeof(y));
+    *out_len = sizeof(y);
+    return 0;
+}
+
+/* Odd inputs fail with -EDOM; 1000 asks for more room than it was given. */
+static int picky_task(const void *in, size_t in_len, void *out, size_t out_cap,
+                      size_t *out_len)
+{
+    uint64_t x;
+
+    (void)in_len;
+    memcpy(&x, in, sizeof(x));
+    if (x % 2)
+        return -EDOM;
+    *out_len = x == 1000 ? 3000 : sizeof(x);
+    if (*out_len > out_cap)
+        return -ENOBUFS;
+    memset(out, (int)x, *out_len);
+    return 0;
+}
+
+/* Reverse the bytes: results of every size, even empty. */
+static int reverse_task(const void *in, size_t in_len, void *out,
+                        size_t out_cap, size_t *out_len)
+{
+    if (in_len > out_cap)
+        return -ENOBUFS;
+    for (size_t i = 0; i < in_len; i++)
+        ((char *)out)[i] = ((const char *)in)[in_len - 1 - i];
+    *out_len = in_len;
+    return 0;
+}
+
+struct squares {
+    size_t n;
+    uint64_t *in, *out;
+    struct pool_item *items;
+};
+
+static void squares_init(struct squares *s, size_t n, size_t crash_every)
+{
+    s->n = n;
+    s->in = xcalloc(n, sizeof(uint64_t));
+    s->out = xcalloc(n, sizeof(uint64_t));
+    s->items = xcalloc(n, sizeof(struct pool_item));
+    for (size_t i = 0; i < n; i++) {
+        s->in[i] = crash_every && i % crash_every == crash_every - 1
+                       ? CRASH_ME
+                       : (uint64_t)i + 1;
+        s->items[i] =
+            (struct pool_item){&s->in[i],        sizeof(uint64_t), &s->out[i],
+                               sizeof(uint64_t), (size_t)-1,       12345};
+    }
+}
+
+static void squares_free(struct squares *s)
+{
+    free(s->in);
+    free(s->out);
+    free(s->items);
+}
+
+/* Every item has its own result, or -ECHILD where the worker crashed. */
+static void squares_check(const struct squares *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        const struct pool_item *it = &s->items[i];
+        uint64_t x = s->in[i];
+
+        if (x == CRASH_ME) {
+            if (it->err != -ECHILD)
+                harness_fail("item %zu crashed its worker: expected err "
+                             "-ECHILD, got %d",
+                             i, it->err);
+            continue;
+        }
+        if (it->err != 0)
+            harness_fail("item %zu (input %llu): expected err 0, got %d (%s)",
+                         i, (unsigned long long)x, it->err, strerror(-it->err));
+        if (it->out_len != sizeof(uint64_t) || s->out[i] != x * x + 1)
+            harness_fail("item %zu (input %llu): expected result %llu, got "
+                         "%llu (out_len %zu): %s",
+                         i, (unsigned long long)x,
+                         (unsigned long long)(x * x + 1),
+                         (unsigned long long)s->out[i], it->out_len,
+                         s->out[i] == 0 ? "no result at all"
+                                        : "results must land in their own "
+                                          "item, not in the order they "
+                                          "finish");
+    }
+}
+
+static struct pool *create(int workers)
+{
+    struct pool *p = NULL;
+    int rc;
+
+    lab07_ignore_sigpipe();
+    rc = pool_create(workers, &p);
+    if (rc != 0 || !p)
+        harness_fail("pool_create(%d) returned %d (%s), expected 0", workers,
+                     rc, strerror(-rc));
+    return p;
+}
+
+static void map_ok(struct pool *p, pool_task_fn fn, struct pool_item *items,
+                   size_t n)
+{
+    int rc = pool_map(p, fn, items, n);
+
+    if (rc != 0)
+        harness_fail("pool_map of %zu tasks returned %d (%s), expected 0 "
+                     "(a task's own failure goes in its err)",
+                     n, rc, strerror(-rc));
+}
+
+/* Tasks finish out of order; results must land in input order. */
+static void test_pool_map_in_input_order(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    struct squares s;
+    struct pool *p;
+
+    (void)state;
+    spin_units = (uint64_t)harness_param_long("spin_units", 20);
+    squares_init(&s, (size_t)harness_param_long("tasks", 400), 0);
+    p = create(3);
+    map_ok(p, square_task, s.items, s.n);
+    squares_check(&s);
+    map_ok(p, square_task, s.items, 5); /* a pool serves many maps */
+    map_ok(p, square_task, s.items, 0);
+    pool_destroy(p);
+    squares_free(&s);
+    harness_assert_no_leaks(snap);
+}
+
+/* Inputs and results from 0 bytes to POOL_MAX_MSG. */
+static void test_pool_sizes(void **state)
+{
+    static const size_t sizes[] = {0,    1,    7,    4096, POOL_MAX_MSG,
+                                   4097, 1000, 9999, 3,    POOL_MAX_MSG - 1};
+    enum { N = sizeof(sizes) / sizeof(sizes[0]) };
+    struct pool_item items[N];
+    char *in[N], *out[N];
+    struct pool *p = create(2);
+
+    (void)state;
+    for (size_t i = 0; i < N; i++) {
+        in[i] = xmalloc(sizes[i] + 1);
+        out[i] = xmalloc(POOL_MAX_MSG);
+        lab07_fill(in[i], sizes[i], i);
+        items[i] = (struct pool_item){in[i],        sizes[i],   out[i],
+                                      POOL_MAX_MSG, (size_t)-1, 12345};
+    }
+    map_ok(p, reverse_task, items, N);
+    for (size_t i = 0; i < N; i++) {
+        size_t bad = sizes[i];
+
+        for (size_t k = 0; k < sizes[i] && bad == sizes[i]; k++)
+            if (out[i][k] != in[i][sizes[i] - 1 - k])
+                bad = k;
+        if (items[i].err || items[i].out_len != sizes[i] || bad != sizes[i])
+            harness_fail("item %zu (%zu bytes): err %d, out_len %zu, first "
+                         "wrong byte %zu: expected err 0 and %zu reversed "
+                         "bytes",
+                         i, sizes[i], items[i].err, items[i].out_len, bad,
+                         sizes[i]);
+        free(in[i]);
+        free(out[i]);
+    }
+    pool_destroy(p);
+}
+
+/* A task's own error, and a result too big for its buffer. */
+static void test_pool_task_errors(void **state)
+{
+    uint64_t in[4] = {2, 3, 1000, 4}, out[4];
+    struct pool_item items[4];
+    struct pool *p = create(2);
+
+    (void)state;
+    for (int i = 0; i < 4; i++)
+        items[i] = (struct pool_item){&in[i], 8, &out[i], 8, 0, 12345};
+    map_ok(p, picky_task, items, 4);
+    assert_int_equal(items[0].err, 0);
+    assert_int_equal(items[0].out_len, 8);
+    if (items[1].err != -EDOM)
+        harness_fail("the task returned -EDOM: expected that as item 1's "
+                     "err, got %d",
+                     items[1].err);
+    if (items[2].err != -EMSGSIZE || items[2].out_len != 3000)
+        harness_fail("a 3000-byte result for an 8-byte buffer: expected err "
+                     "-EMSGSIZE and out_len 3000, got %d and %zu",
+                     items[2].err, items[2].out_len);
+    assert_int_equal(items[3].err, 0);
+    assert_int_equal(out[3], 0x0404040404040404u);
+    pool_destroy(p);
+}
+
+/*
+ * Two of every seven tasks crash their worker. Those tasks fail with
+ * -ECHILD, every other one succeeds, the dead are reaped at once, and the
+ * pool still works afterwards.
+ */
+static void test_pool_worker_crash_reported(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    struct squares s, t;
+    struct pool *p;
+    int z;
+
+    (void)state;
+    spin_units = 0;
+    squares_init(&s, 40, 7);
+    squares_init(&t, 30, 0);
+    p = create(2);
+    map_ok(p, square_task, s.items, s.n);
+    squares_check(&s);
+    z = harness_count_zombies();
+    if (z != 0)
+        harness_fail("%d zombie(s) after pool_map returned: a dead worker "
+                     "must be reaped (waitpid) when its death is noticed",
+                     z);
+    map_ok(p, square_task, t.items, t.n);
+    squares_check(&t);
+    pool_destroy(p);
+    squares_free(&s);
+    squares_free(&t);
+    harness_assert_no_leaks(snap);
+}
+
+/* Every task crashes: every worker dies, more than once. */
+static void test_pool_all_workers_crash(void **state)
+{
+    struct squares s;
+    struct pool *p = create(2);
+
+    (void)state;
+    squares_init(&s, 6, 1);
+    map_ok(p, square_task, s.items, s.n);
+    squares_check(&s);
+    spin_units = 0;
+    squares_free(&s);
+    squares_init(&s, 8, 0);
+    map_ok(p, square_task, s.items, s.n);
+    squares_check(&s);
+    squares_free(&s);
+    pool_destroy(p);
+}
+
+/* Pools come and go: every worker is reaped, every fd closed. */
+static void test_pool_destroy_leaves_nothing(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    struct squares s;
+
+    (void)state;
+    spin_units = 0;
+    squares_init(&s, 16, 0);
+    for (int k = 0; k < 10; k++) {
+        struct pool *p = create(1 + k % 4);
+
+        if (k % 2)
+            map_ok(p, square_task, s.items, s.n);
+        pool_destroy(p);
+    }
+    squares_free(&s);
+    if (harness_count_children() != 0)
+        harness_fail("%d child process(es) left after pool_destroy: wait "
+                     "for every worker",
+                     harness_count_children());
+    harness_assert_no_leaks(snap);
+}
+
+static void test_pool_bad_arguments(void **state)
+{
+    uint64_t x = 1, y;
+    struct pool_item big = {&x, POOL_MAX_MSG + 1, &y, 8, 0, 0};
+    struct pool *p = NULL;
+
+    (void)state;
+    assert_int_equal(pool_create(0, &p), -EINVAL);
+    assert_int_equal(pool_create(65, &p), -EINVAL);
+    assert_int_equal(pool_create(2, NULL), -EINVAL);
+    p = create(1);
+    assert_int_equal(pool_map(p, NULL, &big, 1), -EINVAL);
+    if (pool_map(p, square_task, &big, 1) != -EINVAL)
+        harness_fail("an input over POOL_MAX_MSG: expected -EINVAL before "
+                     "any task runs");
+    pool_destroy(p);
+    pool_destroy(NULL);
+}
+
+/* The speedup check: the same CPU-bound tasks, in this process one after
+ * the other, then on a pool of two workers. */
+struct speed {
+    struct squares s;
+    struct pool *p;
+};
+
+static void run_serial(void *arg)
+{
+    struct speed *sp = arg;
+
+    for (size_t i = 0; i < sp->s.n; i++) {
+        struct pool_item *it = &sp->s.items[i];
+
+        it->err =
+            square_task(it->in, it->in_len, it->out, it->out_cap, &it->out_len);
+    }
+}
+
+static void run_pool(void *arg)
+{
+    struct speed *sp = arg;
+
+    map_ok(sp->p, square_task, sp->s.items, sp->s.n);
+}
+
+static void test_pool_cpu_speedup(void **state)
+{
+    enum lab07_verdict v;
+    struct speed sp;
+    char msg[512];
+
+    (void)state;
+    spin_units = (uint64_t)harness_param_long("spin_units", 400);
+    squares_init(&sp.s, (size_t)harness_param_long("tasks", 64), 0);
+    sp.p = create(2);
+    v = lab07_cpu_speedup("pool_map on 2 worker processes", 2, 0.8, run_serial,
+                          &sp, run_pool, &sp, msg, sizeof(msg));
+    squares_check(&sp.s);
+    pool_destroy(sp.p);
+    squares_free(&sp.s);
+    lab07_report(v, msg);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_pool_map_in_input_order),
+    cmocka_unit_test(test_pool_sizes),
+    cmocka_unit_test(test_pool_task_errors),
+    cmocka_unit_test(test_pool_worker_crash_reported),
+    cmocka_unit_test(test_pool_all_workers_crash),
+    cmocka_unit_test(test_pool_destroy_leaves_nothing),
+    cmocka_unit_test(test_pool_bad_arguments),
+    cmocka_unit_test(test_pool_cpu_speedup),
+};
+
+HARNESS_MAIN(tests)

@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: MIT */
+/* Lab 07, task 3: a shared-memory ring between processes keeps every byte
+ * of a million messages, blocks without spinning, leaves nothing in
+ * /dev/shm, and beats a pipe. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "ring.h"
+#include "lab07_util.h"
+
+/* A fresh shm name per ring: /lab07-PID-N. */
+static const char *ring_name(void)
+{
+    static char name[64];
+    static int n;
+
+    snprintf(name, sizeof(name), "/lab07-%d-%d", (int)getpid(), n++);
+    return name;
+}
+
+static int shm_exists(const char *name)
+{
+    int fd = shm_open(name, O_RDONLY, 0);
+
+    if (fd < 0)
+        return 0;
+    close(fd);
+    return 1;
+}
+
+static struct ring *create(const char *name, size_t cap)
+{
+    struct ring *r = NULL;
+    int rc = ring_create(name, cap, &r);
+
+    if (rc != 0 || !r)
+        harness_fail("ring_create(\"%s\", %zu) returned %d (%s), expected 0",
+                     name, cap, rc, strerror(-rc));
+    return r;
+}
+
+/* ring_destroy removes the name; nothing is left in /dev/shm. */
+static void destroy(struct ring *r, const char *name)
+{
+    char copy[64];
+
+    snprintf(copy, sizeof(copy), "%s", name);
+    ring_destroy(r);
+    if (shm_exists(copy)) {
+        shm_unlink(copy); /* clean up after the failed test */
+        harness_fail("after ring_destroy, %s still exists in /dev/shm: a "
+                     "shared-memory object lives until it is unlinked "
+                     "(shm_unlink), even after every process unmapped it",
+                     copy);
+    }
+}
+
+static void test_ring_create_destroy_leaves_nothing(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    const char *name = ring_name();
+    struct ring *r, *r2 = NULL;
+    char saved[64];
+
+    (void)state;
+    snprintf(saved, sizeof(saved), "%s", name);
+    r = create(saved, 4096);
+    if (!shm_exists(saved) && ring_create(saved, 4096, &r2) != -EEXIST)
+        harness_fail("a second ring_create of %s while the first is alive: "
+                     "expected -EEXIST (O_EXCL)",
+                     saved);
+    destroy(r, saved);
+    for (int i = 0; i < 20; i++) { /* fds and mappings do not pile up */
+        name = ring_name();
+        snprintf(saved, sizeof(saved), "%s", name);
+        destroy(create(saved, 1 << 16), saved);
+    }
+    harness_assert_no_leaks(snap);
+}
+
+static void test_ring_bad_arguments(void **state)
+{
+    struct ring *r = NULL;
+
+    (void)state;
+    assert_int_equal(ring_create(NULL, 4096, &r), -EINVAL);
+    assert_int_equal(ring_create("/lab07-x", 4096, NULL), -EINVAL);
+    assert_int_equal(ring_create("/lab07-x", 10, &r), -EINVAL);
+    assert_false(shm_exists("/lab07-x"));
+    ring_destroy(NULL);
+    ring_detach(NULL);
+}
+
+/* In one process: FIFO order, wrap-around, too-small buffers, close. */
+static void test_ring_fifo_in_one_process(void **state)
+{
+    const char *name = ring_name();
+    char saved[64], buf[300];
+    struct ring *r;
+    size_t len = 0;
+    int rc;
+
+    (void)state;
+    snprintf(saved, sizeof(saved), "%s", name);
+    r = create(saved, 256);
+    for (uint64_t seq = 0; seq < 2000; seq++) { /* wraps many times */
+        size_t n = lab07_len(seq, 100) - 1, m = lab07_len(seq + 1, 100) - 1;
+        char msg[100];
+
+        lab07_fill(msg, n, seq);
+        assert_int_equal(ring_send(r, msg, n), 0);
+        lab07_fill(msg, m, seq + 1);
+        assert_int_equal(ring_send(r, msg, m), 0);
+        for (int k = 0; k < 2; k++) {
+            size_t want = k ? m : n;
+
+            rc = ring_recv(r, buf, sizeof(buf), &len);
+            if (rc != 1 || len != want ||
+                lab07_check(buf, len, seq + (uint64_t)k) != len)
+                harness_fail("message %llu (%zu bytes): ring_recv returned "
+                             "%d with %zu bytes%s",
+                             (unsigned long long)(seq + (uint64_t)k), want, rc,
+                             len,
+                             rc == 1 && len == want
+                                 ? ", damaged: does a copy that crosses the "
+                                   "end of the buffer wrap to its start?"
+                                 : "");
+        }
+    }
+    assert_int_equal(ring_send(r, buf, 300), -EMSGSIZE);
+    assert_int_equal(ring_send(r, buf, 50), 0);
+    rc = ring_recv(r, buf, 10, &len);
+    if (rc != -EMSGSIZE || len != 50)
+        harness_fail("a 50-byte message into a 10-byte buffer: expected "
+                     "-EMSGSIZE and len 50, got %d and %zu",
+                     rc, len);
+    ring_close(r);
+    rc = ring_recv(r, buf, sizeof(buf), &len);
+    if (rc != 1 || len != 50)
+        harness_fail("after -EMSGSIZE the message stays, and a closed ring "
+                     "still delivers what it holds: expected 1 and 50 "
+                     "bytes, got %d and %zu",
+                     rc, len);
+    assert_int_equal(ring_recv(r, buf, sizeof(buf), &len), 0);
+    assert_int_equal(ring_send(r, buf, 1), -EPIPE);
+    destroy(r, saved);
+}
+
+/* The child writes n messages of varying size and closes the ring. */
+static void write_stream(struct ring *r, uint64_t n, size_t max)
+{
+    char *msg = malloc(max);
+
+    if (!msg)
+        _exit(2);
+    for (uint64_t seq = 0; seq < n; seq++) {
+        size_t len = lab07_len(seq, max);
+
+        lab07_fill(msg, len, seq);
+        if (ring_send(r, msg, len) != 0)
+            _exit(1);
+    }
+    ring_close(r);
+    free(msg);
+    ring_detach(r);
+    _exit(0);
+}
+
+/*
+ * A million messages from a child to the parent through a small ring, so
+ * it fills and empties all the time. Each one is checked byte by byte: a
+ * race between the processes (which ThreadSanitizer cannot see) shows up
+ * as a damaged, lost or repeated message.
+ */
+static void stream_and_check(uint64_t n, size_t cap)
+{
+    uint64_t seq = 0, damaged = 0, first_bad = 0;
+    const char *name = ring_name();
+    char saved[64], buf[256];
+    struct ring *r;
+    size_t len;
+    int rc, code;
+    pid_t pid;
+
+    snprintf(saved, sizeof(saved), "%s", name);
+    r = create(saved, cap);
+    pid = xfork();
+    if (pid == 0)
+        write_stream(r, n, 200);
+    while ((rc = ring_recv(r, buf, sizeof(buf), &len)) == 1) {
+        size_t want = lab07_len(seq, 200);
+
+        if ((len != want || lab07_check(buf, len, seq) != len) &&
+            damaged++ == 0)
+            first_bad = seq;
+        seq++;
+    }
+    code = lab07_wait_child(pid);
+    destroy(r, saved);
+    if (damaged)
+        harness_fail("%llu of %llu messages arrived damaged, the first one "
+                     "#%llu: does the reader copy bytes the writer has not "
+                     "finished writing, or does the writer reuse bytes the "
+                     "reader is still copying?",
+                     (unsigned long long)damaged, (unsigned long long)seq,
+                     (unsigned long long)first_bad);
+    if (rc != 0 || seq != n)
+        harness_fail("expected %llu messages then 0 (closed), got %llu then "
+                     "%d",
+                     (unsigned long long)n, (unsigned long long)seq, rc);
+    if (code != 0)
+        harness_fail("the writer child ended with %d: ring_send failed (1) "
+                     "or it crashed (128 + signal)",
+                     code);
+}
+
+static void test_ring_checksum_across_processes(void **state)
+{
+    (void)state;
+    stream_and_check((uint64_t)harness_param_long("messages", 1000000), 4096);
+}
+
+/* The same with 5000 messages through a 512-byte ring: small enough for
+ * Memcheck and AddressSanitizer to look at every copy. */
+static void test_ring_stream_small(void **state)
+{
+    (void)state;
+    stream_and_check((uint64_t)harness_param_long("messages", 5000), 512);
+}
+
+static double child_cpu_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/*
+ * A reader that waits 200 ms for a message must sleep, not spin. It
+ * reports the CPU time it burnt while waiting.
+ */
+static void test_ring_reader_sleeps(void **state)
+{
+    const char *name = ring_name();
+    char saved[64], buf[16];
+    struct ring *r;
+    double cpu_ms = 0;
+    size_t len;
+    int fds[2], rc;
+    pid_t pid;
+
+    (void)state;
+    snprintf(saved, sizeof(saved), "%s", name);
+    r = create(saved, 4096);
+    xpipe(fds);
+    pid = xfork();
+    if (pid == 0) {
+        double t0 = child_cpu_ms(), used;
+
+        close(fds[0]);
+        rc = ring_recv(r, buf, sizeof(buf), &len);
+        used = child_cpu_ms() - t0;
+        if (write(fds[1], &used, sizeof(used)) != sizeof(used))
+            _exit(2);
+        _exit(rc == 1 ? 0 : 1);
+    }
+    xclose(fds[1]);
+    harness_io_wait_ms(200); /* the writer is slow: simulated latency */
+    assert_int_equal(ring_send(r, "x", 1), 0);
+    if (read(fds[0], &cpu_ms, sizeof(cpu_ms)) != sizeof(cpu_ms))
+        cpu_ms = -1;
+    xclose(fds[0]);
+    assert_int_equal(lab07_wait_child(pid), 0);
+    destroy(r, saved);
+    if (cpu_ms > 50)
+        harness_fail("the reader burnt %.0f ms of CPU while waiting 200 ms "
+                     "for a message: a waiting process should sleep "
+                     "(pthread_cond_wait), not spin",
+                     cpu_ms);
+}
+
+/* The speedup check: 4 KiB messages to a child through a pipe (raw
+ * read/write, no framing) against the same bytes through the ring. */
+#define MSG4K 4096
+static long nmsgs;
+
+static void read_pipe_fully(int fd, char *buf, size_t n)
+{
+    size_t got = 0;
+
+    while (got < n) {
+        ssize_t k = read(fd, buf + got, n - got);
+
+        if (k <= 0)
+            _exit(1);
+        got += (size_t)k;
+    }
+}
+
+static void pipe_transfer(void *arg)
+{
+    static char msg[MSG4K];
+    int fds[2];
+    pid_t pid;
+
+    (void)arg;
+    xpipe(fds);
+    pid = xfork();
+    if (pid == 0) {
+        close(fds[1]);
+        for (long i = 0; i < nmsgs; i++)
+            read_pipe_fully(fds[0], msg, MSG4K);
+        _exit(0);
+    }
+    xclose(fds[0]);
+    for (long i = 0; i < nmsgs; i++)
+        if (write(fds[1], msg, MSG4K) != MSG4K)
+            harness_fail("the baseline pipe failed: %s", strerror(errno));
+    xclose(fds[1]);
+    if (lab07_wait_child(pid) != 0)
+        harness_fail("the baseline pipe's reader failed");
+}
+
+static void ring_transfer(void *arg)
+{
+    static char msg[MSG4K];
+    const char *name = ring_name();
+    char saved[64];
+    struct ring *r;
+    size_t len;
+    pid_t pid;
+    long got = 0;
+
+    (void)arg;
+    snprintf(saved, sizeof(saved), "%s", name);
+    r = create(saved, (size_t)harness_param_long("ring_bytes", 256 << 10));
+    pid = xfork();
+    if (pid == 0) {
+        while (ring_recv(r, msg, MSG4K, &len) == 1)
+            got++;
+        ring_detach(r);
+        _exit(got == nmsgs ? 0 : 1);
+    }
+    for (long i = 0; i < nmsgs; i++)
+        if (ring_send(r, msg, MSG4K) != 0)
+            harness_fail("ring_send of a 4 KiB message failed");
+    ring_close(r);
+    if (lab07_wait_child(pid) != 0)
+        harness_fail("the ring's reader did not get all %ld messages", nmsgs);
+    destroy(r, saved);
+}
+
+static void test_ring_faster_than_pipe(void **state)
+{
+    (void)state;
+    nmsgs = harness_param_long("messages", 20000);
+    harness_check_io_speedup("4 KiB messages, shared ring against a pipe",
+                             harness_param_double("min_ratio", 2.0),
+                             pipe_transfer, NULL, ring_transfer, NULL);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_ring_create_destroy_leaves_nothing),
+    cmocka_unit_test(test_ring_bad_arguments),
+    cmocka_unit_test(test_ring_fifo_in_one_process),
+    cmocka_unit_test(test_ring_checksum_across_processes),
+    cmocka_unit_test(test_ring_stream_small),
+    cmocka_unit_test(test_ring_reader_sleeps),
+    cmocka_unit_test(test_ring_faster_than_pipe),
+};
+
+HARNESS_MAIN(tests)
