@@ -90,9 +90,9 @@ static void test_ring_bad_arguments(void **state)
     struct ring *r = NULL;
 
     (void)state;
-    assert_int_equal(ring_create(NULL, 4096, &r), -EINVAL);
-    assert_int_equal(ring_create("/lab07-x", 4096, NULL), -EINVAL);
-    assert_int_equal(ring_create("/lab07-x", 10, &r), -EINVAL);
+    lab07_expect_rc(ring_create(NULL, 4096, &r), -EINVAL);
+    lab07_expect_rc(ring_create("/lab07-x", 4096, NULL), -EINVAL);
+    lab07_expect_rc(ring_create("/lab07-x", 10, &r), -EINVAL);
     assert_false(shm_exists("/lab07-x"));
     ring_destroy(NULL);
     ring_detach(NULL);
