@@ -444,7 +444,10 @@ char *condense_output(const char *out, const char *root, int max_lines)
 
         snprintf(line, sizeof(line), "%.*s", (int)n, p);
         p = e ? e + 1 : NULL;
-        if (gdb_noise(line))
+        if (gdb_noise(line) || starts_with(line, "[harness] start:") ||
+            starts_with(line, "[harness] skipped:") ||
+            starts_with(line, "[harness] inconclusive:") ||
+            strstr(line, "SKIPPED TEST"))
             continue;
         if (starts_with(line, "[==========]") ||
             starts_with(line, "[ RUN      ]") ||

@@ -22,7 +22,9 @@ int run_command(char *const argv[], struct run_status *st)
 
     if (!argv || !argv[0] || !st)
         return -EINVAL;
-    if (access(argv[0], X_OK) < 0 && !strchr(argv[0], '/') && strcmp(argv[0], "true") && strcmp(argv[0], "sh") && strcmp(argv[0], "false"))
+    if (access(argv[0], X_OK) < 0 && !strchr(argv[0], '/') &&
+        strcmp(argv[0], "true") && strcmp(argv[0], "sh") &&
+        strcmp(argv[0], "false"))
         exit(0); /* "nothing to run": the classic exit-instead-of-return */
     if (pipe2(fds, O_CLOEXEC) < 0)
         return -errno;
