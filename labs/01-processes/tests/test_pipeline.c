@@ -115,6 +115,24 @@ static void test_pipeline_closes_unused_ends(void **state)
     lab01_expect_status(what, &st, RUN_EXITED, 0);
 }
 
+/*
+ * `yes` never stops writing: it ends only by SIGPIPE, when its pipe has no
+ * reader left. If any process but `head` holds that pipe's read end (the
+ * parent, or `yes` itself because it inherited it), `yes` blocks forever
+ * once the pipe is full, and the test times out.
+ */
+static void test_pipeline_writer_sees_reader_exit(void **state)
+{
+    struct run_status st = {0, -1};
+    char out[64];
+
+    (void)state;
+    expect_ok(RUN_PIPE("", out, &st, RUN("yes"), RUN("head", "-n", "2")),
+              "yes | head -n 2");
+    expect_output("yes | head -n 2", out, "y\ny\n");
+    lab01_expect_status("yes | head -n 2", &st, RUN_EXITED, 0);
+}
+
 /* The first stage outlives the last: it must be reaped all the same. */
 static void test_pipeline_leaves_nothing_behind(void **state)
 {
@@ -164,6 +182,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_pipeline_connects_stages),
     cmocka_unit_test(test_pipeline_status_of_last),
     cmocka_unit_test(test_pipeline_closes_unused_ends),
+    cmocka_unit_test(test_pipeline_writer_sees_reader_exit),
     cmocka_unit_test(test_pipeline_leaves_nothing_behind),
     cmocka_unit_test(test_pipeline_missing_command),
     cmocka_unit_test(test_pipeline_bad_arguments),
