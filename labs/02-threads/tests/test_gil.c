@@ -56,10 +56,12 @@ static void test_gil_bad_arguments(void **state)
 struct interp {
     struct gil *g;
     struct harness_start start;
-    long steps;     /* per thread */
+    uint64_t deadline_ns;
     long counter;   /* guarded by the GIL */
+    long made;      /* guarded by the GIL: steps the threads say they made */
     int inside;     /* guarded by the GIL: threads in a step right now */
     int violations; /* guarded by the GIL */
+    uint64_t sink;  /* guarded by the GIL */
 };
 
 static void *nothing(void *arg)
@@ -67,22 +69,26 @@ static void *nothing(void *arg)
     return arg;
 }
 
+/* Steps for a fixed time, so that threads overlap if the GIL lets them. */
 static void *exclusive_thread(void *arg)
 {
     struct interp *in = arg;
+    long mine = 0;
 
     harness_start_wait(&in->start);
     gil_acquire(in->g);
-    for (long i = 0; i < in->steps; i++) {
+    while (harness_now_ns() < in->deadline_ns) {
         if (in->inside++ != 0)
             in->violations++;
         in->counter++;
+        in->sink += fib(10);
         harness_chaos_point();
         in->inside--;
-        if (i % 64 == 63)
+        if (++mine % 64 == 0)
             (void)gil_call_unlocked(in->g, nothing, NULL);
         gil_check(in->g);
     }
+    in->made += mine;
     gil_release(in->g);
     return NULL;
 }
@@ -94,10 +100,12 @@ static void test_gil_mutual_exclusion(void **state)
 
     (void)state;
     in.g = make_gil(50);
-    in.steps = harness_param_long("steps", 5000);
-    harness_start_init(&in.start, 4);
+    harness_start_init(&in.start, 5);
     for (int i = 0; i < 4; i++)
         xpthread_create(&t[i], NULL, exclusive_thread, &in);
+    in.deadline_ns = harness_now_ns() +
+                     (uint64_t)harness_param_long("run_ms", 100) * 1000000;
+    harness_start_wait(&in.start); /* the barrier publishes deadline_ns */
     for (int i = 0; i < 4; i++)
         xpthread_join(t[i], NULL);
     harness_start_destroy(&in.start);
@@ -106,10 +114,10 @@ static void test_gil_mutual_exclusion(void **state)
         harness_fail("%d times a thread began a step while another was in "
                      "one: the GIL let two threads run at once",
                      in.violations);
-    if (in.counter != 4 * in.steps)
-        harness_fail("4 threads made %ld steps each, the counter says %ld: "
-                     "updates were lost",
-                     in.steps, in.counter);
+    if (in.counter != in.made)
+        harness_fail("4 threads made %ld steps in all, the shared counter "
+                     "says %ld: updates were lost, so two threads ran at once",
+                     in.made, in.counter);
 }
 
 /* ---------------------------------------------------------------- */
@@ -195,7 +203,7 @@ static void test_gil_no_starvation(void **state)
 }
 
 /* ---------------------------------------------------------------- */
-/* Timing: CPU-bound threads gain nothing, I/O-bound threads overlap. */
+/* CPU-bound threads gain nothing, I/O-bound threads overlap.         */
 
 struct run {
     struct gil *g;
@@ -239,27 +247,50 @@ static void run_body(void *arg)
         xpthread_join(t[i], NULL);
 }
 
+/*
+ * Two CPU-bound threads under the GIL compute one at a time. The check is
+ * structural: the CPU time the process used while they ran, over the wall
+ * time, is how many CPUs computed at once, and must stay near 1. (A ratio
+ * of wall times against one thread is printed, as the talk's figure, but
+ * not judged: on a busy machine the scheduler favours threads that sleep
+ * and wake, as GIL waiters do, so it swings both ways.)
+ */
 static void test_gil_cpu_bound_no_speedup(void **state)
 {
     long steps = harness_param_long("steps", 6000);
     struct run one = {NULL, 1, 2 * steps, 0, 0};
     struct run two = {NULL, 2, steps, 0, 0};
-    double max = harness_param_double("max_ratio", 1.15);
-    struct harness_ratio r;
+    double max = harness_param_double("max_parallelism", 1.15);
+    int trials = (int)harness_param_long("trials", 3);
+    double base_s = 1e30, cand_s = 1e30, par = 0;
 
     (void)state;
     one.g = two.g = make_gil(5000); /* CPython's default interval */
-    r = harness_measure_ratio(run_body, &one, run_body, &two,
-                              (int)harness_param_long("trials", 3));
+    run_body(&one);                 /* warm-up */
+    for (int i = 0; i < trials; i++) {
+        uint64_t t0 = harness_now_ns();
+        double c0, wall;
+
+        run_body(&one);
+        wall = (double)(harness_now_ns() - t0) / 1e9;
+        base_s = wall < base_s ? wall : base_s;
+        c0 = harness_cpu_seconds();
+        t0 = harness_now_ns();
+        run_body(&two);
+        wall = (double)(harness_now_ns() - t0) / 1e9;
+        cand_s = wall < cand_s ? wall : cand_s;
+        if ((harness_cpu_seconds() - c0) / wall > par)
+            par = (harness_cpu_seconds() - c0) / wall;
+    }
     gil_destroy(one.g);
     harness_note("fib under the GIL: one thread %.1f ms, two threads (same "
-                 "total work) %.1f ms: %.2fx",
-                 r.base_s * 1e3, r.cand_s * 1e3, r.ratio);
-    if (r.ratio > max)
-        harness_fail("two CPU-bound threads under the GIL ran %.2fx faster "
-                     "than one (%.1f ms against %.1f ms); at most %.2fx "
-                     "expected: the GIL let both run interpreter code at once",
-                     r.ratio, r.cand_s * 1e3, r.base_s * 1e3, max);
+                 "total work) %.1f ms: %.2fx; CPUs busy at once: %.2f",
+                 base_s * 1e3, cand_s * 1e3, base_s / cand_s, par);
+    if (par > max)
+        harness_fail("two CPU-bound threads under the GIL kept %.2f CPUs "
+                     "busy at once (at most %.2f expected): the GIL let both "
+                     "run interpreter code at the same time",
+                     par, max);
 }
 
 static void test_gil_io_bound_speedup(void **state)
