@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Lab 02, task 2: a thread pool with a FIFO queue and futures. Yours to write. */
+/* Lab 02, task 2: a thread pool with a FIFO queue and futures. Yours. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* MUTANT of lab 02 task 3: drops on request, retakes at once (no forced switch). */
+/* MUTANT of lab 02 task 3: drops on request, retakes at once (no wait). */
 /*
  * Lab 02, task 3 (reference): a GIL after CPython's Python/ceval_gil.c: a
  * flag under a mutex, a switch interval, a drop request and forced switching.
