@@ -95,6 +95,23 @@ for lab in "${labs[@]}"; do
     done
 done
 
+# Feature checks: each grader/tests/checks/NAME.sh is one item, passed
+# when it exits 0 (its output is shown when it fails). They run after the
+# labs, so they may use what the labs built.
+if [[ $# -eq 0 ]]; then
+    echo "== feature checks"
+    for c in grader/tests/checks/*.sh; do
+        [[ -f $c ]] || continue
+        t0=$SECONDS
+        name=$(basename "$c" .sh)
+        if log=$(bash "$c" 2>&1); then
+            ok "$name ($((SECONDS - t0)) s)"
+        else
+            bad "$name" "$log"
+        fi
+    done
+fi
+
 echo
 echo "mutants: $mutants_caught of $mutants_total caught"
 echo "time: $((SECONDS - t_start)) s"
