@@ -189,6 +189,13 @@ compile_commands.json: $(wildcard $(ROOT)/labs/*/lab.mk) $(ROOT)/Makefile
 	@bash $(ROOT)/grader/scripts/compile-commands.sh "$(CC)" \
 	    "$(BASE_CFLAGS) -O2" $(LABS) > $@.tmp && mv $@.tmp $@
 
+# Feature fragments, each owned by its own folder: slides (make slides,
+# slides-check), instructors (release, grade-class, gradescope) and
+# students (progress, hint, solution, watch, coverage).
+-include $(ROOT)/slides/slides.mk
+-include $(ROOT)/grader/instructor.mk
+-include $(ROOT)/grader/student.mk
+
 clean:
 	rm -rf $(BUILD) compile_commands.json
 
