@@ -143,7 +143,7 @@ static void check_faster(const struct count_ops *slow,
                          const char *cause)
 {
     long iters = harness_param_long("iters", 4000000);
-    int trials = (int)harness_param_long("trials", 5);
+    int trials = (int)harness_param_long("trials", 9);
     struct timed s = {slow, iters, 0}, f = {fast, iters, 0};
     struct harness_ratio r;
 
