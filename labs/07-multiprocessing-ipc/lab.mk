@@ -4,5 +4,5 @@
 LABS += 07-multiprocessing-ipc
 07-multiprocessing-ipc_STUDENT := msg.c pool.c ring.c
 07-multiprocessing-ipc_SUPPORT :=
-07-multiprocessing-ipc_TESTS := test_msg test_pool test_ring
+07-multiprocessing-ipc_TESTS := test_msg test_pool test_ring bench
 07-multiprocessing-ipc_LDLIBS := -lrt
