@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Lab 04's hooks (provided): condition waits go through the harness's chaos
+ * mode and are counted. See sync_hooks.h.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdatomic.h>
+
+#include "sync_hooks.h"
+
+/*
+ * Relaxed on purpose: the counter must not order anything, or it would hide
+ * the very races ThreadSanitizer is asked to find in your code.
+ */
+static atomic_int sleepers;
+
+int sync_hooks_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+    int rc;
+
+    atomic_fetch_add_explicit(&sleepers, 1, memory_order_relaxed);
+    rc = harness_cond_wait(c, m);
+    atomic_fetch_sub_explicit(&sleepers, 1, memory_order_relaxed);
+    return rc;
+}
+
+int sync_hooks_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
+                              const struct timespec *abstime)
+{
+    int rc;
+
+    atomic_fetch_add_explicit(&sleepers, 1, memory_order_relaxed);
+    rc = harness_cond_timedwait(c, m, abstime);
+    atomic_fetch_sub_explicit(&sleepers, 1, memory_order_relaxed);
+    return rc;
+}
+
+int sync_hooks_sleepers(void)
+{
+    return atomic_load_explicit(&sleepers, memory_order_relaxed);
+}
+
+int sync_hooks_await_sleepers(int n, unsigned max_ms)
+{
+    uint64_t deadline = harness_now_ns() + (uint64_t)max_ms * 1000000u;
+
+    while (sync_hooks_sleepers() < n) {
+        if (harness_now_ns() > deadline)
+            return -ETIMEDOUT;
+        sched_yield();
+    }
+    return 0;
+}

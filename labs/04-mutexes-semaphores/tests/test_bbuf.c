@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: MIT */
+/* Lab 04, task 2: the bounded buffer loses nothing, keeps each producer's
+ * order, sleeps when full or empty, and close wakes everyone. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "lab04_test.h"
+#include "bbuf.h"
+
+#define ITEM(p, seq) ((void *)(((uintptr_t)(p) << 24) | (uintptr_t)(seq)))
+#define ITEM_PRODUCER(it) ((unsigned)((uintptr_t)(it) >> 24))
+#define ITEM_SEQ(it) ((long)((uintptr_t)(it)&0xffffff))
+
+static struct bbuf *make(size_t capacity)
+{
+    struct bbuf *b = NULL;
+    int rc = bbuf_create(&b, capacity);
+
+    if (rc != 0 || !b)
+        harness_fail("bbuf_create(%zu) returned %d (%s)", capacity, rc,
+                     strerror(-rc));
+    return b;
+}
+
+static void expect_rc(const char *call, int rc, int want)
+{
+    if (rc != want)
+        harness_fail("%s returned %d (%s), expected %d (%s)", call, rc,
+                     strerror(-rc), want, strerror(-want));
+}
+
+static void expect_get(struct bbuf *b, void *want)
+{
+    void *got = (void *)1;
+
+    expect_rc("bbuf_get", bbuf_get(b, &got), 0);
+    if (got != want)
+        harness_fail("bbuf_get gave %p, expected %p (the oldest item)", got,
+                     want);
+}
+
+static void test_bbuf_fifo_one_thread(void **state)
+{
+    struct bbuf *b = make(4), *dummy;
+
+    (void)state;
+    for (int round = 0; round < 3; round++) { /* wraps around the ring */
+        expect_rc("bbuf_put", bbuf_put(b, NULL), 0);
+        for (uintptr_t i = 1; i < 4; i++)
+            expect_rc("bbuf_put", bbuf_put(b, (void *)i), 0);
+        expect_get(b, NULL);
+        for (uintptr_t i = 1; i < 4; i++)
+            expect_get(b, (void *)i);
+    }
+    expect_rc("bbuf_create(&b, 0)", bbuf_create(&dummy, 0), -EINVAL);
+    bbuf_destroy(b);
+}
+
+static void test_bbuf_close_delivers_rest(void **state)
+{
+    struct bbuf *b = make(4);
+    void *got;
+
+    (void)state;
+    for (uintptr_t i = 1; i <= 3; i++)
+        expect_rc("bbuf_put", bbuf_put(b, (void *)i), 0);
+    bbuf_close(b);
+    bbuf_close(b);
+    expect_rc("bbuf_put after close", bbuf_put(b, (void *)9), -EPIPE);
+    for (uintptr_t i = 1; i <= 3; i++)
+        expect_get(b, (void *)i);
+    expect_rc("bbuf_get on a closed, empty buffer", bbuf_get(b, &got), -EPIPE);
+    expect_rc("bbuf_get again", bbuf_get(b, &got), -EPIPE);
+    bbuf_destroy(b);
+}
+
+struct one_call {
+    struct bbuf *b;
+    void *item;
+    int rc;
+};
+
+static void *put_main(void *arg)
+{
+    struct one_call *c = arg;
+
+    c->rc = bbuf_put(c->b, c->item);
+    return NULL;
+}
+
+static void *get_main(void *arg)
+{
+    struct one_call *c = arg;
+
+    c->rc = bbuf_get(c->b, &c->item);
+    return NULL;
+}
+
+/* A put into a full buffer sleeps until a get makes room; a get from an
+ * empty buffer sleeps until a put. */
+static void test_bbuf_sleeps_when_full_or_empty(void **state)
+{
+    struct bbuf *b = make(2);
+    struct one_call c = {b, (void *)3, -1};
+    pthread_t t;
+
+    (void)state;
+    expect_rc("bbuf_put", bbuf_put(b, (void *)1), 0);
+    expect_rc("bbuf_put", bbuf_put(b, (void *)2), 0);
+    xpthread_create(&t, NULL, put_main, &c);
+    if (sync_hooks_await_sleepers(1, 2000) != 0)
+        harness_fail("a put into a full buffer did not sleep in a condition "
+                     "wait (it returned %s)",
+                     c.rc == -1 ? "nothing yet: does it spin?" : "at once");
+    expect_get(b, (void *)1);
+    xpthread_join(t, NULL);
+    expect_rc("bbuf_put into a full buffer, after a get", c.rc, 0);
+    expect_get(b, (void *)2);
+    expect_get(b, (void *)3);
+
+    c = (struct one_call){b, NULL, -1};
+    xpthread_create(&t, NULL, get_main, &c);
+    if (sync_hooks_await_sleepers(1, 2000) != 0)
+        harness_fail("a get from an empty buffer did not sleep in a "
+                     "condition wait");
+    expect_rc("bbuf_put", bbuf_put(b, (void *)4), 0);
+    xpthread_join(t, NULL);
+    expect_rc("bbuf_get from an empty buffer, after a put", c.rc, 0);
+    if (c.item != (void *)4)
+        harness_fail("the sleeping get returned %p, expected %p", c.item,
+                     (void *)4);
+    bbuf_destroy(b);
+}
+
+/* Close must wake every sleeper: n getters on an empty buffer (or n
+ * putters on a full one) are all asleep before it is called. */
+static void close_wakes(int putters)
+{
+    enum { N = 4 };
+    struct bbuf *b = make(1);
+    struct one_call c[N];
+    pthread_t t[N];
+
+    if (putters)
+        expect_rc("bbuf_put", bbuf_put(b, NULL), 0);
+    for (int i = 0; i < N; i++) {
+        c[i] = (struct one_call){b, NULL, -1};
+        xpthread_create(&t[i], NULL, putters ? put_main : get_main, &c[i]);
+    }
+    if (sync_hooks_await_sleepers(N, 2000) != 0)
+        harness_fail("%d %s did not all sleep in a condition wait", N,
+                     putters ? "puts into a full buffer"
+                             : "gets from an empty buffer");
+    bbuf_close(b);
+    for (int i = 0; i < N; i++)
+        xpthread_join(t[i], NULL);
+    for (int i = 0; i < N; i++)
+        expect_rc(putters ? "a sleeping bbuf_put, after close"
+                          : "a sleeping bbuf_get, after close",
+                  c[i].rc, -EPIPE);
+    bbuf_destroy(b);
+}
+
+static void test_bbuf_close_wakes_all_getters(void **state)
+{
+    (void)state;
+    close_wakes(0);
+}
+
+static void test_bbuf_close_wakes_all_putters(void **state)
+{
+    (void)state;
+    close_wakes(1);
+}
+
+/*
+ * Many producers, many consumers, a small buffer, chaos: every item comes
+ * out exactly once, each producer's items in order, and the buffer never
+ * holds more than its capacity.
+ */
+enum { PRODUCERS = 3, CONSUMERS = 3, CAPACITY = 8 };
+
+struct mpmc {
+    struct bbuf *b;
+    struct harness_start *start;
+    long n;                    /* items per producer */
+    unsigned char *seen;       /* [PRODUCERS * n]: each slot one writer */
+    pthread_mutex_t *m;        /* guards the three below */
+    long puts_done, gets_done; /* guarded by *m */
+    long max_held;             /* guarded by *m: most puts_done - gets_done */
+};
+
+struct worker {
+    struct mpmc *x;
+    unsigned id;
+    long got, disorder, bad, errors;
+};
+
+static void *producer_main(void *arg)
+{
+    struct worker *w = arg;
+
+    harness_start_wait(w->x->start);
+    for (long s = 0; s < w->x->n; s++) {
+        if (bbuf_put(w->x->b, ITEM(w->id, s)) != 0) {
+            w->errors++;
+            continue;
+        }
+        pthread_mutex_lock(w->x->m);
+        w->x->puts_done++;
+        pthread_mutex_unlock(w->x->m);
+    }
+    return NULL;
+}
+
+static void *consumer_main(void *arg)
+{
+    struct worker *w = arg;
+    long last[PRODUCERS];
+    void *it;
+
+    for (int p = 0; p < PRODUCERS; p++)
+        last[p] = -1;
+    harness_start_wait(w->x->start);
+    while (bbuf_get(w->x->b, &it) == 0) {
+        unsigned p = ITEM_PRODUCER(it);
+        long s = ITEM_SEQ(it);
+
+        if (p >= PRODUCERS || s >= w->x->n) {
+            w->bad++;
+            continue;
+        }
+        if (s <= last[p])
+            w->disorder++;
+        last[p] = s;
+        w->x->seen[p * w->x->n + s]++;
+        w->got++;
+        pthread_mutex_lock(w->x->m);
+        w->x->gets_done++;
+        if (w->x->puts_done - w->x->gets_done > w->x->max_held)
+            w->x->max_held = w->x->puts_done - w->x->gets_done;
+        pthread_mutex_unlock(w->x->m);
+    }
+    return NULL;
+}
+
+static void test_bbuf_many_producers_consumers(void **state)
+{
+    long n = lab04_param("iters", 20000, 500);
+    pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+    struct harness_start start;
+    struct mpmc x = {make(CAPACITY),
+                     &start,
+                     n,
+                     xcalloc((size_t)PRODUCERS * n, 1),
+                     &m,
+                     0,
+                     0,
+                     0};
+    long got = 0;
+    struct worker w[PRODUCERS + CONSUMERS];
+    pthread_t t[PRODUCERS + CONSUMERS];
+
+    (void)state;
+    harness_start_init(&start, PRODUCERS + CONSUMERS);
+    for (int i = 0; i < PRODUCERS + CONSUMERS; i++) {
+        w[i] = (struct worker){&x, (unsigned)(i % PRODUCERS), 0, 0, 0, 0};
+        xpthread_create(&t[i], NULL,
+                        i < PRODUCERS ? producer_main : consumer_main, &w[i]);
+    }
+    for (int i = 0; i < PRODUCERS; i++)
+        xpthread_join(t[i], NULL);
+    bbuf_close(x.b);
+    for (int i = PRODUCERS; i < PRODUCERS + CONSUMERS; i++)
+        xpthread_join(t[i], NULL);
+    harness_start_destroy(&start);
+
+    for (int i = 0; i < PRODUCERS + CONSUMERS; i++) {
+        if (w[i].errors)
+            harness_fail("bbuf_put into an open buffer failed %ld times",
+                         w[i].errors);
+        if (w[i].bad)
+            harness_fail("bbuf_get returned %ld items nobody put", w[i].bad);
+        if (w[i].disorder)
+            harness_fail("a consumer saw one producer's items out of order "
+                         "%ld times: the buffer must be FIFO",
+                         w[i].disorder);
+        got += w[i].got;
+    }
+    for (long i = 0; i < PRODUCERS * n; i++)
+        if (x.seen[i] != 1)
+            harness_fail("item %ld of producer %ld came out %d times "
+                         "(expected once; %ld items came out in all, %ld "
+                         "went in)",
+                         i % n, i / n, x.seen[i], got, PRODUCERS * n);
+    /* Puts and gets are counted just after they return, so up to
+     * CONSUMERS - 1 gets may not be counted yet when one consumer looks. */
+    if (x.max_held > CAPACITY + CONSUMERS - 1)
+        harness_fail("the buffer (capacity %d) held about %ld items at once: "
+                     "a put must sleep while the buffer is full",
+                     CAPACITY, x.max_held);
+    free(x.seen);
+    bbuf_destroy(x.b);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_bbuf_fifo_one_thread),
+    cmocka_unit_test(test_bbuf_close_delivers_rest),
+    cmocka_unit_test(test_bbuf_sleeps_when_full_or_empty),
+    cmocka_unit_test(test_bbuf_close_wakes_all_getters),
+    cmocka_unit_test(test_bbuf_close_wakes_all_putters),
+    cmocka_unit_test(test_bbuf_many_producers_consumers),
+};
+
+HARNESS_MAIN(tests)

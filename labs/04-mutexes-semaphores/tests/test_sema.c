@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: MIT */
+/* Lab 04, task 1: the semaphore counts, sleeps, wakes, times out, and
+ * never spins. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "harness.h"
+#include "lab04_test.h"
+#include "sema.h"
+
+static struct sema *make(unsigned value)
+{
+    struct sema *s = NULL;
+    int rc = sema_create(&s, value);
+
+    if (rc != 0 || !s)
+        harness_fail("sema_create(%u) returned %d (%s)", value, rc,
+                     strerror(-rc));
+    return s;
+}
+
+static void expect_rc(const char *call, int rc, int want)
+{
+    if (rc != want)
+        harness_fail("%s returned %d (%s), expected %d (%s)", call, rc,
+                     strerror(-rc), want, strerror(-want));
+}
+
+static void test_sema_counts_permits(void **state)
+{
+    struct sema *s = make(3), *big = make(SEMA_MAX), *dummy;
+
+    (void)state;
+    for (int i = 0; i < 3; i++)
+        expect_rc("sema_trywait on a semaphore with permits left",
+                  sema_trywait(s), 0);
+    expect_rc("sema_trywait with no permit left", sema_trywait(s), -EAGAIN);
+    expect_rc("sema_post", sema_post(s), 0);
+    expect_rc("sema_trywait after one post", sema_trywait(s), 0);
+    expect_rc("a second sema_trywait after one post", sema_trywait(s), -EAGAIN);
+    expect_rc("sema_wait with a permit (must not block)",
+              (sema_post(s), sema_wait(s)), 0);
+    expect_rc("sema_post beyond SEMA_MAX", sema_post(big), -EOVERFLOW);
+    expect_rc("sema_create(NULL, 0)", sema_create(NULL, 0), -EINVAL);
+    expect_rc("sema_create(&s, SEMA_MAX + 1)",
+              sema_create(&dummy, SEMA_MAX + 1), -EINVAL);
+    sema_destroy(s);
+    sema_destroy(big);
+}
+
+struct waiter {
+    struct sema *s;
+    unsigned timeout_ms; /* 0: sema_wait, else sema_timedwait */
+    int rc;
+    double cpu_s, wall_s;
+};
+
+static void *waiter_main(void *arg)
+{
+    struct waiter *w = arg;
+    double cpu0 = harness_thread_cpu_seconds();
+    uint64_t t0 = harness_now_ns();
+
+    w->rc =
+        w->timeout_ms ? sema_timedwait(w->s, w->timeout_ms) : sema_wait(w->s);
+    w->cpu_s = harness_thread_cpu_seconds() - cpu0;
+    w->wall_s = (double)(harness_now_ns() - t0) / 1e9;
+    return NULL;
+}
+
+/* A waiter on an empty semaphore goes to sleep (in a condition wait), and
+ * one post wakes it. */
+static void test_sema_wait_sleeps_until_post(void **state)
+{
+    struct waiter w = {make(0), 0, -1, 0, 0};
+    pthread_t t;
+    int slept;
+
+    (void)state;
+    xpthread_create(&t, NULL, waiter_main, &w);
+    slept = sync_hooks_await_sleepers(1, 2000) == 0;
+    sema_post(w.s);
+    xpthread_join(t, NULL);
+    expect_rc("sema_wait", w.rc, 0);
+    if (!slept)
+        harness_fail("sema_wait on a zero semaphore never slept in "
+                     "pthread_cond_wait within 2 s: did it return at once, "
+                     "or spin?");
+    expect_rc("sema_trywait after the post was consumed", sema_trywait(w.s),
+              -EAGAIN);
+    sema_destroy(w.s);
+}
+
+/*
+ * Handoff under chaos: posters and waiters race, every post must be
+ * consumed by exactly one wait, and every waiter must be woken (a lost
+ * wake-up hangs the test).
+ */
+struct handoff {
+    struct sema *s;
+    struct harness_start *start;
+    long n;
+    int errors;
+};
+
+static void *handoff_poster(void *arg)
+{
+    struct handoff *h = arg;
+
+    harness_start_wait(h->start);
+    for (long i = 0; i < h->n; i++)
+        if (sema_post(h->s) != 0)
+            h->errors++;
+    return NULL;
+}
+
+static void *handoff_waiter(void *arg)
+{
+    struct handoff *h = arg;
+
+    harness_start_wait(h->start);
+    for (long i = 0; i < h->n; i++)
+        if (sema_wait(h->s) != 0)
+            h->errors++;
+    return NULL;
+}
+
+static void test_sema_handoff_no_lost_wakeup(void **state)
+{
+    enum { PAIRS = 3 };
+    long n = lab04_param("iters", 20000, 500);
+    struct harness_start start;
+    struct handoff h[2 * PAIRS];
+    pthread_t t[2 * PAIRS];
+    struct sema *s = make(0);
+
+    (void)state;
+    harness_start_init(&start, 2 * PAIRS);
+    for (int i = 0; i < 2 * PAIRS; i++) {
+        h[i] = (struct handoff){s, &start, n, 0};
+        xpthread_create(&t[i], NULL, i % 2 ? handoff_waiter : handoff_poster,
+                        &h[i]);
+    }
+    for (int i = 0; i < 2 * PAIRS; i++)
+        xpthread_join(t[i], NULL);
+    harness_start_destroy(&start);
+    for (int i = 0; i < 2 * PAIRS; i++)
+        if (h[i].errors)
+            harness_fail("%s returned an error %d times",
+                         i % 2 ? "sema_wait" : "sema_post", h[i].errors);
+    if (sema_trywait(s) != -EAGAIN)
+        harness_fail("%d x %ld posts and as many waits left a permit over: "
+                     "a wait returned without taking one",
+                     PAIRS, n);
+    sema_destroy(s);
+}
+
+/*
+ * Two permits, six threads: never more than two inside, and both permits
+ * are still there at the end. Under chaos, waits wake spuriously.
+ */
+struct pool {
+    struct sema *s;
+    struct harness_start *start;
+    pthread_mutex_t *m;
+    int *inside, *peak; /* guarded by *m */
+    long n;
+    int errors;
+};
+
+static void *pool_main(void *arg)
+{
+    struct pool *p = arg;
+
+    harness_start_wait(p->start);
+    for (long i = 0; i < p->n; i++) {
+        if (sema_wait(p->s) != 0) {
+            p->errors++;
+            continue;
+        }
+        pthread_mutex_lock(p->m);
+        if (++*p->inside > *p->peak)
+            *p->peak = *p->inside;
+        pthread_mutex_unlock(p->m);
+        harness_chaos_point();
+        pthread_mutex_lock(p->m);
+        --*p->inside;
+        pthread_mutex_unlock(p->m);
+        sema_post(p->s);
+    }
+    return NULL;
+}
+
+static void test_sema_bounds_holders(void **state)
+{
+    enum { THREADS = 6, PERMITS = 2 };
+    long n = lab04_param("iters", 5000, 300);
+    pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+    int inside = 0, peak = 0, left = 0;
+    struct harness_start start;
+    struct pool p[THREADS];
+    pthread_t t[THREADS];
+    struct sema *s = make(PERMITS);
+
+    (void)state;
+    harness_start_init(&start, THREADS);
+    for (int i = 0; i < THREADS; i++) {
+        p[i] = (struct pool){s, &start, &m, &inside, &peak, n, 0};
+        xpthread_create(&t[i], NULL, pool_main, &p[i]);
+    }
+    for (int i = 0; i < THREADS; i++)
+        xpthread_join(t[i], NULL);
+    harness_start_destroy(&start);
+    for (int i = 0; i < THREADS; i++)
+        if (p[i].errors)
+            harness_fail("sema_wait returned an error %d times", p[i].errors);
+    if (peak > PERMITS)
+        harness_fail("%d threads held a permit at once, with only %d "
+                     "permits: a wait returned without one (a wake-up is "
+                     "not a permit: test the value again after waking)",
+                     peak, PERMITS);
+    while (sema_trywait(s) == 0 && left <= PERMITS)
+        left++;
+    if (left != PERMITS)
+        harness_fail("after every thread gave its permit back, %d permits "
+                     "were left instead of %d",
+                     left, PERMITS);
+    sema_destroy(s);
+}
+
+static void test_sema_timedwait_times_out(void **state)
+{
+    enum { MS = 60 };
+    struct sema *s = make(0);
+    uint64_t t0;
+    double ms;
+    int rc;
+
+    (void)state;
+    for (int round = 0; round < 3; round++) {
+        t0 = harness_now_ns();
+        rc = sema_timedwait(s, MS);
+        ms = (double)(harness_now_ns() - t0) / 1e6;
+        expect_rc("sema_timedwait on an empty semaphore", rc, -ETIMEDOUT);
+        if (ms < MS - 1)
+            harness_fail("sema_timedwait(%d ms) gave up after %.1f ms: a "
+                         "spurious wake-up is not a timeout",
+                         MS, ms);
+    }
+    sema_post(s);
+    expect_rc("sema_timedwait with a permit", sema_timedwait(s, 0), 0);
+    sema_destroy(s);
+}
+
+static void test_sema_timedwait_gets_post(void **state)
+{
+    struct waiter w = {make(0), 20000, -1, 0, 0};
+    pthread_t t;
+
+    (void)state;
+    xpthread_create(&t, NULL, waiter_main, &w);
+    if (sync_hooks_await_sleepers(1, 2000) != 0)
+        harness_note("the waiter was not seen asleep in a condition wait");
+    sema_post(w.s);
+    xpthread_join(t, NULL);
+    expect_rc("sema_timedwait(20 s) woken by a post", w.rc, 0);
+    expect_rc("sema_trywait after the post was consumed", sema_trywait(w.s),
+              -EAGAIN);
+    sema_destroy(w.s);
+}
+
+/*
+ * Blocking, not spinning: a waiter that nobody posts to for a while must
+ * use (almost) no CPU meanwhile. The sleep here is the idle time measured,
+ * not a wait for the other thread.
+ */
+static void test_sema_wait_does_not_spin(void **state)
+{
+    unsigned idle_ms = (unsigned)harness_param_long("idle_ms", 150);
+    double max_share = harness_param_double("max_cpu_share", 0.05);
+    struct waiter w = {make(0), 0, -1, 0, 0};
+    pthread_t t;
+
+    (void)state;
+    xpthread_create(&t, NULL, waiter_main, &w);
+    harness_io_wait_ms(idle_ms);
+    sema_post(w.s);
+    xpthread_join(t, NULL);
+    expect_rc("sema_wait", w.rc, 0);
+    harness_note("the waiter used %.1f ms of CPU in %.1f ms of waiting",
+                 w.cpu_s * 1e3, w.wall_s * 1e3);
+    if (w.cpu_s > max_share * w.wall_s)
+        harness_fail("sema_wait used %.1f ms of CPU while waiting %.1f ms "
+                     "(more than %.0f%%): it spins; sleep in "
+                     "pthread_cond_wait instead",
+                     w.cpu_s * 1e3, w.wall_s * 1e3, max_share * 100);
+    sema_destroy(w.s);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_sema_counts_permits),
+    cmocka_unit_test(test_sema_wait_sleeps_until_post),
+    cmocka_unit_test(test_sema_handoff_no_lost_wakeup),
+    cmocka_unit_test(test_sema_bounds_holders),
+    cmocka_unit_test(test_sema_timedwait_times_out),
+    cmocka_unit_test(test_sema_timedwait_gets_post),
+    cmocka_unit_test(test_sema_wait_does_not_spin),
+};
+
+HARNESS_MAIN(tests)
