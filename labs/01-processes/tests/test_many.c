@@ -78,11 +78,24 @@ static void test_many_results_in_input_order(void **state)
 }
 
 /*
- * Each command registers itself in a directory while it runs (a file named
- * after its pid, removed before it exits), counts the files it sees, and
- * appends the count to a log. A child is alive from fork until it is
- * reaped, so with at most k alive no command can ever count more than k.
+ * Each command counts the processes whose parent is the test ($PPID):
+ * itself, the other commands still running, and those that have exited but
+ * are not reaped yet (zombies). It appends the count to a log and sleeps,
+ * so that the commands overlap. A child is alive from fork until it is
+ * reaped, so with at most k alive no count can exceed k.
+ *
+ * COUNT_SIBLINGS reads the lists in /proc/TEST/task/TID/children (zombies
+ * included) when the kernel has them, else scans the parent pid of every
+ * process in /proc; either way it leaves the count in $n.
  */
+#define COUNT_SIBLINGS                                                         \
+    "n=0; if [ -r /proc/$PPID/task/$PPID/children ]; then "                    \
+    "for f in /proc/$PPID/task/*/children; do "                                \
+    "read -r c < \"$f\"; set -- $c; n=$((n+$#)); done; "                       \
+    "else for f in /proc/[0-9]*/stat; do "                                     \
+    "{ read -r _ _ _ pp _ < \"$f\"; } 2>/dev/null && "                         \
+    "[ \"$pp\" = \"$PPID\" ] && n=$((n+1)); done; fi;"
+
 static int peak_of_run(unsigned k, size_t n)
 {
     char dir[1024], script[1536], log[1100], buf[4096];
@@ -92,11 +105,8 @@ static int peak_of_run(unsigned k, size_t n)
     lab01_path(dir, sizeof(dir), "peak");
     if (mkdir(dir, 0700) < 0 && errno != EEXIST)
         harness_fail("cannot create %s", dir);
-    if (snprintf(script, sizeof(script),
-                 "d='%s'; : > \"$d/alive.$$\"; n=0; "
-                 "for f in \"$d\"/alive.*; do n=$((n+1)); done; "
-                 "echo $n >> \"$d/log\"; sleep 0.05; rm -f \"$d/alive.$$\"",
-                 dir) >= (int)sizeof(script))
+    if (snprintf(script, sizeof(script), "%s echo $n >> '%s/log'; sleep 0.05",
+                 COUNT_SIBLINGS, dir) >= (int)sizeof(script))
         harness_fail("the scratch directory's path is too long");
     for (size_t i = 0; i < n; i++)
         cmdset_add(&c, script);
@@ -107,6 +117,7 @@ static int peak_of_run(unsigned k, size_t n)
     fd = open(log, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         harness_fail("no command wrote its count: did run_many run them?");
+    /* (the log lives in its own directory, removed below) */
     lab01_read_all(fd, buf, sizeof(buf));
     close(fd);
     unlink(log);
