@@ -18,6 +18,7 @@
 
 #include "grade.h"
 #include "run.h"
+#include "sandbox.h"
 #include "tools.h"
 #include "util.h"
 
@@ -501,6 +502,7 @@ static void plan(struct planned *p, struct entry *en, const struct lab *lab,
                           check_name(en->kind));
     rm_rf(p->logdir);
     mkdir_p(p->logdir);
+    sandbox_own(&grader_sandbox, p->logdir);
     argv = tool_argv(en->kind, bin, t->name, p->logdir);
     if (en->kind == CHK_TSAN && tsan_prefix) {
         /* setarch -R: TSan's fixed memory layout on high-entropy kernels */
@@ -693,8 +695,19 @@ static void tool_phase(struct lab *lab, const struct grade_opts *o,
             continue;
         }
         free(log);
-        if (k == CHK_TSAN)
-            tsan_prefix = tsan_prefix_for_machine(o->root, o->out);
+        if (k == CHK_TSAN &&
+            !(tsan_prefix = tsan_prefix_for_machine(o->root, o->out))) {
+            for (int i = 0; i < n; i++) {
+                batch[i]->outcome = OUT_ERROR;
+                batch[i]->summary = gr_strdup(
+                    "could not grade this check: ThreadSanitizer cannot run "
+                    "on this machine (see `make doctor`)");
+            }
+            res->error = 1;
+            continue;
+        }
+        if (k == CHK_TSAN && strcmp(tsan_prefix, "-") == 0)
+            tsan_prefix = NULL;
         run_phase(batch, n, lab, o, o->jobs, deadline, tsan_prefix);
     }
     free(batch);
@@ -793,7 +806,10 @@ static const char *tsan_prefix_for_machine(const char *root, const char *out)
     cmd = gr_printf("cc -fsanitize=thread -pthread -o '%s' '%s' 2>'%s' && "
                     "'%s' >>'%s' 2>&1",
                     bin, src, logpath, bin, logpath);
-    if (system(cmd) != 0) {
+    prefix = NULL;
+    if (system(cmd) == 0) {
+        prefix = "-"; /* works as it is */
+    } else {
         log = read_file(logpath, 1 << 16, NULL);
         if (log && strstr(log, "unexpected memory mapping")) {
             FILE *p = popen("uname -m", "r");

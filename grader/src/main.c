@@ -22,6 +22,7 @@
 #include "grade.h"
 #include "report.h"
 #include "run.h"
+#include "sandbox.h"
 #include "util.h"
 
 struct cli {
@@ -254,7 +255,7 @@ static void keep_progress(const char *root, const struct lab_result *r)
     char *path = gr_printf("%s/%s.json", dir, r->lab->name);
 
     mkdir_p(dir);
-    if (report_json(path, r, 1, r->seconds) != 0)
+    if (report_json(path, r, 1, r->seconds, grader_sandbox.summary) != 0)
         fprintf(stderr, "grader: cannot write %s\n", path);
     free(path);
     free(dir);
@@ -274,6 +275,9 @@ static int cmd_grade(struct cli *c)
         gr_die("%s", err);
     if (nlabs == 0)
         gr_die("no labs under %s/labs", c->root);
+    sandbox_detect(&grader_sandbox, c->root);
+    if (!c->quiet)
+        fprintf(stderr, "containment: %s\n", grader_sandbox.summary);
     if (c->mutant)
         return grade_mutant(c, labs, nlabs);
 
@@ -312,7 +316,8 @@ static int cmd_grade(struct cli *c)
             failed += !entry_passed(&rs[i].entries[k]);
     }
     path = path_join(outdir, "results.json");
-    if (report_json(path, rs, nsel, now_seconds() - t0) != 0)
+    if (report_json(path, rs, nsel, now_seconds() - t0,
+                    grader_sandbox.summary) != 0)
         gr_die("cannot write %s", path);
     free(path);
     path = path_join(outdir, "junit.xml");
@@ -327,6 +332,7 @@ static int cmd_grade(struct cli *c)
         }
         printf("\ntotal: %d/%d points; results in %s/results.json\n", score,
                max, outdir);
+        printf("containment: %s\n", grader_sandbox.summary);
     }
     free(path);
     return error ? 2 : failed ? 1 : 0;
@@ -393,6 +399,8 @@ static int cmd_doctor(struct cli *c)
         }
     }
     show("mmap_rnd_bits", "cat /proc/sys/vm/mmap_rnd_bits 2>/dev/null");
+    sandbox_detect(&grader_sandbox, c->root);
+    printf("containment:\n  %s\n", grader_sandbox.summary);
     free(out);
     return 0;
 }

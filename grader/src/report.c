@@ -105,7 +105,7 @@ static char *entry_output(const struct entry *en)
 }
 
 int report_json(const char *path, const struct lab_result *rs, int n,
-                double seconds)
+                double seconds, const char *output)
 {
     json_t *root = json_object(), *tests = json_array();
     int score = 0, rc;
@@ -145,6 +145,8 @@ int report_json(const char *path, const struct lab_result *rs, int n,
     }
     json_object_set_new(root, "score", json_integer(score));
     json_object_set_new(root, "execution_time", json_real(seconds));
+    if (output)
+        json_object_set_new(root, "output", json_string(output));
     json_object_set_new(root, "tests", tests);
     rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_ENSURE_ASCII);
     json_decref(root);

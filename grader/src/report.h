@@ -10,7 +10,7 @@
 
 void report_table(FILE *f, const struct lab_result *r, int color);
 int report_json(const char *path, const struct lab_result *rs, int n,
-                double seconds);
+                double seconds, const char *output);
 int report_junit(const char *path, const struct lab_result *rs, int n);
 int entry_passed(const struct entry *en);
 

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "run.h"
+#include "sandbox.h"
 #include "util.h"
 
 #define OUTPUT_CAP (64 * 1024)          /* bytes of output kept */
@@ -157,6 +158,10 @@ static void exec_test(const struct run_spec *spec, int out_w, int res_w,
     dup2(res_w, RESULT_FD);
     for (int fd = RESULT_FD + 1; fd < 1024; fd++)
         close(fd);
+    if (sandbox_enter(&grader_sandbox) < 0) {
+        dprintf(2, "grader: cannot enter the sandbox: %s\n", strerror(errno));
+        _exit(127);
+    }
     set_limit(RLIMIT_CORE, 0);
     set_limit(RLIMIT_FSIZE, (rlim_t)256 << 20);
     /* CPU time: every CPU busy for the whole timeout, and some slack. */
@@ -169,6 +174,12 @@ static void exec_test(const struct run_spec *spec, int out_w, int res_w,
     for (char **e = spec->env; e && *e; e++)
         putenv(*e);
     setenv("HARNESS_TMPDIR", spec->workdir, 1);
+    if (grader_sandbox.drop) {
+        /* root's PATH may name directories the test user cannot search,
+         * which turns execvp's ENOENT into EACCES. */
+        setenv("PATH", "/usr/local/bin:/usr/bin:/bin", 1);
+        setenv("HOME", spec->workdir, 1);
+    }
     execvp(spec->argv[0], spec->argv);
     dprintf(2, "grader: cannot run %s: %s\n", spec->argv[0], strerror(errno));
     _exit(127);
@@ -236,6 +247,7 @@ static void supervise(const struct run_spec *spec, int out_w, int res_w,
 
 struct job {
     const struct run_spec *spec;
+    struct run_spec capped; /* spec with its timeout cut to the budget */
     struct run_result *res;
     pid_t sup;
     int out_fd, res_fd, st_fd;
@@ -243,6 +255,36 @@ struct job {
     char nonce[33];
     double started;
 };
+
+/* Supervisors of jobs that are running: every other child of ours is an
+ * orphan of a test (see kill_strays). */
+static pid_t live_supervisors[256];
+static int nlive;
+
+/*
+ * Kill our children that are not supervisors of running jobs: orphans of
+ * a test whose supervisor died. Supervisors are marked by the set below.
+ */
+static int kill_strays(void)
+{
+    pid_t kids[512];
+    char states[512];
+    int n = list_children(kids, states, 512), killed = 0;
+
+    for (int i = 0; i < n; i++) {
+        int mine = 0;
+
+        for (int k = 0; k < nlive; k++)
+            mine |= live_supervisors[k] == kids[i];
+        if (mine)
+            continue;
+        kill(-kids[i], SIGKILL);
+        kill(kids[i], SIGKILL);
+        waitpid(kids[i], NULL, 0);
+        killed += states[i] != 'Z';
+    }
+    return killed;
+}
 
 static void make_nonce(char *buf)
 {
@@ -296,6 +338,8 @@ static int job_start(struct job *j)
     close(out[1]);
     close(res[1]);
     close(st[1]);
+    if (nlive < 256)
+        live_supervisors[nlive++] = j->sup;
     j->out_fd = out[0];
     j->res_fd = res[0];
     j->st_fd = st[0];
@@ -410,6 +454,9 @@ static void job_finish(struct job *j)
     const char *line = j->st.s ? strstr(j->st.s, "status ") : NULL;
 
     waitpid(j->sup, NULL, 0);
+    for (int k = 0; k < nlive; k++)
+        if (live_supervisors[k] == j->sup)
+            live_supervisors[k] = live_supervisors[--nlive];
     if (line && sscanf(line, "status %d %d %d %lf", &status, &timed_out,
                        &leftovers, &secs) == 4) {
         r->status = status;
@@ -417,6 +464,13 @@ static void job_finish(struct job *j)
         r->leftovers = leftovers;
         r->seconds = secs;
     } else {
+        /* The supervisor died (killed by the test?): its test and anything
+         * below are orphans re-parented to us. Kill them here. */
+        if (r->pid > 0) {
+            kill(-r->pid, SIGKILL);
+            kill(r->pid, SIGKILL);
+        }
+        r->leftovers = kill_strays();
         r->status = SIGKILL; /* as if killed: the supervisor died */
         r->seconds = now_seconds() - j->started;
         if (!r->killed)
@@ -454,6 +508,12 @@ void run_batch(const struct run_spec *specs, struct run_result *results, int n,
                 j->sup = -1;
                 finished++;
                 continue;
+            }
+            if (deadline > 0 && j->spec->timeout > deadline - now_seconds()) {
+                /* The lab's budget caps every test, not only the next one. */
+                j->capped = *j->spec;
+                j->capped.timeout = deadline - now_seconds() + 1;
+                j->spec = &j->capped;
             }
             job_start(j);
             active++;

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Containment for student code: when the grader runs as root, tests run as
+ * an unprivileged user, in a network namespace of their own (loopback
+ * only), with a process limit. What the machine allows is detected once,
+ * and said in the report.
+ */
+#ifndef GRADER_SANDBOX_H
+#define GRADER_SANDBOX_H
+
+#include <sys/types.h>
+
+struct sandbox {
+    int drop; /* run tests as uid/gid */
+    uid_t uid;
+    gid_t gid;
+    int netns;         /* a new network namespace with lo up */
+    long nproc;        /* RLIMIT_NPROC for the test's user, 0 for none */
+    char summary[512]; /* what containment was used, in words */
+};
+
+/* Detect what this machine allows, for tests run from `root` (the
+ * repository, which the test user must be able to read). */
+void sandbox_detect(struct sandbox *sb, const char *root);
+
+/* In the test's process, before exec: enter the sandbox. Returns 0 or a
+ * negative errno; on error the caller must not exec. */
+int sandbox_enter(const struct sandbox *sb);
+
+/* Give the test user a directory it may write (its scratch dir). */
+void sandbox_own(const struct sandbox *sb, const char *path);
+
+extern struct sandbox grader_sandbox;
+
+#endif
