@@ -524,6 +524,8 @@ static void plan(struct planned *p, struct entry *en, const struct lab *lab,
     p->spec.timeout = t->timeout * lab->rubric.factor[en->kind];
     p->spec.workdir = p->logdir;
     p->spec.backtrace = en->kind == CHK_FUNCTIONAL;
+    if (strcmp(variant, "plain") == 0)
+        p->spec.memory_mib = lab->rubric.memory_mib;
     free(bin);
 }
 
@@ -743,6 +745,11 @@ int grade_lab(struct lab *lab, const struct grade_opts *o,
 
     memset(res, 0, sizeof(*res));
     res->lab = lab;
+    if (o->only_test && !rubric_find(&lab->rubric, o->only_test)) {
+        *err = gr_printf("%s has no test named %s (see its rubric.ini)",
+                         lab->name, o->only_test);
+        return -1;
+    }
     make_entries(lab, o, res);
     problem = check_student_files(o, lab);
     if (problem) {

@@ -26,7 +26,7 @@
 #include "util.h"
 
 struct cli {
-    char *root, *src, *lab, *only, *out, *mutant;
+    char *root, *src, *lab, *only, *out, *mutant, *test;
     int jobs, quiet;
 };
 
@@ -42,7 +42,8 @@ static int usable_cpus(void)
 static void usage(void)
 {
     fputs("usage: grader grade --root DIR [--src labs|solutions|DIR] "
-          "[--lab NN] [--only CHECKS] [--jobs N] [--out DIR]\n"
+          "[--lab NN[,NN]] [--only CHECKS] [--test NAME] [--jobs N]\n"
+          "                    [--out DIR]\n"
           "       grader grade --root DIR --mutant DIR\n"
           "       grader doctor --root DIR\n",
           stderr);
@@ -60,6 +61,7 @@ static void parse(int argc, char **argv, struct cli *c)
         {"out", required_argument, 0, 'O'},
         {"mutant", required_argument, 0, 'm'},
         {"quiet", no_argument, 0, 'q'},
+        {"test", required_argument, 0, 't'},
         {0, 0, 0, 0},
     };
     int ch;
@@ -89,6 +91,9 @@ static void parse(int argc, char **argv, struct cli *c)
             break;
         case 'q':
             c->quiet = 1;
+            break;
+        case 't':
+            c->test = optarg;
             break;
         default:
             usage();
@@ -261,6 +266,25 @@ static void keep_progress(const char *root, const struct lab_result *r)
     free(dir);
 }
 
+/* --lab takes one lab or a comma-separated list: "01", "1,5". */
+static int lab_selected(struct lab *labs, int n, const char *arg,
+                        const struct lab *l)
+{
+    char **v;
+    int k = split_list(arg, ",", &v), hit = 0;
+
+    for (int i = 0; i < k; i++) {
+        const struct lab *m = lab_resolve(labs, n, v[i]);
+
+        if (!m)
+            gr_die("LAB=%s: no such lab (try 01 or 01-processes)", v[i]);
+        hit |= m == l;
+        free(v[i]);
+    }
+    free(v);
+    return hit;
+}
+
 static int cmd_grade(struct cli *c)
 {
     struct lab *labs = NULL, *sel;
@@ -291,11 +315,12 @@ static int cmd_grade(struct cli *c)
     o.jobs = c->jobs;
     o.only = parse_only(c->only);
     o.quiet = c->quiet;
+    o.only_test = c->test;
 
     rs = gr_alloc(sizeof(*rs) * (size_t)nlabs);
     for (int i = 0; i < nlabs; i++) {
         sel = &labs[i];
-        if (c->lab && lab_resolve(labs, nlabs, c->lab) != sel)
+        if (c->lab && !lab_selected(labs, nlabs, c->lab, sel))
             continue;
         if (!c->quiet)
             fprintf(stderr, "grading %s from %s ...\n", sel->name, tag);

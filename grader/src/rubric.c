@@ -87,6 +87,8 @@ static int lab_key(struct load_ctx *c, const char *key, const char *val)
         return 0;
     if (strcmp(key, "budget") == 0)
         r->budget = d;
+    else if (strcmp(key, "memory_mib") == 0)
+        r->memory_mib = (long)d;
     else if (strcmp(key, "tsan_factor") == 0)
         r->factor[CHK_TSAN] = d;
     else if (strcmp(key, "asan_factor") == 0)
@@ -160,6 +162,7 @@ int rubric_load(const char *path, struct rubric *r, char **err)
 
     memset(r, 0, sizeof(*r));
     r->budget = 180;
+    r->memory_mib = 8192;
     r->factor[CHK_FUNCTIONAL] = r->factor[CHK_SPEEDUP] = 1;
     r->factor[CHK_TSAN] = 8;
     r->factor[CHK_ASAN] = 4;
@@ -237,8 +240,10 @@ int mutant_load(const char *path, struct mutant *m, char **err)
     m->check = -2;
     rc = ini_parse(path, mutant_handler, m);
     if (rc != 0) {
-        *err = gr_printf("%s: %s", path,
-                         rc < 0 ? "cannot open" : "bad line or unknown key");
+        *err = rc < 0 ? gr_printf("%s: cannot open", path)
+                      : gr_printf("%s:%d: unknown key, or a line longer "
+                                  "than inih's 200 characters",
+                                  path, rc);
         return -1;
     }
     if (m->check < 0) {

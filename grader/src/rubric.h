@@ -36,7 +36,8 @@ struct rubric_test {
 
 struct rubric {
     char *title;
-    double budget; /* seconds for the whole lab */
+    double budget;   /* seconds for the whole lab */
+    long memory_mib; /* heap limit of a plain-build test, in MiB */
     double factor[CHK_COUNT];
     struct rubric_test *tests;
     int ntests;

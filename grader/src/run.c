@@ -164,6 +164,8 @@ static void exec_test(const struct run_spec *spec, int out_w, int res_w,
     }
     set_limit(RLIMIT_CORE, 0);
     set_limit(RLIMIT_FSIZE, (rlim_t)256 << 20);
+    if (spec->memory_mib > 0)
+        set_limit(RLIMIT_DATA, (rlim_t)spec->memory_mib << 20);
     /* CPU time: every CPU busy for the whole timeout, and some slack. */
     set_limit(RLIMIT_CPU, (rlim_t)(spec->timeout * 4 + 10));
     if (chdir(spec->workdir) < 0) {

@@ -14,6 +14,8 @@ struct run_spec {
     double timeout;      /* seconds of wall time */
     const char *workdir; /* cwd of the test, and HARNESS_TMPDIR */
     int backtrace;       /* on timeout, take every thread's stack with gdb */
+    long memory_mib;     /* RLIMIT_DATA in MiB, 0 for none (sanitizers and
+                            valgrind reserve more address space than this) */
 };
 
 enum verdict { V_NONE, V_PASS, V_FAIL, V_EXIT, V_SKIP, V_INCONCLUSIVE };
