@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: MIT */
+/* Lab 06, task 3: tasks awaiting the loop, and the echo server written as
+ * straight-line code on them. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "async.h"
+#include "serve.h"
+
+static struct loop *new_loop(void)
+{
+    struct loop *loop = NULL;
+    int rc = loop_create(&loop);
+
+    if (rc < 0 || !loop)
+        harness_fail("loop_create returned %d (%s)", rc, strerror(-rc));
+    return loop;
+}
+
+static void expect_run_ok(struct loop *loop)
+{
+    int rc = loop_run(loop);
+
+    if (rc != 0)
+        harness_fail("loop_run returned %d (%s)", rc, strerror(-rc));
+}
+
+struct sleeper {
+    uint64_t ms;
+    int rc;
+    char *log; /* shared by the sleepers: one task runs at a time */
+};
+
+static void sleeper_task(void *arg)
+{
+    struct sleeper *s = arg;
+    char me[8];
+
+    s->rc = await_sleep(s->ms);
+    snprintf(me, sizeof(me), "%llu ", (unsigned long long)s->ms);
+    strcat(s->log, me);
+}
+
+/* Three tasks sleep 30, 10 and 20 ms: they wake in the order of their
+ * deadlines, so they slept at the same time, not one after the other. */
+static void test_async_sleepers_interleave(void **state)
+{
+    struct loop *loop = new_loop();
+    char log[64] = "";
+    struct sleeper s[3] = {{30, -1, log}, {10, -1, log}, {20, -1, log}};
+    int rc;
+
+    (void)state;
+    rc = await_sleep(1);
+    if (rc != -EPERM)
+        harness_fail("await_sleep outside a task: expected -EPERM, got %d", rc);
+    for (int i = 0; i < 3; i++) {
+        rc = async_spawn(loop, sleeper_task, &s[i]);
+        if (rc < 0)
+            harness_fail("async_spawn returned %d (%s)", rc, strerror(-rc));
+    }
+    if (log[0])
+        harness_fail("a task ran inside async_spawn; it must first run from "
+                     "the loop");
+    assert_int_equal(async_live_tasks(), 3);
+    expect_run_ok(loop); /* returns when every task is over */
+    assert_string_equal(log, "10 20 30 ");
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(s[i].rc, 0);
+    assert_int_equal(async_live_tasks(), 0);
+    loop_destroy(loop);
+}
+
+struct piper {
+    int p[2];
+    char got[16];
+    int rc_read, rc_write;
+    size_t wrote;
+};
+
+static void reader_task(void *arg)
+{
+    struct piper *pp = arg;
+    ssize_t n;
+
+    while ((n = read(pp->p[0], pp->got, sizeof(pp->got) - 1)) < 0 &&
+           errno == EAGAIN)
+        if ((pp->rc_read = await_readable(pp->p[0])) < 0)
+            return;
+    if (n > 0)
+        pp->got[n] = '\0';
+}
+
+static void late_writer_cb(struct loop *loop, long id, void *arg)
+{
+    struct piper *pp = arg;
+
+    (void)loop;
+    (void)id;
+    if (write(pp->p[1], "hello", 5) != 5)
+        pp->rc_read = -1000;
+}
+
+/* A task awaits a pipe that a timer fills 10 ms later. */
+static void test_async_await_readable(void **state)
+{
+    struct loop *loop = new_loop();
+    struct piper pp = {0};
+
+    (void)state;
+    xpipe(pp.p);
+    fcntl(pp.p[0], F_SETFL, O_NONBLOCK);
+    assert_int_equal(async_spawn(loop, reader_task, &pp), 0);
+    loop_timer_add(loop, 10, 0, late_writer_cb, &pp, "late writer");
+    expect_run_ok(loop);
+    assert_int_equal(pp.rc_read, 0);
+    assert_string_equal(pp.got, "hello");
+    assert_int_equal(async_live_tasks(), 0);
+    xclose(pp.p[0]);
+    xclose(pp.p[1]);
+    loop_destroy(loop);
+}
+
+static void writer_task(void *arg)
+{
+    struct piper *pp = arg;
+
+    while (write(pp->p[1], "w", 1) < 0 && errno == EAGAIN)
+        if ((pp->rc_write = await_writable(pp->p[1])) < 0)
+            return;
+    pp->wrote = 1;
+}
+
+static void drain_cb(struct loop *loop, long id, void *arg)
+{
+    struct piper *pp = arg;
+    char buf[4096];
+
+    (void)loop;
+    (void)id;
+    for (int i = 0; i < 16; i++)
+        if (read(pp->p[0], buf, sizeof(buf)) <= 0)
+            break;
+}
+
+/* A task awaits room in a full pipe that a timer drains 10 ms later. */
+static void test_async_await_writable(void **state)
+{
+    struct loop *loop = new_loop();
+    struct piper pp = {0};
+    char buf[4096] = {0};
+
+    (void)state;
+    xpipe(pp.p);
+    fcntl(pp.p[1], F_SETFL, O_NONBLOCK);
+    while (write(pp.p[1], buf, sizeof(buf)) > 0)
+        ;
+    assert_int_equal(async_spawn(loop, writer_task, &pp), 0);
+    loop_timer_add(loop, 10, 0, drain_cb, &pp, "drain");
+    expect_run_ok(loop);
+    assert_int_equal(pp.rc_write, 0);
+    if (!pp.wrote)
+        harness_fail("the task did not write after the pipe was drained");
+    xclose(pp.p[0]);
+    xclose(pp.p[1]);
+    loop_destroy(loop);
+}
+
+/* ---- the straight-line echo server -------------------------------- */
+
+struct fixture {
+    struct loop *loop;
+    int lfd, port;
+};
+
+static void setup(struct fixture *f)
+{
+    int rc;
+
+    f->lfd = listen_loopback(&f->port);
+    f->loop = new_loop();
+    rc = echo_async_start(f->loop, f->lfd);
+    if (rc < 0)
+        harness_fail("echo_async_start returned %d (%s)", rc, strerror(-rc));
+}
+
+static long live_tasks(void *arg)
+{
+    (void)arg;
+    return async_live_tasks();
+}
+
+/* Once every client has left, every task has returned: none is leaked. */
+static void teardown(struct fixture *f)
+{
+    run_until_closed(f->loop, live_tasks, NULL);
+    echo_async_stop(f->loop, f->lfd);
+    loop_destroy(f->loop);
+    xclose(f->lfd);
+}
+
+static void serve_and_check(struct fixture *f, struct clients_spec *s,
+                            const char *what)
+{
+    struct clients_result res;
+
+    s->port = f->port;
+    res = run_clients(f->loop, s);
+    expect_served(&res, s, what);
+}
+
+static void test_async_echo_1mib_messages(void **state)
+{
+    struct clients_spec s = {.nclients = (int)harness_param_long("clients", 4),
+                             .msg_len = 1 << 20,
+                             .rounds = 2};
+    struct harness_snapshot snap = harness_snapshot();
+    struct fixture f;
+
+    (void)state;
+    setup(&f);
+    serve_and_check(&f, &s, "1 MiB messages (async)");
+    teardown(&f);
+    harness_assert_no_leaks(snap);
+}
+
+static void test_async_echo_trickling_clients(void **state)
+{
+    struct clients_spec s = {.nclients =
+                                 (int)harness_param_long("clients", 100),
+                             .msg_len = 3000,
+                             .rounds = 2,
+                             .pieces = 10,
+                             .gap_ms = 2};
+    struct fixture f;
+
+    (void)state;
+    setup(&f);
+    serve_and_check(&f, &s, "trickling clients (async)");
+    teardown(&f);
+}
+
+static void test_async_echo_vanishing_clients(void **state)
+{
+    struct clients_spec s = {.nclients = (int)harness_param_long("clients", 40),
+                             .msg_len = 256 * 1024,
+                             .rounds = 1,
+                             .vanish = 1};
+    struct harness_snapshot snap = harness_snapshot();
+    struct fixture f;
+
+    (void)state;
+    setup(&f);
+    serve_and_check(&f, &s, "vanishing clients (async)");
+    teardown(&f);
+    harness_assert_no_leaks(snap);
+}
+
+static void test_async_many_clients_speedup(void **state)
+{
+    struct fixture f;
+
+    (void)state;
+    raise_nofile();
+    setup(&f);
+    check_many_clients_speedup(f.loop, f.port,
+                               harness_param_long("clients", 1000));
+    teardown(&f);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_async_sleepers_interleave),
+    cmocka_unit_test(test_async_await_readable),
+    cmocka_unit_test(test_async_await_writable),
+    cmocka_unit_test(test_async_echo_1mib_messages),
+    cmocka_unit_test(test_async_echo_trickling_clients),
+    cmocka_unit_test(test_async_echo_vanishing_clients),
+    cmocka_unit_test(test_async_many_clients_speedup),
+};
+
+HARNESS_MAIN(tests)

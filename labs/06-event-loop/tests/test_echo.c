@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: MIT */
+/* Lab 06, tasks 2, 4 and 5: the callback echo server with many slow
+ * clients, a blocking callback stalling them all, and idle memory. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "echo.h"
+#include "serve.h"
+
+struct fixture {
+    struct loop *loop;
+    struct echo_server *srv;
+    int lfd, port;
+};
+
+static void setup(struct fixture *f)
+{
+    int rc;
+
+    f->lfd = listen_loopback(&f->port);
+    rc = loop_create(&f->loop);
+    if (rc < 0)
+        harness_fail("loop_create returned %d (%s)", rc, strerror(-rc));
+    rc = echo_server_start(f->loop, f->lfd, &f->srv);
+    if (rc < 0)
+        harness_fail("echo_server_start returned %d (%s)", rc, strerror(-rc));
+}
+
+static void teardown(struct fixture *f)
+{
+    echo_server_stop(f->srv);
+    loop_destroy(f->loop);
+    xclose(f->lfd);
+}
+
+static long open_conns(void *arg)
+{
+    struct echo_stats st;
+
+    echo_server_stats(arg, &st);
+    return st.open;
+}
+
+static void serve_and_check(struct fixture *f, struct clients_spec *s,
+                            const char *what)
+{
+    struct clients_result res;
+
+    s->port = f->port;
+    res = run_clients(f->loop, s);
+    expect_served(&res, s, what);
+}
+
+static void test_echo_one_client(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    struct clients_spec s = {.nclients = 1, .msg_len = 100, .rounds = 3};
+    struct echo_stats st;
+    struct fixture f;
+
+    (void)state;
+    setup(&f);
+    serve_and_check(&f, &s, "one client, three short messages");
+    echo_server_stats(f.srv, &st);
+    if (st.accepted != 1 || st.open != 0 || st.echoed != 300)
+        harness_fail("stats: accepted %ld, open %ld, echoed %lld; expected "
+                     "1, 0 (the client closed first) and 300",
+                     st.accepted, st.open, st.echoed);
+    teardown(&f);
+    harness_assert_no_leaks(snap);
+}
+
+/* 1 MiB messages: far more than a socket buffer holds, so reads and writes
+ * are partial and the server must keep what it could not write yet. */
+static void test_echo_1mib_messages(void **state)
+{
+    struct clients_spec s = {.nclients = (int)harness_param_long("clients", 4),
+                             .msg_len = 1 << 20,
+                             .rounds = 2};
+    struct fixture f;
+
+    (void)state;
+    setup(&f);
+    serve_and_check(&f, &s, "1 MiB messages");
+    teardown(&f);
+}
+
+/* Clients that trickle: each message in 10 pieces, 2 ms apart. */
+static void test_echo_trickling_clients(void **state)
+{
+    struct clients_spec s = {.nclients =
+                                 (int)harness_param_long("clients", 100),
+                             .msg_len = 3000,
+                             .rounds = 2,
+                             .pieces = 10,
+                             .gap_ms = 2};
+    struct fixture f;
+
+    (void)state;
+    setup(&f);
+    serve_and_check(&f, &s, "trickling clients");
+    teardown(&f);
+}
+
+/* Clients that reset the connection halfway through a 256 KiB message: the
+ * server closes each one (no fd, no buffer left) and serves the next. */
+static void test_echo_vanishing_clients(void **state)
+{
+    struct clients_spec s = {.nclients = (int)harness_param_long("clients", 40),
+                             .msg_len = 256 * 1024,
+                             .rounds = 1,
+                             .vanish = 1};
+    struct clients_spec after = {.nclients = 2, .msg_len = 1000, .rounds = 2};
+    struct harness_snapshot snap;
+    struct fixture f;
+
+    (void)state;
+    setup(&f);
+    snap = harness_snapshot();
+    serve_and_check(&f, &s, "vanishing clients");
+    run_until_closed(f.loop, open_conns, f.srv);
+    harness_assert_no_leaks(snap);
+    serve_and_check(&f, &after, "well-behaved clients after the vanished");
+    teardown(&f);
+}
+
+/* echo_server_stop closes the connections of clients still connected. */
+static void test_echo_stop_closes_connections(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    struct clients_spec s = {.nclients = 1, .msg_len = 10, .rounds = 1};
+    struct echo_stats st;
+    struct fixture f;
+    int fds[5];
+
+    (void)state;
+    setup(&f);
+    s.port = f.port;
+    for (int i = 0; i < 5; i++) { /* connected, never send, never close */
+        struct sockaddr_in a = {.sin_family = AF_INET,
+                                .sin_port = htons((uint16_t)f.port),
+                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+
+        fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fds[i] < 0 || connect(fds[i], (void *)&a, sizeof(a)) < 0)
+            harness_fail("connect: %s", strerror(errno));
+    }
+    serve_and_check(&f, &s, "stop"); /* lets the server accept the five */
+    echo_server_stats(f.srv, &st);
+    if (st.accepted != 6 || st.open != 5)
+        harness_fail("stats: accepted %ld, open %ld; expected 6 and 5",
+                     st.accepted, st.open);
+    teardown(&f);
+    for (int i = 0; i < 5; i++)
+        close(fds[i]);
+    harness_assert_no_leaks(snap);
+}
+
+static void test_echo_many_clients_speedup(void **state)
+{
+    struct fixture f;
+
+    (void)state;
+    raise_nofile();
+    setup(&f);
+    check_many_clients_speedup(f.loop, f.port,
+                               harness_param_long("clients", 1000));
+    teardown(&f);
+}
+
+/* ---- task 4: one callback that does not cooperate stalls everyone ----- */
+
+struct slow_log {
+    int n;
+    const char *name;
+    uint64_t ns;
+};
+
+static void slow_report(struct loop *loop, const char *name, uint64_t ns,
+                        void *arg)
+{
+    struct slow_log *log = arg;
+
+    (void)loop;
+    if (strcmp(name, "blocking_handler") == 0) {
+        log->name = name;
+        log->ns = ns;
+    }
+    log->n++;
+}
+
+static void blocking_cb(struct loop *loop, long id, void *arg)
+{
+    (void)loop;
+    (void)id;
+    harness_io_wait_ms(*(unsigned *)arg); /* a blocking call, not awaited */
+}
+
+static void test_echo_blocking_handler_stalls_everyone(void **state)
+{
+    struct clients_spec s = {
+        .nclients = 20, .msg_len = 64, .rounds = 15, .gap_ms = 5};
+    struct clients_result calm, stalled;
+    struct slow_log log = {0};
+    unsigned block_ms = 150;
+    struct fixture f;
+
+    (void)state;
+    setup(&f);
+    s.port = f.port;
+    calm = run_clients(f.loop, &s);
+    expect_served(&calm, &s, "no blocking handler");
+    loop_set_slow_detector(f.loop, 50, slow_report, &log);
+    loop_timer_add(f.loop, 20, 0, blocking_cb, &block_ms, "blocking_handler");
+    stalled = run_clients(f.loop, &s);
+    expect_served(&stalled, &s, "with a blocking handler");
+    harness_note("slowest echo: %.1f ms without the blocking handler, %.1f "
+                 "ms with one %u ms blocking callback",
+                 calm.max_rtt_ns / 1e6, stalled.max_rtt_ns / 1e6, block_ms);
+    if (!log.name)
+        harness_fail("the slow-callback detector (threshold 50 ms) did not "
+                     "report \"blocking_handler\", which blocked %u ms (%d "
+                     "other reports)",
+                     block_ms, log.n);
+    if (log.ns < (block_ms - 5) * 1000000ull)
+        harness_fail("blocking_handler reported as %.1f ms; it ran %u ms",
+                     log.ns / 1e6, block_ms);
+    if (stalled.max_rtt_ns < (block_ms * 2 / 3) * 1000000ull)
+        harness_fail("while a callback blocked for %u ms no client waited "
+                     "longer than %.1f ms for its echo: are callbacks run "
+                     "on other threads?",
+                     block_ms, stalled.max_rtt_ns / 1e6);
+    teardown(&f);
+}
+
+/* ---- task 5: what an idle connection costs ---------------------------- */
+
+static long rss_kib(void)
+{
+    char line[256];
+    long kib = -1;
+    FILE *fp = fopen("/proc/self/status", "r");
+
+    while (fp && fgets(line, sizeof(line), fp))
+        if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+            break;
+    if (fp)
+        fclose(fp);
+    return kib;
+}
+
+/* A child holds n idle client connections; returns its pid. */
+static pid_t idle_clients(int port, long n, int ready[2], int hold[2])
+{
+    pid_t pid = xfork();
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    char c = 'r';
+
+    if (pid > 0)
+        return pid;
+    close(hold[1]); /* else the read below never sees EOF */
+    close(ready[0]);
+    for (long i = 0; i < n; i++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+        if (fd < 0 || connect(fd, (void *)&a, sizeof(a)) < 0) {
+            c = 'e';
+            break;
+        }
+    }
+    if (write(ready[1], &c, 1) != 1 || read(hold[0], &c, 1) < 0)
+        _exit(1);
+    _exit(0);
+}
+
+struct idle_wait {
+    struct echo_server *srv;
+    long n;
+    uint64_t deadline;
+};
+
+static void idle_poll_cb(struct loop *loop, long id, void *arg)
+{
+    struct idle_wait *w = arg;
+    struct echo_stats st;
+
+    echo_server_stats(w->srv, &st);
+    if (st.open >= w->n || harness_now_ns() > w->deadline) {
+        loop_timer_cancel(loop, id);
+        loop_stop(loop);
+    }
+}
+
+static void *idle_thread(void *arg)
+{
+    char c;
+
+    /* A thread per connection would sit in read(); so does this one. */
+    if (read(*(int *)arg, &c, 1) < 0)
+        return NULL;
+    return NULL;
+}
+
+static void test_echo_idle_memory(void **state)
+{
+    long n = harness_param_long("conns", 10000);
+    long nthreads = harness_param_long("threads", 200);
+    long limit = raise_nofile(), rss0, rss1, rss2;
+    struct idle_wait w;
+    int ready[2], hold[2], status;
+    pthread_t *th;
+    struct fixture f;
+    uint64_t t0;
+    pid_t pid;
+    char c;
+
+    (void)state;
+    if (n + 64 > limit)
+        n = limit - 64;
+    setup(&f);
+    xpipe(ready);
+    xpipe(hold);
+    rss0 = rss_kib();
+    pid = idle_clients(f.port, n, ready, hold);
+    w = (struct idle_wait){f.srv, n, harness_now_ns() + 5000000000ull};
+    loop_timer_add(f.loop, 1, 1, idle_poll_cb, &w, "poll");
+    t0 = harness_now_ns();
+    if (loop_run(f.loop) != 0)
+        harness_fail("loop_run failed");
+    rss1 = rss_kib();
+    if (read(ready[0], &c, 1) != 1 || c != 'r')
+        harness_fail("the client process could not open %ld connections", n);
+    if (harness_now_ns() > w.deadline)
+        harness_fail("the server did not accept %ld connections in 5 s", n);
+    /* The same number of idle peers served by threads, each in read(). */
+    th = xcalloc((size_t)nthreads, sizeof(*th));
+    for (long i = 0; i < nthreads; i++)
+        xpthread_create(&th[i], NULL, idle_thread, &hold[0]);
+    rss2 = rss_kib();
+    xclose(hold[1]); /* EOF: the threads and the child return */
+    for (long i = 0; i < nthreads; i++)
+        xpthread_join(th[i], NULL);
+    free(th);
+    xwaitpid(pid, &status, 0);
+    harness_note("%ld idle connections on one loop: %.2f MiB resident, "
+                 "%.1f KiB each (accepted in %.0f ms); a thread per "
+                 "connection: %.1f KiB resident each (measured on %ld "
+                 "threads), %.0f MiB for %ld, plus 8 MiB of virtual stack "
+                 "each",
+                 n, (rss1 - rss0) / 1024.0, (double)(rss1 - rss0) / (double)n,
+                 (harness_now_ns() - t0) / 1e6,
+                 (double)(rss2 - rss1) / (double)nthreads, nthreads,
+                 (double)(rss2 - rss1) / (double)nthreads * (double)n / 1024.0,
+                 n);
+    xclose(ready[0]);
+    xclose(ready[1]);
+    xclose(hold[0]);
+    teardown(&f);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_echo_one_client),
+    cmocka_unit_test(test_echo_1mib_messages),
+    cmocka_unit_test(test_echo_trickling_clients),
+    cmocka_unit_test(test_echo_vanishing_clients),
+    cmocka_unit_test(test_echo_stop_closes_connections),
+    cmocka_unit_test(test_echo_many_clients_speedup),
+    cmocka_unit_test(test_echo_blocking_handler_stalls_everyone),
+    cmocka_unit_test(test_echo_idle_memory),
+};
+
+HARNESS_MAIN(tests)

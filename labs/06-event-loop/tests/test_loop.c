@@ -1,0 +1,543 @@
+/* SPDX-License-Identifier: MIT */
+/* Lab 06, tasks 1 and 4: the loop's watchers, timers, stop, idleness and
+ * its slow-callback detector. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "loop.h"
+
+static struct loop *new_loop(void)
+{
+    struct loop *loop = NULL;
+    int rc = loop_create(&loop);
+
+    if (rc < 0 || !loop)
+        harness_fail("loop_create returned %d (%s): expected 0 and a loop", rc,
+                     strerror(-rc));
+    return loop;
+}
+
+static void expect_run_ok(struct loop *loop)
+{
+    int rc = loop_run(loop);
+
+    if (rc != 0)
+        harness_fail("loop_run returned %d (%s), expected 0", rc,
+                     strerror(-rc));
+}
+
+/* A timer that stops the loop: the tests' guard against a loop that never
+ * returns (a wrong answer should fail, not hang). */
+static void stop_cb(struct loop *loop, long id, void *arg)
+{
+    (void)id;
+    *(int *)arg = 1;
+    loop_stop(loop);
+}
+
+static void test_loop_create_destroy(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    struct loop *loop = new_loop();
+
+    (void)state;
+    expect_run_ok(loop); /* nothing to wait for: returns at once */
+    loop_destroy(loop);
+    loop_destroy(NULL);
+    harness_assert_no_leaks(snap);
+}
+
+static void test_loop_bad_arguments(void **state)
+{
+    struct loop *loop = new_loop();
+    char path[256];
+    int p[2], fd, rc;
+
+    (void)state;
+    xpipe(p);
+    assert_int_equal(
+        loop_watch(loop, -1, LOOP_READABLE, (loop_io_fn)1, NULL, NULL),
+        -EINVAL);
+    assert_int_equal(loop_watch(loop, p[0], 0x80, (loop_io_fn)1, NULL, NULL),
+                     -EINVAL);
+    assert_int_equal(loop_watch(loop, p[0], LOOP_READABLE, NULL, NULL, NULL),
+                     -EINVAL);
+    assert_int_equal(loop_unwatch(loop, p[0]), -ENOENT);
+    assert_int_equal(loop_timer_add(loop, 1, 0, NULL, NULL, NULL), -EINVAL);
+    assert_int_equal(loop_timer_cancel(loop, 12345), -ENOENT);
+    snprintf(path, sizeof(path), "%s/lab06-regular-%d", harness_tmpdir(),
+             (int)getpid());
+    fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    unlink(path);
+    rc = loop_watch(loop, fd, LOOP_READABLE, (loop_io_fn)1, NULL, NULL);
+    if (rc != -EPERM)
+        harness_fail("watching a regular file: expected -EPERM (what "
+                     "epoll_ctl says), got %d",
+                     rc);
+    close(fd);
+    xclose(p[0]);
+    xclose(p[1]);
+    loop_destroy(loop);
+}
+
+struct pipe_pair {
+    int rfd, wfd;
+    long guard_id;
+    int reads, writes;
+    unsigned last_events;
+    char got[16];
+};
+
+static void pipe_read_cb(struct loop *loop, int fd, unsigned events, void *arg)
+{
+    struct pipe_pair *pp = arg;
+    ssize_t n = read(fd, pp->got, sizeof(pp->got) - 1);
+
+    pp->reads++;
+    pp->last_events = events;
+    if (n > 0)
+        pp->got[n] = '\0';
+    /* One read; then nothing is left to wait for and loop_run returns. */
+    loop_unwatch(loop, fd);
+    loop_timer_cancel(loop, pp->guard_id);
+}
+
+static void pipe_write_cb(struct loop *loop, int fd, unsigned events, void *arg)
+{
+    struct pipe_pair *pp = arg;
+
+    (void)events;
+    pp->writes++;
+    if (write(fd, "ping", 4) != 4)
+        pp->writes = -1000;
+    loop_unwatch(loop, fd);
+}
+
+/* A pipe: the write end is writable at once, then the read end readable. */
+static void test_loop_pipe_readiness(void **state)
+{
+    struct loop *loop = new_loop();
+    struct pipe_pair pp = {0};
+    int p[2], guard = 0;
+    long id;
+
+    (void)state;
+    xpipe(p);
+    pp.rfd = p[0];
+    pp.wfd = p[1];
+    assert_int_equal(
+        loop_watch(loop, p[0], LOOP_READABLE, pipe_read_cb, &pp, "reader"), 0);
+    assert_int_equal(
+        loop_watch(loop, p[1], LOOP_WRITABLE, pipe_write_cb, &pp, "writer"), 0);
+    id = loop_timer_add(loop, 3000, 0, stop_cb, &guard, "guard");
+    assert_true(id > 0);
+    pp.guard_id = id;
+    /* A second watch of the same fd replaces the first (no -EEXIST). */
+    assert_int_equal(
+        loop_watch(loop, p[0], LOOP_READABLE, pipe_read_cb, &pp, "reader"), 0);
+    expect_run_ok(loop);
+    if (guard)
+        harness_fail("the loop did not run the pipe callbacks within 3 s: "
+                     "writes=%d reads=%d",
+                     pp.writes, pp.reads);
+    assert_int_equal(pp.writes, 1);
+    assert_int_equal(pp.reads, 1);
+    assert_string_equal(pp.got, "ping");
+    if (!(pp.last_events & LOOP_READABLE))
+        harness_fail("the read callback got events 0x%x, without "
+                     "LOOP_READABLE",
+                     pp.last_events);
+    xclose(p[0]);
+    xclose(p[1]);
+    loop_destroy(loop);
+}
+
+/* ---- timers --------------------------------------------------------- */
+
+#define NTIMERS 400
+
+struct order {
+    long guard_id;
+    int fired[NTIMERS];
+    int nfired;
+    uint64_t added_ns[NTIMERS];
+    uint64_t delay_ms[NTIMERS];
+    int early; /* a timer that fired before its deadline */
+};
+
+struct order_arg {
+    struct order *o;
+    int i;
+};
+
+static void order_cb(struct loop *loop, long id, void *arg)
+{
+    struct order_arg *a = arg;
+    struct order *o = a->o;
+
+    (void)id;
+    if (harness_now_ns() < o->added_ns[a->i] + o->delay_ms[a->i] * 1000000u)
+        o->early++;
+    if (o->nfired < NTIMERS)
+        o->fired[o->nfired++] = a->i;
+    if (o->nfired == NTIMERS)
+        loop_timer_cancel(loop, o->guard_id);
+}
+
+/*
+ * 400 timers with deadlines from 0 to 30 ms, many equal, added in a
+ * scrambled order. Whatever the machine's load, each must fire once, never
+ * early, in deadline order, equal deadlines in the order they were added.
+ */
+static void test_loop_timers_fire_in_deadline_order(void **state)
+{
+    struct loop *loop = new_loop();
+    static struct order o;
+    static struct order_arg args[NTIMERS];
+    unsigned seed = 12345;
+    int guard = 0;
+
+    (void)state;
+    memset(&o, 0, sizeof(o));
+    o.guard_id = loop_timer_add(loop, 3000, 0, stop_cb, &guard, "guard");
+    for (int i = 0; i < NTIMERS; i++) {
+        long id;
+
+        seed = seed * 1103515245u + 12345u;
+        o.delay_ms[i] = (seed >> 16) % 31;
+        args[i] = (struct order_arg){&o, i};
+        o.added_ns[i] = harness_now_ns();
+        id =
+            loop_timer_add(loop, o.delay_ms[i], 0, order_cb, &args[i], "order");
+        if (id <= 0)
+            harness_fail("loop_timer_add returned %ld, expected an id > 0", id);
+    }
+    expect_run_ok(loop); /* returns when the last timer has fired */
+    if (guard || o.nfired != NTIMERS)
+        harness_fail("%d of %d one-shot timers fired", o.nfired, NTIMERS);
+    if (o.early)
+        harness_fail("%d timers fired before their deadline (rounding the "
+                     "epoll timeout down?)",
+                     o.early);
+    for (int k = 1; k < NTIMERS; k++) {
+        int a = o.fired[k - 1], b = o.fired[k];
+        /* Same deadline in ms can still differ by the time between adds. */
+        uint64_t da = o.added_ns[a] + o.delay_ms[a] * 1000000u;
+        uint64_t db = o.added_ns[b] + o.delay_ms[b] * 1000000u;
+
+        if (da > db || (da == db && a > b))
+            harness_fail("timers fired out of order: #%d (+%llu ms) fired "
+                         "before #%d (+%llu ms) although its deadline is "
+                         "later; is the heap's sift-up or sift-down "
+                         "comparing the right entries?",
+                         a, (unsigned long long)o.delay_ms[a], b,
+                         (unsigned long long)o.delay_ms[b]);
+    }
+    loop_destroy(loop);
+}
+
+struct rep {
+    long guard_id;
+    int runs;
+    long self_id;
+    int cancel_rc;
+    int oneshot_runs;
+};
+
+static void rep_cb(struct loop *loop, long id, void *arg)
+{
+    struct rep *r = arg;
+
+    r->self_id = id;
+    if (r->runs >= 5) /* cancelled, yet it runs again: end the test */
+        loop_stop(loop);
+    if (++r->runs == 5) {
+        r->cancel_rc = loop_timer_cancel(loop, id); /* cancels itself */
+        loop_timer_cancel(loop, r->guard_id);
+    }
+}
+
+static void oneshot_cb(struct loop *loop, long id, void *arg)
+{
+    (void)loop;
+    (void)id;
+    ((struct rep *)arg)->oneshot_runs++;
+}
+
+/* A repeating timer runs until it cancels itself; a cancelled one-shot
+ * timer never runs; a one-shot timer that fired cannot be cancelled. */
+static void test_loop_repeating_timer_and_cancel(void **state)
+{
+    struct loop *loop = new_loop();
+    struct rep r = {0};
+    long rep_id, dead_id, once_id;
+    int guard = 0;
+
+    (void)state;
+    rep_id = loop_timer_add(loop, 1, 3, rep_cb, &r, "repeat");
+    dead_id = loop_timer_add(loop, 5, 0, oneshot_cb, &r, "cancelled");
+    once_id = loop_timer_add(loop, 2, 0, oneshot_cb, &r, "once");
+    assert_true(rep_id > 0 && dead_id > 0 && once_id > 0);
+    assert_true(rep_id != dead_id && dead_id != once_id && rep_id != once_id);
+    assert_int_equal(loop_timer_cancel(loop, dead_id), 0);
+    assert_int_equal(loop_timer_cancel(loop, dead_id), -ENOENT);
+    r.guard_id = loop_timer_add(loop, 3000, 0, stop_cb, &guard, "guard");
+    expect_run_ok(loop); /* nothing left after the 5th run: it returns */
+    if (r.runs != 5)
+        harness_fail("the repeating timer ran %d times; it cancels itself "
+                     "on its 5th run (cancel returned %d)",
+                     r.runs, r.cancel_rc);
+    assert_int_equal(r.cancel_rc, 0);
+    assert_int_equal(r.self_id, rep_id);
+    if (r.oneshot_runs != 1)
+        harness_fail("one-shot timers ran %d times, expected 1 (one of the "
+                     "two was cancelled before its deadline)",
+                     r.oneshot_runs);
+    assert_int_equal(loop_timer_cancel(loop, once_id), -ENOENT);
+    loop_destroy(loop);
+}
+
+static void count_cb(struct loop *loop, int fd, unsigned events, void *arg)
+{
+    (void)loop;
+    (void)fd;
+    (void)events;
+    ++*(int *)arg;
+}
+
+static void stop_after_cb(struct loop *loop, long id, void *arg)
+{
+    (void)id;
+    ++*(int *)arg;
+    loop_stop(loop);
+}
+
+/* loop_stop makes loop_run return although a watcher remains, and the loop
+ * runs again afterwards. */
+static void test_loop_stop_returns(void **state)
+{
+    struct loop *loop = new_loop();
+    int p[2], stops = 0, ticks = 0;
+
+    (void)state;
+    xpipe(p);
+    assert_int_equal(
+        loop_watch(loop, p[1], LOOP_WRITABLE, count_cb, &ticks, "ever"), 0);
+    loop_timer_add(loop, 5, 0, stop_after_cb, &stops, "stop");
+    expect_run_ok(loop);
+    assert_int_equal(stops, 1);
+    if (ticks < 1)
+        harness_fail("a writable pipe's callback never ran in 5 ms");
+    loop_timer_add(loop, 5, 0, stop_after_cb, &stops, "stop again");
+    expect_run_ok(loop);
+    assert_int_equal(stops, 2);
+    assert_int_equal(loop_unwatch(loop, p[1]), 0);
+    xclose(p[0]);
+    xclose(p[1]);
+    loop_destroy(loop);
+}
+
+struct two {
+    struct loop *loop;
+    int p1[2], p2[2];
+    int runs1, runs2;
+};
+
+static void first_cb(struct loop *loop, int fd, unsigned events, void *arg)
+{
+    struct two *t = arg;
+
+    (void)events;
+    t->runs1++;
+    loop_unwatch(loop, fd);
+    /* The other fd is ready in this very iteration: after this it is gone. */
+    loop_unwatch(loop, fd == t->p1[0] ? t->p2[0] : t->p1[0]);
+}
+
+/* Two fds ready in the same iteration; the first callback unwatches the
+ * other: the other's callback must not run (its arg may be freed by now). */
+static void test_loop_unwatch_from_callback(void **state)
+{
+    struct loop *loop = new_loop();
+    struct two t = {0};
+
+    (void)state;
+    xpipe(t.p1);
+    xpipe(t.p2);
+    assert_int_equal(write(t.p1[1], "a", 1), 1);
+    assert_int_equal(write(t.p2[1], "b", 1), 1);
+    assert_int_equal(
+        loop_watch(loop, t.p1[0], LOOP_READABLE, first_cb, &t, "first"), 0);
+    assert_int_equal(
+        loop_watch(loop, t.p2[0], LOOP_READABLE, first_cb, &t, "second"), 0);
+    expect_run_ok(loop);
+    if (t.runs1 != 1)
+        harness_fail("a callback ran %d times for fds unwatched in the same "
+                     "iteration; expected exactly one: check a watcher is "
+                     "still there before running its callback",
+                     t.runs1);
+    xclose(t.p1[0]);
+    xclose(t.p1[1]);
+    xclose(t.p2[0]);
+    xclose(t.p2[1]);
+    loop_destroy(loop);
+}
+
+static void tick_cb(struct loop *loop, long id, void *arg)
+{
+    (void)loop;
+    (void)id;
+    ++*(int *)arg;
+}
+
+/*
+ * An idle loop sleeps in epoll_wait: a watched pipe that stays silent and a
+ * timer every 20 ms for 300 ms should cost almost no CPU. A loop that polls
+ * with a zero timeout burns a whole CPU (or all the share it gets).
+ */
+static void test_loop_idle_sleeps(void **state)
+{
+    struct loop *loop = new_loop();
+    double max_share = harness_param_double("max_cpu_share", 0.05);
+    int p[2], ticks = 0, stops = 0;
+    double cpu0, cpu;
+    uint64_t t0, wall;
+
+    (void)state;
+    xpipe(p);
+    assert_int_equal(
+        loop_watch(loop, p[0], LOOP_READABLE, count_cb, &ticks, "silent"), 0);
+    loop_timer_add(loop, 20, 20, tick_cb, &ticks, "tick");
+    loop_timer_add(loop, 300, 0, stop_after_cb, &stops, "stop");
+    t0 = harness_now_ns();
+    cpu0 = harness_thread_cpu_seconds();
+    expect_run_ok(loop);
+    cpu = harness_thread_cpu_seconds() - cpu0;
+    wall = harness_now_ns() - t0;
+    harness_note("idle loop: %.2f ms CPU in %.1f ms", cpu * 1e3, wall / 1e6);
+    assert_int_equal(stops, 1);
+    if (ticks < 5)
+        harness_fail("a 20 ms repeating timer ran %d times in %.0f ms", ticks,
+                     wall / 1e6);
+    if (cpu > max_share * (double)wall / 1e9)
+        harness_fail("an idle loop used %.1f ms of CPU in %.1f ms (%.0f%%): "
+                     "it should sleep in epoll_wait until the next deadline, "
+                     "not poll with a zero timeout",
+                     cpu * 1e3, wall / 1e6, 100.0 * cpu * 1e9 / (double)wall);
+    xclose(p[0]);
+    xclose(p[1]);
+    loop_destroy(loop);
+}
+
+/* ---- task 4: the slow-callback detector ------------------------------ */
+
+struct slow_log {
+    int n;
+    const char *names[8];
+    uint64_t ns[8];
+};
+
+static void slow_report(struct loop *loop, const char *name, uint64_t ns,
+                        void *arg)
+{
+    struct slow_log *log = arg;
+
+    (void)loop;
+    if (log->n < 8) {
+        log->names[log->n] = name;
+        log->ns[log->n] = ns;
+    }
+    log->n++;
+}
+
+static void sleepy_timer_cb(struct loop *loop, long id, void *arg)
+{
+    (void)loop;
+    (void)id;
+    (void)arg;
+    harness_io_wait_ms(100); /* a blocking call in a callback */
+}
+
+static void sleepy_io_cb(struct loop *loop, int fd, unsigned events, void *arg)
+{
+    char c;
+
+    (void)events;
+    (void)arg;
+    if (read(fd, &c, 1) == 1)
+        harness_io_wait_ms(100);
+    loop_unwatch(loop, fd);
+}
+
+static int slow_find(const struct slow_log *log, const char *name)
+{
+    for (int i = 0; i < log->n && i < 8; i++)
+        if (log->names[i] && strcmp(log->names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+static void test_loop_slow_callback_reported(void **state)
+{
+    struct loop *loop = new_loop();
+    struct slow_log log = {0};
+    int p[2], ticks = 0, i;
+
+    (void)state;
+    xpipe(p);
+    assert_int_equal(write(p[1], "x", 1), 1);
+    loop_set_slow_detector(loop, 40, slow_report, &log);
+    loop_timer_add(loop, 1, 0, tick_cb, &ticks, "quick");
+    loop_timer_add(loop, 2, 0, sleepy_timer_cb, NULL, "sleepy_timer");
+    assert_int_equal(loop_watch(loop, p[0], LOOP_READABLE, sleepy_io_cb, NULL,
+                                "sleepy_reader"),
+                     0);
+    expect_run_ok(loop);
+    assert_int_equal(ticks, 1);
+    if ((i = slow_find(&log, "sleepy_timer")) < 0)
+        harness_fail("a timer callback that blocked 100 ms was not reported "
+                     "(threshold 40 ms; %d reports)",
+                     log.n);
+    if (log.ns[i] < 95000000u)
+        harness_fail("sleepy_timer reported as %.1f ms; it ran for 100 ms",
+                     log.ns[i] / 1e6);
+    if ((i = slow_find(&log, "sleepy_reader")) < 0)
+        harness_fail("an fd callback that blocked 100 ms was not reported "
+                     "(threshold 40 ms; %d reports)",
+                     log.n);
+    if (log.ns[i] < 95000000u)
+        harness_fail("sleepy_reader reported as %.1f ms; it ran for 100 ms",
+                     log.ns[i] / 1e6);
+    if (slow_find(&log, "quick") >= 0)
+        harness_fail("a callback that does nothing was reported as slow");
+    if (log.n != 2)
+        harness_fail("%d slow callbacks reported, expected 2", log.n);
+    /* Off again: no more reports. */
+    loop_set_slow_detector(loop, 40, NULL, NULL);
+    loop_timer_add(loop, 1, 0, sleepy_timer_cb, NULL, "sleepy_timer");
+    expect_run_ok(loop);
+    assert_int_equal(log.n, 2);
+    xclose(p[0]);
+    xclose(p[1]);
+    loop_destroy(loop);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_loop_create_destroy),
+    cmocka_unit_test(test_loop_bad_arguments),
+    cmocka_unit_test(test_loop_pipe_readiness),
+    cmocka_unit_test(test_loop_timers_fire_in_deadline_order),
+    cmocka_unit_test(test_loop_repeating_timer_and_cancel),
+    cmocka_unit_test(test_loop_stop_returns),
+    cmocka_unit_test(test_loop_unwatch_from_callback),
+    cmocka_unit_test(test_loop_idle_sleeps),
+    cmocka_unit_test(test_loop_slow_callback_reported),
+};
+
+HARNESS_MAIN(tests)
