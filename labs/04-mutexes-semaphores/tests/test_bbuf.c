@@ -26,13 +26,6 @@ static struct bbuf *make(size_t capacity)
     return b;
 }
 
-static void expect_rc(const char *call, int rc, int want)
-{
-    if (rc != want)
-        harness_fail("%s returned %d (%s), expected %d (%s)", call, rc,
-                     strerror(-rc), want, strerror(-want));
-}
-
 static void expect_get(struct bbuf *b, void *want)
 {
     void *got = (void *)1;

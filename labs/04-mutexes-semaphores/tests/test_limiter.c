@@ -20,13 +20,6 @@ static struct limiter *make(unsigned k)
     return l;
 }
 
-static void expect_rc(const char *call, int rc, int want)
-{
-    if (rc != want)
-        harness_fail("%s returned %d (%s), expected %d (%s)", call, rc,
-                     strerror(-rc), want, strerror(-want));
-}
-
 static void test_limiter_counts(void **state)
 {
     struct limiter *l = make(2), *dummy;

@@ -21,13 +21,6 @@ static struct table *make(unsigned n)
     return t;
 }
 
-static void expect_rc(const char *call, int rc, int want)
-{
-    if (rc != want)
-        harness_fail("%s returned %d (%s), expected %d (%s)", call, rc,
-                     strerror(-rc), want, strerror(-want));
-}
-
 static void test_philo_one_diner_eats(void **state)
 {
     struct table *t = make(DINERS), *dummy;

@@ -20,13 +20,6 @@ static struct rwlock *make(void)
     return l;
 }
 
-static void expect_rc(const char *call, int rc, int want)
-{
-    if (rc != want)
-        harness_fail("%s returned %d (%s), expected %d (%s)", call, rc,
-                     strerror(-rc), want, strerror(-want));
-}
-
 static void test_rwlock_unlock_not_held(void **state)
 {
     struct rwlock *l = make();

@@ -20,13 +20,6 @@ static struct sema *make(unsigned value)
     return s;
 }
 
-static void expect_rc(const char *call, int rc, int want)
-{
-    if (rc != want)
-        harness_fail("%s returned %d (%s), expected %d (%s)", call, rc,
-                     strerror(-rc), want, strerror(-want));
-}
-
 static void test_sema_counts_permits(void **state)
 {
     struct sema *s = make(3), *big = make(SEMA_MAX), *dummy;
