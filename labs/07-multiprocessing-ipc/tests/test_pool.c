@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Lab 07, task 2: a process pool maps in input order, survives crashed
  * workers, leaves no zombie or fd behind, and uses both cores. */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -311,6 +312,80 @@ static void test_pool_destroy_leaves_nothing(void **state)
     harness_assert_no_leaks(snap);
 }
 
+/* Open fds of each child of this process, in *fds (at most max). */
+static int child_fd_counts(int *fds, int max)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    int n = 0;
+
+    assert_non_null(d);
+    while ((e = readdir(d)) && n < max) {
+        char path[300], buf[512];
+        const char *rp;
+        FILE *f;
+        int ppid, k = 0;
+        DIR *fd_dir;
+
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+        f = fopen(path, "r");
+        if (!f)
+            continue;
+        rp = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+        fclose(f);
+        if (!rp || sscanf(rp + 1, " %*c %d", &ppid) != 1 || ppid != getpid())
+            continue;
+        snprintf(path, sizeof(path), "/proc/%s/fd", e->d_name);
+        fd_dir = opendir(path);
+        if (!fd_dir)
+            continue;
+        while (readdir(fd_dir))
+            k++;
+        closedir(fd_dir);
+        fds[n++] = k;
+    }
+    closedir(d);
+    return n;
+}
+
+/*
+ * Every worker holds the same fds: its own two pipe ends and what it
+ * inherited from the test. A worker that keeps the pipe ends of the workers
+ * forked before it holds two more per sibling — and keeps their task pipes
+ * open, so they may never see end of file.
+ */
+static void test_pool_workers_hold_own_pipes_only(void **state)
+{
+    int fds[8], n;
+    struct squares s;
+    struct pool *p = create(4);
+
+    (void)state;
+    spin_units = 0;
+    squares_init(&s, 12, 4); /* three crashes: three workers replaced */
+    map_ok(p, square_task, s.items, s.n);
+    squares_check(&s);
+    squares_free(&s);
+    /* A map with a task for every worker: once it returns, each of them,
+     * the new ones too, has sent a result, so it is past its start-up. */
+    squares_init(&s, 16, 0);
+    map_ok(p, square_task, s.items, s.n);
+    squares_check(&s);
+    n = child_fd_counts(fds, 8);
+    if (n != 4)
+        harness_fail("expected 4 worker processes, found %d children", n);
+    for (int i = 1; i < n; i++)
+        if (fds[i] != fds[0])
+            harness_fail("the workers hold different numbers of fds (%d and "
+                         "%d): does a new worker close the pipe ends of the "
+                         "workers it inherited from the parent?",
+                         fds[0], fds[i]);
+    pool_destroy(p);
+    squares_free(&s);
+}
+
 static void test_pool_bad_arguments(void **state)
 {
     uint64_t x = 1, y;
@@ -356,21 +431,30 @@ static void run_pool(void *arg)
     map_ok(sp->p, square_task, sp->s.items, sp->s.n);
 }
 
-/* If the check fails or is inconclusive it ends the test at once; the
- * workers then see end of file on their task pipes and exit by themselves. */
+/* The check ends the test at once when it fails or is inconclusive, so the
+ * pool is stopped in the teardown, which cmocka runs whatever happened. */
+static struct speed speed_ctx;
+
+static int speedup_teardown(void **state)
+{
+    (void)state;
+    pool_destroy(speed_ctx.p);
+    speed_ctx.p = NULL;
+    return 0;
+}
+
 static void test_pool_cpu_speedup(void **state)
 {
-    struct speed sp;
+    struct speed *sp = &speed_ctx;
 
     (void)state;
     spin_units = (uint64_t)harness_param_long("spin_units", 400);
-    squares_init(&sp.s, (size_t)harness_param_long("tasks", 64), 0);
-    sp.p = create(2);
+    squares_init(&sp->s, (size_t)harness_param_long("tasks", 64), 0);
+    sp->p = create(2);
     harness_check_cpu_speedup("pool_map on 2 worker processes", 2, 0.8,
-                              run_serial, &sp, run_pool, &sp);
-    squares_check(&sp.s);
-    pool_destroy(sp.p);
-    squares_free(&sp.s);
+                              run_serial, sp, run_pool, sp);
+    squares_check(&sp->s);
+    squares_free(&sp->s);
 }
 
 static const struct CMUnitTest tests[] = {
@@ -380,8 +464,9 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_pool_worker_crash_reported),
     cmocka_unit_test(test_pool_all_workers_crash),
     cmocka_unit_test(test_pool_destroy_leaves_nothing),
+    cmocka_unit_test(test_pool_workers_hold_own_pipes_only),
     cmocka_unit_test(test_pool_bad_arguments),
-    cmocka_unit_test(test_pool_cpu_speedup),
+    cmocka_unit_test_teardown(test_pool_cpu_speedup, speedup_teardown),
 };
 
 HARNESS_MAIN(tests)
