@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Timelines for the slides, from lab 02's GIL (linked from the reference
+ * solution at build time only): two CPU-bound threads with and without the
+ * GIL, and three I/O-bound threads that release it around their waits.
+ * Usage: trace_gil cpu-gil | cpu-free | io-gil   (JSON on stdout)
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gil.h"
+#include "spans.h"
+
+#define STEP_US 100      /* one "bytecode": a short run of CPU work */
+#define INTERVAL_US 2000 /* the switch interval: 5 ms in CPython */
+
+struct worker {
+    int lane;
+    struct gil *gil; /* NULL: no GIL, free threads */
+    int steps;       /* CPU steps in all */
+    int io_every;    /* an I/O wait after every io_every steps (0: none) */
+    struct harness_start *start;
+};
+
+static void *io_wait(void *arg)
+{
+    struct worker *w = arg;
+    uint64_t t0 = harness_now_ns();
+
+    harness_io_wait_ms(6);
+    spans_add(w->lane, "io", t0, harness_now_ns());
+    return NULL;
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+
+    harness_start_wait(w->start);
+    if (w->gil)
+        gil_acquire(w->gil);
+    for (int i = 0; i < w->steps; i++) {
+        uint64_t t0 = harness_now_ns();
+
+        harness_spin_work(STEP_US);
+        spans_add(w->lane, "cpu", t0, harness_now_ns());
+        if (w->io_every && (i + 1) % w->io_every == 0)
+            gil_call_unlocked(w->gil, io_wait, w);
+        else if (w->gil)
+            gil_check(w->gil);
+    }
+    if (w->gil)
+        gil_release(w->gil);
+    return NULL;
+}
+
+static double run(int n, int use_gil, int steps, int io_every)
+{
+    struct gil *gil = NULL;
+    struct worker w[4];
+    pthread_t t[4];
+    struct harness_start start;
+    uint64_t t0;
+
+    if (use_gil && gil_create(&gil, INTERVAL_US) != 0)
+        exit((fprintf(stderr, "trace_gil: gil_create failed\n"), 1));
+    harness_start_init(&start, (unsigned)n + 1);
+    for (int i = 0; i < n; i++) {
+        w[i] = (struct worker){i, gil, steps, io_every, &start};
+        xpthread_create(&t[i], NULL, worker_main, &w[i]);
+    }
+    spans_reset();
+    harness_start_wait(&start);
+    t0 = harness_now_ns();
+    for (int i = 0; i < n; i++)
+        xpthread_join(t[i], NULL);
+    harness_start_destroy(&start);
+    gil_destroy(gil);
+    return (double)(harness_now_ns() - t0) / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+    const char *what = argc > 1 ? argv[1] : "";
+    double s;
+
+    if (strcmp(what, "cpu-gil") == 0) {
+        s = run(2, 1, 300, 0);
+        spans_print(what, "2 CPU-bound threads under the GIL", "thread", 2, s);
+    } else if (strcmp(what, "cpu-free") == 0) {
+        s = run(2, 0, 300, 0);
+        spans_print(what, "2 CPU-bound threads, no GIL", "thread", 2, s);
+    } else if (strcmp(what, "io-gil") == 0) {
+        s = run(3, 1, 40, 5);
+        spans_print(what, "3 I/O-bound threads under the GIL", "thread", 3, s);
+    } else {
+        fprintf(stderr, "usage: trace_gil cpu-gil|cpu-free|io-gil\n");
+        return 2;
+    }
+    return 0;
+}
