@@ -283,6 +283,9 @@ int pool_map(struct pool *p, pool_task_fn fn, struct pool_item *items, size_t n)
     if (!p || !fn || (!items && n))
         return -EINVAL;
     rc = pool__check_items(items, n);
+    for (int i = 0; i < p->nworkers && rc == 0; i++)
+        if (p->w[i].ntasks > 0) /* left over from a map that failed */
+            rc = pool__replace(p, i, p->w[i].ntasks);
     p->nretry = 0;
     while (rc == 0 && done < n) {
         rc = pool__feed(p, fn, items, n, &next);
