@@ -36,6 +36,7 @@ struct clients_spec {
     unsigned gap_ms; /* ...gap_ms apart; also the think time between rounds */
     int vanish;      /* reset the connection halfway through message 1 */
     unsigned budget_ms; /* give up after this long (0: 8000) */
+    int rcvbuf;         /* SO_RCVBUF of the clients (0: the default) */
 };
 
 struct clients_result {
@@ -270,6 +271,10 @@ static inline void cl_connect(struct clients_run *r, int i)
         return;
     }
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    /* A small receive window: the server's sends fill up and fall short. */
+    if (r->spec.rcvbuf)
+        setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &r->spec.rcvbuf,
+                   sizeof(r->spec.rcvbuf));
     if (connect(c->fd, (struct sockaddr *)&a, sizeof(a)) < 0 &&
         errno != EINPROGRESS) {
         cl_fail(r, c, i, "connect: %s", strerror(errno));
@@ -397,20 +402,31 @@ static inline struct clients_result clients_join(struct clients_run *r,
     return res;
 }
 
-/* A listening, non-blocking TCP socket on 127.0.0.1 and a free port. */
-static inline int listen_loopback(int *port)
+/*
+ * A listening, non-blocking TCP socket on 127.0.0.1 and a free port. With
+ * sndbuf > 0, the accepted sockets inherit that (fixed) send buffer: a
+ * server's sends then fall short as soon as a client reads slowly.
+ */
+static inline int listen_loopback_sndbuf(int *port, int sndbuf)
 {
     struct sockaddr_in a = {.sin_family = AF_INET,
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t len = sizeof(a);
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
+    if (fd >= 0 && sndbuf > 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
     if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
         listen(fd, 4096) < 0 ||
         getsockname(fd, (struct sockaddr *)&a, &len) < 0)
         harness_fail("cannot listen on loopback: %s", strerror(errno));
     *port = ntohs(a.sin_port);
     return fd;
+}
+
+static inline int listen_loopback(int *port)
+{
+    return listen_loopback_sndbuf(port, 0);
 }
 
 /* Raise the soft fd limit to the hard one; returns the fds now allowed. */

@@ -178,15 +178,20 @@ struct fixture {
     int lfd, port;
 };
 
-static void setup(struct fixture *f)
+static void setup_sndbuf(struct fixture *f, int sndbuf)
 {
     int rc;
 
-    f->lfd = listen_loopback(&f->port);
+    f->lfd = listen_loopback_sndbuf(&f->port, sndbuf);
     f->loop = new_loop();
     rc = echo_async_start(f->loop, f->lfd);
     if (rc < 0)
         harness_fail("echo_async_start returned %d (%s)", rc, strerror(-rc));
+}
+
+static void setup(struct fixture *f)
+{
+    setup_sndbuf(f, 0);
 }
 
 static long live_tasks(void *arg)
@@ -218,12 +223,13 @@ static void test_async_echo_1mib_messages(void **state)
 {
     struct clients_spec s = {.nclients = (int)harness_param_long("clients", 4),
                              .msg_len = 1 << 20,
-                             .rounds = 2};
+                             .rounds = 2,
+                             .rcvbuf = 4096};
     struct harness_snapshot snap = harness_snapshot();
     struct fixture f;
 
     (void)state;
-    setup(&f);
+    setup_sndbuf(&f, 16384); /* short sends, for sure */
     serve_and_check(&f, &s, "1 MiB messages (async)");
     teardown(&f);
     harness_assert_no_leaks(snap);

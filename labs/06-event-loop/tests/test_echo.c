@@ -18,17 +18,22 @@ struct fixture {
     int lfd, port;
 };
 
-static void setup(struct fixture *f)
+static void setup_sndbuf(struct fixture *f, int sndbuf)
 {
     int rc;
 
-    f->lfd = listen_loopback(&f->port);
+    f->lfd = listen_loopback_sndbuf(&f->port, sndbuf);
     rc = loop_create(&f->loop);
     if (rc < 0)
         harness_fail("loop_create returned %d (%s)", rc, strerror(-rc));
     rc = echo_server_start(f->loop, f->lfd, &f->srv);
     if (rc < 0)
         harness_fail("echo_server_start returned %d (%s)", rc, strerror(-rc));
+}
+
+static void setup(struct fixture *f)
+{
+    setup_sndbuf(f, 0);
 }
 
 static void teardown(struct fixture *f)
@@ -81,11 +86,12 @@ static void test_echo_1mib_messages(void **state)
 {
     struct clients_spec s = {.nclients = (int)harness_param_long("clients", 4),
                              .msg_len = 1 << 20,
-                             .rounds = 2};
+                             .rounds = 2,
+                             .rcvbuf = 4096};
     struct fixture f;
 
     (void)state;
-    setup(&f);
+    setup_sndbuf(&f, 16384); /* short sends, for sure */
     serve_and_check(&f, &s, "1 MiB messages");
     teardown(&f);
 }
