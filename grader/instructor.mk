@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: MIT
+# Instructors' targets (included by the top-level Makefile). See
+# docs/instructors.md for the whole course, step by step.
+#
+#   make release DEST=dir              a student copy: no solutions, no mutants
+#   make grade-class SUBMISSIONS=dir   grade one folder per student, one after
+#                                      another -> build/grade/gradebook.csv
+#   make gradescope [LAB=NN]           build/gradescope/autograder.zip
+#   make classroom                     regenerate .github/classroom/autograding.json
+#                                      and .github/workflows/classroom.yml
+#   make points                        the rubrics' points per lab and task
+#   make points-check                  handouts and Classroom files agree with them
+
+INSTR_SCRIPTS := $(ROOT)/grader/scripts
+
+release:
+	@test -n "$(DEST)" || { echo 'usage: make release DEST=dir' >&2; exit 2; }
+	@bash $(INSTR_SCRIPTS)/release.sh "$(DEST)"
+
+grade-class: $(GRADER)
+	@test -n "$(SUBMISSIONS)" || { echo 'usage: make grade-class SUBMISSIONS=dir [LAB=NN[,NN]] [ONLY=checks]' >&2; exit 2; }
+	@bash $(INSTR_SCRIPTS)/grade-class.sh --root $(ROOT) --submissions "$(SUBMISSIONS)" \
+	    $(if $(LAB),--labs "$(LAB)") $(if $(ONLY),--only "$(ONLY)") \
+	    $(if $(GRADEBOOK_DIR),--out "$(GRADEBOOK_DIR)")
+
+gradescope:
+	@bash $(INSTR_SCRIPTS)/gradescope/build.sh $(if $(LAB),--labs "$(LAB)") \
+	    $(if $(ONLY),--only "$(ONLY)")
+
+classroom:
+	@bash $(INSTR_SCRIPTS)/classroom.sh --write
+
+points:
+	@bash $(INSTR_SCRIPTS)/rubric-points.sh | column -t -s "$$(printf '\t')"
+
+points-check:
+	@bash $(INSTR_SCRIPTS)/points-check.sh
+
+.PHONY: release grade-class gradescope classroom points points-check
