@@ -83,6 +83,8 @@ for (const deck of decks) {
     page.on('requestfailed', (req) => { if (!req.url().startsWith('data:')) errors.push(`request failed: ${req.url()}`); });
     await page.goto(`file://${file}`, { waitUntil: 'load' });
     await page.evaluate(() => document.fonts.ready);
+    // The on-screen controls of the bespoke template belong to no slide.
+    await page.addStyleTag({ content: '.bespoke-marp-osc { display: none !important; }' });
     const count = await page.evaluate(() => document.querySelectorAll('svg[data-marpit-svg]').length);
     if (count === 0) report(deck, 'an empty deck: no slides');
     const dir = path.join(SHOTS, deck);

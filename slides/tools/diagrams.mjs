@@ -59,9 +59,8 @@ function timeline(tr) {
     const axisY = top + tr.lanes * (laneH + gap);
     for (let t = 0; t <= end + 1e-9; t += step) {
         parts.push(`<line x1="${x(t)}" y1="${top - 4}" x2="${x(t)}" y2="${axisY}" stroke="${GRID}"/>`);
-        parts.push(text(x(t), axisY + 20, `${+t.toFixed(3)}`, `font-size="15" text-anchor="middle" fill="${MUTED}"`));
+        parts.push(text(x(t), axisY + 20, t === 0 ? '0 ms' : `${+t.toFixed(3)}`, `font-size="15" text-anchor="middle" fill="${MUTED}"`));
     }
-    parts.push(text(W - right, axisY + 20, 'ms', `font-size="15" text-anchor="end" fill="${MUTED}"`));
     for (let l = 0; l < tr.lanes; l++) {
         const y = top + l * (laneH + gap);
         parts.push(`<rect x="${left}" y="${y}" width="${W - left - right}" height="${laneH}" fill="#f4f6f9"/>`);
@@ -199,7 +198,12 @@ if (costs.length) {
         parts.push(`<rect x="${left}" y="${y + 8}" width="${Math.max(x(c.ns) - left, 2)}" height="26" fill="${kind}" rx="2"/>`);
         parts.push(text(x(c.ns) + 10, y + 28, fmt(c.ns), 'font-size="18" font-weight="bold"'));
     });
-    parts.push(text(W - 20, top + costs.length * rowH + 52, where, `font-size="13" text-anchor="end" fill="${MUTED}"`));
+    const ly = top + costs.length * rowH + 52;
+    [[COLOR.other, 'in one thread'], [COLOR.cpu, 'threads'], [COLOR.io, 'processes']].forEach(([c, l], i) => {
+        parts.push(`<rect x="${20 + i * 150}" y="${ly - 13}" width="18" height="14" fill="${c}"/>` +
+            text(44 + i * 150, ly, l, 'font-size="15"'));
+    });
+    parts.push(text(W - 20, ly, where, `font-size="13" text-anchor="end" fill="${MUTED}"`));
     write('costs.svg', svg(W, H, parts.join('\n')));
 }
 

@@ -39,6 +39,7 @@ static void *worker_main(void *arg)
     harness_start_wait(w->start);
     if (w->gil)
         gil_acquire(w->gil);
+    /* slide-begin: loop (quoted by slides/00-overview.md) */
     for (int i = 0; i < w->steps; i++) {
         uint64_t t0 = harness_now_ns();
 
@@ -49,6 +50,7 @@ static void *worker_main(void *arg)
         else if (w->gil)
             gil_check(w->gil);
     }
+    /* slide-end: loop */
     if (w->gil)
         gil_release(w->gil);
     return NULL;
