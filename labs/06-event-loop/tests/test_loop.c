@@ -514,15 +514,21 @@ static void test_loop_slow_callback_reported(void **state)
     if (log.ns[i] < 95000000u)
         harness_fail("sleepy_reader reported as %.1f ms; it ran for 100 ms",
                      log.ns[i] / 1e6);
-    if (slow_find(&log, "quick") >= 0)
-        harness_fail("a callback that does nothing was reported as slow");
-    if (log.n != 2)
-        harness_fail("%d slow callbacks reported, expected 2", log.n);
+    /* A busy machine may pause even "quick" for 40 ms: then it is slow,
+     * and reporting it is right. Reporting under the threshold is not. */
+    for (int k = 0; k < log.n && k < 8; k++)
+        if (log.ns[k] <= 40000000u)
+            harness_fail("\"%s\" reported as slow after %.3f ms; the "
+                         "threshold is 40 ms",
+                         log.names[k] ? log.names[k] : "(null)",
+                         log.ns[k] / 1e6);
     /* Off again: no more reports. */
+    i = log.n;
     loop_set_slow_detector(loop, 40, NULL, NULL);
     loop_timer_add(loop, 1, 0, sleepy_timer_cb, NULL, "sleepy_timer");
     expect_run_ok(loop);
-    assert_int_equal(log.n, 2);
+    if (log.n != i)
+        harness_fail("a report after the detector was turned off");
     xclose(p[0]);
     xclose(p[1]);
     loop_destroy(loop);
