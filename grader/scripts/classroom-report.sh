@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# After the GitHub Classroom steps: a job summary (a Markdown table of every
+# check, per lab) into $GITHUB_STEP_SUMMARY, and `::error file=,line=::`
+# annotations at the student's file:line for every failed check -- the
+# grader's messages name the file and line (labs/NN-topic/file.c:LINE, or
+# the same under another tree), and a race report names the student's
+# frames. Without GITHUB_STEP_SUMMARY the summary goes to stdout.
+# Usage: classroom-report.sh [DIR]   (DIR: where classroom-lab.sh wrote,
+# default build/grade/classroom; any DIR/**/results.json is read)
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+dir=${1:-build/grade/classroom}
+summary=${GITHUB_STEP_SUMMARY:-/dev/stdout}
+mapfile -t files < <(find "$dir" -name results.json 2>/dev/null | sort)
+if [[ ${#files[@]} -eq 0 ]]; then
+    echo "::error title=Autograding::no results under $dir: the grader did not run (see the steps above)"
+    printf '## Autograding\n\nNo results: the grader did not run (see the job log).\n' >>"$summary"
+    exit 1
+fi
+
+# Each lab's student files (from its lab.mk): annotations prefer them.
+students=$(for lab in labs/[0-9][0-9]-*/; do
+    lab=$(basename "$lab")
+    [[ -f labs/$lab/lab.mk ]] || continue
+    printf '%s\t%s\n' "$lab" "$(make -s --no-print-directory lab-info LAB="$lab" 2>/dev/null | sed -n 's/^student: //p')"
+done | jq -R -s 'split("\n") | map(select(length > 0) | split("\t")) |
+    map({(.[0]): (.[1] | split(" ") | map(select(length > 0)))}) | add // {}')
+
+# A check appears once even if both a merged and a per-lab file hold it.
+all=$(jq -s '{tests: (map(.tests) | add // [] | unique_by(.name) | sort_by(.tags[0]))}' "${files[@]}")
+
+# The summary: a line per lab, then a table per lab, failures in full.
+jq -r '
+  def lab: .tags[0];
+  def check: (.tags[] | select(startswith("check:")) | ltrimstr("check:"));
+  def result: ((.tags[] | select(startswith("result:")) | ltrimstr("result:")) // .status);
+  def icon: if .status == "passed" then "✅" elif (result == "skip" or result == "inconclusive" or result == "not-run") then "⚠️" else "❌" end;
+  def test: (.name | sub("^[^:]*: "; "") | sub(" \\[[a-z]+\\]$"; ""));
+  def cell: gsub("\\|"; "\\|") | gsub("\n"; " ");
+  .tests as $t
+  | ($t | group_by(lab)) as $labs
+  | "## Autograding: \([$t[].score] | add // 0)/\([$t[].max_score] | add // 0) points\n",
+    "| lab | points | checks passed |", "| --- | ---: | ---: |",
+    ($labs[] | "| \(.[0] | lab) | \([.[].score] | add)/\([.[].max_score] | add) | \(map(select(.status == "passed")) | length)/\(length) |"),
+    "",
+    ($labs[] |
+      "### \(.[0] | lab): \([.[].score] | add)/\([.[].max_score] | add) points\n",
+      "| test | check | result | points |", "| --- | --- | --- | ---: |",
+      (.[] | "| `\(test)` | \(check) | \(icon) \(result) | \(.score)/\(.max_score) |"),
+      "",
+      (map(select(.status != "passed" and result != "not-run"))
+       | unique_by(if result == "build" then "" else .name end) as $f
+       | if ($f | length) > 0 then
+           "<details><summary>\($f | length) failed check(s) of \(.[0] | lab)</summary>\n",
+           ($f[:40][] | "**`\(test)` [\(check)]**: \(result)\n\n```\n\(.output | split("\n") | .[:25] | join("\n"))\n```\n"),
+           "</details>\n"
+         else empty end))
+' <<<"$all" >>"$summary"
+
+# Annotations: one per failed check, at the student's file:line when the
+# output names one (else at the first file:line it names, else none).
+jq -r --argjson students "$students" '
+  def result: ((.tags[] | select(startswith("result:")) | ltrimstr("result:")) // .status);
+  def check: (.tags[] | select(startswith("check:")) | ltrimstr("check:"));
+  def esc: gsub("%"; "%25") | gsub("\r"; "%0D") | gsub("\n"; "%0A");
+  def prop: esc | gsub(":"; "%3A") | gsub(","; "%2C");
+  .tests[]
+  | select(.status != "passed")
+  | select(result as $r | ["skip", "inconclusive", "not-run"] | any(.[]; . == $r) | not)
+  | .tags[0] as $lab
+  | [.output | scan("(?:[^\\s:\"'"'"'(]*/)?([0-9][0-9]-[A-Za-z0-9_-]+)/([A-Za-z0-9_./-]+\\.[ch]):([0-9]+)")
+     | {lab: .[0], file: .[1], line: .[2]}] as $refs
+  | ($refs | map(select(.lab == $lab and (.file as $f | $students[$lab] // [] | any(.[]; . == $f))))) as $mine
+  | (if ($mine | length) > 0 then $mine[0] elif ($refs | length) > 0 then $refs[0] else null end) as $at
+  | (if result == "build" then "\($lab): not graded" else .name | sub("^[^:]*: "; "") end) as $title
+  | (.output | split("\n") | map(select(length > 0)) | .[:12] | join("\n")) as $msg
+  | if $at then "::error file=labs/\($at.lab)/\($at.file | prop),line=\($at.line),title=\($title | prop)::\($msg | esc)"
+    else "::error title=\($title | prop)::\($msg | esc)" end
+' <<<"$all" | awk '!seen[$0]++'
+exit 0
