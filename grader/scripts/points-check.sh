@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# One source of points: the rubrics. Checks that what repeats them agrees:
+# each handout's Grading section (labs/NN-topic/README.md: its table's
+# per-check columns and total, and any total stated in its prose) and the
+# GitHub Classroom files (regenerated from the rubrics and compared).
+# Prints every disagreement; exit 1 when there is one.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+cd "$root" || exit 2
+problems=0
+say() { echo "$*"; problems=$((problems + 1)); }
+
+while IFS=$'\t' read -r lab _ total functional tsan helgrind drd memcheck asan speedup; do
+    readme=labs/$lab/README.md
+    if [[ ! -f $readme ]]; then say "$lab: no handout ($readme)"; continue; fi
+    out=$(awk -v lab="$lab" -v total="$total" \
+        -v want="functional=$functional tsan=$tsan helgrind=$helgrind drd=$drd memcheck=$memcheck asan=$asan speedup=$speedup" '
+    function cells(line, arr,   n, i) {
+        sub(/^[ \t]*\|/, "", line); sub(/\|[ \t]*$/, "", line)
+        n = split(line, arr, "|")
+        for (i = 1; i <= n; i++) { gsub(/^[ \t*`]+|[ \t*`]+$/, "", arr[i]) }
+        return n
+    }
+    function num(s) { gsub(/[*` ]/, "", s); return s ~ /^[0-9]+$/ ? s + 0 : (s ~ /^(|-|–|—)$/ ? 0 : -1) }
+    BEGIN {
+        n = split(want, w, " ")
+        for (i = 1; i <= n; i++) { split(w[i], kv, "="); W[kv[1]] = kv[2] + 0 }
+    }
+    /^## / { in_g = ($0 ~ /^## Grading/); if (in_g) found = 1; next }
+    !in_g { next }
+    {
+        line = $0
+        # totals stated in prose
+        if (line !~ /^[ \t]*\|/) {
+            s = line
+            while (match(s, /[0-9]+ points in all|[Tt]otal:? \**[0-9]+|^[0-9]+ points\./)) {
+                m = substr(s, RSTART, RLENGTH); gsub(/[^0-9]/, "", m)
+                stated[++ns] = m
+                s = substr(s, RSTART + RLENGTH)
+            }
+            if (table_done == 0 && header) table_done = 1
+            next
+        }
+        if (table_done) next
+        nc = cells(line, c)
+        if (!header) {
+            header = 1
+            for (i = 1; i <= nc; i++) {
+                h = tolower(c[i])
+                if (h ~ /functional/) col[i] = "functional"
+                else if (h ~ /tsan|threadsanitizer/) col[i] = "tsan"
+                else if (h ~ /helgrind/) col[i] = "helgrind"
+                else if (h ~ /drd/) col[i] = "drd"
+                else if (h ~ /memcheck/) col[i] = "memcheck"
+                else if (h ~ /asan|addresssanitizer/) col[i] = "asan"
+                else if (h ~ /speedup|timing/) col[i] = "speedup"
+                else if (h ~ /total|points/) col[i] = "total"
+                if (i in col) has[col[i]] = 1
+            }
+            next
+        }
+        if (c[1] ~ /^-+:?$|^:?-+:?$/) next # the separator row
+        is_total = tolower(c[1]) ~ /total/
+        for (i = 2; i <= nc; i++) {
+            if (!(i in col)) continue
+            v = num(c[i])
+            if (v < 0) { print lab ": table cell \"" c[i] "\" in row \"" c[1] "\" is not a number"; continue }
+            if (is_total) T[col[i]] = v; else S[col[i]] += v
+        }
+        if (is_total) has_total_row = 1
+    }
+    END {
+        if (!found) { print lab ": the handout has no Grading section"; exit }
+        if (!header) { print lab ": the Grading section has no points table"; exit }
+        split("functional tsan helgrind drd memcheck asan speedup", K, " ")
+        sum = 0
+        for (k = 1; k <= 7; k++) {
+            ck = K[k]
+            if (ck in has) {
+                sum += S[ck]
+                if (S[ck] != W[ck]) print lab ": " ck " column adds up to " S[ck] ", the rubric gives " W[ck]
+                if (has_total_row && (ck in T) && T[ck] != W[ck]) print lab ": " ck " total row says " T[ck] ", the rubric gives " W[ck]
+            } else if (W[ck] > 0) {
+                print lab ": no " ck " column, the rubric gives " W[ck] " points for " ck
+            }
+        }
+        if ("total" in has) {
+            if (S["total"] != total) print lab ": total column adds up to " S["total"] ", the rubric gives " total
+            if (has_total_row && T["total"] != total) print lab ": total row says " T["total"] ", the rubric gives " total
+        }
+        if (sum != total) print lab ": the table adds up to " sum ", the rubric gives " total
+        for (i = 1; i <= ns; i++)
+            if (stated[i] + 0 != total) print lab ": the Grading section says " stated[i] " points, the rubric gives " total
+    }' "$readme")
+    if [[ -n $out ]]; then
+        while IFS= read -r l; do say "$l"; done <<<"$out"
+    else
+        echo "$lab: handout agrees with the rubric ($total points)"
+    fi
+done < <(bash "$here/rubric-points.sh" "$root" | tail -n +2)
+
+if bash "$here/classroom.sh" --check >/tmp/points-check.$$ 2>&1; then
+    echo "GitHub Classroom files agree with the rubrics"
+else
+    say "GitHub Classroom files differ from the rubrics (make classroom):"
+    head -40 /tmp/points-check.$$
+fi
+rm -f /tmp/points-check.$$
+[[ $problems -eq 0 ]] || { echo "$problems disagreement(s) with the rubrics"; exit 1; }
