@@ -33,6 +33,7 @@ const browser = await puppeteer.launch({
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync',
         '--font-render-hinting=none', '--hide-scrollbars'],
+    protocolTimeout: 60000,
 });
 
 // What one slide looks like from inside the page: run in the browser.
@@ -67,20 +68,23 @@ function inspectSlide(index, TOLERANCE) {
 let problems = 0, slides = 0, shots = 0;
 const report = (deck, msg) => { console.log(`  FAIL  ${deck}: ${msg}`); problems++; };
 const t0 = Date.now();
-for (const deck of decks) {
-    const file = path.join(OUT, `${deck}.html`);
-    if (!fs.existsSync(file)) { report(deck, `${path.relative(ROOT, file)} missing: run make slides`); continue; }
-    const page = await browser.newPage();
-    await page.setViewport({ width: 1280, height: 720 });
-    const external = [], errors = [];
-    await page.setRequestInterception(true);
-    page.on('request', (req) => {
-        const url = req.url();
-        if (url.startsWith('data:') || url === `file://${file}` || url.startsWith(`file://${file}#`)) req.continue();
-        else { external.push(url); req.abort(); }
-    });
-    page.on('pageerror', (e) => errors.push(String(e.message || e)));
-    page.on('requestfailed', (req) => { if (!req.url().startsWith('data:')) errors.push(`request failed: ${req.url()}`); });
+
+// One page for every deck: requests that leave the deck's own file are
+// refused and counted, and so are script errors.
+const page = await browser.newPage();
+await page.setViewport({ width: 1280, height: 720 });
+await page.setRequestInterception(true);
+let current = '', external = [], errors = [];
+page.on('request', (req) => {
+    const url = req.url();
+    if (url.startsWith('data:') || url === `file://${current}` || url.startsWith(`file://${current}#`)) req.continue();
+    else { external.push(url); req.abort(); }
+});
+page.on('pageerror', (e) => errors.push(String(e.message || e)));
+page.on('requestfailed', (req) => { if (!req.url().startsWith('data:')) errors.push(`request failed: ${req.url()}`); });
+
+async function checkDeck(deck, file) {
+    current = file; external = []; errors = [];
     await page.goto(`file://${file}`, { waitUntil: 'load' });
     await page.evaluate(() => document.fonts.ready);
     // The on-screen controls of the bespoke template belong to no slide.
@@ -97,7 +101,7 @@ for (const deck of decks) {
         await page.waitForFunction((n) => {
             const s = document.querySelectorAll('svg[data-marpit-svg]')[n];
             return s && s.getBoundingClientRect().width > 0;
-        }, { timeout: 5000 }, i);
+        }, { timeout: 10000 }, i);
         await new Promise((r) => setTimeout(r, 60));
         const s = await page.evaluate(inspectSlide, i, TOLERANCE);
         const where = `slide ${i + 1} (${s.heading.trim().slice(0, 40)})`;
@@ -111,10 +115,19 @@ for (const deck of decks) {
         await page.screenshot({ path: path.join(dir, `${String(i + 1).padStart(2, '0')}.png`) });
         shots++;
     }
-    for (const u of [...new Set(external)]) report(deck, `asked the network for ${u.slice(0, 80)}: a deck must be self-contained`);
-    for (const e of [...new Set(errors)]) report(deck, `page error: ${e.slice(0, 120)}`);
+    for (const u of [...new Set(external)]) { report(deck, `asked the network for ${u.slice(0, 80)}: a deck must be self-contained`); bad++; }
+    for (const e of [...new Set(errors)]) { report(deck, `page error: ${e.slice(0, 120)}`); bad++; }
     console.log(`  ${bad ? 'FAIL' : 'ok  '}  ${deck}: ${count} slides${bad ? `, ${bad} problems` : ''}`);
-    await page.close();
+}
+
+for (const deck of decks) {
+    const file = path.join(OUT, `${deck}.html`);
+    if (!fs.existsSync(file)) { report(deck, `${path.relative(ROOT, file)} missing: run make slides`); continue; }
+    try {
+        await checkDeck(deck, file);
+    } catch (e) {
+        report(deck, `the browser gave up: ${String(e.message || e).split('\n')[0]}`);
+    }
 }
 await browser.close();
 fs.rmSync(profile, { recursive: true, force: true });
