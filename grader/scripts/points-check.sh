@@ -62,7 +62,21 @@ while IFS=$'\t' read -r lab _ total functional tsan helgrind drd memcheck asan s
             next
         }
         if (c[1] ~ /^-+:?$|^:?-+:?$/) next # the separator row
-        is_total = tolower(c[1]) ~ /total/
+        # A total row: "total" in its first cell, or an empty first cell.
+        is_total = tolower(c[1]) ~ /total/ || c[1] == ""
+        # Checks named inside cells ("functional 15, tsan 1"), for tables
+        # without a column per check.
+        if (!is_total)
+            for (i = 2; i <= nc; i++) {
+                if ((i in col) && col[i] == "total") continue
+                t = tolower(c[i])
+                while (match(t, /(functional|tsan|helgrind|drd|memcheck|asan|speedup|timing) [0-9]+/)) {
+                    m = substr(t, RSTART, RLENGTH); split(m, mm, " ")
+                    if (mm[1] == "timing") mm[1] = "speedup"
+                    P[mm[1]] += mm[2]; inline = 1
+                    t = substr(t, RSTART + RLENGTH)
+                }
+            }
         for (i = 2; i <= nc; i++) {
             if (!(i in col)) continue
             v = num(c[i])
@@ -75,14 +89,18 @@ while IFS=$'\t' read -r lab _ total functional tsan helgrind drd memcheck asan s
         if (!found) { print lab ": the handout has no Grading section"; exit }
         if (!header) { print lab ": the Grading section has no points table"; exit }
         split("functional tsan helgrind drd memcheck asan speedup", K, " ")
-        sum = 0
+        sum = 0; ncols = 0
+        for (k = 1; k <= 7; k++) if (K[k] in has) ncols++
         for (k = 1; k <= 7; k++) {
             ck = K[k]
-            if (ck in has) {
+            if (ncols == 0 && inline) {
+                sum += P[ck]
+                if (P[ck] != W[ck]) print lab ": the table gives " ck " " P[ck] " points in all, the rubric " W[ck]
+            } else if (ck in has) {
                 sum += S[ck]
                 if (S[ck] != W[ck]) print lab ": " ck " column adds up to " S[ck] ", the rubric gives " W[ck]
                 if (has_total_row && (ck in T) && T[ck] != W[ck]) print lab ": " ck " total row says " T[ck] ", the rubric gives " W[ck]
-            } else if (W[ck] > 0) {
+            } else if (ncols > 0 && W[ck] > 0) {
                 print lab ": no " ck " column, the rubric gives " W[ck] " points for " ck
             }
         }
@@ -90,7 +108,8 @@ while IFS=$'\t' read -r lab _ total functional tsan helgrind drd memcheck asan s
             if (S["total"] != total) print lab ": total column adds up to " S["total"] ", the rubric gives " total
             if (has_total_row && T["total"] != total) print lab ": total row says " T["total"] ", the rubric gives " total
         }
-        if (sum != total) print lab ": the table adds up to " sum ", the rubric gives " total
+        if ((ncols > 0 || inline) && sum != total) print lab ": the table adds up to " sum ", the rubric gives " total
+        if (ncols == 0 && !inline && !("total" in has)) print lab ": the Grading table shows no points per check or in total"
         for (i = 1; i <= ns; i++)
             if (stated[i] + 0 != total) print lab ": the Grading section says " stated[i] " points, the rubric gives " total
     }' "$readme")
