@@ -45,13 +45,15 @@ HARNESS_DIR := $(BUILD)/harness/$(VARIANT)
 HARNESS_OBJS := $(patsubst $(ROOT)/harness/%.c,$(HARNESS_DIR)/%.o,$(HARNESS_SRCS))
 HARNESS_LIB := $(HARNESS_DIR)/libharness.a
 
+# Shared by every graded tree, and graders may run side by side: write to
+# a temporary name and rename, so no link ever sees a half-written file.
 $(HARNESS_DIR)/%.o: $(ROOT)/harness/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(VFLAGS) -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(VFLAGS) -MF $(@:.o=.d) -c $< -o $@.$$$$.tmp && \
+	    mv -f $@.$$$$.tmp $@
 
 $(HARNESS_LIB): $(HARNESS_OBJS)
-	@rm -f $@
-	$(AR) rcs $@ $^
+	$(AR) rcs $@.$$$$.tmp $^ && mv -f $@.$$$$.tmp $@
 
 # ---------------------------------------------------------------------------
 # A lab's tests against a source tree. Student files are copied from

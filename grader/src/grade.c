@@ -502,7 +502,6 @@ static void plan(struct planned *p, struct entry *en, const struct lab *lab,
                           check_name(en->kind));
     rm_rf(p->logdir);
     mkdir_p(p->logdir);
-    sandbox_own(&grader_sandbox, p->logdir);
     argv = tool_argv(en->kind, bin, t->name, p->logdir);
     if (en->kind == CHK_TSAN && tsan_prefix) {
         /* setarch -R: TSan's fixed memory layout on high-entropy kernels */

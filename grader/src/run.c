@@ -122,10 +122,15 @@ static void take_backtrace(pid_t pid, int out_fd)
     g = fork();
     if (g == 0) {
         int null = open("/dev/null", O_RDWR);
+        sigset_t none;
 
+        /* The supervisor blocks SIGCHLD; gdb waits for its inferior with
+         * it, so it must not inherit the mask. */
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
         dup2(null, 0);
         dup2(out_fd, 1);
-        dup2(null, 2);
+        dup2(out_fd, 2);
         alarm(20);
         execlp("gdb", "gdb", "-nx", "-batch", "-p", pidarg, "-ex",
                "set pagination off", "-ex", "thread apply all bt", (char *)0);
@@ -158,7 +163,7 @@ static void exec_test(const struct run_spec *spec, int out_w, int res_w,
     dup2(res_w, RESULT_FD);
     for (int fd = RESULT_FD + 1; fd < 1024; fd++)
         close(fd);
-    if (sandbox_enter(&grader_sandbox) < 0) {
+    if (sandbox_enter(&grader_sandbox, spec->uid) < 0) {
         dprintf(2, "grader: cannot enter the sandbox: %s\n", strerror(errno));
         _exit(127);
     }
@@ -197,6 +202,7 @@ static void supervise(const struct run_spec *spec, int out_w, int res_w,
 
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    sandbox_own(&grader_sandbox, spec->workdir, spec->uid);
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
     sigprocmask(SIG_BLOCK, &chld, &old);
@@ -231,6 +237,12 @@ static void supervise(const struct run_spec *spec, int out_w, int res_w,
             }
     }
     if (timed_out) {
+        /* Freeze everything it started first (a fork bomb included), let
+         * only the test itself run, for gdb. */
+        if (grader_sandbox.drop) {
+            sandbox_signal_all(spec->uid, SIGSTOP, 1);
+            kill(t, SIGCONT);
+        }
         if (spec->backtrace)
             take_backtrace(t, out_w);
         kill(-t, SIGKILL);
@@ -239,6 +251,8 @@ static void supervise(const struct run_spec *spec, int out_w, int res_w,
     }
     close(out_w);
     kill(-t, SIGKILL);
+    if (grader_sandbox.drop)
+        sandbox_signal_all(spec->uid, SIGKILL, 500);
     leftovers = kill_descendants();
     dprintf(st_w, "status %d %d %d %.6f\n", status, timed_out, leftovers,
             now_seconds() - t0);
@@ -249,7 +263,7 @@ static void supervise(const struct run_spec *spec, int out_w, int res_w,
 
 struct job {
     const struct run_spec *spec;
-    struct run_spec capped; /* spec with its timeout cut to the budget */
+    struct run_spec own; /* the spec with its uid, timeout cut to budget */
     struct run_result *res;
     pid_t sup;
     int out_fd, res_fd, st_fd;
@@ -511,11 +525,12 @@ void run_batch(const struct run_spec *specs, struct run_result *results, int n,
                 finished++;
                 continue;
             }
+            j->own = *j->spec;
+            j->own.uid = sandbox_test_uid(&grader_sandbox, next);
+            j->spec = &j->own;
             if (deadline > 0 && j->spec->timeout > deadline - now_seconds()) {
                 /* The lab's budget caps every test, not only the next one. */
-                j->capped = *j->spec;
-                j->capped.timeout = deadline - now_seconds() + 1;
-                j->spec = &j->capped;
+                j->own.timeout = deadline - now_seconds() + 1;
             }
             job_start(j);
             active++;

@@ -14,6 +14,7 @@ struct run_spec {
     double timeout;      /* seconds of wall time */
     const char *workdir; /* cwd of the test, and HARNESS_TMPDIR */
     int backtrace;       /* on timeout, take every thread's stack with gdb */
+    uid_t uid;           /* the test's own uid (set by run_batch) */
     long memory_mib;     /* RLIMIT_DATA in MiB, 0 for none (sanitizers and
                             valgrind reserve more address space than this) */
 };

@@ -25,10 +25,22 @@ void sandbox_detect(struct sandbox *sb, const char *root);
 
 /* In the test's process, before exec: enter the sandbox. Returns 0 or a
  * negative errno; on error the caller must not exec. */
-int sandbox_enter(const struct sandbox *sb);
+int sandbox_enter(const struct sandbox *sb, uid_t uid);
+
+/*
+ * A uid of its own for each test running at once (no passwd entry is
+ * needed to run as one): the process limit then binds that test alone, and
+ * sandbox_signal_all can stop or kill everything it started atomically.
+ */
+uid_t sandbox_test_uid(const struct sandbox *sb, int slot);
+
+/* kill(-1, sig) as `uid`, repeated while it finds processes: the kernel
+ * signals them all under one lock, so a fork bomb cannot outrun it.
+ * Returns how many rounds found processes. Call as root. */
+int sandbox_signal_all(uid_t uid, int sig, int rounds);
 
 /* Give the test user a directory it may write (its scratch dir). */
-void sandbox_own(const struct sandbox *sb, const char *path);
+void sandbox_own(const struct sandbox *sb, const char *path, uid_t uid);
 
 extern struct sandbox grader_sandbox;
 

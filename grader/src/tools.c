@@ -414,7 +414,9 @@ int tool_findings(enum check_kind k, const char *logdir, pid_t main_pid,
 /* gdb's chatter, and stack frames outside the lab's code. */
 static int gdb_noise(const char *line)
 {
-    if (starts_with(line, "[Thread debugging") ||
+    if ((line[0] >= '0' && line[0] <= '9' && strchr(line, '\t')) ||
+        strstr(line, ": No such file or directory.") ||
+        starts_with(line, "[Thread debugging") ||
         starts_with(line, "Using host libthread_db") ||
         starts_with(line, "[Inferior") || starts_with(line, "[New LWP") ||
         starts_with(line, "0x0000"))

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The hostile-submission corpus (grader/tests/corpus/): each entry is a
+# lab 01 submission that misbehaves on purpose. Each must get the verdict
+# its corpus.ini expects, leave no process behind, and change nothing in
+# the repository outside build/. Then: broken input (a compile error, a
+# missing file, a binary file) scores 0 for its lab while the next lab is
+# still graded, and a bad lab name exits 2.
+set -u
+cd "$(dirname "$0")/../../.."
+grader=build/bin/grader
+lab=01-processes
+work=build/corpus
+rm -rf "$work"
+mkdir -p "$work"
+problems=0
+say() { echo "$*"; }
+bad() { echo "FAIL: $*"; problems=$((problems + 1)); }
+
+# What a lab 01 test could reach and must not change: the lab, the
+# reference, the harness and the grader (other folders may be in flux
+# while people work, so they are not compared).
+repo_state() {
+    find labs/$lab solutions/$lab harness grader/src Makefile \
+        -type f -print0 | sort -z | xargs -0 sha1sum
+}
+before=$(repo_state)
+
+# A tree like labs/: the solution's files for $lab, with overrides.
+make_tree() { # dir [file-to-overlay]
+    mkdir -p "$1/$lab"
+    cp solutions/$lab/*.c "$1/$lab/"
+    [[ -n ${2:-} ]] && cp "$2" "$1/$lab/run.c"
+    return 0
+}
+
+survivors() { # every process whose environment carries the mark
+    local mark=$1 p
+    for p in /proc/[0-9]*; do
+        [[ $p == /proc/$$ ]] && continue
+        { tr '\0' '\n' <"$p/environ"; } 2>/dev/null | grep -qx "CORPUS_MARK=$mark" &&
+            echo "${p#/proc/} $({ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | cut -c1-60)"
+    done
+}
+
+for dir in grader/tests/corpus/$lab/*/; do
+    name=$(basename "$dir")
+    test=$(sed -n 's/^test *= *//p' "$dir/corpus.ini")
+    expect=$(sed -n 's/^expect *= *//p' "$dir/corpus.ini")
+    tree=$work/trees/$name
+    make_tree "$tree" "$dir/run.c"
+    mark="$name-$$-$RANDOM"
+    t0=$SECONDS
+    CORPUS_MARK=$mark "$grader" grade --root . --src "$tree" --lab $lab \
+        --only functional --test "$test" --out "$work/$name" --quiet >"$work/$name.log" 2>&1
+    got=$(jq -r '.tests[0].tags[] | select(startswith("result:")) | sub("result:"; "")' \
+        "$work/$name/results.json" 2>/dev/null)
+    if [[ "|$expect|" != *"|$got|"* ]]; then
+        bad "$name: expected $expect, got ${got:-nothing}"
+        sed 's/^/    /' "$work/$name.log" | head -20
+    else
+        say "ok $name: $got ($((SECONDS - t0)) s)"
+    fi
+    left=$(survivors "$mark")
+    [[ -z $left ]] || bad "$name left processes running: $left"
+    [[ "$(repo_state)" == "$before" ]] || bad "$name changed the repository: $(diff <(echo "$before") <(repo_state))"
+done
+if grep -qs '"score": 1000' build/grade/results.json; then
+    bad "writes-results-file forged build/grade/results.json"
+fi
+
+# Broken input: lab 01 cannot be graded, lab 05 next to it still is.
+check_broken() { # name, how to break the tree, expected words
+    local name=$1 tree=$work/trees/$1
+    make_tree "$tree"
+    mkdir -p "$tree/05-coroutines" && cp solutions/05-coroutines/*.c "$tree/05-coroutines/"
+    eval "$2"
+    "$grader" grade --root . --src "$tree" --lab 1,5 --only functional \
+        --out "$work/$name" --quiet >"$work/$name.log" 2>&1
+    local rc=$?
+    local one five
+    one=$(jq '[.tests[] | select(.tags | index("01-processes")) | select(.tags | index("result:build"))] | length' "$work/$name/results.json")
+    five=$(jq '[.tests[] | select(.tags | index("05-coroutines")) | select(.status == "passed")] | length' "$work/$name/results.json")
+    if [[ $rc -ne 1 || $one -eq 0 || $five -eq 0 ]] || ! grep -q "$3" "$work/$name.log"; then
+        bad "$name: exit $rc, lab 01 build failures $one, lab 05 passes $five, '$3' in report?"
+        head -20 "$work/$name.log" | sed 's/^/    /'
+    else
+        say "ok $name: lab 01 scores 0 ('$3'), lab 05 still graded"
+    fi
+}
+check_broken compile-error "echo 'int run_command(void) { return }' > \$tree/$lab/run.c" "did not compile"
+check_broken missing-file "rm \$tree/$lab/run.c" "missing file"
+check_broken binary-file "printf 'int x;\\0\\1\\2' > \$tree/$lab/run.c" "not a text file"
+
+"$grader" grade --root . --lab 99 --quiet >/dev/null 2>&1
+[[ $? -eq 2 ]] && say "ok bad lab name: exit 2" || bad "LAB=99 did not exit 2"
+
+[[ "$(repo_state)" == "$before" ]] || bad "the corpus changed the repository"
+exit $((problems > 0))
