@@ -46,14 +46,18 @@ const NOTE = {
     procs: 'two lanes at once: each worker process on its own CPU',
 };
 
-function timeline(tr) {
+// Timelines drawn to be compared share one time axis (the longer run's).
+const SAME_AXIS = [['cpu-gil', 'cpu-free']];
+
+function timeline(tr, axisEnd) {
     const W = 1160, left = 130, right = 30, top = 64, laneH = 46, gap = 14;
     const H = top + tr.lanes * (laneH + gap) + 70;
-    const end = Math.max(...tr.spans.map((s) => s.t1), 0.001);
+    const ran = Math.max(...tr.spans.map((s) => s.t1), 0.001);
+    const end = Math.max(ran, axisEnd || 0);
     const x = (ms) => left + (ms / end) * (W - left - right);
     const parts = [];
     parts.push(text(left, 30, tr.title, 'font-size="22" font-weight="bold"'));
-    parts.push(text(W - right, 30, `${end.toFixed(1)} ms`, 'font-size="18" text-anchor="end" fill="' + MUTED + '"'));
+    parts.push(text(W - right, 30, `${ran.toFixed(1)} ms`, 'font-size="18" text-anchor="end" fill="' + MUTED + '"'));
     parts.push(text(left, 52, NOTE[tr.name] || '', `font-size="16" fill="${MUTED}"`));
     const step = niceStep(end, 8);
     const axisY = top + tr.lanes * (laneH + gap);
@@ -87,9 +91,12 @@ function timeline(tr) {
 }
 
 const traces = fs.readdirSync(MEASURE).filter((f) => /^trace-.*\.json$/.test(f));
-for (const f of traces) {
-    const tr = readJson(path.join(MEASURE, f));
-    if (tr && tr.spans && tr.spans.length) write(`timeline-${tr.name}.svg`, timeline(tr));
+const loaded = traces.map((f) => readJson(path.join(MEASURE, f))).filter((tr) => tr && tr.spans && tr.spans.length);
+const runEnd = (tr) => Math.max(...tr.spans.map((s) => s.t1));
+for (const tr of loaded) {
+    const group = SAME_AXIS.find((g) => g.includes(tr.name)) || [tr.name];
+    const axisEnd = Math.max(...loaded.filter((o) => group.includes(o.name)).map(runEnd));
+    write(`timeline-${tr.name}.svg`, timeline(tr, axisEnd));
 }
 
 // ---- what the speedup checks measured ------------------------------------
