@@ -373,7 +373,7 @@ static void test_ring_faster_than_pipe(void **state)
     (void)state;
     nmsgs = harness_param_long("messages", 20000);
     harness_check_io_speedup("4 KiB messages, shared ring against a pipe",
-                             harness_param_double("min_ratio", 1.5),
+                             harness_param_double("min_ratio", 1.2),
                              pipe_transfer, NULL, ring_transfer, NULL);
 }
 
