@@ -178,6 +178,12 @@ doctor: $(GRADER)
 check: $(GRADER) $(UNIT_TESTS)
 	@bash $(ROOT)/grader/scripts/check.sh
 
+# The flake gate: grade the solutions N times, a CPU hog running in every
+# other run, and report any check that failed even once.
+N ?= 20
+flake: $(GRADER)
+	@bash $(ROOT)/grader/scripts/flake.sh $(N) $(LAB)
+
 deps:
 	@bash $(ROOT)/grader/scripts/deps.sh
 
@@ -208,6 +214,7 @@ help:
 	@echo 'make check                                    the repository'"'"'s own tests'
 	@echo 'make doctor                                   tools, CPUs, sanitizer health'
 	@echo 'make deps                                     install what is missing'
+	@echo 'make flake [N=20] [LAB=NN]                    grade the solutions N times, hunting flakes'
 	@echo 'make format | format-check                    clang-format the tree'
 
-.PHONY: all grade test doctor check deps format format-check clean help
+.PHONY: all grade test doctor check deps flake format format-check clean help
