@@ -18,10 +18,10 @@ release:
 	@bash $(INSTR_SCRIPTS)/release.sh "$(DEST)"
 
 grade-class: $(GRADER)
-	@test -n "$(SUBMISSIONS)" || { echo 'usage: make grade-class SUBMISSIONS=dir [LAB=NN[,NN]] [ONLY=checks]' >&2; exit 2; }
+	@test -n "$(SUBMISSIONS)" || { echo 'usage: make grade-class SUBMISSIONS=dir [LAB=NN[,NN]] [ONLY=checks] [JOBS=n]' >&2; exit 2; }
 	@bash $(INSTR_SCRIPTS)/grade-class.sh --root $(ROOT) --submissions "$(SUBMISSIONS)" \
 	    $(if $(LAB),--labs "$(LAB)") $(if $(ONLY),--only "$(ONLY)") \
-	    $(if $(GRADEBOOK_DIR),--out "$(GRADEBOOK_DIR)")
+	    $(if $(JOBS),--jobs "$(JOBS)") $(if $(GRADEBOOK_DIR),--out "$(GRADEBOOK_DIR)")
 
 gradescope:
 	@bash $(INSTR_SCRIPTS)/gradescope/build.sh $(if $(LAB),--labs "$(LAB)") \

@@ -11,11 +11,13 @@
 # speedup check next to another student's tests, and distort it.
 #
 # Usage: grade-class.sh --root DIR --submissions DIR [--out DIR]
-#                       [--labs "01 02"] [--only CHECKS]
+#                       [--labs "01 02"] [--only CHECKS] [--jobs N]
+# (--jobs: the grader's parallel functional and tool checks within one
+# student's lab; the default is the usable CPUs)
 # Exit: 0 when every student was graded (whatever their scores), 1 when
 # some student could not be graded (grader error; see OUT/grade-class.log).
 set -u
-root='' subs='' out='' labs='' only=''
+root='' subs='' out='' labs='' only='' jobs=''
 while [[ $# -gt 0 ]]; do
     case $1 in
     --root) root=$2; shift 2 ;;
@@ -23,6 +25,7 @@ while [[ $# -gt 0 ]]; do
     --out) out=$2; shift 2 ;;
     --labs) labs=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
+    --jobs) jobs=$2; shift 2 ;;
     *) echo "grade-class: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -87,7 +90,7 @@ for dir in "$subs"/*/; do
     bash "$here/stage-submission.sh" --root "$root" --from "$dir" \
         --to "$sdir/src" --labs "${lablist[*]}" >"$sdir/stage.log" 2>&1
     bash "$here/grade-labs.sh" --root "$root" --src "$sdir/src" --out "$sdir" \
-        --labs "${lablist[*]}" ${only:+--only "$only"} --timeout "$limit" \
+        --labs "${lablist[*]}" ${only:+--only "$only"} ${jobs:+--jobs "$jobs"} --timeout "$limit" \
         >"$sdir/grade.log" 2>&1
     rc=$?
     # The grader's build trees for this student (build/trees/sub-*): the

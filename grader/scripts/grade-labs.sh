@@ -6,11 +6,11 @@
 # Used by grade-class.sh and by the Gradescope autograder.
 #
 # Usage: grade-labs.sh --root DIR --src DIR --out DIR [--labs "01 02"]
-#                      [--only CHECKS] [--timeout SECONDS]
+#                      [--only CHECKS] [--timeout SECONDS] [--jobs N]
 # Exit: 2 when some lab could not be graded, else 1 when some check
 # failed, else 0. Per-lab results stay in OUT/labs/<lab>/.
 set -u
-root='' src='' out='' labs='' only='' timeout=''
+root='' src='' out='' labs='' only='' timeout='' jobs=''
 while [[ $# -gt 0 ]]; do
     case $1 in
     --root) root=$2; shift 2 ;;
@@ -19,6 +19,7 @@ while [[ $# -gt 0 ]]; do
     --labs) labs=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
     --timeout) timeout=$2; shift 2 ;;
+    --jobs) jobs=$2; shift 2 ;;
     *) echo "grade-labs: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -53,6 +54,7 @@ for lab in "${selected[@]}"; do
     rm -rf "$dir"; mkdir -p "$dir"
     cmd=("$grader" grade --root "$root" --src "$src" --lab "$lab" --out "$dir" --quiet)
     [[ -n $only ]] && cmd+=(--only "$only")
+    [[ -n $jobs ]] && cmd+=(--jobs "$jobs")
     # The grader bounds every lab by its rubric budget; this outer limit is
     # for the grader itself (it should never be reached).
     [[ -n $timeout ]] && cmd=(timeout -k 30 "$timeout" "${cmd[@]}")
