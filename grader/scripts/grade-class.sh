@@ -56,8 +56,8 @@ fi
 # Outer limit per student: twice the labs' budgets, plus time to build.
 limit=300
 for lab in "${lablist[@]}"; do
-    b=$(awk -F= '/^[ \t]*budget[ \t]*=/ { gsub(/[ \t;].*$/, "", $2); gsub(/ /, "", $2); print int($2); exit }' \
-        "$root/labs/$lab/rubric.ini" | tr -d ' ')
+    b=$(awk -F= '/^[ \t]*budget[ \t]*=/ { v = $2; sub(/;.*/, "", v); print int(v); exit }' \
+        "$root/labs/$lab/rubric.ini")
     limit=$((limit + 2 * ${b:-180} + 120))
 done
 
