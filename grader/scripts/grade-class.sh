@@ -53,7 +53,8 @@ if [[ -n $labs ]]; then
 else
     mapfile -t lablist < <(awk -F'\t' 'NR > 1 { print $1 }' <<<"$points")
 fi
-# Outer limit per student: twice the labs' budgets, plus time to build.
+# Outer limit on each grader run (the grader bounds a lab by its budget;
+# this bounds the grader): twice the budgets graded, plus time to build.
 limit=300
 for lab in "${lablist[@]}"; do
     b=$(awk -F= '/^[ \t]*budget[ \t]*=/ { v = $2; sub(/;.*/, "", v); print int(v); exit }' \

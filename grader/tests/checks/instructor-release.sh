@@ -30,7 +30,8 @@ cmp -s grader/scripts/release-check.sh "$dest/grader/scripts/check.sh" ||
 leaks=$(bash grader/scripts/release-leaks.sh . "$dest") && [[ -z $leaks ]] ||
     fail "the release holds lines of the reference answers: $leaks"
 # And the scan does find one when it is there.
-cp "solutions/$lab/$(ls solutions/$lab | grep '\.c$' | head -1)" "$dest/slides/leak.md"
+answers=(solutions/"$lab"/*.c)
+cp "${answers[0]}" "$dest/slides/leak.md"
 [[ -n $(bash grader/scripts/release-leaks.sh . "$dest") ]] || fail "the leak scan missed a solution copied into slides/"
 rm "$dest/slides/leak.md"
 
