@@ -88,7 +88,7 @@ for lab in "${labs[@]}"; do
         name=$(basename "$m")
         if [[ $rc -eq 0 ]]; then
             mutants_caught=$((mutants_caught + 1))
-            ok "$lab/$name: $(echo "$log" | head -1 | sed 's/^mutant [^:]*: //' | cut -c1-110) ($((SECONDS - t0)) s)"
+            ok "$lab/$name: $(echo "$log" | grep -m1 '^mutant ' | sed 's/^mutant [^:]*: //' | cut -c1-110) ($((SECONDS - t0)) s)"
         else
             bad "$lab/$name: not caught" "$log"
         fi

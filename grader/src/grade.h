@@ -69,6 +69,8 @@ struct grade_opts {
 
 /* Find the labs: every labs/NN-topic with a lab.mk and a rubric.ini. */
 int lab_discover(const char *root, struct lab **labs, char **err);
+/* Read the lab's lab.mk (student files, test binaries) through make. */
+int lab_load_info(const char *root, struct lab *lab, char **err);
 /* "4", "04" or "04-mutexes-semaphores"; NULL when none matches. */
 struct lab *lab_resolve(struct lab *labs, int n, const char *arg);
 

@@ -193,6 +193,8 @@ static int grade_mutant(struct cli *c, struct lab *labs, int nlabs)
     lab = lab_resolve(labs, nlabs, labname);
     if (!lab)
         gr_die("%s: no lab named %s", c->mutant, labname);
+    if (lab_load_info(c->root, lab, &err) < 0)
+        gr_die("%s", err);
     ini = path_join(dir, "mutant.ini");
     if (mutant_load(ini, &m, &err) < 0)
         gr_die("%s", err);
@@ -300,7 +302,7 @@ static int cmd_grade(struct cli *c)
     if (nlabs == 0)
         gr_die("no labs under %s/labs", c->root);
     sandbox_detect(&grader_sandbox, c->root);
-    if (!c->quiet)
+    if (!c->quiet && !c->mutant)
         fprintf(stderr, "containment: %s\n", grader_sandbox.summary);
     if (c->mutant)
         return grade_mutant(c, labs, nlabs);

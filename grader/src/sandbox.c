@@ -142,7 +142,7 @@ void sandbox_detect(struct sandbox *sb, const char *root)
         return;
     }
     snprintf(sb->summary, sizeof(sb->summary),
-             "tests ran unprivileged (a uid of their own, group %s), at "
+             "tests ran unprivileged (a uid of their own, in %s's group), at "
              "most %ld processes each, %s",
              pw->pw_name, sb->nproc,
              sb->netns ? "in a network namespace with loopback only"
