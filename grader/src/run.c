@@ -251,9 +251,9 @@ static void supervise(const struct run_spec *spec, int out_w, int res_w,
     }
     close(out_w);
     kill(-t, SIGKILL);
-    if (grader_sandbox.drop)
-        sandbox_signal_all(spec->uid, SIGKILL, 500);
-    leftovers = kill_descendants();
+    leftovers =
+        grader_sandbox.drop ? sandbox_signal_all(spec->uid, SIGKILL, 500) : 0;
+    leftovers += kill_descendants();
     dprintf(st_w, "status %d %d %d %.6f\n", status, timed_out, leftovers,
             now_seconds() - t0);
     _exit(0);

@@ -33,10 +33,11 @@ int sandbox_enter(const struct sandbox *sb, uid_t uid);
  * sandbox_signal_all can stop or kill everything it started atomically.
  */
 uid_t sandbox_test_uid(const struct sandbox *sb, int slot);
+#define SANDBOX_UID_BASE 100000000u /* test uids start here */
 
 /* kill(-1, sig) as `uid`, repeated while it finds processes: the kernel
  * signals them all under one lock, so a fork bomb cannot outrun it.
- * Returns how many rounds found processes. Call as root. */
+ * Returns how many were running when it started. Call as root. */
 int sandbox_signal_all(uid_t uid, int sig, int rounds);
 
 /* Give the test user a directory it may write (its scratch dir). */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of the grader's parts: the rubric reader, lab names, and the
  * condensers that turn tool reports into the lines a student reads. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "harness.h"
 #include "grade.h"
 #include "rubric.h"
+#include "sandbox.h"
 #include "tools.h"
 #include "util.h"
 
@@ -152,7 +154,18 @@ static void test_output_condensed_without_banners(void **state)
     assert_string_equal(out, "labs/x.c:3: boom\n");
 }
 
+/* kill(-1) as root would signal the whole machine: the sweep must refuse
+ * any uid outside the test range. SIGCONT, so a broken guard is harmless. */
+static void test_sweep_refuses_real_accounts(void **state)
+{
+    (void)state;
+    assert_int_equal(sandbox_signal_all(0, SIGCONT, 1), -1);
+    assert_int_equal(sandbox_signal_all(65534, SIGCONT, 1), -1);
+    assert_int_equal(sandbox_signal_all(getuid(), SIGCONT, 1), -1);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_sweep_refuses_real_accounts),
     cmocka_unit_test(test_rubric_reads_points_and_params),
     cmocka_unit_test(test_rubric_rejects_typos_and_bad_requires),
     cmocka_unit_test(test_mutant_needs_a_check),
