@@ -203,8 +203,17 @@ void harness_start_destroy(struct harness_start *s);
 /* Leaks: fds, threads, children, zombies                               */
 /* ------------------------------------------------------------------ */
 
-int harness_count_fds(void);      /* open fds of this process */
-int harness_count_threads(void);  /* threads of this process */
+int harness_count_fds(void);     /* open fds of this process */
+int harness_count_threads(void); /* threads of this process */
+/*
+ * Threads of this process once joined threads have left /proc: the kernel
+ * wakes pthread_join when the thread clears its tid, a little before it
+ * takes the thread out of /proc/self/task, so an exact count straight after
+ * a join can be one too high. Polls (1 ms apart, at most 2 s) until at most
+ * `expected` remain and returns the count then: a thread still running
+ * keeps it high, one already joined does not.
+ */
+int harness_count_threads_settled(int expected);
 int harness_count_children(void); /* live or zombie children */
 int harness_count_zombies(void);  /* children that exited and were not reaped */
 

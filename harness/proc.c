@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -34,6 +35,18 @@ int harness_count_fds(void)
 int harness_count_threads(void)
 {
     return count_dir("/proc/self/task");
+}
+
+int harness_count_threads_settled(int expected)
+{
+    struct timespec ms = {0, 1000000};
+    int n = harness_count_threads();
+
+    for (int i = 0; i < 2000 && n > expected; i++) {
+        nanosleep(&ms, NULL);
+        n = harness_count_threads();
+    }
+    return n;
 }
 
 /*

@@ -35,6 +35,39 @@ static void test_zombie_counter_sees_an_unreaped_child(void **state)
     assert_int_equal(harness_count_zombies(), 0);
 }
 
+static void *return_arg(void *arg)
+{
+    return arg;
+}
+
+static void *wait_on_pipe(void *arg)
+{
+    char c;
+
+    return (void *)(long)read(*(int *)arg, &c, 1);
+}
+
+/* Joined threads never count, however fast they are joined; a live one
+ * always does (the flake CI met in lab 01's test_cost). */
+static void test_thread_counter_settles_after_joins(void **state)
+{
+    int base = harness_count_threads(), fds[2];
+    pthread_t t;
+
+    (void)state;
+    for (int i = 0; i < 200; i++) {
+        xpthread_create(&t, NULL, return_arg, NULL);
+        xpthread_join(t, NULL);
+        assert_int_equal(harness_count_threads_settled(base), base);
+    }
+    xpipe(fds);
+    xpthread_create(&t, NULL, wait_on_pipe, &fds[0]);
+    assert_int_equal(harness_count_threads_settled(base + 1), base + 1);
+    close(fds[1]);
+    xpthread_join(t, NULL);
+    close(fds[0]);
+}
+
 static void sleep_20ms(void *arg)
 {
     (void)arg;
@@ -89,6 +122,7 @@ static void test_spin_work_depends_on_its_size(void **state)
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_fd_counter_sees_a_new_fd),
     cmocka_unit_test(test_zombie_counter_sees_an_unreaped_child),
+    cmocka_unit_test(test_thread_counter_settles_after_joins),
     cmocka_unit_test(test_ratio_measures_the_faster_side),
     cmocka_unit_test(test_trace_overlap_detects_parallel_lanes),
     cmocka_unit_test(test_params_come_from_the_environment),
