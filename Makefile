@@ -204,6 +204,7 @@ compile_commands.json: $(wildcard $(ROOT)/labs/*/lab.mk) $(ROOT)/Makefile
 -include $(ROOT)/slides/slides.mk
 -include $(ROOT)/grader/instructor.mk
 -include $(ROOT)/grader/student.mk
+-include $(ROOT)/grader/bench/bench.mk
 
 clean:
 	rm -rf $(BUILD) compile_commands.json

@@ -18,6 +18,8 @@ need=(
     "/usr/include/cmocka.h:libcmocka-dev"
     "/usr/include/ini.h:libinih-dev"
     "/usr/include/jansson.h:libjansson-dev"
+    "/usr/include/uv.h:libuv1-dev"
+    "inotifywait:inotify-tools"
 )
 
 missing=()
