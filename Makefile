@@ -60,6 +60,8 @@ $(HARNESS_LIB): $(HARNESS_OBJS)
 # $(TREE)/<lab>/ behind a #line directive: only the files the lab declares
 # are taken from the graded tree (a submission's own headers, tests or
 # Makefile are never used), and diagnostics still name the student's file.
+# The grader passes TREE = its staged copies (build/trees/<tag>/src) and
+# GRADER_SHOWN_TREE = the tree they came from, which #line names.
 
 define lab_template
 $(1)_DIR := $(OUT)/$(1)/$(VARIANT)
@@ -70,7 +72,8 @@ $(1)_CFLAGS := $(BASE_CFLAGS) $(VFLAGS) -I$(ROOT)/harness -I$(ROOT)/labs/$(1)
 
 $$($(1)_DIR)/student/%.c: $(TREE)/$(1)/%.c
 	@mkdir -p $$(@D)
-	@printf '#line 1 "%s"\n' "$$<" > $$@.tmp && cat "$$<" >> $$@.tmp && mv $$@.tmp $$@
+	@printf '#line 1 "%s"\n' "$$(or $$(GRADER_SHOWN_TREE),$(TREE))/$(1)/$$*.c" \
+	    > $$@.tmp && cat "$$<" >> $$@.tmp && mv $$@.tmp $$@
 
 $$($(1)_DIR)/student/%.o: $$($(1)_DIR)/student/%.c
 	$$(CC) $$($(1)_CFLAGS) -c $$< -o $$@

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "grade.h"
@@ -106,11 +108,11 @@ int lab_discover(const char *root, struct lab **labs, char **err)
         l->dir = ldir;
         /* lab.mk is read later, and only for the labs being graded:
          * asking make costs a fraction of a second per lab. */
-        if (rubric_load(rub, &l->rubric, err) < 0) {
-            closedir(d);
-            free(mk);
-            free(rub);
-            return -1;
+        /* A broken rubric spoils its own lab, not the others: an
+         * instructor grading a class still gets every other lab. */
+        if (rubric_load(rub, &l->rubric, &l->broken) < 0) {
+            memset(&l->rubric, 0, sizeof(l->rubric));
+            l->rubric.title = gr_strdup(l->name);
         }
         free(mk);
         free(rub);
@@ -151,9 +153,11 @@ static int build_variant(const struct grade_opts *o, const struct lab *lab,
     mkdir_p(logdir);
     cmd = gr_printf("env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS timeout 600 make "
                     "-s --no-print-directory -j%d -C '%s' lab-build LAB='%s' "
-                    "VARIANT=%s TREE='%s' OUT='%s' >'%s' 2>&1",
+                    "VARIANT=%s TREE='%s/src' OUT='%s' >'%s' 2>&1",
                     o->jobs > 0 ? o->jobs : 2, o->root, lab->name, variant,
-                    o->tree, o->out, logpath);
+                    o->out, o->out, logpath);
+    /* The staged copies are built; diagnostics name the student's own. */
+    setenv("GRADER_SHOWN_TREE", o->tree, 1);
     rc = system(cmd);
     free(cmd);
     *log = read_file(logpath, 1 << 20, NULL);
@@ -192,29 +196,66 @@ static char *first_errors(const char *log, const char *root)
     return sbuf_steal(&b);
 }
 
-/* Pristine input: the declared student files, present, text, not huge. */
-static char *check_student_files(const struct grade_opts *o,
+/*
+ * Pristine input: the declared student files, present, regular (a symbolic
+ * link is refused: the grader reads as root and would follow it anywhere),
+ * text, not huge. Each is copied to <out>/src/<lab>/, which make builds
+ * from: the submission's own path never reaches a shell or a makefile, and
+ * a copy is rewritten only when its content changed, so an unchanged file
+ * is not rebuilt and a changed one always is, whatever its mtime says.
+ */
+static char *stage_student_files(const struct grade_opts *o,
                                  const struct lab *lab)
 {
     struct sbuf b = {0};
+    char *stage = gr_printf("%s/src/%s", o->out, lab->name);
 
+    mkdir_p(stage);
     for (int i = 0; i < lab->nstudent; i++) {
-        char *path = gr_printf("%s/%s/%s", o->tree, lab->name, lab->student[i]);
-        size_t len = 0;
-        char *data = read_file(path, (size_t)2 << 20, &len);
+        const char *name = lab->student[i];
+        char *path = gr_printf("%s/%s/%s", o->tree, lab->name, name);
+        char *to = gr_printf("%s/%s", stage, name), *old, *data = NULL;
+        size_t len = 0, oldlen = 0;
+        struct stat st;
+        int fd = -1;
 
-        if (!data)
-            sbuf_printf(&b, "missing file: %s/%s\n", lab->name,
-                        lab->student[i]);
-        else if (len > (size_t)1 << 20)
+        if (lstat(path, &st) < 0)
+            sbuf_printf(&b, "missing file: %s/%s\n", lab->name, name);
+        else if (S_ISLNK(st.st_mode))
+            sbuf_printf(&b,
+                        "%s/%s is a symbolic link: not graded (submit the "
+                        "file itself)\n",
+                        lab->name, name);
+        else if (!S_ISREG(st.st_mode))
+            sbuf_printf(&b, "%s/%s is not a regular file\n", lab->name, name);
+        else if (st.st_size > (off_t)1 << 20)
             sbuf_printf(&b, "%s/%s is over 1 MiB: not graded\n", lab->name,
-                        lab->student[i]);
+                        name);
+        else if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+                 !(data = read_fd(fd, (size_t)1 << 20, &len)))
+            sbuf_printf(&b, "%s/%s cannot be read: %s\n", lab->name, name,
+                        strerror(errno));
         else if (memchr(data, '\0', len))
-            sbuf_printf(&b, "%s/%s is not a text file\n", lab->name,
-                        lab->student[i]);
+            sbuf_printf(&b, "%s/%s is not a text file\n", lab->name, name);
+        else if (!(old = read_file(to, (size_t)1 << 20, &oldlen)) ||
+                 oldlen != len || memcmp(old, data, len) != 0) {
+            char *tmp = gr_printf("%s.tmp", to);
+
+            free(old);
+            if (write_file(tmp, data) != 0 || rename(tmp, to) != 0)
+                sbuf_printf(&b, "cannot stage %s/%s in %s: %s\n", lab->name,
+                            name, stage, strerror(errno));
+            free(tmp);
+        } else {
+            free(old);
+        }
+        if (fd >= 0)
+            close(fd);
         free(data);
         free(path);
+        free(to);
     }
+    free(stage);
     return b.len ? sbuf_steal(&b) : NULL;
 }
 
@@ -615,6 +656,32 @@ static void set_all(struct lab_result *res, enum outcome o, const char *why,
 
 static const char *tsan_prefix_for_machine(const char *root, const char *out);
 
+/*
+ * The lab itself is broken (its rubric, lab.mk, or the two disagree): one
+ * entry that says so, scoring 0, and an error so the run exits 2. Its rubric may not have
+ * parsed, so the entry names a test of its own.
+ */
+static void lab_broken(struct lab_result *res, const char *why)
+{
+    static struct rubric_test whole = {.name = "(the lab)"};
+    struct entry *en;
+
+    free(res->entries);
+    res->entries = gr_alloc(sizeof(*en));
+    res->nentries = 1;
+    res->error = 1;
+    en = &res->entries[0];
+    memset(en, 0, sizeof(*en));
+    en->max = res->max; /* the lab's points, if its rubric could say */
+    en->test = &whole;
+    en->kind = CHK_FUNCTIONAL;
+    en->outcome = OUT_ERROR;
+    en->summary = gr_strdup("could not grade this lab (the repository's "
+                            "fault, not the submission's)");
+    en->detail = gr_strdup(why);
+    en->notes = gr_strdup("");
+}
+
 static void make_entries(struct lab *lab, const struct grade_opts *o,
                          struct lab_result *res)
 {
@@ -745,15 +812,21 @@ int grade_lab(struct lab *lab, const struct grade_opts *o,
 
     memset(res, 0, sizeof(*res));
     res->lab = lab;
-    if (lab->nstudent == 0 && lab_load_info(o->root, lab, err) < 0)
-        return -1;
+    if (lab->broken) {
+        lab_broken(res, lab->broken);
+        goto out;
+    }
+    if (lab->nstudent == 0 && lab_load_info(o->root, lab, &lab->broken) < 0) {
+        lab_broken(res, lab->broken);
+        goto out;
+    }
     if (o->only_test && !rubric_find(&lab->rubric, o->only_test)) {
         *err = gr_printf("%s has no test named %s (see its rubric.ini)",
                          lab->name, o->only_test);
         return -1;
     }
     make_entries(lab, o, res);
-    problem = check_student_files(o, lab);
+    problem = stage_student_files(o, lab);
     if (problem) {
         set_all(res, OUT_BUILD, "not graded: the submission is incomplete",
                 problem);
@@ -769,8 +842,10 @@ int grade_lab(struct lab *lab, const struct grade_opts *o,
         goto out;
     }
     free(log);
-    if (map_tests(o, lab, err) < 0)
-        return -1;
+    if (map_tests(o, lab, &lab->broken) < 0) {
+        lab_broken(res, lab->broken);
+        goto out;
+    }
 
     batch = gr_alloc(sizeof(*batch) * (size_t)(res->nentries + 1));
     for (int i = 0; i < res->nentries; i++)

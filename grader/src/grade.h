@@ -33,6 +33,7 @@ struct lab {
     int nstudent;
     char **binaries;
     int nbinaries;
+    char *broken; /* why the lab itself cannot be graded (its rubric...) */
 };
 
 /* One check of one test: an entry of results.json. */

@@ -10,6 +10,7 @@
  * Exit status: 0 every graded check passed (mutant mode: the mutant was
  * caught), 1 some check failed (the mutant survived), 2 could not grade.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
@@ -104,6 +105,13 @@ static void parse(int argc, char **argv, struct cli *c)
     c->root = abs_path(c->root);
     if (!c->root)
         gr_die("--root: %s", strerror(errno));
+    /* The repository's path reaches make and the shell: refuse, plainly,
+     * what neither can carry (make cannot build under a path with spaces). */
+    if (strpbrk(c->root, "'\"\\$` \t\n"))
+        gr_die("the repository is at %s, a path with a quote, space or shell "
+               "character: make cannot build there; move or clone it to a "
+               "plain path",
+               c->root);
     if (c->jobs <= 0)
         c->jobs = usable_cpus();
 }
@@ -144,6 +152,11 @@ static char *resolve_tree(const char *root, const char *src, char **tag)
     free(p);
     if (!abs || !is_dir(abs))
         gr_die("SRC=%s: no such directory", src);
+    /* Only staged copies reach make, but #line names this path. */
+    if (strpbrk(abs, "\"\\$`\n"))
+        gr_die("SRC=%s: the path holds a character (\" \\ $ ` or a newline) "
+               "that compiler diagnostics cannot carry: rename or copy it",
+               src);
     inner = path_join(abs, "labs");
     if (is_dir(inner) && !is_file(inner)) {
         free(abs);
@@ -157,6 +170,10 @@ static char *resolve_tree(const char *root, const char *src, char **tag)
 
         for (const char *s = abs; *s; s++)
             h = h * 33 + (unsigned char)*s;
+        /* The tag names a build directory: keep it to a safe alphabet. */
+        for (char *q = base; *q; q++)
+            if (!isalnum((unsigned char)*q) && !strchr("._-", *q))
+                *q = '_';
         *tag = gr_printf("sub-%s-%08x", base, h);
         free(copy);
     }

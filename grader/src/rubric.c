@@ -171,7 +171,7 @@ int rubric_load(const char *path, struct rubric *r, char **err)
     if (rc < 0)
         sbuf_printf(&c.err, "cannot open %s", path);
     else if (rc > 0)
-        sbuf_printf(&c.err, "%s:%d: syntax error", path, rc);
+        sbuf_printf(&c.err, "line %d: syntax error; ", rc);
     for (int i = 0; i < r->ntests; i++) {
         const struct rubric_test *t = &r->tests[i];
 
@@ -186,7 +186,10 @@ int rubric_load(const char *path, struct rubric *r, char **err)
                             t->requires[j]);
     }
     if (c.err.len) {
-        *err = sbuf_steal(&c.err);
+        char *errs = sbuf_steal(&c.err);
+
+        *err = gr_printf("%s: %s", path, errs);
+        free(errs);
         return -1;
     }
     sbuf_free(&c.err);

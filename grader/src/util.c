@@ -111,13 +111,22 @@ char *gr_printf(const char *fmt, ...)
 
 char *read_file(const char *path, size_t max, size_t *len)
 {
-    struct sbuf b = {0};
-    char chunk[65536];
-    ssize_t n;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
+    char *data;
 
     if (fd < 0)
         return NULL;
+    data = read_fd(fd, max, len);
+    close(fd);
+    return data;
+}
+
+char *read_fd(int fd, size_t max, size_t *len)
+{
+    struct sbuf b = {0};
+    char chunk[65536];
+    ssize_t n;
+
     while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
         size_t take = (size_t)n;
 
@@ -127,7 +136,6 @@ char *read_file(const char *path, size_t max, size_t *len)
         if (b.len >= max)
             break;
     }
-    close(fd);
     if (len)
         *len = b.len;
     return sbuf_steal(&b);

@@ -27,10 +27,11 @@ void gr_die(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));
 
 char *read_file(const char *path, size_t max, size_t *len); /* NULL: errno */
-int write_file(const char *path, const char *data);         /* 0 or -errno */
-int mkdir_p(const char *path);                              /* 0 or -errno */
-int rm_rf(const char *path);                                /* 0 or -errno */
-int copy_file(const char *from, const char *to);            /* 0 or -errno */
+char *read_fd(int fd, size_t max, size_t *len); /* up to max bytes, fd kept */
+int write_file(const char *path, const char *data); /* 0 or -errno */
+int mkdir_p(const char *path);                      /* 0 or -errno */
+int rm_rf(const char *path);                        /* 0 or -errno */
+int copy_file(const char *from, const char *to);    /* 0 or -errno */
 int is_dir(const char *path);
 int is_file(const char *path);
 char *path_join(const char *a, const char *b);
