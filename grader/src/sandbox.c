@@ -7,7 +7,6 @@
  * supervisor. A new network namespace, with only loopback up, keeps tests
  * off the network while lab 06's loopback servers still work.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <net/if.h>
@@ -96,37 +95,30 @@ static int probe(const struct sandbox *sb, const char *root)
     return WEXITSTATUS(st);
 }
 
+struct uid_tally {
+    uid_t uid;
+    pid_t skip;
+    long alive, threads;
+};
+
+static int tally(const struct proc_info *p, void *arg)
+{
+    struct uid_tally *t = arg;
+
+    if (p->uid == t->uid && p->pid != t->skip && p->state != 'Z') {
+        t->alive++;
+        t->threads += p->threads;
+    }
+    return 0;
+}
+
 /* Threads of every process of uid: what RLIMIT_NPROC counts. */
 static long uid_tasks(uid_t uid)
 {
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    long n = 0;
+    struct uid_tally t = {uid, 0, 0, 0};
 
-    if (!d)
-        return 0;
-    while ((e = readdir(d))) {
-        char path[300], line[256];
-        struct stat st;
-        FILE *f;
-
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        snprintf(path, sizeof(path), "/proc/%s", e->d_name);
-        if (stat(path, &st) < 0 || st.st_uid != uid)
-            continue;
-        snprintf(path, sizeof(path), "/proc/%s/status", e->d_name);
-        if (!(f = fopen(path, "re")))
-            continue;
-        while (fgets(line, sizeof(line), f))
-            if (strncmp(line, "Threads:", 8) == 0) {
-                n += atol(line + 8);
-                break;
-            }
-        fclose(f);
-    }
-    closedir(d);
-    return n;
+    proc_walk(tally, &t);
+    return t.threads;
 }
 
 void sandbox_detect(struct sandbox *sb, const char *root)
@@ -193,35 +185,10 @@ void sandbox_detect(struct sandbox *sb, const char *root)
  * do not count)? */
 static int uid_count(uid_t uid)
 {
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    int alive = 0;
+    struct uid_tally t = {uid, getpid(), 0, 0};
 
-    if (!d)
-        return 0;
-    while ((e = readdir(d))) {
-        char path[300], buf[512], st = 0;
-        struct stat sb;
-        const char *rp;
-        FILE *f;
-
-        if (e->d_name[0] < '0' || e->d_name[0] > '9' ||
-            atoi(e->d_name) == getpid()) /* the caller runs as uid too */
-            continue;
-        snprintf(path, sizeof(path), "/proc/%s", e->d_name);
-        if (stat(path, &sb) < 0 || sb.st_uid != uid)
-            continue;
-        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-        f = fopen(path, "re");
-        if (!f)
-            continue;
-        if (fgets(buf, sizeof(buf), f) && (rp = strrchr(buf, ')')))
-            sscanf(rp + 1, " %c", &st);
-        fclose(f);
-        alive += st && st != 'Z';
-    }
-    closedir(d);
-    return alive;
+    proc_walk(tally, &t);
+    return (int)t.alive;
 }
 
 uid_t sandbox_test_uid(const struct sandbox *sb, int slot)

@@ -322,3 +322,45 @@ double now_seconds(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+int proc_walk(int (*fn)(const struct proc_info *p, void *arg), void *arg)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    int n = 0;
+
+    if (!d)
+        return -1;
+    while ((e = readdir(d))) {
+        char path[300], buf[1024];
+        struct proc_info p = {0};
+        struct stat st;
+        const char *rp;
+        int ppid;
+        FILE *f;
+
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+        if (!(f = fopen(path, "re")))
+            continue; /* gone meanwhile */
+        if (fstat(fileno(f), &st) < 0 || !fgets(buf, sizeof(buf), f) ||
+            !(rp = strrchr(buf, ')')) ||
+            sscanf(rp + 1,
+                   " %c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d "
+                   "%*d %*d %*d %ld",
+                   &p.state, &ppid, &p.threads) != 3) {
+            fclose(f);
+            continue;
+        }
+        fclose(f);
+        p.pid = (pid_t)atoi(e->d_name);
+        p.ppid = (pid_t)ppid;
+        p.uid = st.st_uid;
+        n++;
+        if (fn(&p, arg))
+            break;
+    }
+    closedir(d);
+    return n;
+}

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* A growable, always NUL-terminated string. */
 struct sbuf {
@@ -43,5 +44,16 @@ char *trim(char *s);
 int starts_with(const char *s, const char *prefix);
 const char *signal_name(int sig); /* "SIGSEGV", or "signal 42" */
 double now_seconds(void);         /* CLOCK_MONOTONIC */
+
+/* One process as /proc shows it: the grader's one walker of /proc. */
+struct proc_info {
+    pid_t pid, ppid;
+    uid_t uid;    /* owner of /proc/PID: the effective uid */
+    char state;   /* 'R', 'S', 'Z', ... */
+    long threads; /* what RLIMIT_NPROC counts */
+};
+/* Call fn for every process until it returns non-zero; returns the number
+ * of processes seen, -1 if /proc cannot be read. */
+int proc_walk(int (*fn)(const struct proc_info *p, void *arg), void *arg);
 
 #endif
