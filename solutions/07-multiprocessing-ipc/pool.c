@@ -248,12 +248,16 @@ static long pool__peek(const struct pool *p, size_t n, size_t next)
 static int pool__feed(struct pool *p, pool_task_fn fn, struct pool_item *items,
                       size_t n, size_t *next)
 {
-    for (int i = 0; i < p->nworkers; i++) {
+    /* Every idle worker gets a task before any gets a second one: with
+     * no more tasks than twice the workers, filling worker by worker would
+     * leave the last ones idle. */
+    for (int k = 0; k < POOL_DEPTH * p->nworkers; k++) {
+        int i = k % p->nworkers, depth = 1 + k / p->nworkers;
         struct pool_worker *w = &p->w[i];
         long t;
         int rc;
 
-        while (w->ntasks < POOL_DEPTH && (t = pool__peek(p, n, *next)) >= 0) {
+        while (w->ntasks < depth && (t = pool__peek(p, n, *next)) >= 0) {
             if (w->ntasks > 0 && items[t].in_len > PIPE_BUF)
                 break;
             rc = pool__dispatch(p, i, fn, &items[t], t);

@@ -4,6 +4,7 @@
  * /dev/shm, and beats a pipe. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,13 +369,123 @@ static void ring_transfer(void *arg)
     destroy(r, saved);
 }
 
+static double ms_of(harness_body_fn fn)
+{
+    uint64_t t0 = harness_now_ns();
+
+    fn(NULL);
+    return (double)(harness_now_ns() - t0) / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+/*
+ * The ratio pipe time / ring time of each trial, the two measured back to
+ * back (in alternating order), and the median of those ratios: a trial in
+ * which the machine was busy moves one ratio, not the verdict.
+ */
+#define MAX_TRIALS 31
+struct ring_vs_pipe {
+    double ratio, lo, hi, pipe_ms, ring_ms; /* medians, and the range */
+};
+
+static struct ring_vs_pipe measure_ring_vs_pipe(long trials)
+{
+    double ratio[MAX_TRIALS], pipe_ms[MAX_TRIALS], ring_ms[MAX_TRIALS];
+    struct ring_vs_pipe m;
+
+    pipe_transfer(NULL); /* warm-up: code, page tables, allocator */
+    ring_transfer(NULL);
+    for (long i = 0; i < trials; i++) {
+        if (i % 2) {
+            ring_ms[i] = ms_of(ring_transfer);
+            pipe_ms[i] = ms_of(pipe_transfer);
+        } else {
+            pipe_ms[i] = ms_of(pipe_transfer);
+            ring_ms[i] = ms_of(ring_transfer);
+        }
+        ratio[i] = pipe_ms[i] / ring_ms[i];
+    }
+    qsort(pipe_ms, (size_t)trials, sizeof(double), cmp_double);
+    qsort(ring_ms, (size_t)trials, sizeof(double), cmp_double);
+    qsort(ratio, (size_t)trials, sizeof(double), cmp_double);
+    m.ratio = ratio[trials / 2];
+    m.lo = ratio[0];
+    m.hi = ratio[trials - 1];
+    m.pipe_ms = pipe_ms[trials / 2];
+    m.ring_ms = ring_ms[trials / 2];
+    return m;
+}
+
+/* Confine this process (and the children it forks) to one of its CPUs. */
+static int pin_to_one_cpu(cpu_set_t *saved)
+{
+    cpu_set_t one;
+
+    if (sched_getaffinity(0, sizeof(*saved), saved) < 0)
+        return -1;
+    CPU_ZERO(&one);
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, saved)) {
+            CPU_SET(c, &one);
+            break;
+        }
+    return sched_setaffinity(0, sizeof(one), &one);
+}
+
+static void note_measure(const char *where, struct ring_vs_pipe m, long trials,
+                         double need)
+{
+    harness_note("4 KiB messages, shared ring against a pipe, %s: median "
+                 "%.2fx over %ld trials (range %.2f-%.2fx; pipe %.1f ms, "
+                 "ring %.1f ms; need %.2fx)",
+                 where, m.ratio, trials, m.lo, m.hi, m.pipe_ms, m.ring_ms,
+                 need);
+}
+
+/*
+ * Measured twice if need be: with both processes on one CPU, where the
+ * figure is the cost of the mechanisms alone (system calls, copies through
+ * the kernel, sleeps and wake-ups), and where the scheduler puts them, on
+ * two CPUs, where how far apart the hypervisor placed them right now also
+ * counts (each byte crosses between the cores either way). Either median
+ * reaching the bound is enough.
+ */
 static void test_ring_faster_than_pipe(void **state)
 {
+    double need = harness_param_double("min_ratio", 2.0);
+    long trials = harness_param_long("trials", 11);
+    struct ring_vs_pipe one, two;
+    cpu_set_t saved;
+
     (void)state;
     nmsgs = harness_param_long("messages", 20000);
-    harness_check_io_speedup("4 KiB messages, shared ring against a pipe",
-                             harness_param_double("min_ratio", 1.2),
-                             pipe_transfer, NULL, ring_transfer, NULL);
+    if (trials < 1 || trials > MAX_TRIALS)
+        trials = 11;
+    if (pin_to_one_cpu(&saved) < 0)
+        harness_fail("sched_setaffinity: %s", strerror(errno));
+    one = measure_ring_vs_pipe(trials);
+    sched_setaffinity(0, sizeof(saved), &saved);
+    note_measure("both on one CPU", one, trials, need);
+    if (one.ratio >= need)
+        return;
+    two = measure_ring_vs_pipe(trials);
+    note_measure("placed by the scheduler", two, trials, need);
+    if (two.ratio < need)
+        harness_fail("too slow: %ld messages of 4 KiB went through your ring "
+                     "%.2fx faster than through a pipe with both processes "
+                     "on one CPU (ring %.1f ms, pipe %.1f ms) and %.2fx with "
+                     "the scheduler placing them (ring %.1f ms, pipe %.1f "
+                     "ms), medians of %ld trials; at least %.2fx expected. "
+                     "How often does each process sleep and get woken per "
+                     "message? And while one waits, can the other run?",
+                     nmsgs, one.ratio, one.ring_ms, one.pipe_ms, two.ratio,
+                     two.ring_ms, two.pipe_ms, trials, need);
 }
 
 static const struct CMUnitTest tests[] = {
