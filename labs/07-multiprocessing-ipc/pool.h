@@ -46,6 +46,7 @@ struct pool; /* yours to define in pool.c */
  * a failing pipe or fork, with nothing left behind (no child, no fd).
  *
  * Context: the workers are children of the caller. Call from one thread.
+ * Several pools may exist at once and be destroyed in any order.
  * The caller ignores SIGPIPE (the tests do), so that writing to a worker
  * that has died fails with EPIPE instead of killing the caller.
  */

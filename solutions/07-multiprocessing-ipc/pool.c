@@ -80,10 +80,24 @@ static void pool__close_fd(int *fd)
 }
 
 /*
- * Start a worker in slot i. The child closes every other worker's pipe ends
- * it inherited: a sibling holding a write end would keep a worker from ever
- * seeing EOF.
+ * In a new worker: close every fd but stdio and its own two pipe ends. It
+ * inherited the parent's ends of its siblings' pipes, and of any other
+ * pool's: holding a write end would keep that worker from ever seeing EOF.
+ * Closing by range (what Python's subprocess calls close_fds) catches
+ * them all without knowing who opened them.
  */
+static void pool__keep_only(int a, int b)
+{
+    unsigned lo = (unsigned)(a < b ? a : b), hi = (unsigned)(a < b ? b : a);
+
+    if (lo > 3)
+        close_range(3, lo - 1, 0);
+    if (hi > lo + 1)
+        close_range(lo + 1, hi - 1, 0);
+    close_range(hi + 1, ~0U, 0);
+}
+
+/* Start a worker in slot i. */
 static int pool__spawn(struct pool *p, int i)
 {
     struct pool_worker *w = &p->w[i];
@@ -102,12 +116,7 @@ static int pool__spawn(struct pool *p, int i)
         goto out_rp;
     }
     if (w->pid == 0) {
-        for (int j = 0; j < p->nworkers; j++) {
-            pool__close_fd(&p->w[j].task_fd);
-            pool__close_fd(&p->w[j].result_fd);
-        }
-        close(tp[1]);
-        close(rp[0]);
+        pool__keep_only(tp[0], rp[1]);
         pool__worker_main(tp[0], rp[1]);
     }
     close(tp[0]); /* the child's ends: keeping them would hide its death */

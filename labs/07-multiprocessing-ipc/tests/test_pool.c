@@ -386,6 +386,36 @@ static void test_pool_workers_hold_own_pipes_only(void **state)
     squares_free(&s);
 }
 
+/*
+ * Two pools at once, the older destroyed first. The younger pool's workers
+ * were forked while the older pool's pipes were open in the parent: if they
+ * keep those copies, the older pool's workers never see end of file and
+ * its pool_destroy waits for ever (a timeout).
+ */
+static void test_pool_two_pools_destroy_in_any_order(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    struct squares s;
+    struct pool *older = create(2), *younger = create(2);
+
+    (void)state;
+    spin_units = 0;
+    squares_init(&s, 8, 0);
+    map_ok(older, square_task, s.items, s.n);
+    squares_check(&s);
+    squares_free(&s);
+    pool_destroy(older);
+    squares_init(&s, 8, 0);
+    map_ok(younger, square_task, s.items, s.n);
+    squares_check(&s);
+    squares_free(&s);
+    pool_destroy(younger);
+    if (harness_count_children() != 0)
+        harness_fail("%d child process(es) left after destroying both pools",
+                     harness_count_children());
+    harness_assert_no_leaks(snap);
+}
+
 static void test_pool_bad_arguments(void **state)
 {
     uint64_t x = 1, y;
@@ -465,6 +495,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_pool_all_workers_crash),
     cmocka_unit_test(test_pool_destroy_leaves_nothing),
     cmocka_unit_test(test_pool_workers_hold_own_pipes_only),
+    cmocka_unit_test(test_pool_two_pools_destroy_in_any_order),
     cmocka_unit_test(test_pool_bad_arguments),
     cmocka_unit_test_teardown(test_pool_cpu_speedup, speedup_teardown),
 };
