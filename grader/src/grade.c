@@ -20,6 +20,7 @@
 #include "run.h"
 #include "sandbox.h"
 #include "tools.h"
+#include "trace.h"
 #include "util.h"
 
 static const char *const outcome_names[] = {
@@ -297,7 +298,7 @@ static char *first_failure_line(const char *out, const char *root)
             continue;
         }
         if (!why && *l && l[0] != '[' && !strstr(l, "FAILED TEST") &&
-            !starts_with(l, "timeline") && !starts_with(l, "lane "))
+            !starts_with(l, "timeline") && !timeline_line(l))
             why = gr_strdup(l);
     }
     if (!why && !where)
@@ -490,6 +491,43 @@ static char **spec_env(const struct rubric_test *t, enum check_kind k,
     return env;
 }
 
+/* TRACE=1: the harness writes its spans into the run directory ... */
+static void trace_env(struct run_spec *spec)
+{
+    int n = 0;
+
+    while (spec->env[n])
+        n++;
+    spec->env = realloc(spec->env, sizeof(char *) * (size_t)(n + 2));
+    if (!spec->env)
+        gr_die("out of memory");
+    spec->env[n] = gr_strdup("HARNESS_TRACE=1");
+    spec->env[n + 1] = NULL;
+}
+
+/* ... and they become <trace_dir>/<lab>-<test>.json and .svg. */
+static void trace_save(struct entry *en, const struct lab *lab, const char *dir,
+                       const char *logdir)
+{
+    char *spans = path_join(logdir, "trace.spans"), *err = NULL;
+    char *base = gr_printf("%s/%s-%s", dir, lab->name, en->test->name);
+    int rc;
+
+    mkdir_p(dir);
+    rc = trace_export(spans, base, &err);
+    if (rc <= 0) {
+        char *notes = gr_printf(
+            "%s%s%s.svg and .json\n", en->notes,
+            rc == 0 ? "timeline: " : "no timeline: ", rc == 0 ? base : err);
+
+        free(en->notes);
+        en->notes = notes;
+    }
+    free(err);
+    free(base);
+    free(spans);
+}
+
 static void plan(struct planned *p, struct entry *en, const struct lab *lab,
                  const struct grade_opts *o, const char *tsan_prefix)
 {
@@ -521,6 +559,8 @@ static void plan(struct planned *p, struct entry *en, const struct lab *lab,
     }
     p->spec.argv = argv;
     p->spec.env = spec_env(t, en->kind, p->logdir);
+    if (o->trace_dir && en->kind == CHK_SPEEDUP)
+        trace_env(&p->spec);
     p->spec.timeout = t->timeout * lab->rubric.factor[en->kind];
     p->spec.workdir = p->logdir;
     p->spec.backtrace = en->kind == CHK_FUNCTIONAL;
@@ -556,6 +596,8 @@ static void run_phase(struct entry **ens, int n, const struct lab *lab,
     for (int i = 0; i < n; i++) {
         if (ens[i]->kind == CHK_FUNCTIONAL || ens[i]->kind == CHK_SPEEDUP)
             judge(ens[i], &rs[i], o->root);
+        if (o->trace_dir && ens[i]->kind == CHK_SPEEDUP)
+            trace_save(ens[i], lab, o->trace_dir, ps[i].logdir);
         else
             judge_tool(ens[i], &rs[i], ps[i].logdir, o->root);
         ens[i]->score = ens[i]->outcome == OUT_PASS ? ens[i]->max : 0;

@@ -466,3 +466,15 @@ char *condense_output(const char *out, const char *root, int max_lines)
         sbuf_puts(&b, "...\n");
     return sbuf_steal(&b);
 }
+
+int timeline_line(const char *line)
+{
+    size_t n = strlen(line);
+
+    while (*line == ' ')
+        line++, n--;
+    return (n > 2 && line[n - 1] == '|' && strchr(line, '|') < line + n - 1) ||
+           starts_with(line, "no two lanes overlap") ||
+           starts_with(line, "some lanes overlap") ||
+           starts_with(line, "(and more lanes)");
+}

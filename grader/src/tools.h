@@ -39,6 +39,9 @@ int count_fd_leaks(const char *log, char **detail);
 /* Strip cmocka's noise from a test's output: the lines that explain. */
 char *condense_output(const char *out, const char *root, int max_lines);
 
+/* A line of the harness's ASCII timeline (a lane row or its verdict). */
+int timeline_line(const char *line);
+
 /* Which tools exist here; NULL when fine, else what to do. */
 const char *tool_missing(enum check_kind k);
 
