@@ -399,7 +399,7 @@ int harness_trace_write(const char *path, const char *title)
     }
     fprintf(f, "harness-trace 1\ntitle ");
     put_word(f, title ? title : "");
-    fprintf(f, "\n");
+    fprintf(f, "\nmain %d\n", tr ? tr->main_pid : (int)getpid());
     for (int l = 0; l < nl; l++) {
         fprintf(f, "lane %d %s %d %d ", l, kind_names[lanes[l].kind],
                 lanes[l].pid, lanes[l].tid);

@@ -528,6 +528,30 @@ static void trace_save(struct entry *en, const struct lab *lab, const char *dir,
     free(spans);
 }
 
+/* A timeout: where each thread waited, and what that suggests. */
+static void explain_timeout(struct entry *en, const struct run_result *r,
+                            const struct lab *lab, const char *root)
+{
+    char *cause, *d = condense_timeout(r->output ? r->output : "", root,
+                                       lab->student, lab->nstudent, &cause);
+    size_t n;
+
+    if (!cause) {
+        free(d);
+        return;
+    }
+    free(en->detail);
+    en->detail = d;
+    /* The cause's question ("a deadlock?") or first clause. */
+    n = strchr(cause, '?') ? (size_t)(strchr(cause, '?') - cause + 1)
+                           : strcspn(cause, ":");
+    free(en->summary);
+    en->summary = gr_printf("timed out after %.0f s: %.*s (where each thread "
+                            "waited is below)",
+                            r->seconds, (int)n, cause);
+    free(cause);
+}
+
 static void plan(struct planned *p, struct entry *en, const struct lab *lab,
                  const struct grade_opts *o, const char *tsan_prefix)
 {
@@ -596,6 +620,8 @@ static void run_phase(struct entry **ens, int n, const struct lab *lab,
     for (int i = 0; i < n; i++) {
         if (ens[i]->kind == CHK_FUNCTIONAL || ens[i]->kind == CHK_SPEEDUP)
             judge(ens[i], &rs[i], o->root);
+        if (rs[i].timed_out && !rs[i].killed)
+            explain_timeout(ens[i], &rs[i], lab, o->root);
         if (o->trace_dir && ens[i]->kind == CHK_SPEEDUP)
             trace_save(ens[i], lab, o->trace_dir, ps[i].logdir);
         else

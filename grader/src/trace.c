@@ -61,6 +61,8 @@ int trace_parse(const char *text, struct trace *t, char **err)
         lineno++;
         if (starts_with(line, "title ")) {
             rest_of(t->title, sizeof(t->title), line + 6);
+        } else if (starts_with(line, "main ")) {
+            t->main_pid = atoi(line + 5);
         } else if (starts_with(line, "lane ")) {
             struct trace_lane l = {0};
             int idx;
@@ -77,8 +79,8 @@ int trace_parse(const char *text, struct trace *t, char **err)
             struct trace_span s = {0};
             unsigned long long a, b;
 
-            if (sscanf(line, "span %d %llu %llu %c", &s.lane, &a, &b,
-                       &s.cat) != 4 ||
+            if (sscanf(line, "span %d %llu %llu %c", &s.lane, &a, &b, &s.cat) !=
+                    4 ||
                 s.lane < 0 || s.lane >= TRACE_MAX_LANES || b < a)
                 goto bad;
             if (t->nspans >= TRACE_MAX_SPANS)
@@ -95,7 +97,8 @@ int trace_parse(const char *text, struct trace *t, char **err)
         }
     }
     for (int i = 0; i < t->nspans; i++)
-        if (t->spans[i].lane >= t->nlanes || !t->lanes[t->spans[i].lane].kind[0])
+        if (t->spans[i].lane >= t->nlanes ||
+            !t->lanes[t->spans[i].lane].kind[0])
             goto bad_lane;
     return 0;
 bad:
@@ -162,12 +165,9 @@ char *trace_chrome_json(const struct trace *t)
 {
     json_t *root = json_object(), *ev = json_array();
     uint64_t lo = first_t0(t);
-    int main_pid = 0;
+    int main_pid = t->main_pid;
     char *s;
 
-    for (int i = 0; i < t->nlanes; i++)
-        if (strcmp(t->lanes[i].kind, "thread") == 0)
-            main_pid = t->lanes[i].pid;
     for (int i = 0; i < t->nlanes; i++) {
         int pid, tid, seen = 0;
 
@@ -185,20 +185,20 @@ char *trace_chrome_json(const struct trace *t)
                               ? gr_printf("test process %d", pid)
                               : gr_printf("worker process %d", pid);
 
-            json_array_append_new(
-                ev, json_pack("{s:s, s:s, s:i, s:i, s:{s:s}}", "name",
-                              "process_name", "ph", "M", "pid", pid, "tid", 0,
-                              "args", "name", pname));
+            json_array_append_new(ev, json_pack("{s:s, s:s, s:i, s:i, s:{s:s}}",
+                                                "name", "process_name", "ph",
+                                                "M", "pid", pid, "tid", 0,
+                                                "args", "name", pname));
             free(pname);
         }
-        json_array_append_new(
-            ev, json_pack("{s:s, s:s, s:i, s:i, s:{s:s}}", "name",
-                          "thread_name", "ph", "M", "pid", pid, "tid", tid,
-                          "args", "name", t->lanes[i].name));
-        json_array_append_new(
-            ev, json_pack("{s:s, s:s, s:i, s:i, s:{s:i}}", "name",
-                          "thread_sort_index", "ph", "M", "pid", pid, "tid",
-                          tid, "args", "sort_index", i));
+        json_array_append_new(ev, json_pack("{s:s, s:s, s:i, s:i, s:{s:s}}",
+                                            "name", "thread_name", "ph", "M",
+                                            "pid", pid, "tid", tid, "args",
+                                            "name", t->lanes[i].name));
+        json_array_append_new(ev, json_pack("{s:s, s:s, s:i, s:i, s:{s:i}}",
+                                            "name", "thread_sort_index", "ph",
+                                            "M", "pid", pid, "tid", tid, "args",
+                                            "sort_index", i));
     }
     for (int i = 0; i < t->nspans; i++) {
         const struct trace_span *sp = &t->spans[i];
@@ -206,12 +206,12 @@ char *trace_chrome_json(const struct trace *t)
 
         lane_ids(t, sp->lane, &pid, &tid);
         json_array_append_new(
-            ev, json_pack("{s:s, s:s, s:s, s:f, s:f, s:i, s:i}", "name",
-                          sp->label[0] ? sp->label : cat_name(sp->cat), "cat",
-                          cat_name(sp->cat), "ph", "X", "ts",
-                          (double)(sp->t0 - lo) / 1e3, "dur",
-                          (double)(sp->t1 - sp->t0) / 1e3, "pid", pid, "tid",
-                          tid));
+            ev,
+            json_pack("{s:s, s:s, s:s, s:f, s:f, s:i, s:i}", "name",
+                      sp->label[0] ? sp->label : cat_name(sp->cat), "cat",
+                      cat_name(sp->cat), "ph", "X", "ts",
+                      (double)(sp->t0 - lo) / 1e3, "dur",
+                      (double)(sp->t1 - sp->t0) / 1e3, "pid", pid, "tid", tid));
     }
     json_object_set_new(root, "traceEvents", ev);
     json_object_set_new(root, "displayTimeUnit", json_string("ms"));

@@ -21,6 +21,7 @@ struct trace_span {
 
 struct trace {
     char title[256];
+    int main_pid; /* the test's own process */
     struct trace_lane *lanes;
     int nlanes;
     struct trace_span *spans;
