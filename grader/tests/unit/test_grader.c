@@ -306,6 +306,37 @@ static void test_trace_records_threads_and_processes(void **state)
     free(spans);
 }
 
+/* Coroutines share their thread but get lanes of their own. */
+static void test_trace_gives_coroutines_lanes(void **state)
+{
+    char *path = gr_printf("%s/co-%d", harness_tmpdir(), (int)getpid());
+    char *text, *p;
+    int lanes = 0;
+
+    (void)state;
+    harness_trace_reset();
+    harness_trace_arm(1);
+    harness_trace_coroutine("co A");
+    harness_spin_work(10);
+    harness_trace_coroutine("co B");
+    harness_spin_work(10);
+    harness_trace_coroutine("co A");
+    harness_spin_work(10);
+    harness_trace_coroutine(NULL);
+    harness_spin_work(10);
+    harness_trace_arm(0);
+    assert_int_equal(harness_trace_write(path, "coroutines"), 0);
+    text = read_file(path, 1 << 20, NULL);
+    for (p = text; (p = strstr(p, " coroutine ")); p++)
+        lanes++;
+    assert_int_equal(lanes, 2);
+    assert_non_null(strstr(text, " co A\n"));
+    assert_non_null(strstr(text, " co B\n"));
+    assert_non_null(strstr(text, " thread ")); /* and the thread itself */
+    free(text);
+    free(path);
+}
+
 static void test_trace_parse_rejects_garbage(void **state)
 {
     struct trace t;
@@ -381,6 +412,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_timeout_without_stacks_has_no_cause),
     cmocka_unit_test(test_memcheck_leak_names_the_allocation_site),
     cmocka_unit_test(test_trace_records_threads_and_processes),
+    cmocka_unit_test(test_trace_gives_coroutines_lanes),
     cmocka_unit_test(test_trace_parse_rejects_garbage),
     cmocka_unit_test(test_helgrind_report_condensed),
     cmocka_unit_test(test_fd_leaks_counted_without_inherited_ones),
