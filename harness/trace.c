@@ -284,8 +284,10 @@ static int shape(const struct span *s, int n, int *lanes_used)
 
     *lanes_used = 0;
     for (int i = 0; i < n; i++) {
-        if (!used[s[i].lane]++)
+        if (!used[s[i].lane]) {
+            used[s[i].lane] = 1;
             (*lanes_used)++;
+        }
         for (int j = i + 1; j < n && !overlap; j++)
             if (s[i].lane != s[j].lane && s[i].t0 < s[j].t1 &&
                 s[j].t0 < s[i].t1)

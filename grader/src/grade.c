@@ -620,12 +620,12 @@ static void run_phase(struct entry **ens, int n, const struct lab *lab,
     for (int i = 0; i < n; i++) {
         if (ens[i]->kind == CHK_FUNCTIONAL || ens[i]->kind == CHK_SPEEDUP)
             judge(ens[i], &rs[i], o->root);
+        else
+            judge_tool(ens[i], &rs[i], ps[i].logdir, o->root);
         if (rs[i].timed_out && !rs[i].killed)
             explain_timeout(ens[i], &rs[i], lab, o->root);
         if (o->trace_dir && ens[i]->kind == CHK_SPEEDUP)
             trace_save(ens[i], lab, o->trace_dir, ps[i].logdir);
-        else
-            judge_tool(ens[i], &rs[i], ps[i].logdir, o->root);
         ens[i]->score = ens[i]->outcome == OUT_PASS ? ens[i]->max : 0;
         if (!o->quiet)
             fprintf(stderr, "  %-44s %-10s %s\n", ens[i]->test->name,

@@ -213,14 +213,14 @@ static int count_call(const struct gdb_thread *t, int n, const char *prefix)
     int k = 0;
 
     for (int i = 0; i < n; i++)
-        k += t[i].call && starts_with(t[i].call, prefix) && t[i].num != 1;
+        k += t[i].call && starts_with(t[i].call, prefix);
     return k;
 }
 
 static char *likely_cause(const struct gdb_thread *t, int n)
 {
-    int locks = count_call(t, n, "pthread_mutex") +
-                count_call(t, n, "pthread_rwlock");
+    int locks =
+        count_call(t, n, "pthread_mutex") + count_call(t, n, "pthread_rwlock");
     int conds = count_call(t, n, "pthread_cond") + count_call(t, n, "sem_") +
                 count_call(t, n, "pthread_barrier");
     int io = count_call(t, n, "read") + count_call(t, n, "recv") +
@@ -253,13 +253,13 @@ static char *likely_cause(const struct gdb_thread *t, int n)
                          "that its holder kept (an early return, or an "
                          "error path that skips the unlock)");
     if (io)
-        return gr_strdup("a blocking call that never returns: a read waits "
-                         "for data or EOF that never comes (a pipe's write "
-                         "end left open somewhere?), or a write for a "
-                         "reader that never reads");
+        return gr_strdup("a read or poll that never returns? it waits for "
+                         "data or an EOF that never comes: a pipe's write "
+                         "end left open somewhere (EOF needs every copy "
+                         "closed), or a peer that never writes");
     if (waits)
-        return gr_strdup("waiting for a child that never exits (or was "
-                         "already reaped?)");
+        return gr_strdup("a child that never exits? waitpid waits for a "
+                         "child still running (or blocked itself)");
     return gr_strdup("deadlock or lost wake-up? the test never finished");
 }
 

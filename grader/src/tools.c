@@ -410,13 +410,21 @@ char *condense_tsan(const char *log, const char *root, int *count,
                 tsan_access_head(&r.acc[r.nacc++], l);
             continue;
         }
-        if (starts_with(l, "Location is global '")) {
+        if (starts_with(l, "Location is ") && r.location[0]) {
+            sect = S_NONE; /* the first says it; a second adds noise */
+            continue;
+        }
+        if (starts_with(l, "Location is global '") &&
+            !starts_with(l, "Location is global '<null>'")) {
             char name[128] = "";
             int size = 0;
 
-            sscanf(l, "Location is global '%127[^']' of size %d", name, &size);
-            snprintf(r.location, sizeof(r.location), "global '%s' (%d bytes)",
-                     name, size);
+            if (sscanf(l, "Location is global '%127[^']' of size %d", name,
+                       &size) == 2)
+                snprintf(r.location, sizeof(r.location),
+                         "global '%s' (%d bytes)", name, size);
+            else
+                snprintf(r.location, sizeof(r.location), "global '%s'", name);
             sect = S_NONE;
             continue;
         }
