@@ -152,7 +152,7 @@ all: $(GRADER) $(foreach l,$(LABS),lab-build-$(l)) compile_commands.json
 # way of question mode (-q), its only exit status other than 0 and 2.
 GRADE_ARGS = grade --root $(ROOT) --src $(SRC) $(if $(LAB),--lab $(LAB)) \
              $(if $(ONLY),--only $(ONLY)) $(if $(JOBS),--jobs $(JOBS)) \
-             $(if $(TEST),--test $(TEST)) \
+             $(if $(TEST),--test $(TEST)) $(if $(TRACE),--trace) \
              $(GRADE_FLAGS)
 ifeq ($(MAKECMDGOALS),grade)
 GRADE_RC := $(shell $(MAKE) --no-print-directory -s -C $(ROOT) grader >&2 && \

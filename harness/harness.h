@@ -248,19 +248,47 @@ int harness_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
                            const struct timespec *abstime);
 
 /* ------------------------------------------------------------------ */
-/* Tracing: what ran when (for timelines on failed speedup checks)      */
+/* Tracing: what ran when (timelines of speedup checks)                 */
 /* ------------------------------------------------------------------ */
 
 /*
- * harness_trace_span - record that `lane` (a thread, process or coroutine
- * index) ran `label` from t0 to t1 (harness_now_ns values). Thread-safe.
- * harness_trace_print_timeline prints the recorded spans as an ASCII
- * timeline to stdout, and harness_trace_overlap tells whether any two lanes
- * ran at the same time (structural evidence of parallelism).
+ * Spans of work, each on a lane: a thread, a process, or a coroutine. The
+ * buffer is one shared mapping made before the test starts, so processes
+ * the code under test forks record into it too (a lane per process).
+ *
+ * While tracing is armed (the speedup checks arm it around each candidate
+ * run), harness_spin_work records a "computing" span and harness_io_wait_*
+ * a "waiting for I/O" span on the calling thread's lane: the labs' work
+ * is traced without a line of tracing in the student's code.
+ *
+ * harness_trace_span - record that explicit `lane` (an index of your own,
+ * drawn as "lane N") ran `label` from t0 to t1 (harness_now_ns values),
+ * armed or not. Thread-safe, as are all of these.
+ * harness_trace_mark - while armed, record [t0, now) labelled `label` on
+ * the calling thread's (or coroutine's) lane.
+ * harness_trace_coroutine - spans this thread records from now on belong
+ * to coroutine `name` (a string that outlives the trace); NULL returns to
+ * the thread's own lane. Call it where a scheduler switches in.
+ * harness_trace_print_timeline prints the spans as an ASCII timeline on
+ * stdout; harness_trace_overlap tells whether two lanes ever ran at the
+ * same time; harness_trace_verdict is a sentence for a failure message
+ * ("... ran one after another ...") or "" when the trace shows nothing.
+ * harness_trace_export writes the spans to <harness_tmpdir()>/trace.spans
+ * when HARNESS_TRACE=1 (the grader's TRACE=1), for the grader to draw.
  */
+void harness_trace_init(void);
 void harness_trace_reset(void);
+void harness_trace_arm(int on);
+int harness_trace_armed(void);
 void harness_trace_span(int lane, const char *label, uint64_t t0, uint64_t t1);
+void harness_trace_mark(const char *label, uint64_t t0);
+void harness_trace_coroutine(const char *name);
 void harness_trace_print_timeline(const char *title);
 int harness_trace_overlap(void);
+const char *harness_trace_verdict(void);
+int harness_trace_write(const char *path, const char *title);
+void harness_trace_export(const char *title);
+/* Internal: the automatic spans ('c' computing, 'w' waiting). */
+void harness__trace_auto(char cat, const char *label, uint64_t t0);
 
 #endif /* HARNESS_H */

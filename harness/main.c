@@ -207,6 +207,7 @@ int harness_main(int argc, char **argv, const struct CMUnitTest *tests,
                  size_t ntests)
 {
     take_channel();
+    harness_trace_init(); /* before any fork: children share the spans */
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (getenv("HARNESS_CHAOS") && atoi(getenv("HARNESS_CHAOS")))
         harness_chaos_enable(1);

@@ -40,10 +40,12 @@ double harness_thread_cpu_seconds(void)
 void harness_io_wait_us(unsigned long us)
 {
     struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
+    uint64_t t0 = harness_now_ns();
 
     /* nanosleep leaves the remaining time in ts when a signal cuts it. */
     while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
         ;
+    harness__trace_auto('w', "I/O wait", t0);
 }
 
 void harness_io_wait_ms(unsigned ms)
@@ -64,6 +66,7 @@ uint64_t harness_spin_work(uint64_t units)
 {
     /* xorshift64: a serial dependency chain, about 1 ns a step. */
     uint64_t x = 0x9E3779B97F4A7C15u ^ units;
+    uint64_t t0 = harness_now_ns();
 
     for (uint64_t i = 0; i < units * 1000; i++) {
         x ^= x << 13;
@@ -73,6 +76,7 @@ uint64_t harness_spin_work(uint64_t units)
     /* Make the result observable, so the loop survives even when the
      * caller ignores it (the reference kernel's serial run does). */
     __asm__ volatile("" : : "r"(x) : "memory");
+    harness__trace_auto('c', "work", t0);
     return x;
 }
 
@@ -82,6 +86,23 @@ static double time_body(harness_body_fn fn, void *arg)
 
     fn(arg);
     return (double)(harness_now_ns() - t0) / 1e9;
+}
+
+/* The candidate, traced: each run replaces the last run's spans, so the
+ * timeline a failure prints is of one whole run of the student's code. */
+struct traced {
+    harness_body_fn fn;
+    void *arg;
+};
+
+static void traced_body(void *arg)
+{
+    struct traced *t = arg;
+
+    harness_trace_reset();
+    harness_trace_arm(1);
+    t->fn(t->arg);
+    harness_trace_arm(0);
 }
 
 static double min2(double a, double b)
@@ -110,18 +131,22 @@ void harness_check_io_speedup(const char *what, double min_ratio,
                               harness_body_fn cand, void *cand_arg)
 {
     int trials = (int)harness_param_long("trials", 3);
+    struct traced tc = {cand, cand_arg};
     struct harness_ratio r;
 
     min_ratio = harness_param_double("min_ratio", min_ratio);
-    r = harness_measure_ratio(base, base_arg, cand, cand_arg, trials);
+    r = harness_measure_ratio(base, base_arg, traced_body, &tc, trials);
+    harness_trace_export(what);
     harness_note("%s: %.2fx (baseline %.1f ms, yours %.1f ms; need %.2fx)",
                  what, r.ratio, r.base_s * 1e3, r.cand_s * 1e3, min_ratio);
     if (r.ratio < min_ratio) {
         harness_trace_print_timeline(what);
         harness_fail("too slow: %s ran %.2fx faster than the baseline "
                      "(%.1f ms against %.1f ms); at least %.2fx expected. "
-                     "Do the waits overlap, or does one wait for the other?",
-                     what, r.ratio, r.cand_s * 1e3, r.base_s * 1e3, min_ratio);
+                     "Do the waits overlap, or does one wait for the "
+                     "other?%s",
+                     what, r.ratio, r.cand_s * 1e3, r.base_s * 1e3, min_ratio,
+                     harness_trace_verdict());
     }
 }
 
@@ -169,6 +194,7 @@ void harness_check_cpu_speedup(const char *what, int workers, double fraction,
     int w = workers < cpus ? workers : cpus;
     double best_ref = 0, best_stu = 0, busy_stu = 0;
     struct ref_job job = {(uint64_t)harness_param_long("ref_units", 40000), w};
+    struct traced tc = {cand, cand_arg};
 
     fraction = harness_param_double("fraction", fraction);
     if (cpus < 2)
@@ -182,12 +208,12 @@ void harness_check_cpu_speedup(const char *what, int workers, double fraction,
 
         /* Interleave the reference and the student, trial by trial. */
         ref = harness_measure_ratio(ref_serial, &job, ref_parallel, &job, 1);
-        stu = harness_measure_ratio(base, base_arg, cand, cand_arg, 1);
+        stu = harness_measure_ratio(base, base_arg, traced_body, &tc, 1);
         for (int i = 1; i < trials; i++) {
             struct harness_ratio a, b;
 
             a = harness_measure_ratio(ref_serial, &job, ref_parallel, &job, 1);
-            b = harness_measure_ratio(base, base_arg, cand, cand_arg, 1);
+            b = harness_measure_ratio(base, base_arg, traced_body, &tc, 1);
             ref.base_s = min2(ref.base_s, a.base_s);
             ref.cand_s = min2(ref.cand_s, a.cand_s);
             stu.base_s = min2(stu.base_s, b.base_s);
@@ -213,18 +239,23 @@ void harness_check_cpu_speedup(const char *what, int workers, double fraction,
                      "%.2fx",
                      what, stu.ratio, workers, stu.base_s * 1e3,
                      stu.cand_s * 1e3, ref.ratio, cpus, need);
-        if (best_stu >= need)
+        if (best_stu >= need) {
+            harness_trace_export(what);
             return;
+        }
         if (attempt == 2) {
+            harness_trace_export(what);
             harness_trace_print_timeline(what);
             harness_fail("too slow: %s reached %.2fx with %d workers, while "
                          "this machine gives %.2fx right now (reference "
                          "kernel); at least %.2fx expected. Do the workers "
                          "really run at the same time, or does a lock or a "
-                         "join serialize them?",
-                         what, best_stu, workers, ref.ratio, need);
+                         "join serialize them?%s",
+                         what, best_stu, workers, ref.ratio, need,
+                         harness_trace_verdict());
         }
     }
+    harness_trace_export(what);
     harness_inconclusive("%s: machine busy: the reference kernel reached only "
                          "%.2fx on %d CPUs (yours %.2fx); grade again on a "
                          "quiet machine",

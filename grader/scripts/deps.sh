@@ -20,6 +20,7 @@ need=(
     "/usr/include/jansson.h:libjansson-dev"
     "/usr/include/uv.h:libuv1-dev"
     "inotifywait:inotify-tools"
+    "xmllint:libxml2-utils"
 )
 
 missing=()

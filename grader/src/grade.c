@@ -22,6 +22,7 @@
 #include "run.h"
 #include "sandbox.h"
 #include "tools.h"
+#include "trace.h"
 #include "util.h"
 
 static const char *const outcome_names[] = {
@@ -338,7 +339,7 @@ static char *first_failure_line(const char *out, const char *root)
             continue;
         }
         if (!why && *l && l[0] != '[' && !strstr(l, "FAILED TEST") &&
-            !starts_with(l, "timeline") && !starts_with(l, "lane "))
+            !starts_with(l, "timeline") && !timeline_line(l))
             why = gr_strdup(l);
     }
     if (!why && !where)
@@ -572,6 +573,67 @@ static char **spec_env(const struct rubric_test *t, enum check_kind k,
     return env;
 }
 
+/* TRACE=1: the harness writes its spans into the run directory ... */
+static void trace_env(struct run_spec *spec)
+{
+    int n = 0;
+
+    while (spec->env[n])
+        n++;
+    spec->env = realloc(spec->env, sizeof(char *) * (size_t)(n + 2));
+    if (!spec->env)
+        gr_die("out of memory");
+    spec->env[n] = gr_strdup("HARNESS_TRACE=1");
+    spec->env[n + 1] = NULL;
+}
+
+/* ... and they become <trace_dir>/<lab>-<test>.json and .svg. */
+static void trace_save(struct entry *en, const struct lab *lab, const char *dir,
+                       const char *logdir)
+{
+    char *spans = path_join(logdir, "trace.spans"), *err = NULL;
+    char *base = gr_printf("%s/%s-%s", dir, lab->name, en->test->name);
+    int rc;
+
+    mkdir_p(dir);
+    rc = trace_export(spans, base, &err);
+    if (rc <= 0) {
+        char *notes = gr_printf(
+            "%s%s%s.svg and .json\n", en->notes,
+            rc == 0 ? "timeline: " : "no timeline: ", rc == 0 ? base : err);
+
+        free(en->notes);
+        en->notes = notes;
+    }
+    free(err);
+    free(base);
+    free(spans);
+}
+
+/* A timeout: where each thread waited, and what that suggests. */
+static void explain_timeout(struct entry *en, const struct run_result *r,
+                            const struct lab *lab, const char *root)
+{
+    char *cause, *d = condense_timeout(r->output ? r->output : "", root,
+                                       lab->student, lab->nstudent, &cause);
+    size_t n;
+
+    if (!cause) {
+        free(d);
+        return;
+    }
+    free(en->detail);
+    en->detail = d;
+    /* The cause's question ("a deadlock?") or first clause. */
+    n = strchr(cause, '?') ? (size_t)(strchr(cause, '?') - cause + 1)
+                           : strcspn(cause, ":");
+    free(en->summary);
+    en->summary = gr_printf("timed out after %.0f s: %.*s (where each thread "
+                            "waited is below)",
+                            r->seconds, (int)n, cause);
+    free(cause);
+}
+
 static void plan(struct planned *p, struct entry *en, const struct lab *lab,
                  const struct grade_opts *o, const char *tsan_prefix)
 {
@@ -603,6 +665,8 @@ static void plan(struct planned *p, struct entry *en, const struct lab *lab,
     }
     p->spec.argv = argv;
     p->spec.env = spec_env(t, en->kind, p->logdir);
+    if (o->trace_dir && en->kind == CHK_SPEEDUP)
+        trace_env(&p->spec);
     p->spec.timeout = t->timeout * lab->rubric.factor[en->kind];
     p->spec.workdir = p->logdir;
     p->spec.backtrace = en->kind == CHK_FUNCTIONAL;
@@ -640,6 +704,10 @@ static void run_phase(struct entry **ens, int n, const struct lab *lab,
             judge(ens[i], &rs[i], o->root);
         else
             judge_tool(ens[i], &rs[i], ps[i].logdir, o->root);
+        if (rs[i].timed_out && !rs[i].killed)
+            explain_timeout(ens[i], &rs[i], lab, o->root);
+        if (o->trace_dir && ens[i]->kind == CHK_SPEEDUP)
+            trace_save(ens[i], lab, o->trace_dir, ps[i].logdir);
         ens[i]->score = ens[i]->outcome == OUT_PASS ? ens[i]->max : 0;
         if (!o->quiet)
             fprintf(stderr, "  %-44s %-10s %s\n", ens[i]->test->name,

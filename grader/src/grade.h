@@ -66,6 +66,8 @@ struct grade_opts {
     int no_prereq;    /* mutant mode: run the check even if others fail */
     const char *only_test;
     int quiet; /* no progress on stderr */
+    /* TRACE=1: speedup checks write <trace_dir>/<lab>-<test>.{json,svg} */
+    const char *trace_dir;
 };
 
 /* Find the labs: every labs/NN-topic with a lab.mk and a rubric.ini. */

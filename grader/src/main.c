@@ -29,6 +29,7 @@
 struct cli {
     char *root, *src, *lab, *only, *out, *mutant, *test;
     int jobs, quiet;
+    int trace; /* --trace: timelines of speedup checks, under OUT/traces */
 };
 
 static int usable_cpus(void)
@@ -44,7 +45,7 @@ static void usage(void)
 {
     fputs("usage: grader grade --root DIR [--src labs|solutions|DIR] "
           "[--lab NN[,NN]] [--only CHECKS] [--test NAME] [--jobs N]\n"
-          "                    [--out DIR]\n"
+          "                    [--out DIR] [--trace]\n"
           "       grader grade --root DIR --mutant DIR\n"
           "       grader doctor --root DIR\n",
           stderr);
@@ -63,6 +64,7 @@ static void parse(int argc, char **argv, struct cli *c)
         {"mutant", required_argument, 0, 'm'},
         {"quiet", no_argument, 0, 'q'},
         {"test", required_argument, 0, 't'},
+        {"trace", no_argument, 0, 'T'},
         {0, 0, 0, 0},
     };
     int ch;
@@ -95,6 +97,9 @@ static void parse(int argc, char **argv, struct cli *c)
             break;
         case 't':
             c->test = optarg;
+            break;
+        case 'T':
+            c->trace = 1;
             break;
         default:
             usage();
@@ -335,6 +340,10 @@ static int cmd_grade(struct cli *c)
     o.only = parse_only(c->only);
     o.quiet = c->quiet;
     o.only_test = c->test;
+    if (c->trace) { /* TRACE=1: this run's timelines only */
+        o.trace_dir = path_join(outdir, "traces");
+        rm_rf(o.trace_dir);
+    }
 
     rs = gr_alloc(sizeof(*rs) * (size_t)nlabs);
     for (int i = 0; i < nlabs; i++) {

@@ -132,62 +132,332 @@ static void add_line(struct sbuf *b, const char *line, size_t n,
     free(copy);
 }
 
+/* Copy, cut to fit. */
+static void scopy(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/* root stripped from a path, as add_line does, into a fixed buffer. */
+static void strip_root(char *dst, size_t cap, const char *src, const char *root)
+{
+    size_t rl = root ? strlen(root) : 0;
+
+    if (rl && strncmp(src, root, rl) == 0 && src[rl] == '/')
+        src += rl + 1;
+    scopy(dst, cap, src);
+}
+
+/* "    #0 func /path/file.c:12:5 (bin+0x11d7)" -> func, "path/file.c:12" */
+static int tsan_frame(const char *line, const char *root, char *func,
+                      size_t fcap, char *loc, size_t lcap)
+{
+    char f[256], l[1024];
+    char *colon;
+
+    if (sscanf(line, " #%*d %255s %1023s", f, l) != 2)
+        return -1;
+    /* Drop a column number: keep file:line. */
+    colon = strrchr(l, ':');
+    if (colon && colon > strchr(l, ':') && strchr(l, ':') != colon) {
+        char *first = strchr(l, ':');
+
+        if (strchr(first + 1, ':') == colon)
+            *colon = '\0';
+    }
+    scopy(func, fcap, f);
+    strip_root(loc, lcap, l, root);
+    return 0;
+}
+
+struct tsan_access {
+    char what[48];   /* "read of 4 bytes", "atomic write of 8 bytes" */
+    char thread[32]; /* "thread T2", "the main thread" */
+    char locks[96];  /* "M7 (write)", "" for none */
+    char func[128], loc[512];
+    int earlier;
+};
+
+struct tsan_race {
+    struct tsan_access acc[2];
+    int nacc;
+    char location[160]; /* "global 'counter' (4 bytes)", ... */
+    char alloc[768];    /* where a heap block was allocated */
+    char mutex[4][700]; /* "M7: created in f at file:line" */
+    int nmutex;
+};
+
+static void tsan_access_head(struct tsan_access *a, const char *l)
+{
+    char op[32] = "", by[64] = "", *m;
+    int size = 0;
+    const char *p = l;
+
+    a->earlier = starts_with(p, "Previous ");
+    if (a->earlier)
+        p += strlen("Previous ");
+    if (starts_with(p, "atomic ") || starts_with(p, "Atomic ")) {
+        sscanf(p, "%*s %31s of size %d", op, &size);
+        snprintf(a->what, sizeof(a->what), "atomic %s of %d bytes", op, size);
+    } else {
+        sscanf(p, "%31s of size %d", op, &size);
+        for (char *c = op; *c; c++)
+            *c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+        snprintf(a->what, sizeof(a->what), "%s of %d bytes", op, size);
+    }
+    if (strstr(p, "by main thread"))
+        snprintf(a->thread, sizeof(a->thread), "the main thread");
+    else if (sscanf(strstr(p, " by ") ? strstr(p, " by ") : "",
+                    " by thread %63[^ :]", by) == 1)
+        snprintf(a->thread, sizeof(a->thread), "thread %s", by);
+    else
+        snprintf(a->thread, sizeof(a->thread), "a thread");
+    m = strstr(p, "(mutexes: ");
+    if (m) {
+        /* "(mutexes: write M7, read M2)" -> "M7 (write), M2 (read)" */
+        char list[128], *save = NULL;
+        struct sbuf b = {0};
+
+        snprintf(list, sizeof(list), "%s", m + strlen("(mutexes: "));
+        list[strcspn(list, ")")] = '\0';
+        for (char *t = strtok_r(list, ",", &save); t;
+             t = strtok_r(NULL, ",", &save)) {
+            char mode[16], id[16];
+
+            if (sscanf(t, " %15s %15s", mode, id) == 2)
+                sbuf_printf(&b, "%s%s (%s)", b.len ? ", " : "", id, mode);
+        }
+        m = sbuf_steal(&b);
+        snprintf(a->locks, sizeof(a->locks), "%s", m);
+        free(m);
+    }
+}
+
+/* The likely cause, from which locks each side held. */
+static void tsan_cause(struct sbuf *b, const struct tsan_race *r)
+{
+    const struct tsan_access *a = &r->acc[0], *c = &r->acc[1];
+
+    if (r->nacc < 2)
+        return;
+    if (!a->locks[0] && !c->locks[0])
+        sbuf_printf(b, "  likely cause: neither access holds a lock: guard "
+                       "the shared data with one mutex (or make it atomic)\n");
+    else if (!a->locks[0] || !c->locks[0])
+        sbuf_printf(b,
+                    "  likely cause: %s touches it holding no lock, while "
+                    "%s holds %s: take the same lock around this access "
+                    "too\n",
+                    !a->locks[0] ? a->thread : c->thread,
+                    !a->locks[0] ? c->thread : a->thread,
+                    !a->locks[0] ? c->locks : a->locks);
+    else if (strcmp(a->locks, c->locks) != 0)
+        sbuf_printf(b,
+                    "  likely cause: the two sides hold different locks "
+                    "(%s; %s): one piece of data needs one lock\n",
+                    a->locks, c->locks);
+    else
+        sbuf_printf(b,
+                    "  likely cause: both hold %s, but not for writing: "
+                    "a read lock does not allow a write\n",
+                    a->locks);
+}
+
+static void tsan_render(struct sbuf *b, const struct tsan_race *r,
+                        char **summary)
+{
+    sbuf_printf(b, "data race on %s%s\n",
+                r->location[0] ? r->location : "shared memory", r->alloc);
+    for (int i = 0; i < r->nacc; i++) {
+        const struct tsan_access *a = &r->acc[i];
+
+        sbuf_printf(b, "  %s%s by %s in %s at %s, holding %s\n", a->what,
+                    a->earlier ? " (earlier)" : "", a->thread,
+                    a->func[0] ? a->func : "?", a->loc[0] ? a->loc : "?",
+                    a->locks[0] ? a->locks : "no lock");
+    }
+    for (int i = 0; i < r->nmutex; i++)
+        sbuf_printf(b, "  %s\n", r->mutex[i]);
+    tsan_cause(b, r);
+    if (!*summary && r->nacc == 2) {
+        char op0[16] = "", op1[16] = "";
+
+        sscanf(r->acc[0].what, "%15s", op0);
+        sscanf(r->acc[1].what, "%15s", op1);
+        *summary = gr_printf("data race on %s: %s in %s (%s) and %s in %s "
+                             "(%s)",
+                             r->location[0] ? r->location : "shared memory",
+                             op0, r->acc[0].func, r->acc[0].loc, op1,
+                             r->acc[1].func, r->acc[1].loc);
+    }
+}
+
+/*
+ * A data race, condensed: what the shared variable is (a global's name, or
+ * where a heap block was allocated), the two accesses (read or write, which
+ * thread, file:line, the locks each held), the mutexes named, and the
+ * likely cause. Other reports (lock-order inversions, ...) keep their own
+ * lines, each stack cut to its first frame in the lab's code.
+ */
 char *condense_tsan(const char *log, const char *root, int *count,
                     char **summary)
 {
     struct sbuf b = {0};
     const char *p = log;
-    int in_report = 0, kept_frame = 0, reports = 0, shown = 0;
+    int reports = 0, shown = 0, in_report = 0, race = 0, kept_frame = 0;
+    enum { S_NONE, S_ACCESS, S_ALLOC, S_MUTEX, S_SKIP } sect = S_NONE;
+    struct tsan_race r;
+    char *generic_summary = NULL, *race_summary = NULL;
 
     *summary = NULL;
+    memset(&r, 0, sizeof(r));
     while (p && *p) {
         const char *e = strchr(p, '\n');
         size_t n = e ? (size_t)(e - p) : strlen(p);
-        char line[2048];
+        char line[2048], *l;
 
         snprintf(line, sizeof(line), "%.*s", (int)n, p);
         p = e ? e + 1 : NULL;
-        if (strstr(line, "WARNING: ThreadSanitizer:")) {
+        l = trim(line);
+        if (strstr(l, "WARNING: ThreadSanitizer:")) {
             reports++;
             in_report = reports <= 2;
+            race = strstr(l, "data race") != NULL;
+            memset(&r, 0, sizeof(r));
+            sect = S_NONE;
             if (in_report) {
-                add_line(&b, line, strlen(line), root);
                 shown++;
+                if (!race)
+                    add_line(&b, l, strlen(l), root);
             }
             continue;
         }
-        if (starts_with(line, "SUMMARY: ThreadSanitizer:")) {
-            if (!*summary) {
-                const char *s = line + strlen("SUMMARY: ThreadSanitizer: ");
-                char *tmp = gr_strdup(s);
+        if (starts_with(l, "SUMMARY: ThreadSanitizer:")) {
+            if (in_report && race)
+                tsan_render(&b, &r, &race_summary);
+            if (!generic_summary) {
+                const char *s = l + strlen("SUMMARY: ThreadSanitizer: ");
                 struct sbuf sb = {0};
 
-                add_line(&sb, tmp, strlen(tmp), root);
-                free(tmp);
-                *summary = sbuf_steal(&sb);
-                (*summary)[strcspn(*summary, "\n")] = '\0';
+                add_line(&sb, s, strlen(s), root);
+                generic_summary = sbuf_steal(&sb);
+                generic_summary[strcspn(generic_summary, "\n")] = '\0';
             }
             in_report = 0;
             continue;
         }
-        if (!in_report || starts_with(line, "=========="))
+        if (!in_report || starts_with(l, "=========="))
             continue;
-        if (strstr(line, "    #")) {
-            /* Keep the first frame in the lab's code, one per stack. */
-            if (!kept_frame && lab_frame(line)) {
-                add_line(&b, line, strlen(line), root);
-                kept_frame = 1;
+        if (!race) {
+            /* Generic: headers, and each stack's first frame in the lab. */
+            if (l[0] == '#') {
+                if (!kept_frame && sect != S_SKIP && lab_frame(l)) {
+                    char *ind = gr_printf("    %s", l);
+
+                    add_line(&b, ind, strlen(ind), root);
+                    free(ind);
+                    kept_frame = 1;
+                }
+                continue;
+            }
+            if (!*l)
+                continue;
+            kept_frame = 0;
+            sect = strstr(l, "created by") || strstr(l, " created at:")
+                       ? S_SKIP
+                       : S_NONE;
+            if (sect != S_SKIP) {
+                char *ind = gr_printf("  %s", l);
+
+                add_line(&b, ind, strlen(ind), root);
+                free(ind);
             }
             continue;
         }
-        if (!*trim(line))
+        if (l[0] == '#') {
+            char func[128], loc[512];
+
+            if (sect == S_SKIP || !lab_frame(l) ||
+                tsan_frame(l, root, func, sizeof(func), loc, sizeof(loc)))
+                continue;
+            if (sect == S_ACCESS && r.nacc && !r.acc[r.nacc - 1].func[0]) {
+                scopy(r.acc[r.nacc - 1].func, sizeof(r.acc[0].func), func);
+                scopy(r.acc[r.nacc - 1].loc, sizeof(r.acc[0].loc), loc);
+            } else if (sect == S_ALLOC && !strstr(r.alloc, " at ")) {
+                snprintf(r.alloc, sizeof(r.alloc), ", allocated in %s at %s",
+                         func, loc);
+            } else if (sect == S_MUTEX && r.nmutex &&
+                       !strstr(r.mutex[r.nmutex - 1], " at ")) {
+                size_t k = strlen(r.mutex[r.nmutex - 1]);
+
+                snprintf(r.mutex[r.nmutex - 1] + k, sizeof(r.mutex[0]) - k,
+                         " in %s at %s", func, loc);
+            }
             continue;
-        kept_frame = 0;
-        if (strstr(line, "created by"))
-            continue; /* thread creation stacks: noise here */
-        add_line(&b, line, strlen(line), root);
+        }
+        if (!*l)
+            continue;
+        if ((strstr(l, " of size ") && strstr(l, " at 0x") &&
+             strstr(l, " by ")) &&
+            !starts_with(l, "Location")) {
+            sect = S_ACCESS;
+            if (r.nacc < 2)
+                tsan_access_head(&r.acc[r.nacc++], l);
+            continue;
+        }
+        if (starts_with(l, "Location is ") && r.location[0]) {
+            sect = S_NONE; /* the first says it; a second adds noise */
+            continue;
+        }
+        if (starts_with(l, "Location is global '") &&
+            !starts_with(l, "Location is global '<null>'")) {
+            char name[128] = "";
+            int size = 0;
+
+            if (sscanf(l, "Location is global '%127[^']' of size %d", name,
+                       &size) == 2)
+                snprintf(r.location, sizeof(r.location),
+                         "global '%s' (%d bytes)", name, size);
+            else
+                snprintf(r.location, sizeof(r.location), "global '%s'", name);
+            sect = S_NONE;
+            continue;
+        }
+        if (starts_with(l, "Location is heap block of size ")) {
+            int size = 0;
+
+            sscanf(l, "Location is heap block of size %d", &size);
+            snprintf(r.location, sizeof(r.location), "a heap block of %d bytes",
+                     size);
+            sect = S_ALLOC;
+            continue;
+        }
+        if (starts_with(l, "Location is ")) {
+            snprintf(r.location, sizeof(r.location), "%s", l + 12);
+            r.location[strcspn(r.location, ".")] = '\0';
+            sect = S_NONE;
+            continue;
+        }
+        if (starts_with(l, "Mutex M") && r.nmutex < 4) {
+            char id[16] = "";
+
+            sscanf(l, "Mutex %15s", id);
+            snprintf(r.mutex[r.nmutex++], sizeof(r.mutex[0]),
+                     "%s is the mutex created", id);
+            sect = S_MUTEX;
+            continue;
+        }
+        sect = S_SKIP; /* thread creation stacks: noise here */
     }
     *count = reports;
+    *summary = race_summary ? race_summary : generic_summary;
+    if (race_summary)
+        free(generic_summary);
     if (reports > shown)
         sbuf_printf(&b, "(and %d more report(s))\n", reports - shown);
     return sbuf_steal(&b);
@@ -210,7 +480,8 @@ char *condense_valgrind(const char *log, const char *root, int *count,
 {
     struct sbuf b = {0};
     const char *p = log;
-    int errors = 0, in_error = 0, frames = 0, skip_block = 0;
+    int errors = 0, in_error = 0, frames = 0, skip_block = 0, leak = 0;
+    char alloc_fn[64] = "", leak_site[512] = "";
 
     *summary = NULL;
     while (p && *p) {
@@ -242,14 +513,25 @@ char *condense_valgrind(const char *log, const char *root, int *count,
             const char *fn = strstr(body, ": ");
 
             fn = fn ? fn + 2 : body;
+            if (leak && frames == 0 && !strstr(fn, ".c:"))
+                sscanf(fn, "%63[^ (]", alloc_fn); /* malloc, calloc, ... */
             if (in_error && frames < 2 && strstr(fn, ".c:") &&
                 !strstr(fn, "vgpreload") && !strstr(fn, "harness/") &&
                 !strstr(fn, "pthread_create.c") && !strstr(fn, "clone")) {
-                char *line = gr_printf("  at %s", fn);
+                char *line =
+                    !leak ? gr_printf("  at %s", fn)
+                    : frames == 0
+                        ? gr_printf("  allocated by %s in %s",
+                                    alloc_fn[0] ? alloc_fn : "malloc", fn)
+                        : gr_printf("  called from %s", fn);
 
+                if (leak && frames == 0 && !leak_site[0])
+                    scopy(leak_site, sizeof(leak_site), fn);
                 add_line(&b, line, strlen(line), root);
-                if (*summary && !strstr(*summary, ", at ")) {
-                    char *s = gr_printf("%s, at %s", *summary, fn);
+                if (*summary && !strstr(*summary, ", at ") &&
+                    !strstr(*summary, ", allocated in ")) {
+                    char *s = gr_printf("%s, %s %s", *summary,
+                                        leak ? "allocated in" : "at", fn);
 
                     free(*summary);
                     *summary = s;
@@ -271,9 +553,29 @@ char *condense_valgrind(const char *log, const char *root, int *count,
             starts_with(body, "Invalid free") ||
             starts_with(body, "Acquired lock") ||
             starts_with(body, "Probably a race")) {
+            char sizes[128] = "";
+
             errors++;
             in_error = errors <= 3;
             frames = 0;
+            leak = strstr(body, "definitely lost in loss record") != NULL;
+            alloc_fn[0] = '\0';
+            if (leak) {
+                /* "432 bytes in 6 blocks are definitely lost in ..." */
+                scopy(sizes, sizeof(sizes), body);
+                if (strstr(sizes, " are definitely"))
+                    *strstr(sizes, " are definitely") = '\0';
+                if (!*summary)
+                    *summary = gr_printf("memory leak: %s never freed "
+                                         "(definitely lost)",
+                                         sizes);
+                if (in_error)
+                    sbuf_printf(&b,
+                                "memory leak: %s never freed (definitely "
+                                "lost: no pointer to them was left)\n",
+                                sizes);
+                continue;
+            }
             if (!*summary)
                 *summary = gr_strdup(body);
             if (in_error)
@@ -291,6 +593,16 @@ char *condense_valgrind(const char *log, const char *root, int *count,
     *count = errors;
     if (errors > 3)
         sbuf_printf(&b, "(and %d more error(s))\n", errors - 3);
+    if (leak_site[0]) {
+        char *line = gr_printf("likely cause: what %s allocates is not freed "
+                               "on some path: the function that tears it "
+                               "down (destroy, close, free) must release it, "
+                               "on error paths too",
+                               leak_site);
+
+        add_line(&b, line, strlen(line), root);
+        free(line);
+    }
     return sbuf_steal(&b);
 }
 
@@ -465,4 +777,16 @@ char *condense_output(const char *out, const char *root, int max_lines)
     if (p && *p)
         sbuf_puts(&b, "...\n");
     return sbuf_steal(&b);
+}
+
+int timeline_line(const char *line)
+{
+    size_t n = strlen(line);
+
+    while (*line == ' ')
+        line++, n--;
+    return (n > 2 && line[n - 1] == '|' && strchr(line, '|') < line + n - 1) ||
+           starts_with(line, "no two lanes overlap") ||
+           starts_with(line, "some lanes overlap") ||
+           starts_with(line, "(and more lanes)");
 }

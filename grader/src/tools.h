@@ -39,6 +39,19 @@ int count_fd_leaks(const char *log, char **detail);
 /* Strip cmocka's noise from a test's output: the lines that explain. */
 char *condense_output(const char *out, const char *root, int max_lines);
 
+/*
+ * condense_timeout - a timed-out test's output with gdb's stacks (run.c)
+ * turned into one line per thread: the blocking call it waits in and the
+ * student's function and file:line that called it (student: the lab's
+ * student file names). *cause gets the likely cause, or NULL without
+ * stacks.
+ */
+char *condense_timeout(const char *out, const char *root, char *const *student,
+                       int nstudent, char **cause);
+
+/* A line of the harness's ASCII timeline (a lane row or its verdict). */
+int timeline_line(const char *line);
+
 /* Which tools exist here; NULL when fine, else what to do. */
 const char *tool_missing(enum check_kind k);
 

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of the grader's parts: the rubric reader, lab names, and the
  * condensers that turn tool reports into the lines a student reads. */
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -12,6 +14,7 @@
 #include "rubric.h"
 #include "sandbox.h"
 #include "tools.h"
+#include "trace.h"
 #include "util.h"
 
 static char *fixture(const char *name)
@@ -111,13 +114,245 @@ static void test_tsan_report_condensed_to_the_two_accesses(void **state)
     (void)state;
     assert_int_equal(n, 1);
     assert_string_equal(summary,
-                        "data race labs/00-example/racy.c:6 in worker");
-    assert_non_null(strstr(out, "Read of size 4"));
-    assert_non_null(strstr(out, "Previous write of size 4"));
-    assert_non_null(strstr(out, "labs/00-example/racy.c:6"));
-    assert_non_null(strstr(out, "global 'counter'"));
+                        "data race on global 'counter' (4 bytes): read in "
+                        "worker (labs/00-example/racy.c:6) and write in "
+                        "worker (labs/00-example/racy.c:6)");
+    assert_non_null(strstr(out, "data race on global 'counter'"));
+    assert_non_null(strstr(out, "read of 4 bytes by thread T2 in worker at "
+                                "labs/00-example/racy.c:6, holding no lock"));
+    assert_non_null(strstr(out, "write of 4 bytes (earlier) by thread T1"));
+    assert_non_null(strstr(out, "likely cause: neither access holds a lock"));
     assert_null(strstr(out, "tsan_interceptors")); /* noise is gone */
     assert_null(strstr(out, "/work/main/"));       /* paths are relative */
+}
+
+/* A real report (lab 04's sema-post-unlocked mutant): the variable is a
+ * heap block, one side holds a mutex, the other none. */
+static void test_tsan_report_names_locks_held_and_the_heap_block(void **state)
+{
+    char *log = fixture("tsan-race-mutex-heap.log"), *summary;
+    int n;
+    char *out = condense_tsan(log, "/work/wt-trace", &n, &summary);
+
+    (void)state;
+    assert_int_equal(n, 1);
+    assert_true(starts_with(summary, "data race on a heap block of 96 bytes: "
+                                     "write in sema_post ("));
+    assert_non_null(strstr(out, "heap block of 96 bytes, allocated in "
+                                "sema_create at "));
+    assert_non_null(strstr(out, "sema.c:23"));
+    assert_non_null(strstr(out, "write of 4 bytes by thread T1 in sema_post "
+                                "at "));
+    assert_non_null(strstr(out, "sema.c:136, holding no lock"));
+    assert_non_null(strstr(out, "read of 4 bytes (earlier) by thread T6 in "
+                                "sema_wait at "));
+    assert_non_null(strstr(out, "sema.c:68, holding M7 (write)"));
+    assert_non_null(strstr(out, "M7 is the mutex created in sema_create at "));
+    assert_non_null(strstr(out, "likely cause: thread T1 touches it holding "
+                                "no lock, while thread T6 holds M7"));
+    /* thread-creation stacks are noise, and so is the test's own frame */
+    assert_null(strstr(out, "test_sema.c:135"));
+    assert_null(strstr(out, "tsan_interceptors"));
+    free(out);
+    free(summary);
+    free(log);
+}
+
+/* gdb's stacks of lab 03's deadlocking bank (a real hang): one line per
+ * thread, naming the blocking call and the student's file:line. */
+static void test_timeout_stacks_show_a_deadlock(void **state)
+{
+    char *out = fixture("gdb-deadlock.txt"), *cause, *student[] = {"fixes.c"};
+    char *d = condense_timeout(out, "/work/wt-trace", student, 1, &cause);
+
+    (void)state;
+    assert_non_null(cause);
+    assert_true(starts_with(cause, "a deadlock?"));
+    assert_non_null(strstr(d, "thread 1 (the test's main thread): waits in "
+                              "pthread_join, called from bank_phase "
+                              "(labs/03-race-conditions/tests/test_fixes.c:"
+                              "169)"));
+    assert_non_null(strstr(d, "thread 2: waits in pthread_mutex_lock, called "
+                              "from bank_transfer ("));
+    assert_non_null(strstr(d, "03-race-conditions/fixes.c:108)"));
+    assert_non_null(strstr(d, "03-race-conditions/fixes.c:110)"));
+    assert_non_null(strstr(d, "likely cause: a deadlock?"));
+    assert_null(strstr(d, "futex")); /* glibc's insides are gone */
+    assert_null(strstr(d, "#0"));
+    free(d);
+    free(cause);
+    free(out);
+}
+
+/* Lab 04's bbuf-close-signal: getters asleep on a condition variable. The
+ * student's frame is bbuf.c, not the lab's sync_hooks.c in between. */
+static void test_timeout_stacks_show_a_lost_wakeup(void **state)
+{
+    char *out = fixture("gdb-lost-wakeup.txt"), *cause, *student[] = {"bbuf.c"};
+    char *d = condense_timeout(out, "/work/wt-trace", student, 1, &cause);
+
+    (void)state;
+    assert_non_null(cause);
+    assert_true(starts_with(cause, "a lost wake-up?"));
+    assert_non_null(strstr(d, "waits in pthread_cond_wait, called from "
+                              "bbuf_get ("));
+    assert_non_null(strstr(d, "04-mutexes-semaphores/bbuf.c:92)"));
+    assert_null(strstr(d, "sync_hooks_cond_wait"));
+    free(d);
+    free(cause);
+    free(out);
+}
+
+static void test_timeout_without_stacks_has_no_cause(void **state)
+{
+    char *cause,
+        *d = condense_timeout("[ RUN      ] t\nhello\n", "", NULL, 0, &cause);
+
+    (void)state;
+    assert_null(cause);
+    assert_string_equal(d, "hello\n");
+    free(d);
+}
+
+/* Lab 05's destroy-leaks under Memcheck: the allocation site. */
+static void test_memcheck_leak_names_the_allocation_site(void **state)
+{
+    char *log = fixture("memcheck-definite-leak.log"), *summary;
+    int n;
+    char *out = condense_valgrind(log, "/work/wt-trace", &n, &summary);
+
+    (void)state;
+    assert_int_equal(n, 1);
+    assert_string_equal(summary, "memory leak: 432 bytes in 6 blocks never "
+                                 "freed (definitely lost), allocated in "
+                                 "coro_create (coro.c:114)");
+    assert_non_null(strstr(out, "allocated by calloc in coro_create "
+                                "(coro.c:114)"));
+    assert_non_null(strstr(out, "called from make (test_coro.c:28)"));
+    assert_non_null(strstr(out, "likely cause: what coro_create (coro.c:114) "
+                                "allocates is not freed"));
+    free(out);
+    free(summary);
+    free(log);
+}
+
+static void *spin_a_little(void *arg)
+{
+    harness_spin_work(200);
+    return arg;
+}
+
+/* Spans recorded by two threads and a forked child (armed, as a speedup
+ * check arms them) reach the trace file, and become a Chrome trace with
+ * complete events on three lanes and an SVG naming them. */
+static void test_trace_records_threads_and_processes(void **state)
+{
+    char *spans = gr_printf("%s/trace-%d", harness_tmpdir(), (int)getpid());
+    char *json_path = gr_printf("%s.json", spans), *svg, *err = NULL, *text;
+    pthread_t t[2];
+    json_t *root, *ev;
+    json_error_t jerr;
+    int complete = 0, tids[8], ntids = 0, st;
+    pid_t child;
+
+    (void)state;
+    harness_trace_reset();
+    harness_trace_arm(1);
+    for (int i = 0; i < 2; i++)
+        xpthread_create(&t[i], NULL, spin_a_little, NULL);
+    for (int i = 0; i < 2; i++)
+        xpthread_join(t[i], NULL);
+    child = xfork();
+    if (child == 0) {
+        harness_spin_work(100);
+        _exit(0);
+    }
+    assert_int_equal(waitpid(child, &st, 0), child);
+    harness_trace_arm(0);
+    harness_spin_work(10); /* disarmed: not recorded */
+    assert_int_equal(harness_trace_write(spans, "a test"), 0);
+    text = read_file(spans, 1 << 20, NULL);
+    assert_non_null(strstr(text, "process"));
+    free(text);
+
+    assert_int_equal(trace_export(spans, spans, &err), 0);
+    root = json_load_file(json_path, 0, &jerr);
+    assert_non_null(root);
+    ev = json_object_get(root, "traceEvents");
+    for (size_t i = 0; i < json_array_size(ev); i++) {
+        json_t *e = json_array_get(ev, i);
+        int tid = (int)json_integer_value(json_object_get(e, "tid")), seen = 0;
+
+        if (strcmp(json_string_value(json_object_get(e, "ph")), "X") != 0)
+            continue;
+        complete++;
+        assert_true(json_number_value(json_object_get(e, "dur")) > 0);
+        for (int k = 0; k < ntids; k++)
+            seen |= tids[k] == tid;
+        if (!seen && ntids < 8)
+            tids[ntids++] = tid;
+    }
+    assert_int_equal(complete, 3);
+    assert_int_equal(ntids, 3);
+    json_decref(root);
+    svg = read_file(gr_printf("%s.svg", spans), 1 << 20, NULL);
+    assert_non_null(svg);
+    assert_true(starts_with(svg, "<?xml"));
+    assert_non_null(strstr(svg, ">thread 1</text>"));
+    assert_non_null(strstr(svg, ">process "));
+    assert_non_null(strstr(svg, "time (ms)"));
+    free(svg);
+    free(json_path);
+    free(spans);
+}
+
+/* Coroutines share their thread but get lanes of their own. */
+static void test_trace_gives_coroutines_lanes(void **state)
+{
+    char *path = gr_printf("%s/co-%d", harness_tmpdir(), (int)getpid());
+    char *text, *p;
+    int lanes = 0;
+
+    (void)state;
+    harness_trace_reset();
+    harness_trace_arm(1);
+    harness_trace_coroutine("co A");
+    harness_spin_work(10);
+    harness_trace_coroutine("co B");
+    harness_spin_work(10);
+    harness_trace_coroutine("co A");
+    harness_spin_work(10);
+    harness_trace_coroutine(NULL);
+    harness_spin_work(10);
+    harness_trace_arm(0);
+    assert_int_equal(harness_trace_write(path, "coroutines"), 0);
+    text = read_file(path, 1 << 20, NULL);
+    for (p = text; (p = strstr(p, " coroutine ")); p++)
+        lanes++;
+    assert_int_equal(lanes, 2);
+    assert_non_null(strstr(text, " co A\n"));
+    assert_non_null(strstr(text, " co B\n"));
+    assert_non_null(strstr(text, " thread ")); /* and the thread itself */
+    free(text);
+    free(path);
+}
+
+static void test_trace_parse_rejects_garbage(void **state)
+{
+    struct trace t;
+    char *err;
+
+    (void)state;
+    assert_int_equal(trace_parse("hello\n", &t, &err), -1);
+    free(err);
+    assert_int_equal(trace_parse("harness-trace 1\nspan 3 1 2 c x\n", &t, &err),
+                     -1); /* a lane never declared */
+    free(err);
+    assert_int_equal(trace_parse("harness-trace 1\nlane 0 thread 1 1 main\n"
+                                 "span 0 5 4 c x\n",
+                                 &t, &err),
+                     -1); /* ends before it starts */
+    free(err);
 }
 
 static void test_helgrind_report_condensed(void **state)
@@ -171,6 +406,14 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_mutant_needs_a_check),
     cmocka_unit_test(test_lab_names_resolve),
     cmocka_unit_test(test_tsan_report_condensed_to_the_two_accesses),
+    cmocka_unit_test(test_tsan_report_names_locks_held_and_the_heap_block),
+    cmocka_unit_test(test_timeout_stacks_show_a_deadlock),
+    cmocka_unit_test(test_timeout_stacks_show_a_lost_wakeup),
+    cmocka_unit_test(test_timeout_without_stacks_has_no_cause),
+    cmocka_unit_test(test_memcheck_leak_names_the_allocation_site),
+    cmocka_unit_test(test_trace_records_threads_and_processes),
+    cmocka_unit_test(test_trace_gives_coroutines_lanes),
+    cmocka_unit_test(test_trace_parse_rejects_garbage),
     cmocka_unit_test(test_helgrind_report_condensed),
     cmocka_unit_test(test_fd_leaks_counted_without_inherited_ones),
     cmocka_unit_test(test_output_condensed_without_banners),

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* Timelines from the harness's spans (TRACE=1): a Chrome trace-event JSON
+ * file (Perfetto, chrome://tracing) and an SVG drawn here. */
+#ifndef GRADER_TRACE_H
+#define GRADER_TRACE_H
+
+#include <stdint.h>
+
+struct trace_lane {
+    char kind[16]; /* thread, process, coroutine, lane */
+    int pid, tid;
+    char name[64];
+};
+
+struct trace_span {
+    int lane;
+    uint64_t t0, t1; /* ns, CLOCK_MONOTONIC */
+    char cat;        /* 'c' computing, 'w' waiting for I/O, 's' other */
+    char label[64];
+};
+
+struct trace {
+    char title[256];
+    int main_pid; /* the test's own process */
+    struct trace_lane *lanes;
+    int nlanes;
+    struct trace_span *spans;
+    int nspans;
+};
+
+/* Parse the harness's trace.spans text; 0, or -1 with *err set. */
+int trace_parse(const char *text, struct trace *t, char **err);
+void trace_free(struct trace *t);
+
+/* The two renderings, as strings (the caller frees). */
+char *trace_chrome_json(const struct trace *t);
+char *trace_svg(const struct trace *t);
+
+/*
+ * trace_export - read spans_path and write <base>.json and <base>.svg.
+ * Returns 0, 1 when there were no spans (nothing written), -1 on error.
+ */
+int trace_export(const char *spans_path, const char *base, char **err);
+
+#endif
