@@ -48,9 +48,53 @@ objs=$out/obj
 html=$out/$lab
 say() { [[ -n $quiet ]] || echo "$@"; }
 
-# The Makefile's cov variant, but gcc's -O0 range analysis finds
-# format-truncation "errors" in test files that -O2 proves safe.
-cov_flags="-O0 --coverage -Wno-error=format-truncation"
+# gcov writes its counts when a process calls exit(). Code that runs in a
+# forked child ending in _exit() or exec (lab 01's children, lab 07's
+# workers, lab 03's fresh processes) would never be counted, so the
+# coverage build wraps both to write the counts first (ld --wrap).
+mkdir -p "$root/build/coverage"
+wrap=$root/build/coverage/covwrap.o
+if [[ ! -f $wrap || $wrap -ot $0 ]]; then
+    cat >"$wrap.c" <<'EOF'
+/* Write the gcov counts before _exit() and exec replace the process. */
+#include <unistd.h>
+void __gcov_dump(void);
+void __gcov_reset(void);
+void __real__exit(int status) __attribute__((noreturn));
+int __real_execvp(const char *file, char *const argv[]);
+void __wrap__exit(int status)
+{
+    __gcov_dump();
+    __real__exit(status);
+}
+/* After a failed exec the child goes on (to report the error and _exit):
+ * the reset zeroes what was written and lets the next dump write again. */
+int __wrap_execvp(const char *file, char *const argv[])
+{
+    int rc;
+
+    __gcov_dump();
+    rc = __real_execvp(file, argv);
+    __gcov_reset();
+    return rc;
+}
+EOF
+    ${CC:-gcc} -std=c11 -O2 -Wall -Wextra -Werror -c "$wrap.c" -o "$wrap.tmp" &&
+        mv -f "$wrap.tmp" "$wrap" || { echo "coverage: cannot build $wrap" >&2; exit 2; }
+fi
+# The Makefile's cov variant, plus the wrapping; and gcc's -O0 range
+# analysis finds format-truncation "errors" in tests that -O2 proves safe.
+cov_flags="-O0 --coverage -Wno-error=format-truncation -Wl,--wrap=_exit,--wrap=execvp,$wrap"
+
+# Objects built with other flags are rebuilt; the binaries are always
+# relinked (make cannot see that the wrapping was added or changed).
+stamp=$objs/$lab/cov/flags
+if [[ ! -f $stamp || $(cat "$stamp") != "$cov_flags" ]]; then
+    rm -rf "$objs/$lab/cov"
+    mkdir -p "$objs/$lab/cov"
+    echo "$cov_flags" >"$stamp"
+fi
+rm -rf "$objs/$lab/cov/bin"
 
 # Fresh counts: a .gcda left from an earlier run would add to this one.
 find "$objs/$lab" -name '*.gcda' -delete 2>/dev/null

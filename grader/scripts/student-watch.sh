@@ -57,6 +57,7 @@ wait_change() {
     done
 }
 
+printf '%swatch:%s %s, waiting for saves with %s; Ctrl-C to stop\n' "$c_bold" "$c_off" "${dir#"$root"/}" "$how"
 runs=0
 trap 'echo; echo "watch: stopped"; exit 0' INT TERM
 while :; do
@@ -66,6 +67,6 @@ while :; do
     bash -c "$cmd"
     runs=$((runs + 1))
     [[ $max -gt 0 && $runs -ge $max ]] && exit 0
-    printf '\n%swatch: waiting for a save in %s (%s); Ctrl-C to stop%s\n' "$c_dim" "${dir#"$root"/}" "$how" "$c_off"
+    printf '\n%swatch: waiting for a save in %s (%s); Ctrl-C to stop%s\n' "$c_dim" "${dir#"$root"/}" "$mode" "$c_off"
     wait_change "$sig"
 done
