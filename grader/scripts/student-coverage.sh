@@ -142,7 +142,7 @@ if [[ ${#failed[@]} -gt 0 ]]; then
     for f in "${failed[@]}"; do say "    $f"; done
 fi
 
-files=$(sed -n "s/^$lab"'_STUDENT[[:space:]]*:\?=[[:space:]]*//p' "$root/labs/$lab/lab.mk")
+files=$(student_files "$lab")
 filters=()
 for f in $files; do filters+=(--filter "$(printf '%s' "$tree/$lab/$f" | sed 's/[.[\*^$()+?{|]/\\&/g')\$"); done
 mkdir -p "$html"

@@ -59,6 +59,12 @@ student_rubric() {
     END { flush() }' "$root/labs/$1/rubric.ini"
 }
 
+# The files of the lab that are the student's (its lab.mk, through make).
+student_files() {
+    make -s --no-print-directory -C "$root" lab-info LAB="$1" 2>/dev/null |
+        sed -n 's/^student: //p'
+}
+
 # The lab's title, from [lab] title = ... in its rubric.
 student_title() {
     sed -n 's/^title[[:space:]]*=[[:space:]]*//p' "$root/labs/$1/rubric.ini" | head -1

@@ -31,7 +31,7 @@ labs | "") tree=$root/labs ;;
 *) tree=$root/$src ;;
 esac
 [[ -d $tree/labs ]] && tree=$tree/labs
-files=$(sed -n "s/^$lab"'_STUDENT[[:space:]]*:\?=[[:space:]]*//p' "$root/labs/$lab/lab.mk")
+files=$(student_files "$lab")
 
 if [[ ${YES:-} != 1 ]]; then
     if [[ ! -t 0 ]]; then

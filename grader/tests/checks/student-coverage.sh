@@ -17,7 +17,7 @@ while read -r file pct _; do
     [[ -z $file || $file == \#* ]] && continue
     lab=${file%%/*}
     [[ -f labs/$lab/lab.mk ]] || { echo "$except: $file: no lab $lab"; failed=1; continue; }
-    grep -Eq "^${lab}_STUDENT .*[[:space:]=]${file#*/}( |\$)" labs/$lab/lab.mk ||
+    grep -qw -- "${file#*/}" <<<"$(student_files "$lab")" ||
         { echo "$except: $file is not a student file of $lab"; failed=1; }
     [[ $pct =~ ^[0-9]+$ && $pct -lt 90 ]] || { echo "$except: $file: minimum $pct"; failed=1; }
 done <"$except"
