@@ -96,6 +96,7 @@ for lab in $(student_labs); do
     titles=$(student_tasks "$lab")
     while IFS=$'\t' read -r t state got gr tot fail; do
         name=$(awk -F'\t' -v t="$t" '$1 == t { print $2; exit }' <<<"$titles")
+        name=${name% (*}
         case $state in
         done) sym="${c_green}ok${c_off}" note="$got/$tot" ;;
         todo) sym="${c_red}..${c_off}" note="$got/$tot  failing: $fail" ;;
