@@ -36,7 +36,7 @@ if [[ -z $task ]]; then
     case ${st:-} in
     todo) why="the first task with a failing check in your last run" ;;
     unchecked) why="it passed what ran, but make test checks only the functional part: make grade LAB=${lab%%-*} runs the rest" ;;
-    not-started) why="the lab has not been graded yet (make test LAB=${lab%%-*} to see where you stand)" ;;
+    not-started) why="your last run has no result for it yet (make test LAB=${lab%%-*} to see where you stand)" ;;
     *)
         echo "hint: $lab: every task passes in your last grading run. Nothing to hint at."
         echo "      (make hint LAB=${lab%%-*} TASK=N shows a task's hints anyway)"

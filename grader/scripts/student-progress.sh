@@ -24,7 +24,8 @@ done
 # One line per task: task state points-scored points-graded points-total
 # first-failure, where state is done, todo (a check failed), unchecked
 # (no failure, but some of its checks were not in the last run) or
-# nopoints. first-failure is "test [check]" or "-".
+# notrun (none of its checks was in the last run, e.g. after
+# make test TEST=...) or nopoints. first-failure is "test [check]" or "-".
 task_states() {
     local lab=$1 file=$dir/$1.json
     {
@@ -44,6 +45,7 @@ task_states() {
             t = byorder[i]
             if (total[t] == 0) state = "nopoints"
             else if (failed[t] > 0) state = "todo"
+            else if (graded[t] == 0) state = "notrun"
             else if (graded[t] < total[t]) state = "unchecked"
             else state = "done"
             printf "%s\t%s\t%d\t%d\t%d\t%s\n", t, state, got[t], graded[t], total[t], (t in first) ? first[t] : "-"
@@ -61,7 +63,9 @@ if [[ -n $next_only ]]; then
     t=$(awk -F'\t' '$2 == "todo" { print $1; exit }' <<<"$states")
     [[ -n $t ]] && { printf '%s\ttodo\n' "$t"; exit 0; }
     t=$(awk -F'\t' '$2 == "unchecked" { print $1; exit }' <<<"$states")
-    [[ -n $t ]] && printf '%s\tunchecked\n' "$t"
+    [[ -n $t ]] && { printf '%s\tunchecked\n' "$t"; exit 0; }
+    t=$(awk -F'\t' '$2 == "notrun" { print $1; exit }' <<<"$states")
+    [[ -n $t ]] && printf '%s\tnot-started\n' "$t"
     exit 0
 fi
 
@@ -90,7 +94,7 @@ for lab in $(student_labs); do
     printf '  %s%-24s%s %s%7s%s  %s  %s(graded %s)%s\n' "$c_bold" "$lab" "$c_off" \
         "$col" "$score/$total" "$c_off" "$title" "$c_dim" "$when" "$c_off"
     if [[ $graded -lt $total ]]; then
-        printf '      %slast run checked %s of the %s points (make test: functional only); make grade LAB=%s runs every check%s\n' \
+        printf '      %slast run checked %s of the %s points (make test runs only the functional ones); make grade LAB=%s runs every check%s\n' \
             "$c_dim" "$graded" "$total" "$num" "$c_off"
     fi
     titles=$(student_tasks "$lab")
@@ -101,17 +105,18 @@ for lab in $(student_labs); do
         done) sym="${c_green}ok${c_off}" note="$got/$tot" ;;
         todo) sym="${c_red}..${c_off}" note="$got/$tot  failing: $fail" ;;
         unchecked) sym="${c_yellow}~ ${c_off}" note="$got/$tot  (passes what ran; not every check ran)" ;;
+        notrun) sym="  " note="-/$tot  (not in the last run)" ;;
         nopoints) sym="  " note="no points" ;;
         esac
         printf '      %s task %s  %-40s %s\n' "$sym" "$t" "${name:0:40}" "$note"
     done <<<"$states"
     nt=$(awk -F'\t' '$2 == "todo" { print $1; exit }' <<<"$states")
-    nu=$(awk -F'\t' '$2 == "unchecked" { print $1; exit }' <<<"$states")
+    nu=$(awk -F'\t' '$2 == "unchecked" || $2 == "notrun" { print $1; exit }' <<<"$states")
     if [[ -n $nt ]]; then
         fail=$(awk -F'\t' -v t="$nt" '$1 == t { print $6 }' <<<"$states")
         nxt="lab $num task $nt: make ${fail% *} pass (make test LAB=$num; make hint LAB=$num if stuck)"
     elif [[ -n $nu ]]; then
-        nxt="lab $num: make grade LAB=$num (task $nu passes what ran; run every check)"
+        nxt="lab $num: make grade LAB=$num (task $nu has checks the last run did not run)"
     else
         nxt=
     fi

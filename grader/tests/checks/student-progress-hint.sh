@@ -56,6 +56,16 @@ grep -q 'last run checked' <<<"$block" || fail "a partial run is not said to be 
 [[ $(bash grader/scripts/student-progress.sh --dir "$tmp/progress" --next 01) == $'1\tnot-started' ]] ||
     fail "--next 01 does not say not-started"
 
+# A run of one test (make test TEST=...): the other tasks were not run.
+mkdir -p "$tmp/one"
+t1=$(tests_of 1 | head -1)
+jq --arg t "$t1" '.tests |= map(select(.name | endswith(": " + $t + " [functional]"))
+    | .score = .max_score | .status = "passed")' "$full" >"$tmp/one/$lab.json"
+out=$(bash grader/scripts/student-progress.sh --dir "$tmp/one")
+grep -Eq 'task 3 .*not in the last run' <<<"$out" || fail "a task with no result is not shown as not run: $out"
+[[ $(bash grader/scripts/student-progress.sh --dir "$tmp/one" --next 02) == $'1\tunchecked' ]] ||
+    fail "--next after a one-test run does not give task 1 unchecked"
+
 # A lab that is done (every entry passed, whatever the machine did to
 # the timing checks of the run the fixture came from).
 mkdir -p "$tmp/done"
