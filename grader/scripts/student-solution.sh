@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# `make solution LAB=NN`: for self-learners, the reference solution of a
+# lab shown as a diff against the student's own files (yours on the -
+# side, the reference on the + side), after a confirmation. Refuses
+# without a terminal unless YES=1. A student release has no solutions/:
+# then it says so and changes nothing.
+#
+# Usage: student-solution.sh LAB   (env: YES=1 skips the question; SRC=dir
+# compares a copy laid out like labs/ instead of labs/)
+set -eu
+root=$(cd "$(dirname "$0")/../.." && pwd)
+source "$root/grader/scripts/student-lib.sh"
+arg=${1:-}
+if [[ -z $arg ]]; then
+    echo "usage: make solution LAB=NN [YES=1] (or make solution inside labs/NN-topic/)" >&2
+    exit 2
+fi
+lab=$(student_lab "$arg") || { echo "solution: LAB=$arg: no such lab (try 02 or 02-threads)" >&2; exit 2; }
+ref=$root/solutions/$lab
+if [[ ! -d $ref ]]; then
+    echo "solution: there are no reference solutions in this copy (no solutions/$lab)." >&2
+    echo "          A student release leaves them out on purpose; ask your instructor," >&2
+    echo "          or use make hint LAB=${lab%%-*} for a nudge." >&2
+    exit 2
+fi
+src=${SRC:-labs}
+case $src in
+labs | "") tree=$root/labs ;;
+/*) tree=$src ;;
+*) tree=$root/$src ;;
+esac
+[[ -d $tree/labs ]] && tree=$tree/labs
+files=$(student_files "$lab")
+
+if [[ ${YES:-} != 1 ]]; then
+    if [[ ! -t 0 ]]; then
+        echo "solution: this shows the reference answer of $lab; it asks first, and" >&2
+        echo "          there is no terminal to ask on. Run it in a terminal, or YES=1." >&2
+        exit 2
+    fi
+    echo "This shows the reference solution of $lab: $files."
+    echo "Seeing it ends the puzzle for these tasks; make hint LAB=${lab%%-*} gives smaller steps."
+    read -r -p "Show it? Type yes: " answer
+    if [[ $answer != yes ]]; then
+        echo "solution: not shown."
+        exit 1
+    fi
+fi
+
+colour=never
+[[ -t 1 && -z ${NO_COLOR:-} ]] && colour=always
+for f in $files; do
+    mine=$tree/$lab/$f
+    [[ -f $mine ]] || mine=/dev/null
+    echo "${c_bold}== $f: yours (-) against the reference (+)${c_off}"
+    if cmp -s "$mine" "$ref/$f"; then
+        echo "   identical"
+    else
+        diff -u --color=$colour --label "yours: ${mine#"$root"/}" \
+            --label "reference: solutions/$lab/$f" "$mine" "$ref/$f" || true
+    fi
+done
+if [[ -f $ref/NOTES.md ]]; then
+    echo
+    echo "Why the reference is written this way: solutions/$lab/NOTES.md"
+fi

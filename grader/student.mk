@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: MIT
+# Students' targets (included by the top-level Makefile). Inside a lab
+# folder LAB is set for you (labs/lab-forward.mk), so `make watch` there
+# watches that lab.
+#
+#   make progress                    every lab: last score, tasks left, next step
+#   make watch LAB=NN                make test again on every save
+#   make hint LAB=NN [TASK=N]        the next tier of hints, one per call
+#   make solution LAB=NN [YES=1]     the reference, as a diff against your files
+#   make coverage LAB=NN [SRC=...]   which lines of your files the tests run
+
+STUDENT_SCRIPTS := $(ROOT)/grader/scripts
+
+progress:
+	@bash $(STUDENT_SCRIPTS)/student-progress.sh
+
+watch: $(GRADER)
+	@bash $(STUDENT_SCRIPTS)/student-watch.sh "$(LAB)"
+
+hint:
+	@bash $(STUDENT_SCRIPTS)/student-hint.sh "$(LAB)" "$(TASK)"
+
+solution:
+	@bash $(STUDENT_SCRIPTS)/student-solution.sh "$(LAB)"
+
+coverage:
+	@bash $(STUDENT_SCRIPTS)/student-coverage.sh --lab "$(LAB)" --src "$(SRC)"
+
+# `make help` lists these first (a prerequisite of the top-level help).
+help: help-student
+help-student:
+	@echo 'The student loop (inside labs/NN-topic/ LAB=NN is implied):'
+	@echo '  make | make test                              build what changed, run the functional tests'
+	@echo '  make grade                                    every check of the lab (tsan, valgrind, speedup)'
+	@echo '  make watch [WATCH=poll]                       make test again on every save'
+	@echo '  make progress                                 every lab: last score, tasks left, next step'
+	@echo '  make hint LAB=NN [TASK=N] [RESET=1]           the next tier of hints for your first unfinished task'
+	@echo '  make solution LAB=NN [YES=1]                  the reference as a diff against your files (asks first)'
+	@echo '  make coverage LAB=NN [SRC=...]                lines of your files the tests ran (build/coverage/)'
+	@echo
+
+.PHONY: progress watch hint solution coverage help-student
