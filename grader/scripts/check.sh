@@ -54,6 +54,12 @@ summary() {
            | map(tostring) | join(" ")' "$1/results.json" 2>/dev/null
 }
 
+# Every check that did not pass says "inconclusive" (a busy machine)?
+only_inconclusive() {
+    jq -e '[.tests[] | select(.status != "passed")] | length > 0 and
+           all(.tags | index("result:inconclusive"))' "$1/results.json" >/dev/null 2>&1
+}
+
 mutants_total=0 mutants_caught=0
 for lab in "${labs[@]}"; do
     echo "== $lab"
@@ -62,8 +68,17 @@ for lab in "${labs[@]}"; do
     log=$("$grader" grade --root . --src solutions --lab "$lab" --out "$dir" --quiet 2>&1)
     rc=$?
     read -r score max builds <<<"$(summary "$dir")"
+    # "inconclusive: machine busy" is not a verdict: when it is the only
+    # shortfall, measure the speedups again (alone), at most twice.
+    again=""
+    for try in 1 2; do
+        [[ $rc -eq 1 ]] && only_inconclusive "$dir" || break
+        again=" after $try speedup rerun(s): the machine was busy"
+        "$grader" grade --root . --src solutions --lab "$lab" --only speedup \
+            --out "$dir-speedup" --quiet >/dev/null 2>&1 && rc=0 && score=$max
+    done
     if [[ $rc -eq 0 && -n $max && $score == "$max" && $max -gt 0 ]]; then
-        ok "$lab: solutions score $score/$max ($((SECONDS - t0)) s)"
+        ok "$lab: solutions score $score/$max ($((SECONDS - t0)) s$again)"
     else
         bad "$lab: solutions score ${score:-?}/${max:-?} (exit $rc)" "$(echo "$log" | grep -v ' passed ' | head -60)"
     fi
@@ -83,8 +98,13 @@ for lab in "${labs[@]}"; do
         [[ -f $m/mutant.ini ]] || continue
         mutants_total=$((mutants_total + 1))
         t0=$SECONDS
-        log=$("$grader" grade --root . --mutant "$m" 2>&1)
-        rc=$?
+        # A speedup check that came out inconclusive (machine busy) has not
+        # judged the mutant: grade it again, at most three times in all.
+        for try in 1 2 3; do
+            log=$("$grader" grade --root . --mutant "$m" 2>&1)
+            rc=$?
+            [[ $rc -eq 1 ]] && grep -q ' inconclusive ' <<<"$log" || break
+        done
         name=$(basename "$m")
         if [[ $rc -eq 0 ]]; then
             mutants_caught=$((mutants_caught + 1))
