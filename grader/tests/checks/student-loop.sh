@@ -16,7 +16,7 @@ lab=02-threads
 objs() { stat -c '%n %Y' build/trees/labs/$lab/plain/{student,tests}/*.o build/trees/labs/$lab/plain/bin/*; }
 
 # make in the lab folder: the functional tests of that lab only, exit 1 on
-# the skeleton; a second run rebuilds nothing; touching one student file
+# the skeleton; a second run rebuilds nothing; editing one student file
 # recompiles that file alone (the lab's binaries are relinked: each links
 # every student file of the lab).
 out=$(cd labs/$lab && make 2>&1)
@@ -28,14 +28,18 @@ grep -q 'grading 0[^2]' <<<"$out" && fail "make in labs/$lab graded another lab"
 before=$(objs)
 (cd labs/$lab && make >/dev/null 2>&1)
 [[ $(objs) == "$before" ]] || fail "a second make in labs/$lab rebuilt something"
-sleep 1 # a new mtime second, so the change is visible to make
-touch labs/$lab/gil.c
+# The grader stages student files by content (a touch alone changes
+# nothing), so edit one: a comment at its end, taken out again below.
+cp labs/$lab/gil.c "$tmp/gil.c"
+trap 'cp "$tmp/gil.c" "$root/labs/$lab/gil.c"; rm -rf "$tmp"' EXIT
+echo '/* edited */' >>labs/$lab/gil.c
 t0=$(date +%s.%N)
 (cd labs/$lab && make >/dev/null 2>&1)
+cp "$tmp/gil.c" labs/$lab/gil.c
 t=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
 changed=$(objs | diff <(echo "$before") - | sed -n 's|^> .*/||p' | awk '$1 ~ /\.o$/ { print $1 }' | paste -sd' ')
-[[ $changed == gil.o ]] || fail "after touching gil.c, make recompiled: '${changed}' (want gil.o)"
-echo "make in labs/$lab after touching gil.c: ${t} s (rebuilt $changed)"
+[[ $changed == gil.o ]] || fail "after editing gil.c, make recompiled: '${changed}' (want gil.o)"
+echo "make in labs/$lab after editing gil.c: ${t} s (rebuilt $changed)"
 
 # make watch: a run, a change, a second run; both ways of waiting.
 mkdir -p "$tmp/w"
