@@ -102,13 +102,14 @@ for lab in $(student_labs); do
         name=$(awk -F'\t' -v t="$t" '$1 == t { print $2; exit }' <<<"$titles")
         name=${name% (*}
         case $state in
-        done) sym="${c_green}ok${c_off}" note="$got/$tot" ;;
-        todo) sym="${c_red}..${c_off}" note="$got/$tot  failing: $fail" ;;
-        unchecked) sym="${c_yellow}~ ${c_off}" note="$got/$tot  (passes what ran; not every check ran)" ;;
-        notrun) sym="  " note="-/$tot  (not in the last run)" ;;
+        done) sym="${c_green}ok${c_off}" note=$(printf '%5s' "$got/$tot") ;;
+        todo) sym="${c_red}..${c_off}" note="$(printf '%5s' "$got/$tot")  failing: $fail" ;;
+        unchecked) sym="${c_yellow}~ ${c_off}" note="$(printf '%5s' "$got/$tot")  (passes what ran; not every check ran)" ;;
+        notrun) sym="  " note="$(printf '%5s' "-/$tot")  (not in the last run)" ;;
         nopoints) sym="  " note="no points" ;;
         esac
-        printf '      %s task %s  %-40s %s\n' "$sym" "$t" "${name:0:40}" "$note"
+        ((${#name} > 40)) && name="${name:0:39}~"
+        printf '      %s task %s  %-40s %s\n' "$sym" "$t" "$name" "$note"
     done <<<"$states"
     nt=$(awk -F'\t' '$2 == "todo" { print $1; exit }' <<<"$states")
     nu=$(awk -F'\t' '$2 == "unchecked" || $2 == "notrun" { print $1; exit }' <<<"$states")
