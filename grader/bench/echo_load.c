@@ -25,11 +25,11 @@
 
 struct conn {
     int fd;
-    unsigned seq;         /* which message is in flight */
-    size_t got;           /* bytes of its echo read so far */
-    uint64_t sent_ns;     /* when it was sent */
-    char msg[MSG_LEN];    /* what was sent */
-    char echo[MSG_LEN];   /* what has come back */
+    unsigned seq;       /* which message is in flight */
+    size_t got;         /* bytes of its echo read so far */
+    uint64_t sent_ns;   /* when it was sent */
+    char msg[MSG_LEN];  /* what was sent */
+    char echo[MSG_LEN]; /* what has come back */
 };
 
 static pid_t server = -1;

@@ -17,9 +17,9 @@
 
 struct size_case {
     const char *name;
-    size_t len;   /* bytes per message */
-    long count;   /* messages per run */
-    size_t ring;  /* ring capacity: the lab's 256 KiB, or room for 4 */
+    size_t len;  /* bytes per message */
+    long count;  /* messages per run */
+    size_t ring; /* ring capacity: the lab's 256 KiB, or room for 4 */
 };
 
 static char *buf; /* the message sent, and the reader's buffer */

@@ -61,8 +61,8 @@ static inline void speedup_ideal(void)
         unsigned w = speedup_workers[i];
 
         snprintf(variant, sizeof(variant), "ideal cpu-bound w=%u", w);
-        bench_row("speedup", variant, w < (unsigned)cpus ? (double)w : (double)cpus,
-                  "x");
+        bench_row("speedup", variant,
+                  w < (unsigned)cpus ? (double)w : (double)cpus, "x");
         snprintf(variant, sizeof(variant), "ideal io-bound w=%u", w);
         bench_row("speedup", variant, w, "x");
     }

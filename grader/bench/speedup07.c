@@ -20,8 +20,9 @@ static struct pool_item items[CPU_TASKS];
 static struct pool *pools[9]; /* by worker count */
 
 /* noinline: the sequential baseline must run the very code a worker runs. */
-__attribute__((noinline)) static int spin_task(const void *inp, size_t in_len, void *outp,
-                     size_t out_cap, size_t *out_len)
+__attribute__((noinline)) static int spin_task(const void *inp, size_t in_len,
+                                               void *outp, size_t out_cap,
+                                               size_t *out_len)
 {
     uint64_t x;
 
