@@ -176,6 +176,70 @@ static void coro_pingpong(long rounds)
     coro_destroy(co);
 }
 
+/* ---- the floor: a bare switch, without coro.c's bookkeeping ----------
+ * Two hand-written switches between the main stack and one other, saving
+ * the six callee-saved registers like lab 05's. The first returns into the
+ * other context with `ret`; the return-address predictor expects the
+ * caller of this very call, so every switch mispredicts. The second pops
+ * the address and jumps to it (as Boost.Context does), which the indirect
+ * branch predictor learns. Neither checks state or keeps `current`: the
+ * difference to lab 05's figure is the API's cost. */
+
+void bench__switch_ret(void **save_sp, void *new_sp);
+void bench__switch_jmp(void **save_sp, void *new_sp);
+#define BENCH_SAVE                                                             \
+    "    pushq %rbp\n    pushq %rbx\n    pushq %r12\n"                         \
+    "    pushq %r13\n    pushq %r14\n    pushq %r15\n"                         \
+    "    movq %rsp, (%rdi)\n    movq %rsi, %rsp\n"                             \
+    "    popq %r15\n    popq %r14\n    popq %r13\n"                            \
+    "    popq %r12\n    popq %rbx\n    popq %rbp\n"
+__asm__(".text\n"
+        ".globl bench__switch_ret\n"
+        ".type bench__switch_ret, @function\n"
+        "bench__switch_ret:\n" BENCH_SAVE "    ret\n"
+        ".size bench__switch_ret, .-bench__switch_ret\n"
+        ".globl bench__switch_jmp\n"
+        ".type bench__switch_jmp, @function\n"
+        "bench__switch_jmp:\n" BENCH_SAVE "    popq %rcx\n    jmpq *%rcx\n"
+        ".size bench__switch_jmp, .-bench__switch_jmp\n");
+
+static void *bare_main_sp, *bare_other_sp;
+static void (*bare_switch)(void **, void *);
+
+static void bare_body(void)
+{
+    for (;;)
+        bare_switch(&bare_other_sp, bare_main_sp);
+}
+
+static void bare_pingpong(long rounds)
+{
+    static _Alignas(16) char stack[64 * 1024];
+    void **top = (void **)(stack + sizeof(stack));
+
+    /* The new stack as a switch leaves it: six zeroed registers, then the
+     * address to "return" to, placed so that bare_body starts with
+     * rsp + 8 a multiple of 16, as the ABI wants at a function's entry. */
+    top[-2] = (void *)bare_body;
+    for (int i = 3; i <= 8; i++)
+        top[-i] = NULL;
+    bare_other_sp = &top[-8];
+    for (long i = 0; i < rounds; i++)
+        bare_switch(&bare_main_sp, bare_other_sp);
+}
+
+static void bare_ret_pingpong(long rounds)
+{
+    bare_switch = bench__switch_ret;
+    bare_pingpong(rounds);
+}
+
+static void bare_jmp_pingpong(long rounds)
+{
+    bare_switch = bench__switch_jmp;
+    bare_pingpong(rounds);
+}
+
 /* Best of TRIALS runs of `rounds` round trips, in ns per switch. */
 static double ns_per_switch(pingpong_fn fn, long rounds)
 {
@@ -204,6 +268,8 @@ int main(void)
         {"thread (condvar)", thread_cv_pingpong, 20000},
         {"swapcontext", swapcontext_pingpong, 1000000},
         {"coroutine (lab 05)", coro_pingpong, 10000000},
+        {"bare switch (ret)", bare_ret_pingpong, 10000000},
+        {"bare switch (pop+jmp)", bare_jmp_pingpong, 10000000},
     };
     char variant[96];
     cpu_set_t saved;
