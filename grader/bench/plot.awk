@@ -2,7 +2,7 @@
 # bench.csv -> one SVG bar chart per benchmark, written to DIR/<name>.svg.
 # Usage: awk -F, -v dir=DIR -f plot.awk bench.csv
 # Bars: ours (the reference solutions) blue, the baselines orange, the
-# ideal grey. The switch ladder and latencies span decades: log scale.
+# ideal and the bare machine grey. The switch ladder and latencies span decades: log scale.
 
 function slug(s) {
     gsub(/[^A-Za-z0-9]+/, "-", s)
@@ -13,11 +13,12 @@ function esc(s) {
     return s
 }
 function colour(v) {
-    if (v ~ /^ideal/) return "#b0b0b0"
+    if (v ~ /^ideal|^bare/) return "#b0b0b0"
     if (v ~ /lab0|coroutine|^ring|grade|check/) return "#1f77b4"
     return "#ff7f0e"
 }
 function log10(x) { return log(x) / log(10) }
+function floor(x) { return x == int(x) || x > 0 ? int(x) : int(x) - 1 }
 
 NR > 1 && $1 != "goal" {
     b = $1
@@ -38,7 +39,10 @@ END {
             if (val[b, i] > 0 && val[b, i] < lo) lo = val[b, i]
         }
         if (hi <= 0) hi = 1
-        if (logscale) { lo = int(log10(lo)); if (log10(hi) > int(log10(hi))) hi = int(log10(hi)) + 1; else hi = int(log10(hi)); if (hi <= lo) hi = lo + 1 }
+        if (logscale) { # whole decades around the data
+            lo = floor(log10(lo)); hi = -floor(-log10(hi))
+            if (hi <= lo) hi = lo + 1
+        }
         h = top + n[b] * (barh + gap) + 30
         printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">\n", left + plotw + 110, h > file
         printf "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n" > file

@@ -105,8 +105,8 @@ int main(void)
     signal(SIGPIPE, SIG_IGN); /* pool.h asks its caller to */
     for (size_t i = 0; i < CPU_TASKS; i++)
         in[i] = i * 0x9e3779b97f4a7c15u;
-    speedup_series("lab07 pool cpu-bound", cpu_body, NULL);
-    speedup_series("lab07 pool io-bound", io_body, NULL);
+    speedup_series("cpu-bound", "lab07 pool", cpu_body, NULL);
+    speedup_series("io-bound", "lab07 pool", io_body, NULL);
     pool_destroy(pool);
     return 0;
 }
