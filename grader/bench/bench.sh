@@ -33,12 +33,17 @@ run() {
 }
 
 # The machine, named with every absolute figure.
+cpuinfo() { sed -n "s/^$1[[:space:]]*: //p" /proc/cpuinfo | head -1; }
 machine() {
-    local model cpus
-    model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
-    cpus=$(nproc)
-    printf 'cpu: %s\ncpus: %s (online %s)\nkernel: %s\nload at start: %s\n' \
-        "${model:-unknown}" "$cpus" "$(getconf _NPROCESSORS_ONLN)" \
+    local virt=no
+    grep -qw hypervisor /proc/cpuinfo && virt=yes
+    printf 'cpu: %s (%s family %s model %s, %s MHz)\n' "$(cpuinfo 'model name')" \
+        "$(cpuinfo vendor_id)" "$(cpuinfo 'cpu family')" "$(cpuinfo model)" \
+        "$(cpuinfo 'cpu MHz')"
+    printf 'cpus usable: %s (online %s); virtual machine: %s\n' "$(nproc)" \
+        "$(getconf _NPROCESSORS_ONLN)" "$virt"
+    printf 'memory: %s\nkernel: %s\nload at start: %s\n' \
+        "$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)" \
         "$(uname -sr)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 }
 machine >"$out/machine.txt"
@@ -149,9 +154,10 @@ rm -f "$rows" "$echo_rows"
 awk -F, -v dir="$out" -f "$root/grader/bench/plot.awk" "$csv"
 
 # The table.
+printf 'load at end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" \
+    >>"$out/machine.txt"
 echo
 cat "$out/machine.txt"
-printf 'load at end: %s\n\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 awk -F, 'NR > 1 && $1 != "goal" {
     if ($1 != last) { printf "\n%s\n", $1; last = $1 }
     printf "  %-40s %12.4g %s\n", $2, $3, $4 }' "$csv"
