@@ -151,6 +151,7 @@ END {
     cut -d, -f1-4 "$goals"
 } >"$csv"
 rm -f "$rows" "$echo_rows"
+rm -f "$out"/*.svg # no chart of a benchmark that did not run this time
 awk -F, -v dir="$out" -f "$root/grader/bench/plot.awk" "$csv"
 
 # The table.

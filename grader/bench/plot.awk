@@ -54,7 +54,8 @@ END {
             if (w < 1) w = 1
             printf "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n", left - 8, y + 13, esc(label[b, i]) > file
             printf "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>\n", left, y, w, barh, colour(label[b, i]) > file
-            printf "<text x=\"%.1f\" y=\"%d\">%.4g</text>\n", left + w + 4, y + 13, v > file
+            printf "<text x=\"%.1f\" y=\"%d\">%s</text>\n", left + w + 4, y + 13, \
+                (v >= 10000 ? sprintf("%d", v + 0.5) : sprintf("%.4g", v)) > file
         }
         y = top + n[b] * (barh + gap)
         printf "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n", left, top - 4, left, y > file
