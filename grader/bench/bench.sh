@@ -79,16 +79,16 @@ run "lab 07: speedups" "$bin/speedup07"
 # output directory, so each timing includes building the lab's variants
 # (the harness library, shared by all, is built already).
 timed() { # timed VARIANT CMD...: one "grader" row; notes a failure
-    local variant=$1 t0 t1 rc
+    local variant=$1 t0 t1 rc log
     shift
+    log=$(echo "$variant" | tr -c 'A-Za-z0-9\n' -).log
     t0=$(date +%s.%N)
-    "$@" >"$out/last.log" 2>&1
+    "$@" >"$out/$log" 2>&1
     rc=$?
     t1=$(date +%s.%N)
     awk -v v="$variant" -v a="$t0" -v b="$t1" \
         'BEGIN { printf "grader,%s,%.1f,s\n", v, b - a }' >>"$rows"
-    ((rc == 0)) || notes+=("$variant: exit $rc (log: build/bench/last.log)")
-    cp "$out/last.log" "$out/$(echo "$variant" | tr -c 'A-Za-z0-9\n' -).log"
+    ((rc == 0)) || notes+=("$variant: exit $rc (log: build/bench/$log)")
 }
 grader=$root/build/bin/grader
 for lab in "$root"/labs/[0-9][0-9]-*/; do

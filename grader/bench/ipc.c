@@ -6,6 +6,7 @@
  * 1 MiB messages; the figure is payload throughput, best of 3.
  */
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,7 +23,14 @@ struct size_case {
     size_t ring; /* ring capacity: the lab's 256 KiB, or room for 4 */
 };
 
-static char *buf; /* the message sent, and the reader's buffer */
+static char *buf;          /* the message sent, and the reader's buffer */
+static char ring_name[64]; /* "/bench-ring-<pid>" */
+
+/* If a run dies half-way, leave nothing behind in /dev/shm. */
+static void unlink_ring(void)
+{
+    shm_unlink(ring_name); /* usually ENOENT: ring_destroy removed it */
+}
 
 /* Wait for the reader; it exits 0 only if it got every byte it expected. */
 static void reap(pid_t pid, const char *what)
@@ -62,15 +70,13 @@ static void through_pipe(const struct size_case *c)
 
 static void through_ring(const struct size_case *c)
 {
-    char name[64];
     struct ring *r;
     pid_t pid;
     int rc;
 
-    snprintf(name, sizeof(name), "/bench-ring-%d", (int)getpid());
-    rc = ring_create(name, c->ring, &r);
+    rc = ring_create(ring_name, c->ring, &r);
     if (rc != 0)
-        bench_die("ring_create(%s): %s", name, strerror(-rc));
+        bench_die("ring_create(%s): %s", ring_name, strerror(-rc));
     pid = fork();
     if (pid < 0)
         bench_die("fork: %s", strerror(errno));
@@ -120,6 +126,8 @@ int main(void)
     char variant[64];
 
     signal(SIGPIPE, SIG_IGN);
+    snprintf(ring_name, sizeof(ring_name), "/bench-ring-%d", (int)getpid());
+    atexit(unlink_ring);
     buf = malloc(1 << 20);
     if (!buf)
         bench_die("out of memory");
