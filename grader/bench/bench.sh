@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# `make bench`: run every benchmark program, gather their rows into
+# build/bench/bench.csv (benchmark,variant,value,unit), time the grader,
+# judge the goals of docs/benchmarks.md, print a table, draw SVG plots.
+# Usage: bench.sh [--quick]   (--quick: do not time `make check`)
+# Knobs (environment): ECHO_SECONDS (2) per echo run, ECHO_TRIALS (3).
+set -u -o pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+out=$root/build/bench
+bin=$out/bin
+csv=$out/bench.csv
+quick=0
+[[ ${1:-} == --quick ]] && quick=1
+echo_seconds=${ECHO_SECONDS:-2}
+echo_trials=${ECHO_TRIALS:-3}
+mkdir -p "$out"
+rows=$out/rows.tmp
+: >"$rows"
+notes=()
+
+say() { printf '== %s\n' "$*" >&2; }
+
+# run NAME CMD...: a benchmark program; its CSV rows are kept, a failure
+# is reported and the rest still runs.
+run() {
+    local name=$1
+    shift
+    say "$name"
+    if ! "$@" >>"$rows"; then
+        notes+=("$name: FAILED (see the message above)")
+    fi
+}
+
+# The machine, named with every absolute figure.
+cpuinfo() { sed -n "s/^$1[[:space:]]*: //p" /proc/cpuinfo | head -1; }
+machine() {
+    local virt=no
+    grep -qw hypervisor /proc/cpuinfo && virt=yes
+    printf 'cpu: %s (%s family %s model %s, %s MHz)\n' "$(cpuinfo 'model name')" \
+        "$(cpuinfo vendor_id)" "$(cpuinfo 'cpu family')" "$(cpuinfo model)" \
+        "$(cpuinfo 'cpu MHz')"
+    printf 'cpus usable: %s (online %s); virtual machine: %s\n' "$(nproc)" \
+        "$(getconf _NPROCESSORS_ONLN)" "$virt"
+    printf 'memory: %s\nkernel: %s\nload at start: %s\n' \
+        "$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)" \
+        "$(uname -sr)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+}
+machine >"$out/machine.txt"
+cat "$out/machine.txt" >&2
+
+run "context-switch ladder" "$bin/switch"
+
+# Lab 06 and libuv, interleaved, the same client: best of the trials
+# (highest req/s, lowest p99: noise only ever makes either worse).
+say "echo servers: lab 06 against libuv, ${echo_trials} x ${echo_seconds} s each"
+echo_rows=$out/echo.tmp
+: >"$echo_rows"
+for conns in 10 100 1000; do
+    for ((t = 0; t < echo_trials; t++)); do
+        for server in lab06 libuv; do
+            prog=$bin/echo_lab06
+            [[ $server == libuv ]] && prog=$bin/echo_uv
+            "$bin/echo_load" "$prog" "$server" "$conns" "$echo_seconds" \
+                >>"$echo_rows" || notes+=("echo $server c=$conns: FAILED")
+        done
+    done
+done
+awk -F, '{ k = $1 FS $2; u[k] = $4; if (!(k in v)) order[++n] = k
+           if (!(k in v) || ($1 ~ /req/ ? $3 > v[k] : $3 < v[k])) v[k] = $3 }
+     END { for (i = 1; i <= n; i++) print order[i] FS v[order[i]] FS u[order[i]] }' \
+    "$echo_rows" | sort -s -t, -k1,1r >>"$rows"
+
+run "lab 07: pipe against ring" "$bin/ipc"
+run "lab 02: speedups" "$bin/speedup02"
+run "lab 07: speedups" "$bin/speedup07"
+
+# The grader: each lab alone, then every lab in one run, each into a fresh
+# output directory, so each timing includes building the lab's variants
+# (the harness library, shared by all, is built already).
+timed() { # timed VARIANT CMD...: one "grader" row; notes a failure
+    local variant=$1 t0 t1 rc log
+    shift
+    log=$(echo "$variant" | tr -c 'A-Za-z0-9\n' -).log
+    t0=$(date +%s.%N)
+    "$@" >"$out/$log" 2>&1
+    rc=$?
+    t1=$(date +%s.%N)
+    awk -v v="$variant" -v a="$t0" -v b="$t1" \
+        'BEGIN { printf "grader,%s,%.1f,s\n", v, b - a }' >>"$rows"
+    ((rc == 0)) || notes+=("$variant: exit $rc (log: build/bench/$log)")
+}
+grader=$root/build/bin/grader
+for lab in "$root"/labs/[0-9][0-9]-*/; do
+    lab=$(basename "$lab")
+    say "grading one lab: $lab (solutions)"
+    rm -rf "$out/grade/$lab"
+    timed "grade one lab ${lab%%-*}" "$grader" grade --root "$root" \
+        --src solutions --lab "$lab" --out "$out/grade/$lab"
+done
+say "grading all labs (solutions)"
+rm -rf "$out/grade/all"
+timed "grade all labs" "$grader" grade --root "$root" --src solutions \
+    --out "$out/grade/all"
+if ((quick)); then
+    notes+=("make check: not timed (QUICK=1)")
+else
+    say "make check (several minutes)"
+    timed "make check" env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS \
+        make -s --no-print-directory -C "$root" check
+fi
+
+# The goals (docs/benchmarks.md): each a ratio measured in this run, or a
+# time, as a "goal" row; the verdicts go to the table.
+goals=$out/goals.tmp
+awk -F, -v cpus="$(nproc)" '
+function get(b, v) { return (b FS v) in x ? x[b FS v] : -1 }
+function goal(what, val, unit, op, target) {
+    if (val < 0) { printf "goal,%s,,%s,not measured\n", what, unit; return }
+    ok = op == "<=" ? val <= target : val >= target
+    printf "goal,%s,%.4g,%s,%s (goal %s %g%s)\n", what, val, unit, \
+        ok ? "met" : "MISSED", op, target, ok ? "" : sprintf("; %.2fx of it", \
+        op == "<=" ? target / val : val / target)
+}
+{ x[$1 FS $2] = $3 }
+/^grader,grade one lab/ { if ($3 > worst) worst = $3 }
+END {
+    coro = get("switch", "coroutine (lab 05) pinned")
+    futex = get("switch", "thread (futex) pinned")
+    goal("coroutine switch pinned", coro, "ns", "<=", 10)
+    goal("thread switch / coroutine switch", coro > 0 && futex > 0 ? futex / coro : -1, "x", ">=", 100)
+    l = get("echo req/s", "lab06 c=1000"); u = get("echo req/s", "libuv c=1000")
+    goal("echo req/s lab06 / libuv at c=1000", l > 0 && u > 0 ? l / u : -1, "x", ">=", 0.8)
+    r = get("ipc", "ring 4 KiB"); p = get("ipc", "pipe 4 KiB")
+    goal("ring / pipe at 4 KiB", r > 0 && p > 0 ? r / p : -1, "x", ">=", 3)
+    if (cpus >= 2) {
+        goal("lab02 cpu-bound speedup w=2", get("speedup cpu-bound", "lab02 pmap w=2"), "x", ">=", 1.85)
+        goal("lab07 cpu-bound speedup w=2", get("speedup cpu-bound", "lab07 pool w=2"), "x", ">=", 1.85)
+    }
+    goal("slowest one-lab grade", worst > 0 ? worst : -1, "s", "<=", 30)
+    goal("grade all labs", get("grader", "grade all labs"), "s", "<=", 300)
+}' "$rows" >"$goals"
+
+{
+    echo "benchmark,variant,value,unit"
+    # each benchmark's rows together, benchmarks in the order they ran
+    awk -F, '!($1 in seen) { seen[$1] = ++n; name[n] = $1 }
+             { rows[$1] = rows[$1] $0 "\n" }
+             END { for (i = 1; i <= n; i++) printf "%s", rows[name[i]] }' \
+        "$rows"
+    cut -d, -f1-4 "$goals"
+} >"$csv"
+rm -f "$rows" "$echo_rows"
+rm -f "$out"/*.svg # no chart of a benchmark that did not run this time
+awk -F, -v dir="$out" -f "$root/grader/bench/plot.awk" "$csv"
+
+# The table.
+printf 'load at end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" \
+    >>"$out/machine.txt"
+echo
+cat "$out/machine.txt"
+awk -F, 'NR > 1 && $1 != "goal" {
+    if ($1 != last) { printf "\n%s\n", $1; last = $1 }
+    printf "  %-40s %12.4g %s\n", $2, $3, $4 }' "$csv"
+printf '\ngoals\n'
+awk -F, '{ printf "  %-40s %10s %-3s %s\n", $2, $3, $4, $5 }' "$goals"
+rm -f "$goals"
+for n in "${notes[@]}"; do printf 'note: %s\n' "$n"; done
+printf '\nwritten: %s and %s/*.svg\n' "${csv#$root/}" "${out#$root/}"

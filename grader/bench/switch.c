@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The context-switch ladder: what it costs to pass control between two
+ * processes (a pipe ping-pong), two threads (futex and condition-variable
+ * ping-pongs), two ucontexts (swapcontext) and two of lab 05's coroutines,
+ * in nanoseconds per switch, with both ends pinned to one CPU and unpinned.
+ */
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "coro.h"
+
+#define TRIALS 5 /* best of: noise only ever adds time */
+
+/* One measured body: `rounds` round trips, each two switches. */
+typedef void (*pingpong_fn)(long rounds);
+
+/* ---- processes: one byte back and forth through two pipes ------------ */
+
+static void process_pingpong(long rounds)
+{
+    int there[2], back[2];
+    char c = 0;
+    pid_t pid;
+    int st;
+
+    if (pipe(there) != 0 || pipe(back) != 0)
+        bench_die("pipe: %s", strerror(errno));
+    pid = fork();
+    if (pid < 0)
+        bench_die("fork: %s", strerror(errno));
+    if (pid == 0) {
+        for (long i = 0; i < rounds; i++)
+            if (read(there[0], &c, 1) != 1 || write(back[1], &c, 1) != 1)
+                _exit(1);
+        _exit(0);
+    }
+    for (long i = 0; i < rounds; i++)
+        if (write(there[1], &c, 1) != 1 || read(back[0], &c, 1) != 1)
+            bench_die("process ping-pong: %s", strerror(errno));
+    if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+        bench_die("process ping-pong: the child failed");
+    close(there[0]);
+    close(there[1]);
+    close(back[0]);
+    close(back[1]);
+}
+
+/* ---- threads: a futex word that says whose turn it is ------------------ */
+
+static int turn; /* 0: the main thread's, 1: the partner's; atomics only */
+static long futex_rounds;
+
+static void futex_wait_while(int *addr, int val)
+{
+    while (__atomic_load_n(addr, __ATOMIC_ACQUIRE) == val)
+        syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
+}
+
+static void futex_hand_over(int *addr, int val)
+{
+    __atomic_store_n(addr, val, __ATOMIC_RELEASE);
+    syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+static void *futex_partner(void *arg)
+{
+    (void)arg;
+    for (long i = 0; i < futex_rounds; i++) {
+        futex_wait_while(&turn, 0);
+        futex_hand_over(&turn, 0);
+    }
+    return NULL;
+}
+
+static void thread_futex_pingpong(long rounds)
+{
+    pthread_t t;
+
+    turn = 0;
+    futex_rounds = rounds;
+    if (pthread_create(&t, NULL, futex_partner, NULL) != 0)
+        bench_die("pthread_create failed");
+    for (long i = 0; i < rounds; i++) {
+        futex_hand_over(&turn, 1);
+        futex_wait_while(&turn, 1);
+    }
+    pthread_join(t, NULL);
+}
+
+/* ---- threads: the same turn, under a mutex and a condition variable ---- */
+
+static pthread_mutex_t cv_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv_changed = PTHREAD_COND_INITIALIZER;
+static int cv_turn; /* guarded by cv_lock */
+
+static void cv_pass(int mine, int theirs)
+{
+    pthread_mutex_lock(&cv_lock);
+    while (cv_turn != mine)
+        pthread_cond_wait(&cv_changed, &cv_lock);
+    cv_turn = theirs;
+    pthread_cond_signal(&cv_changed);
+    pthread_mutex_unlock(&cv_lock);
+}
+
+static void *cv_partner(void *arg)
+{
+    for (long i = 0; i < *(long *)arg; i++)
+        cv_pass(1, 0);
+    return NULL;
+}
+
+static void thread_cv_pingpong(long rounds)
+{
+    pthread_t t;
+
+    cv_turn = 0;
+    if (pthread_create(&t, NULL, cv_partner, &rounds) != 0)
+        bench_die("pthread_create failed");
+    for (long i = 0; i < rounds; i++)
+        cv_pass(0, 1);
+    pthread_join(t, NULL);
+}
+
+/* ---- swapcontext: glibc's user-space switch (it saves the signal mask,
+ * which costs a system call each way) ------------------------------------ */
+
+static ucontext_t uc_main, uc_other;
+
+static void uc_body(void)
+{
+    for (;;)
+        swapcontext(&uc_other, &uc_main);
+}
+
+static void swapcontext_pingpong(long rounds)
+{
+    static char stack[64 * 1024];
+
+    getcontext(&uc_other);
+    uc_other.uc_stack.ss_sp = stack;
+    uc_other.uc_stack.ss_size = sizeof(stack);
+    uc_other.uc_link = NULL;
+    makecontext(&uc_other, uc_body, 0);
+    for (long i = 0; i < rounds; i++)
+        swapcontext(&uc_main, &uc_other);
+}
+
+/* ---- lab 05: coro_resume into a coroutine that yields straight back ---- */
+
+static void *coro_body(void *arg)
+{
+    (void)arg;
+    for (;;)
+        coro_yield(NULL);
+    return NULL;
+}
+
+static void coro_pingpong(long rounds)
+{
+    struct coro *co;
+    int rc = coro_create(&co, coro_body, NULL, 0);
+
+    if (rc != 0)
+        bench_die("coro_create: %s", strerror(-rc));
+    for (long i = 0; i < rounds; i++)
+        if (coro_resume(co, NULL) != 0)
+            bench_die("coro_resume failed");
+    coro_destroy(co);
+}
+
+/* ---- the floor: a bare switch, without coro.c's bookkeeping ----------
+ * Two hand-written switches between the main stack and one other, saving
+ * the six callee-saved registers like lab 05's. The first returns into the
+ * other context with `ret`; the return-address predictor expects the
+ * caller of this very call, so every switch mispredicts. The second pops
+ * the address and jumps to it (as Boost.Context does), which the indirect
+ * branch predictor learns. Neither checks state or keeps `current`: the
+ * difference to lab 05's figure is the API's cost. */
+
+void bench__switch_ret(void **save_sp, void *new_sp);
+void bench__switch_jmp(void **save_sp, void *new_sp);
+#define BENCH_SAVE                                                             \
+    "    pushq %rbp\n    pushq %rbx\n    pushq %r12\n"                         \
+    "    pushq %r13\n    pushq %r14\n    pushq %r15\n"                         \
+    "    movq %rsp, (%rdi)\n    movq %rsi, %rsp\n"                             \
+    "    popq %r15\n    popq %r14\n    popq %r13\n"                            \
+    "    popq %r12\n    popq %rbx\n    popq %rbp\n"
+__asm__(".text\n"
+        ".globl bench__switch_ret\n"
+        ".type bench__switch_ret, @function\n"
+        "bench__switch_ret:\n" BENCH_SAVE "    ret\n"
+        ".size bench__switch_ret, .-bench__switch_ret\n"
+        ".globl bench__switch_jmp\n"
+        ".type bench__switch_jmp, @function\n"
+        "bench__switch_jmp:\n" BENCH_SAVE "    popq %rcx\n    jmpq *%rcx\n"
+        ".size bench__switch_jmp, .-bench__switch_jmp\n");
+
+static void *bare_main_sp, *bare_other_sp;
+static void (*bare_switch)(void **, void *);
+
+static void bare_body(void)
+{
+    for (;;)
+        bare_switch(&bare_other_sp, bare_main_sp);
+}
+
+static void bare_pingpong(long rounds)
+{
+    static _Alignas(16) char stack[64 * 1024];
+    void **top = (void **)(stack + sizeof(stack));
+
+    /* The new stack as a switch leaves it: six zeroed registers, then the
+     * address to "return" to, placed so that bare_body starts with
+     * rsp + 8 a multiple of 16, as the ABI wants at a function's entry. */
+    top[-2] = (void *)bare_body;
+    for (int i = 3; i <= 8; i++)
+        top[-i] = NULL;
+    bare_other_sp = &top[-8];
+    for (long i = 0; i < rounds; i++)
+        bare_switch(&bare_main_sp, bare_other_sp);
+}
+
+static void bare_ret_pingpong(long rounds)
+{
+    bare_switch = bench__switch_ret;
+    bare_pingpong(rounds);
+}
+
+static void bare_jmp_pingpong(long rounds)
+{
+    bare_switch = bench__switch_jmp;
+    bare_pingpong(rounds);
+}
+
+/* Best of TRIALS runs of `rounds` round trips, in ns per switch. */
+static double ns_per_switch(pingpong_fn fn, long rounds)
+{
+    double best = 1e30;
+
+    fn(rounds / 10 + 1); /* warm-up: fault in stacks, wake the CPUs */
+    for (int t = 0; t < TRIALS; t++) {
+        uint64_t t0 = bench_now_ns();
+
+        fn(rounds);
+        double ns = (double)(bench_now_ns() - t0) / (2.0 * (double)rounds);
+        best = ns < best ? ns : best;
+    }
+    return best;
+}
+
+int main(void)
+{
+    static const struct {
+        const char *name;
+        pingpong_fn fn;
+        long rounds;
+    } rungs[] = {
+        {"process (pipe)", process_pingpong, 20000},
+        {"thread (futex)", thread_futex_pingpong, 20000},
+        {"thread (condvar)", thread_cv_pingpong, 20000},
+        {"swapcontext", swapcontext_pingpong, 1000000},
+        {"coroutine (lab 05)", coro_pingpong, 10000000},
+        {"bare switch (ret)", bare_ret_pingpong, 10000000},
+        {"bare switch (pop+jmp)", bare_jmp_pingpong, 10000000},
+    };
+    char variant[96];
+    cpu_set_t saved;
+
+    for (int pinned = 1; pinned >= 0; pinned--) {
+        if (pinned)
+            bench_pin_one(&saved);
+        for (size_t i = 0; i < sizeof(rungs) / sizeof(rungs[0]); i++) {
+            snprintf(variant, sizeof(variant), "%s %s", rungs[i].name,
+                     pinned ? "pinned" : "unpinned");
+            bench_row("switch", variant,
+                      ns_per_switch(rungs[i].fn, rungs[i].rounds), "ns");
+        }
+        if (pinned)
+            bench_unpin(&saved);
+    }
+    return 0;
+}
