@@ -21,10 +21,8 @@ static struct pool_item items[CPU_TASKS];
 
 /*
  * One pool at a time, remade when the worker count changes (during a
- * series' untimed warm-up). Never two at once: the reference pool_destroy
- * stops its workers by closing their pipes, and a second pool's workers,
- * forked later, would hold copies of those pipes, so the EOF would never
- * come and pool_destroy would wait forever.
+ * series' untimed warm-up), so idle workers of other sizes never compete
+ * for the CPUs while a series is timed.
  */
 static struct pool *pool;
 static unsigned pool_workers;
