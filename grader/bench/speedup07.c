@@ -21,8 +21,8 @@ static struct pool_item items[CPU_TASKS];
 
 /*
  * One pool at a time, remade when the worker count changes (during a
- * series' untimed warm-up), so idle workers of other sizes never compete
- * for the CPUs while a series is timed.
+ * series' untimed warm-up): each series runs on exactly the worker
+ * processes it names, and no others are alive.
  */
 static struct pool *pool;
 static unsigned pool_workers;
