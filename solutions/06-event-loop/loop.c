@@ -118,6 +118,13 @@ int loop_watch(struct loop *loop, int fd, unsigned events, loop_io_fn cb,
     if (fd >= loop->fds_cap && (rc = loop__grow_fds(loop, fd)) < 0)
         return rc;
     w = &loop->fds[fd];
+    /* The same events again (echo.c re-arms after every request): the
+     * kernel already has them, so a system call would only cost time. The
+     * header's rule, unwatch before close, keeps the table truthful. */
+    if (w->events == events) {
+        *w = (struct loop_watcher){events, cb, arg, name};
+        return 0;
+    }
     op = w->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
     ev.events = (events & LOOP_READABLE ? EPOLLIN : 0) |
                 (events & LOOP_WRITABLE ? EPOLLOUT : 0);
