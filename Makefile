@@ -220,5 +220,10 @@ help:
 	@echo 'make deps                                     install what is missing'
 	@echo 'make flake [N=20] [LAB=NN]                    grade the solutions N times, hunting flakes'
 	@echo 'make format | format-check                    clang-format the tree'
+	@echo 'make grade ... TRACE=1                        also write timelines (build/grade/traces/)'
+	@echo 'make bench [QUICK=1]                          benchmarks against the limits (docs/benchmarks.md)'
+	@echo 'make lab07-bench [SRC=...]                    lab 07 task 4: the decision-rule table'
+	@echo 'make slides | slides-check | slides-sync      the decks (slides/README.md)'
+	@echo 'make release | grade-class | gradescope | classroom   instructors (docs/instructors.md)'
 
 .PHONY: all grade test doctor check deps flake format format-check clean help
