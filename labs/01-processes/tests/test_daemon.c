@@ -346,6 +346,8 @@ static void test_daemon_stop_errors(void **state)
     assert_int_equal(daemon_stop(pid_path, 100), -ENOENT);
     write_pid_file("0\n");
     assert_int_equal(daemon_stop(pid_path, 100), -EINVAL);
+    write_pid_file(""); /* an empty file holds no pid either */
+    assert_int_equal(daemon_stop(pid_path, 100), -EINVAL);
     write_pid_file("nonsense\n");
     assert_int_equal(daemon_stop(pid_path, 100), -EINVAL);
     snprintf(text, sizeof(text), "%d\n", (int)gone);

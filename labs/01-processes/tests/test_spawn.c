@@ -103,11 +103,54 @@ static void test_wait_decodes_status(void **state)
                      "-ECHILD");
 }
 
+/*
+ * The argument checks spawn.h documents: run_wait refuses a NULL st, and
+ * run_decode refuses a status that is neither an exit nor a signal. Such a
+ * status comes from a stopped child, which waitpid reports only when asked
+ * (WUNTRACED); the test makes one to be sure it is a real one.
+ */
+static void test_wait_bad_arguments(void **state)
+{
+    struct run_status st = {0, -1};
+    int stopped, status, rc_decode, rc_wait, rc;
+    pid_t pid = xfork();
+
+    (void)state;
+    if (pid == 0) {
+        raise(SIGSTOP);
+        _exit(7);
+    }
+    xwaitpid(pid, &stopped, WUNTRACED);
+    kill(pid, SIGCONT); /* the child ends whatever happens below */
+    rc_decode = run_decode(stopped, &st);
+    rc_wait = run_wait(pid, NULL);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ; /* reap it here, unless run_wait did */
+    if (!WIFSTOPPED(stopped))
+        harness_fail("the test's child did not stop (status %#x)", stopped);
+    if (rc_decode != -EINVAL)
+        harness_fail("run_decode of a stopped child's status: expected "
+                     "-EINVAL (neither exited nor signaled), got %d",
+                     rc_decode);
+    if (rc_wait != -EINVAL)
+        harness_fail("run_wait(pid, NULL): expected -EINVAL, got %d", rc_wait);
+
+    pid = xfork(); /* and a valid status still decodes */
+    if (pid == 0)
+        _exit(7);
+    xwaitpid(pid, &status, 0);
+    rc = run_decode(status, &st);
+    if (rc != 0)
+        harness_fail("run_decode of an exit status: expected 0, got %d", rc);
+    lab01_expect_status("a child that called _exit(7)", &st, RUN_EXITED, 7);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_spawn_returns_before_program_ends),
     cmocka_unit_test(test_spawn_redirects_stdin_stdout),
     cmocka_unit_test(test_spawn_missing_is_error_and_reaped),
     cmocka_unit_test(test_wait_decodes_status),
+    cmocka_unit_test(test_wait_bad_arguments),
 };
 
 HARNESS_MAIN(tests)
