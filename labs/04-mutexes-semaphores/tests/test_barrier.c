@@ -38,7 +38,12 @@ static void test_barrier_one_thread(void **state)
     rc = barrier_create(&dummy, 0);
     if (rc != -EINVAL)
         harness_fail("barrier_create(&b, 0) returned %d, expected -EINVAL", rc);
+    rc = barrier_create(NULL, 2);
+    if (rc != -EINVAL)
+        harness_fail("barrier_create(NULL, 2) returned %d, expected -EINVAL",
+                     rc);
     barrier_destroy(b);
+    barrier_destroy(NULL); /* barrier.h: a no-op */
 }
 
 struct arrival {

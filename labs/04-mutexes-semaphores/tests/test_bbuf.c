@@ -50,7 +50,9 @@ static void test_bbuf_fifo_one_thread(void **state)
             expect_get(b, (void *)i);
     }
     expect_rc("bbuf_create(&b, 0)", bbuf_create(&dummy, 0), -EINVAL);
+    expect_rc("bbuf_create(NULL, 4)", bbuf_create(NULL, 4), -EINVAL);
     bbuf_destroy(b);
+    bbuf_destroy(NULL); /* bbuf.h: a no-op */
 }
 
 static void test_bbuf_close_delivers_rest(void **state)

@@ -35,7 +35,9 @@ static void test_limiter_counts(void **state)
                      "expected 2",
                      limiter_peak(l));
     expect_rc("limiter_create(&l, 0)", limiter_create(&dummy, 0), -EINVAL);
+    expect_rc("limiter_create(NULL, 2)", limiter_create(NULL, 2), -EINVAL);
     limiter_destroy(l);
+    limiter_destroy(NULL); /* limiter.h: a no-op */
 }
 
 struct entrant {

@@ -33,7 +33,9 @@ static void test_philo_one_diner_eats(void **state)
     expect_rc("table_pick_up(t, n)", table_pick_up(t, DINERS), -EINVAL);
     expect_rc("table_put_down(t, n)", table_put_down(t, DINERS), -EINVAL);
     expect_rc("table_create(&t, 1)", table_create(&dummy, 1), -EINVAL);
+    expect_rc("table_create(NULL, n)", table_create(NULL, DINERS), -EINVAL);
     table_destroy(t);
+    table_destroy(NULL); /* philo.h: a no-op */
 }
 
 /* The dining room, as the test sees it: who is eating right now. */

@@ -35,7 +35,9 @@ static void test_rwlock_unlock_not_held(void **state)
     expect_rc("rwlock_rdunlock while a writer holds it", rwlock_rdunlock(l),
               -EPERM);
     expect_rc("rwlock_wrunlock", rwlock_wrunlock(l), 0);
+    expect_rc("rwlock_create(NULL)", rwlock_create(NULL), -EINVAL);
     rwlock_destroy(l);
+    rwlock_destroy(NULL); /* rwlock.h: a no-op */
 }
 
 struct readers {
