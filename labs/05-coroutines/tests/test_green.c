@@ -228,6 +228,68 @@ static void test_green_channel_close(void **state)
     green_chan_destroy(chan);
 }
 
+/* Close wakes the waiting senders too, in the order they came (green.h). */
+static void test_green_channel_close_wakes_senders(void **state)
+{
+    (void)state;
+    trace[0] = '\0';
+    assert_int_equal(green_chan_create(&chan), 0);
+    spawn(producer, V(1)); /* waits: nobody receives */
+    spawn(producer, V(1)); /* waits behind it */
+    spawn(closer, NULL);
+    run_expect(0, "s1 s1 close0 again-32 send-error-32 send-error-32");
+    green_chan_destroy(chan);
+}
+
+/*
+ * The argument checks green.h documents. Outside a green thread: NULL fn,
+ * out or channel, and sends and receives (-EPERM). Inside one: NULL
+ * channel or value, and green_run, which must not start a scheduler
+ * inside itself (-EPERM). The trace proves the thread ran.
+ */
+static void *misuser(void *arg)
+{
+    void *v;
+
+    rec("run%ld", green_run());
+    rec("send%ld", green_chan_send(NULL, V(1)));
+    rec("recv%ld", green_chan_recv(NULL, &v));
+    rec("recv%ld", green_chan_recv(arg, NULL));
+    return NULL;
+}
+
+#define expect_rc(what, rc, want) expect__rc(__FILE__, __LINE__, what, rc, want)
+
+static void expect__rc(const char *file, int line, const char *what, int rc,
+                       int want)
+{
+    if (rc != want)
+        harness__fail(file, line, "%s returned %d (%s), expected %d (%s)", what,
+                      rc, strerror(-rc), want, strerror(-want));
+}
+
+static void test_green_bad_arguments(void **state)
+{
+    struct green_chan *ch = NULL;
+    void *v;
+
+    (void)state;
+    trace[0] = '\0';
+    expect_rc("green_spawn(NULL, NULL, NULL)", green_spawn(NULL, NULL, NULL),
+              -EINVAL);
+    expect_rc("green_chan_create(NULL)", green_chan_create(NULL), -EINVAL);
+    expect_rc("green_chan_close(NULL)", green_chan_close(NULL), -EINVAL);
+    expect_rc("green_chan_create(&ch)", green_chan_create(&ch), 0);
+    expect_rc("green_chan_send outside a green thread",
+              green_chan_send(ch, V(1)), -EPERM);
+    expect_rc("green_chan_recv outside a green thread", green_chan_recv(ch, &v),
+              -EPERM);
+    spawn(misuser, ch);
+    run_expect(0, "run-1 send-22 recv-22 recv-22");
+    green_chan_destroy(ch);
+    green_chan_destroy(NULL); /* green.h: ignored */
+}
+
 /* Nobody will ever send: green_run must notice rather than hang. */
 static void *stuck_join(void *arg)
 {
@@ -387,6 +449,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_green_join_order),
     cmocka_unit_test(test_green_channel_rendezvous),
     cmocka_unit_test(test_green_channel_close),
+    cmocka_unit_test(test_green_channel_close_wakes_senders),
+    cmocka_unit_test(test_green_bad_arguments),
     cmocka_unit_test(test_green_deadlock_detected),
     cmocka_unit_test(test_green_sleep_order),
     cmocka_unit_test(test_green_ten_thousand),
