@@ -171,6 +171,55 @@ static void test_async_await_writable(void **state)
     loop_destroy(loop);
 }
 
+struct ready {
+    int p[2];
+    int rc_read, rc_write;
+};
+
+static void ready_task(void *arg)
+{
+    struct ready *r = arg;
+
+    r->rc_read = await_readable(r->p[0]);
+    r->rc_write = await_writable(r->p[1]);
+}
+
+/* Awaiting outside a task is -EPERM (async.h): there is no task to
+ * suspend, and blocking the thread would stall the loop. Inside a task the
+ * same calls work: a pipe holding a byte is readable and writable at once. */
+static void test_async_await_outside_task(void **state)
+{
+    struct loop *loop = new_loop();
+    struct ready r = {.rc_read = -1, .rc_write = -1};
+    int rc;
+
+    (void)state;
+    xpipe(r.p);
+    if (write(r.p[1], "x", 1) != 1)
+        harness_fail("cannot write to the test's pipe");
+    rc = await_readable(r.p[0]);
+    if (rc != -EPERM)
+        harness_fail("await_readable outside a task: expected -EPERM, got "
+                     "%d",
+                     rc);
+    rc = await_writable(r.p[1]);
+    if (rc != -EPERM)
+        harness_fail("await_writable outside a task: expected -EPERM, got "
+                     "%d",
+                     rc);
+    assert_int_equal(async_spawn(loop, ready_task, &r), 0);
+    expect_run_ok(loop);
+    if (r.rc_read != 0 || r.rc_write != 0)
+        harness_fail("inside a task, on a pipe holding a byte: "
+                     "await_readable returned %d and await_writable %d, "
+                     "expected 0 and 0",
+                     r.rc_read, r.rc_write);
+    assert_int_equal(async_live_tasks(), 0);
+    xclose(r.p[0]);
+    xclose(r.p[1]);
+    loop_destroy(loop);
+}
+
 /* ---- the straight-line echo server -------------------------------- */
 
 struct fixture {
@@ -283,6 +332,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_async_sleepers_interleave),
     cmocka_unit_test(test_async_await_readable),
     cmocka_unit_test(test_async_await_writable),
+    cmocka_unit_test(test_async_await_outside_task),
     cmocka_unit_test(test_async_echo_1mib_messages),
     cmocka_unit_test(test_async_echo_trickling_clients),
     cmocka_unit_test(test_async_echo_vanishing_clients),
