@@ -89,7 +89,8 @@ static void test_ring_create_destroy_leaves_nothing(void **state)
 static void test_ring_bad_arguments(void **state)
 {
     struct ring *r = NULL;
-    char name[64];
+    char name[64], got[8];
+    size_t len = 99;
     int left;
 
     (void)state;
@@ -105,6 +106,22 @@ static void test_ring_bad_arguments(void **state)
                      "arguments before creating anything",
                      name);
     }
+    /* On a ring holding one message, so that no call can wait: the
+     * refused calls take nothing, and an empty message is no error. */
+    r = create(name, 4096);
+    lab07_expect_rc(ring_send(r, "abc", 3), 0);
+    lab07_expect_rc(ring_send(r, NULL, 4), -EINVAL);
+    lab07_expect_rc(ring_recv(r, got, sizeof(got), NULL), -EINVAL);
+    lab07_expect_rc(ring_recv(r, NULL, sizeof(got), &len), -EINVAL);
+    lab07_expect_rc(ring_recv(r, got, sizeof(got), &len), 1);
+    if (len != 3 || memcmp(got, "abc", 3) != 0)
+        harness_fail("after the refused calls ring_recv gave %zu bytes, "
+                     "expected the 3 of \"abc\" that were sent",
+                     len);
+    lab07_expect_rc(ring_send(r, NULL, 0), 0);
+    lab07_expect_rc(ring_recv(r, NULL, 0, &len), 1);
+    lab07_expect_rc(len, 0);
+    destroy(r, name);
     ring_destroy(NULL);
     ring_detach(NULL);
 }
