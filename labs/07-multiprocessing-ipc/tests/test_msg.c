@@ -2,6 +2,7 @@
 /* Lab 07, task 1: frames of any size arrive whole, in order, through partial
  * reads and writes, signals, and ends of stream. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -293,6 +294,18 @@ static void test_msg_end_of_stream(void **state)
                      rc);
     xclose(fds[0]);
 
+    xpipe(fds); /* the same, into a buffer too small: skipping it fails */
+    write_raw(fds[1], &n, 4);
+    write_raw(fds[1], buf, 10);
+    xclose(fds[1]);
+    rc = msg_recv(fds[0], buf, 8, &len);
+    if (rc != -EPROTO)
+        harness_fail("a frame too big for the buffer and cut short by the end "
+                     "of the stream: expected -EPROTO (the payload cannot be "
+                     "skipped whole), got %d",
+                     rc);
+    xclose(fds[0]);
+
     xpipe(fds); /* half a header */
     write_raw(fds[1], &n, 2);
     xclose(fds[1]);
@@ -322,6 +335,13 @@ static void test_msg_errors_reported(void **state)
         harness_fail("a send with no reader left: expected -EPIPE, got %d", rc);
     xclose(fds[1]);
     lab07_expect_rc(msg_send(-1, buf, 1), -EBADF);
+    lab07_expect_rc(msg_recv(-1, buf, sizeof(buf), &len), -EBADF);
+    /* A length the 4-byte header cannot hold, refused before any write
+     * (to /dev/null, which would take it all without reading buf). */
+    fds[1] = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    assert_true(fds[1] >= 0);
+    lab07_expect_rc(msg_send(fds[1], buf, MSG_MAX_LEN + 1), -EMSGSIZE);
+    xclose(fds[1]);
 }
 
 static const struct CMUnitTest tests[] = {
