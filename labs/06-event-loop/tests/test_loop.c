@@ -68,6 +68,11 @@ static void test_loop_bad_arguments(void **state)
     assert_int_equal(loop_watch(loop, p[0], LOOP_READABLE, NULL, NULL, NULL),
                      -EINVAL);
     assert_int_equal(loop_unwatch(loop, p[0]), -ENOENT);
+    /* events == 0 is no error: loop.h makes it loop_unwatch. */
+    assert_int_equal(
+        loop_watch(loop, p[0], LOOP_READABLE, (loop_io_fn)1, NULL, NULL), 0);
+    assert_int_equal(loop_watch(loop, p[0], 0, (loop_io_fn)1, NULL, NULL), 0);
+    assert_int_equal(loop_unwatch(loop, p[0]), -ENOENT);
     assert_int_equal(loop_timer_add(loop, 1, 0, NULL, NULL, NULL), -EINVAL);
     assert_int_equal(loop_timer_cancel(loop, 12345), -ENOENT);
     snprintf(path, sizeof(path), "%s/lab06-regular-%d", harness_tmpdir(),
