@@ -472,45 +472,6 @@ static void judge(struct entry *en, const struct run_result *r,
     }
 }
 
-/*
- * The test ended with no verdict under a tool and the tool reported no
- * finding: the tool itself may have given up (Valgrind out of memory, an
- * unsupported instruction, TSan unable to map its shadow). Its log says
- * so, and the student's output does not: show the end of the log.
- */
-static void append_tool_tail(struct entry *en, const char *logdir)
-{
-    DIR *d = opendir(logdir);
-    struct dirent *e;
-    struct sbuf b = {0};
-
-    if (!d)
-        return;
-    sbuf_puts(&b, en->detail ? en->detail : "");
-    while ((e = readdir(d))) {
-        char *path, *log;
-        size_t len = 0, from = 0;
-        int lines = 0;
-
-        if (!starts_with(e->d_name, "vg.") && !starts_with(e->d_name, "tsan."))
-            continue;
-        path = path_join(logdir, e->d_name);
-        log = read_file(path, (size_t)4 << 20, &len);
-        free(path);
-        if (!log)
-            continue;
-        for (from = len; from > 0 && lines < 12; from--)
-            lines += log[from - 1] == '\n' && from != len;
-        if (len)
-            sbuf_printf(&b, "the end of the tool's log (%s):\n%s%s", e->d_name,
-                        log + from, log[len - 1] == '\n' ? "" : "\n");
-        free(log);
-    }
-    closedir(d);
-    free(en->detail);
-    en->detail = sbuf_steal(&b);
-}
-
 /* A tool run: first the test itself must have passed, then the tool's
  * logs must be clean. */
 static void judge_tool(struct entry *en, const struct run_result *r,
@@ -535,8 +496,21 @@ static void judge_tool(struct entry *en, const struct run_result *r,
     }
     free(f.summary);
     free(f.detail);
-    if (en->outcome == OUT_EXIT && r->verdict == V_NONE)
-        append_tool_tail(en, logdir);
+    /* No verdict and no finding: the tool may have given up, and only its
+     * log says so. */
+    if (en->outcome == OUT_EXIT && r->verdict == V_NONE) {
+        char *tail = tool_log_tail(en->kind, logdir, 12);
+
+        if (*tail) {
+            char *d = gr_printf("%s%sthe end of the tool's log:\n%s\n",
+                                en->detail ? en->detail : "",
+                                en->detail && *en->detail ? "\n" : "", tail);
+
+            free(en->detail);
+            en->detail = d;
+        }
+        free(tail);
+    }
     if (en->outcome == OUT_EXIT || en->outcome == OUT_FAIL) {
         char *s = gr_printf("under %s: %s", check_name(en->kind), en->summary);
 

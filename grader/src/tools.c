@@ -677,6 +677,21 @@ static char *read_logs(const char *dir, const char *prefix, pid_t only_pid)
     return sbuf_steal(&b);
 }
 
+char *tool_log_tail(enum check_kind k, const char *logdir, int lines)
+{
+    const char *prefix = k == CHK_TSAN ? "tsan" : k == CHK_ASAN ? "asan" : "vg";
+    char *log = read_logs(logdir, prefix, 0), *tail;
+    size_t from = strlen(log);
+
+    if (from && log[from - 1] == '\n')
+        from--;
+    while (from > 0 && lines > 0)
+        lines -= log[--from] == '\n';
+    tail = gr_strdup(log + from + (log[from] == '\n'));
+    free(log);
+    return tail;
+}
+
 int tool_findings(enum check_kind k, const char *logdir, pid_t main_pid,
                   const char *root, struct finding *f)
 {

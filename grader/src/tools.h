@@ -30,6 +30,14 @@ struct finding {
 int tool_findings(enum check_kind k, const char *logdir, pid_t main_pid,
                   const char *root, struct finding *f);
 
+/*
+ * tool_log_tail - the last `lines` lines of the tool's logs in logdir, for
+ * when a run ended with no verdict and no finding: the tool itself may have
+ * given up (Valgrind out of memory or unable to make its files, TSan unable
+ * to map its shadow), and only its log says so. "" when there is none.
+ */
+char *tool_log_tail(enum check_kind k, const char *logdir, int lines);
+
 /* Condensers, exposed for the unit tests. */
 char *condense_tsan(const char *log, const char *root, int *count,
                     char **summary);

@@ -391,6 +391,38 @@ static void test_output_condensed_without_banners(void **state)
 
 /* kill(-1) as root would signal the whole machine: the sweep must refuse
  * any uid outside the test range. SIGCONT, so a broken guard is harmless. */
+/* Valgrind's own last words, the way the CI failure showed them. */
+static void test_tool_log_tail_is_the_last_lines(void **state)
+{
+    char dir[] = "/tmp/tool-tail-XXXXXX", *path, *tail;
+    FILE *f;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    tail = tool_log_tail(CHK_MEMCHECK, dir, 3);
+    assert_string_equal(tail, ""); /* no log at all */
+    free(tail);
+    path = path_join(dir, "vg.1243");
+    f = fopen(path, "w");
+    assert_non_null(f);
+    for (int i = 1; i <= 20; i++)
+        fprintf(f, "==1243== line %d\n", i);
+    fclose(f);
+    tail = tool_log_tail(CHK_MEMCHECK, dir, 3);
+    assert_string_equal(tail, "==1243== line 18\n==1243== line 19\n"
+                              "==1243== line 20\n");
+    free(tail);
+    tail = tool_log_tail(CHK_HELGRIND, dir, 50); /* fewer lines than asked */
+    assert_non_null(strstr(tail, "==1243== line 1\n"));
+    free(tail);
+    tail = tool_log_tail(CHK_TSAN, dir, 3); /* another tool's prefix */
+    assert_string_equal(tail, "");
+    free(tail);
+    unlink(path);
+    free(path);
+    rmdir(dir);
+}
+
 static void test_sweep_refuses_real_accounts(void **state)
 {
     (void)state;
@@ -401,6 +433,7 @@ static void test_sweep_refuses_real_accounts(void **state)
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_sweep_refuses_real_accounts),
+    cmocka_unit_test(test_tool_log_tail_is_the_last_lines),
     cmocka_unit_test(test_rubric_reads_points_and_params),
     cmocka_unit_test(test_rubric_rejects_typos_and_bad_requires),
     cmocka_unit_test(test_mutant_needs_a_check),
