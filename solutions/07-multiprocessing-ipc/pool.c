@@ -80,6 +80,23 @@ static void pool__close_fd(int *fd)
 }
 
 /*
+ * Close descriptors lo..hi. close_range() does it in one call; before
+ * Linux 5.9 it fails with ENOSYS, and then one close() each, up to the
+ * descriptor limit, does the same. Ignoring that failure would leave
+ * inherited descriptors open, which is the very bug this guards against.
+ */
+static void pool__close_fds(unsigned lo, unsigned hi)
+{
+    long max;
+
+    if (lo > hi || close_range(lo, hi, 0) == 0)
+        return;
+    max = sysconf(_SC_OPEN_MAX);
+    for (unsigned fd = lo; fd <= hi && (long)fd < max; fd++)
+        close((int)fd);
+}
+
+/*
  * In a new worker: close every fd but stdio and its own two pipe ends. It
  * inherited the parent's ends of its siblings' pipes, and of any other
  * pool's: holding a write end would keep that worker from ever seeing EOF.
@@ -91,10 +108,9 @@ static void pool__keep_only(int a, int b)
     unsigned lo = (unsigned)(a < b ? a : b), hi = (unsigned)(a < b ? b : a);
 
     if (lo > 3)
-        close_range(3, lo - 1, 0);
-    if (hi > lo + 1)
-        close_range(lo + 1, hi - 1, 0);
-    close_range(hi + 1, ~0U, 0);
+        pool__close_fds(3, lo - 1);
+    pool__close_fds(lo + 1, hi - 1);
+    pool__close_fds(hi + 1, ~0U);
 }
 
 /* Start a worker in slot i. */
