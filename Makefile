@@ -23,6 +23,11 @@ VFLAGS_asan := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 VFLAGS_vg := -O1
 VFLAGS_cov := -O0 --coverage
 
+# The coverage build's fault injection renames the C library calls of the
+# student's objects, and only theirs, to grader/coverage/faults.c's
+# wrappers: a file of "old new" lines for objcopy --redefine-syms.
+STUDENT_REDEFINE_SYMS ?=
+
 # Where a lab build reads and writes (the grader sets all four).
 VARIANT ?= plain
 TREE ?= $(ROOT)/labs
@@ -76,7 +81,8 @@ $$($(1)_DIR)/student/%.c: $(TREE)/$(1)/%.c
 	    > $$@.tmp && cat "$$<" >> $$@.tmp && mv $$@.tmp $$@
 
 $$($(1)_DIR)/student/%.o: $$($(1)_DIR)/student/%.c
-	$$(CC) $$($(1)_CFLAGS) -c $$< -o $$@
+	$$(CC) $$($(1)_CFLAGS) -c $$< -o $$@ $$(if $$(STUDENT_REDEFINE_SYMS),&& \
+	    objcopy --redefine-syms=$$(STUDENT_REDEFINE_SYMS) $$@)
 
 $$($(1)_DIR)/support/%.o: $(ROOT)/labs/$(1)/%.c
 	@mkdir -p $$(@D)

@@ -7,7 +7,10 @@
 #   make watch LAB=NN                make test again on every save
 #   make hint LAB=NN [TASK=N]        the next tier of hints, one per call
 #   make solution LAB=NN [YES=1]     the reference, as a diff against your files
-#   make coverage LAB=NN [SRC=...]   which lines of your files the tests run
+#   make coverage LAB=NN [SRC=...] [FAULTS=1]
+#                                    which lines of your files the tests run;
+#                                    FAULTS=1 also makes each C library call
+#                                    the tests reach fail once, in turn
 
 STUDENT_SCRIPTS := $(ROOT)/grader/scripts
 
@@ -24,7 +27,8 @@ solution:
 	@bash $(STUDENT_SCRIPTS)/student-solution.sh "$(LAB)"
 
 coverage:
-	@bash $(STUDENT_SCRIPTS)/student-coverage.sh --lab "$(LAB)" --src "$(SRC)"
+	@bash $(STUDENT_SCRIPTS)/student-coverage.sh --lab "$(LAB)" --src "$(SRC)" \
+	    $(if $(filter-out 0,$(FAULTS)),--faults)
 
 # `make help` lists these first (a prerequisite of the top-level help).
 help: help-student
@@ -36,7 +40,8 @@ help-student:
 	@echo '  make progress                                 every lab: last score, tasks left, next step'
 	@echo '  make hint LAB=NN [TASK=N] [RESET=1]           the next tier of hints for your first unfinished task'
 	@echo '  make solution LAB=NN [YES=1]                  the reference as a diff against your files (asks first)'
-	@echo '  make coverage LAB=NN [SRC=...]                lines of your files the tests ran (build/coverage/)'
+	@echo '  make coverage LAB=NN [SRC=...] [FAULTS=1]     lines of your files the tests ran (build/coverage/);'
+	@echo '                                                FAULTS=1: and with each call that can fail failing once'
 	@echo
 
 .PHONY: progress watch hint solution coverage help-student

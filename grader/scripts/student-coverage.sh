@@ -1,25 +1,33 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# `make coverage LAB=NN [SRC=labs|solutions|DIR]`: which lines of the
-# student's files the lab's functional tests run. Builds the lab with
-# --coverage (the Makefile's cov variant, -O0), runs each test of the
-# rubric once, plainly (no sanitizer), each in its own process (as the grader does, with the
-# rubric's params, chaos and a generous timeout), then gcovr prints a
-# summary with the lines never run and writes HTML under
-# build/coverage/<tree>/<lab>/index.html.
+# `make coverage LAB=NN [SRC=labs|solutions|DIR] [FAULTS=1]`: which lines
+# of the student's files the lab's functional tests run. Builds the lab
+# with --coverage (the Makefile's cov variant, -O0), runs each test of the
+# rubric once, plainly (no sanitizer), each in its own process (as the
+# grader does, with the rubric's params, chaos and a generous timeout),
+# then gcovr prints a summary with the lines never run and writes HTML
+# under build/coverage/<tree>/<lab>/index.html.
 #
-# Usage: student-coverage.sh --lab LAB [--src SRC] [--min PCT [--except FILE]]
-#                            [--quiet]
+# With --faults (FAULTS=1) it then makes the C library calls of the
+# student's code fail, one call site at a time (grader/coverage/faults.c),
+# so that the lines handling a failed malloc, fork or pthread_create run
+# too. make check measures the reference solutions this way.
+#
+# Usage: student-coverage.sh --lab LAB [--src SRC] [--faults]
+#                            [--min PCT [--except FILE]] [--quiet]
+#   --faults       the fault runs, above
 #   --min PCT      exit 1 when a student file has less than PCT% of its
-#                  lines run (make check uses it on solutions/)
+#                  lines run, or a fault run hung (make check uses it on
+#                  solutions/)
 #   --except FILE  lines "NN-topic/file.c PCT reason": a lower minimum
 #                  for that file, with the reason written beside it
-# Exit: 0 done (and every file at --min or above), 1 below --min or the
-# build failed, 2 bad arguments or missing tools.
+# Exit: 0 done (and every file at --min or above), 1 below --min, a hung
+# fault run with --min, or the build failed; 2 bad arguments or missing
+# tools.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 source "$root/grader/scripts/student-lib.sh"
-arg= src=labs min= quiet= except=/dev/null
+arg= src=labs min= quiet= except=/dev/null faults=
 while [[ $# -gt 0 ]]; do
     case $1 in
     --lab) arg=$2; shift 2 ;;
@@ -27,7 +35,8 @@ while [[ $# -gt 0 ]]; do
     --min) min=$2; shift 2 ;;
     --except) except=$2; shift 2 ;;
     --quiet) quiet=1; shift ;;
-    *) echo "usage: student-coverage.sh --lab LAB [--src SRC] [--min PCT] [--quiet]" >&2; exit 2 ;;
+    --faults) faults=1; shift ;;
+    *) echo "usage: student-coverage.sh --lab LAB [--src SRC] [--faults] [--min PCT] [--quiet]" >&2; exit 2 ;;
     esac
 done
 [[ -n $arg ]] || { echo "usage: make coverage LAB=NN [SRC=labs|solutions|DIR]" >&2; exit 2; }
@@ -48,51 +57,36 @@ objs=$out/obj
 html=$out/$lab
 say() { [[ -n $quiet ]] || echo "$@"; }
 
-# gcov writes its counts when a process calls exit(). Code that runs in a
-# forked child ending in _exit() or exec (lab 01's children, lab 07's
-# workers, lab 03's fresh processes) would never be counted, so the
-# coverage build wraps both to write the counts first (ld --wrap).
+# Two objects join the coverage build (grader/coverage/): covwrap.c writes
+# gcov's counts in processes that end in _exit() or exec, or are stopped by
+# the timeout; faults.c wraps the C library calls of the student's objects
+# (renamed by objcopy, from the list of its covfault_* functions) to record
+# where they are made and, with --faults, to make one of them fail.
 mkdir -p "$root/build/coverage"
-wrap=$root/build/coverage/covwrap.o
-if [[ ! -f $wrap || $wrap -ot $0 ]]; then
-    cat >"$wrap.c" <<'EOF'
-/* Write the gcov counts before _exit() and exec replace the process. */
-#include <unistd.h>
-void __gcov_dump(void);
-void __gcov_reset(void);
-void __real__exit(int status) __attribute__((noreturn));
-int __real_execvp(const char *file, char *const argv[]);
-void __wrap__exit(int status)
-{
-    __gcov_dump();
-    __real__exit(status);
-}
-/* After a failed exec the child goes on (to report the error and _exit):
- * the reset zeroes what was written and lets the next dump write again. */
-int __wrap_execvp(const char *file, char *const argv[])
-{
-    int rc;
-
-    __gcov_dump();
-    rc = __real_execvp(file, argv);
-    __gcov_reset();
-    return rc;
-}
-EOF
-    ${CC:-gcc} -std=c11 -O2 -Wall -Wextra -Werror -c "$wrap.c" -o "$wrap.tmp" &&
-        mv -f "$wrap.tmp" "$wrap" || { echo "coverage: cannot build $wrap" >&2; exit 2; }
-fi
-# The Makefile's cov variant, plus the wrapping; and gcc's -O0 range
+cobj=$root/build/coverage
+for part in covwrap faults; do
+    if [[ ! -f $cobj/$part.o || $cobj/$part.o -ot $root/grader/coverage/$part.c ]]; then
+        ${CC:-gcc} -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror \
+            -c "$root/grader/coverage/$part.c" -o "$cobj/$part.o.tmp" &&
+            mv -f "$cobj/$part.o.tmp" "$cobj/$part.o" ||
+            { echo "coverage: cannot build $cobj/$part.o" >&2; exit 2; }
+    fi
+done
+syms=$cobj/faults.syms
+nm "$cobj/faults.o" | awk '$2 == "T" && $3 ~ /^covfault_/ { print substr($3, 10), $3 }' \
+    >"$syms.tmp" && mv -f "$syms.tmp" "$syms"
+# The Makefile's cov variant, plus the two objects; and gcc's -O0 range
 # analysis finds format-truncation "errors" in tests that -O2 proves safe.
-cov_flags="-O0 --coverage -Wno-error=format-truncation -Wl,--wrap=_exit,--wrap=execvp,$wrap"
+cov_flags="-O0 --coverage -Wno-error=format-truncation -Wl,--wrap=_exit,--wrap=execvp,$cobj/covwrap.o,$cobj/faults.o"
 
-# Objects built with other flags are rebuilt; the binaries are always
-# relinked (make cannot see that the wrapping was added or changed).
+# Objects built with other flags or renamings are rebuilt; the binaries
+# are always relinked (make cannot see that the wrapping was changed).
 stamp=$objs/$lab/cov/flags
-if [[ ! -f $stamp || $(cat "$stamp") != "$cov_flags" ]]; then
+want_stamp="$cov_flags $(cksum <"$syms")"
+if [[ ! -f $stamp || $(cat "$stamp") != "$want_stamp" ]]; then
     rm -rf "$objs/$lab/cov"
     mkdir -p "$objs/$lab/cov"
-    echo "$cov_flags" >"$stamp"
+    echo "$want_stamp" >"$stamp"
 fi
 rm -rf "$objs/$lab/cov/bin"
 
@@ -100,7 +94,7 @@ rm -rf "$objs/$lab/cov/bin"
 find "$objs/$lab" -name '*.gcda' -delete 2>/dev/null
 say "coverage: building $lab from ${tree#"$root"/} with --coverage ..."
 if ! log=$(make -s --no-print-directory -C "$root" lab-build LAB="$lab" VARIANT=cov \
-    VFLAGS_cov="$cov_flags" \
+    VFLAGS_cov="$cov_flags" STUDENT_REDEFINE_SYMS="$syms" \
     TREE="$tree" OUT="$objs" 2>&1); then
     echo "$log" | head -40
     echo "coverage: $lab does not build (make test LAB=${lab%%-*} shows why)" >&2
@@ -116,30 +110,100 @@ for b in "$bindir"/*; do
 done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-failed=() ran=0 t0=$SECONDS
+mkdir -p "$work/sites" "$work/runs"
+
+# run_test TEST LIMIT NAME [ENV...]: one test in its own directory, as the
+# grader runs it (the rubric's params and chaos); its exit status.
+declare -A params_of chaos_of limit_of
+run_test() {
+    local test=$1 limit=$2 name=$3 env p
+    shift 3
+    env=(HARNESS_TMPDIR="$work/runs/$name" "$@")
+    for p in ${params_of[$test]}; do env+=("HARNESS_PARAM_$p"); done
+    [[ ${chaos_of[$test]} -eq 1 ]] && env+=(HARNESS_CHAOS=1)
+    mkdir -p "$work/runs/$name"
+    (cd "$work/runs/$name" && env "${env[@]}" timeout -k 2 "$limit" "${bin_of[$test]}" \
+        --run "$test" >"$work/runs/$name.log" 2>&1 </dev/null)
+}
+
+failed=() ran=0 t0=$SECONDS tests=()
 while IFS=$'\t' read -r test task fn all chaos timeout params; do
     [[ $all -gt 0 ]] || continue
-    b=${bin_of[$test]:-}
-    if [[ -z $b ]]; then
+    if [[ -z ${bin_of[$test]:-} ]]; then
         failed+=("$test (no binary has it)")
         continue
     fi
-    env=(HARNESS_TMPDIR="$work/$test")
-    for p in $params; do env+=("HARNESS_PARAM_$p"); done
-    [[ $chaos -eq 1 ]] && env+=(HARNESS_CHAOS=1)
-    mkdir -p "$work/$test"
+    params_of[$test]=$params chaos_of[$test]=$chaos
     # -O0 and the counters make tests slower than the grader's -O2 build.
-    limit=$(awk -v t="$timeout" 'BEGIN { t *= 4; print (t < 30) ? 30 : t }')
-    (cd "$work/$test" && env "${env[@]}" timeout -k 2 "$limit" "$b" --run "$test" \
-        >"$work/$test.log" 2>&1 </dev/null)
+    limit_of[$test]=$(awk -v t="$timeout" 'BEGIN { t *= 4; print (t < 30) ? 30 : t }')
+    start=$EPOCHREALTIME
+    run_test "$test" "${limit_of[$test]}" "$test" COVFAULT_RECORD="$work/sites/$test"
     rc=$?
+    # Its time, in ms: the fault runs below take the quickest test to a site.
+    printf '%s %s\n' "$test" \
+        "$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }')" \
+        >>"$work/times"
     ran=$((ran + 1))
+    tests+=("$test")
     [[ $rc -eq 0 ]] || failed+=("$test (exit $rc)")
 done < <(student_rubric "$lab")
 say "coverage: ran $ran tests in $((SECONDS - t0)) s"
 if [[ ${#failed[@]} -gt 0 ]]; then
     say "coverage: ${#failed[@]} of them failed (their lines still count up to where they stopped):"
     for f in "${failed[@]}"; do say "    $f"; done
+fi
+
+# --faults: each call site of the student's code that the tests reached
+# (a C library call that can fail, as faults.c lists them) is made to fail,
+# in turn, in the quickest test that reaches it: its first call once with
+# each errno value the wrapper knows, and its second call (a loop's later
+# turn) with the first. The test then usually fails, and that is expected:
+# what counts is that the lines handling the failure ran. A run that hangs
+# until the timeout is named below, with the call: error handling that
+# never returns is worth a look.
+if [[ -n $faults ]]; then
+    plan=$(for t in "${tests[@]}"; do
+        [[ -s $work/sites/$t ]] || continue
+        ms=$(awk -v t="$t" '$1 == t { print $2 }' "$work/times")
+        awk -v t="$t" -v b="${bin_of[$t]##*/}" -v ms="$ms" \
+            '{ print b, $1, $2, $3, $4, ms, t }' "$work/sites/$t"
+    done | awk '
+        { key = $1 " " $2
+          if (!(key in best) || $6 < ms[key]) { best[key] = $7; ms[key] = $6 }
+          fn[key] = $3; nerr[key] = $4
+          if ($5 > calls[key]) calls[key] = $5 }
+        END { for (k in best) {
+                  split(k, a, " ")
+                  for (i = 0; i < nerr[k]; i++) print best[k], a[2], 1, i, fn[k], ms[k]
+                  if (calls[k] > 1) print best[k], a[2], 2, 0, fn[k], ms[k] } }' | sort)
+    par=$(nproc 2>/dev/null || echo 2) n=0 t1=$SECONDS
+    while read -r test off nth idx fn ms; do
+        [[ -n $test ]] || continue
+        # A failed call ends most tests early; a hang waits this long.
+        limit=$((ms * 4 / 1000 + 10))
+        [[ $limit -lt ${limit_of[$test]%.*} ]] || limit=${limit_of[$test]}
+        (
+            run_test "$test" "$limit" "fault-$n" COVFAULT_AT="$off:$nth:$idx"
+            echo "$? $test $off $nth $idx $fn" >>"$work/faults"
+        ) &
+        n=$((n + 1))
+        while [[ $(jobs -rp | wc -l) -ge $par ]]; do wait -n; done
+    done <<<"$plan"
+    wait
+    # What a failed test left behind (a daemon that lost its parent, a
+    # worker): its processes run the test binary, with nothing to wait.
+    for p in /proc/[0-9]*; do
+        [[ $(readlink "$p/exe" 2>/dev/null) == "$bindir"/* ]] && kill -KILL "${p#/proc/}" 2>/dev/null
+    done
+    hung=$(awk '$1 == 124 || $1 == 137' "$work/faults" 2>/dev/null)
+    say "coverage: made $n calls fail, one run each, in $((SECONDS - t1)) s" \
+        "($(grep -c . <<<"$hung" | sed 's/^0$/none/') hit the timeout)"
+    while read -r rc test off nth idx fn; do
+        [[ -n $rc ]] || continue
+        where=$(addr2line -e "${bin_of[$test]}" "$(printf '0x%x' $((0x$off - 1)))" 2>/dev/null)
+        echo "coverage: $lab: $test hung when call $nth of $fn at ${where##*/} failed;" \
+            "again: COVFAULT_AT=$off:$nth:$idx ${bin_of[$test]#"$root"/} --run $test"
+    done <<<"$hung"
 fi
 
 files=$(student_files "$lab")
@@ -159,13 +223,15 @@ say "coverage: lines the tests never ran are listed under Missing; line by line:
 say "          $html/index.html"
 
 [[ -n $min ]] || exit 0
+hung_rc=0
+[[ -z ${hung:-} ]] || hung_rc=1
 # Each file's minimum: --min, or its line in --except.
 mins=$(awk -v lab="$lab" '$1 ~ "^" lab "/" { sub(/^[^\/]*\//, "", $1); print $1 "\t" $2 }' "$except" |
     jq -R -s 'split("\n") | map(select(length > 0) | split("\t") | {(.[0]): (.[1] | tonumber)}) | add // {}')
 below=$(jq -r --argjson min "$min" --argjson mins "$mins" '.files[]
         | (($mins[.filename] // $min)) as $m | select(.line_percent < $m)
         | "\(.filename) \(.line_percent)% (\(.line_covered)/\(.line_total) lines, minimum \($m)%)"' "$html/summary.json")
-[[ -n $below ]] || exit 0
+[[ -n $below ]] || exit $hung_rc
 echo "coverage: $lab ($tag): files below their minimum of lines run:"
 while read -r name rest; do
     missing=$(awk -v f="$name" '$1 == f { print $NF }' <<<"$report")

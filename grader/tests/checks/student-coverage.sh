@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The tests run at least 90% of the lines of every reference solution file
-# (make coverage's measurement, grader/scripts/student-coverage.sh), or the
-# lower minimum coverage-min.txt gives that file with its reason. Also:
+# (make coverage FAULTS=1's measurement, grader/scripts/student-coverage.sh:
+# the functional tests, then each C library call they reach made to fail
+# once), or the lower minimum coverage-min.txt gives that file with its
+# reason; and no run with a failed call hangs. Also:
 # make coverage on the student's tree writes its HTML and summary, and the
 # minimums name real files.
 set -u
@@ -24,7 +26,7 @@ done <"$except"
 
 [[ -d solutions ]] || { echo "no solutions/: nothing to measure"; exit $failed; }
 for lab in $(student_labs); do
-    if ! out=$(bash grader/scripts/student-coverage.sh --lab "$lab" --src solutions \
+    if ! out=$(bash grader/scripts/student-coverage.sh --lab "$lab" --src solutions --faults \
         --min 90 --except "$except" --quiet 2>&1); then
         echo "$out"
         failed=1
