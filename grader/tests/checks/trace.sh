@@ -1,51 +1,65 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Timelines on a serial mutant: lab 02's gil-held-across-io keeps the GIL
-# across its simulated I/O, so four threads wait one after another. Graded
-# with TRACE=1 on its speedup check, the failure must print the ASCII
-# timeline and say the lanes ran one after another, and the run must leave
-# a Chrome trace that parses with complete events on more than one lane,
-# and a well-formed SVG. An I/O-bound mutant, so a busy machine cannot make
-# it "inconclusive".
+# Timelines on serial mutants, one per kind of lane:
+#   lab 02 gil-held-across-io keeps the GIL across its simulated I/O, so
+#     four threads wait one after another (thread lanes);
+#   lab 01 many-serial waits for each child before it starts the next, so
+#     eight commands run one after another (a lane per command);
+#   lab 06 blocking-read serves one client until it leaves (a lane per
+#     client).
+# Graded with TRACE=1 on its speedup check, each failure must print the
+# ASCII timeline and say the lanes ran one after another, and the run must
+# leave a Chrome trace that parses with complete events on more than one
+# lane, and a well-formed SVG. I/O-bound mutants, so a busy machine cannot
+# make them "inconclusive".
 set -u
 cd "$(dirname "$0")/../../.."
 fail() { echo "$*"; exit 1; }
-lab=02-threads mutant=gil-held-across-io test=test_gil_io_bound_speedup
-sub=build/check/trace-submission
-out=build/check/trace
-
-rm -rf "$sub" "$out"
-mkdir -p "$sub/$lab"
-cp solutions/$lab/*.c "$sub/$lab/"
-cp grader/tests/mutants/$lab/$mutant/*.c "$sub/$lab/"
-# `make grade ... TRACE=1` is the grader with --trace (GRADE_ARGS).
 make -s grader >/dev/null || fail "the grader does not build"
-log=$(build/bin/grader grade --root . --src "$sub" --lab $lab --test $test \
-    --only functional,speedup --trace --out "$out" 2>&1)
-rc=$?
-[[ $rc -eq 1 ]] || fail "grading the mutant exited $rc, want 1 (caught)"$'\n'"$log"
 
-jq -e --arg t "$test" '.tests[] | select(.name | contains($t)) | select(.tags | index("check:speedup"))
-    | .status == "failed"' "$out/results.json" >/dev/null ||
-    fail "results.json: the speedup check of $test did not fail"
-echo "$log" | grep -q "timeline of " || fail "no ASCII timeline in the failure:"$'\n'"$log"
-rows=$(echo "$log" | grep -cE '^ +thread [0-9]+ +\|[#~=.]+\|$')
-[[ $rows -ge 2 ]] || fail "the ASCII timeline shows $rows thread lanes, want 2 or more:"$'\n'"$log"
-echo "$log" | grep -q "ran one after another" ||
-    fail "the failure does not say the work ran one after another:"$'\n'"$log"
+# serial LAB MUTANT TEST LANE: LANE is the word the timeline's rows start with.
+serial() {
+    local lab=$1 mutant=$2 test=$3 lane=$4 sub=build/check/trace-submission
+    local out=build/check/trace log rc rows json svg
 
-json=$out/traces/$lab-$test.json svg=$out/traces/$lab-$test.svg
-[[ -f $json && -f $svg ]] || fail "TRACE=1 wrote no $json and $svg"
-jq -e '.traceEvents | map(select(.ph == "X" and .dur > 0 and has("ts") and has("pid")))
-    | (length > 1) and ((map(.tid) | unique | length) > 1)' "$json" >/dev/null ||
-    fail "$json: not complete events on more than one lane"
-jq -e '.traceEvents | map(select(.ph == "M" and .name == "thread_name")) | length > 1' "$json" >/dev/null ||
-    fail "$json: no thread-name metadata"
-if command -v xmllint >/dev/null 2>&1; then
-    xmllint --noout "$svg" || fail "$svg is not well-formed XML"
-else
-    python3 -c "import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])" "$svg" ||
-        fail "$svg is not well-formed XML"
-fi
-grep -q '<svg xmlns="http://www.w3.org/2000/svg"' "$svg" || fail "$svg is not an SVG"
-echo "serial mutant: ASCII timeline, one-after-another verdict, trace JSON on $(jq '[.traceEvents[] | select(.ph=="X") | .tid] | unique | length' "$json") lanes, SVG well-formed"
+    rm -rf "$sub" "$out"
+    mkdir -p "$sub/$lab"
+    cp solutions/$lab/*.c "$sub/$lab/"
+    cp grader/tests/mutants/$lab/$mutant/*.c "$sub/$lab/"
+    # `make grade ... TRACE=1` is the grader with --trace (GRADE_ARGS).
+    log=$(build/bin/grader grade --root . --src "$sub" --lab $lab --test $test \
+        --only functional,speedup --trace --out "$out" 2>&1)
+    rc=$?
+    [[ $rc -eq 1 ]] || fail "$lab/$mutant: grading exited $rc, want 1 (caught)"$'\n'"$log"
+
+    jq -e --arg t "$test" '.tests[] | select(.name | contains($t)) | select(.tags | index("check:speedup"))
+        | .status == "failed"' "$out/results.json" >/dev/null ||
+        fail "$lab/$mutant: results.json: the speedup check of $test did not fail"
+    echo "$log" | grep -q "timeline of " || fail "$lab/$mutant: no ASCII timeline in the failure:"$'\n'"$log"
+    rows=$(echo "$log" | grep -cE "^ +$lane [0-9]+ +\|[#~=.]+\|\$")
+    [[ $rows -ge 2 ]] ||
+        fail "$lab/$mutant: the ASCII timeline shows $rows $lane lanes, want 2 or more:"$'\n'"$log"
+    echo "$log" | grep -q "ran one after another" ||
+        fail "$lab/$mutant: the failure does not say the work ran one after another:"$'\n'"$log"
+
+    json=$out/traces/$lab-$test.json svg=$out/traces/$lab-$test.svg
+    [[ -f $json && -f $svg ]] || fail "$lab/$mutant: TRACE=1 wrote no $json and $svg"
+    jq -e '.traceEvents | map(select(.ph == "X" and .dur > 0 and has("ts") and has("pid")))
+        | (length > 1) and ((map(.tid) | unique | length) > 1)' "$json" >/dev/null ||
+        fail "$json: not complete events on more than one lane"
+    jq -e '.traceEvents | map(select(.ph == "M" and .name == "thread_name")) | length > 1' "$json" >/dev/null ||
+        fail "$json: no thread-name metadata"
+    if command -v xmllint >/dev/null 2>&1; then
+        xmllint --noout "$svg" || fail "$svg is not well-formed XML"
+    else
+        python3 -c "import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])" "$svg" ||
+            fail "$svg is not well-formed XML"
+    fi
+    grep -q '<svg xmlns="http://www.w3.org/2000/svg"' "$svg" || fail "$svg is not an SVG"
+    echo "$lab/$mutant: ASCII timeline of $rows lanes ('$lane N'), one-after-another verdict," \
+        "trace JSON on $(jq '[.traceEvents[] | select(.ph=="X") | .tid] | unique | length' "$json") lanes, SVG well-formed"
+}
+
+serial 02-threads gil-held-across-io test_gil_io_bound_speedup thread
+serial 01-processes many-serial test_many_speedup lane
+serial 06-event-loop blocking-read test_echo_many_clients_speedup lane

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -175,7 +176,12 @@ static void test_many_bad_arguments(void **state)
     lab01_expect_status("sh -c 'exit 0' with k=8", &c.res[0].st, RUN_EXITED, 0);
 }
 
-/* 8 commands that each wait; k=1 is the baseline, k=4 should be ~4x. */
+/*
+ * 8 commands that each wait; k=1 is the baseline, k=4 should be ~4x. Each
+ * command writes the time it started and ended (date, in nanoseconds) to
+ * a file of its own, so that a traced run (the candidate's) can draw when
+ * each one ran: a failed check prints that timeline.
+ */
 struct sleepers {
     unsigned k;
     char ms[16];
@@ -184,18 +190,46 @@ struct sleepers {
 static void run_sleepers(void *arg)
 {
     struct sleepers *s = arg;
-    char *argv[] = {"sleep", s->ms, NULL};
+    char path[8][512], script[128];
+    char *argv[8][5];
     char *const *cmds[8];
     struct run_result res[8];
+    struct timespec rt;
+    uint64_t mono = harness_now_ns(), real;
     int rc;
 
-    for (int i = 0; i < 8; i++)
-        cmds[i] = argv;
+    clock_gettime(CLOCK_REALTIME, &rt);
+    real = (uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec;
+    snprintf(script, sizeof(script),
+             "date +%%s%%N >\"$0\"; sleep %s; exec date +%%s%%N >>\"$0\"",
+             s->ms);
+    for (int i = 0; i < 8; i++) {
+        snprintf(path[i], sizeof(path[i]), "%s/sleeper-%d", harness_tmpdir(),
+                 i);
+        argv[i][0] = "sh";
+        argv[i][1] = "-c";
+        argv[i][2] = script;
+        argv[i][3] = path[i];
+        argv[i][4] = NULL;
+        cmds[i] = argv[i];
+    }
     rc = run_many(cmds, 8, s->k, res);
     if (rc != 0)
         harness_fail("run_many(k=%u) returned %d", s->k, rc);
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < 8; i++) {
+        unsigned long long t0 = 0, t1 = 0;
+        FILE *f;
+
         lab01_expect_status("sleep", &res[i].st, RUN_EXITED, 0);
+        if (!harness_trace_armed() || !(f = fopen(path[i], "r")))
+            continue;
+        /* Real time to the harness's monotonic clock, from one pair read
+         * before the run (a clock step during it only skews the picture). */
+        if (fscanf(f, "%llu %llu", &t0, &t1) == 2 && t0 >= real && t1 >= t0)
+            harness_trace_span(i, "sleep", mono + (t0 - real),
+                               mono + (t1 - real));
+        fclose(f);
+    }
 }
 
 static void test_many_speedup(void **state)

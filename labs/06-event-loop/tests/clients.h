@@ -58,6 +58,7 @@ struct cl {
     size_t sent, recvd;
     uint64_t wake_at; /* a pause (between pieces or rounds) ends; 0: none */
     uint64_t sent_at; /* the whole message was sent */
+    uint64_t echo_at; /* its first echoed byte came back (0: none yet) */
     unsigned ev;      /* the epoll interest now */
 };
 
@@ -86,10 +87,19 @@ static inline void cl_fail(struct clients_run *r, struct cl *c, int i,
                            const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* While the trace is armed, a client's lane shows the time it was being
+ * served: from its first echoed byte to its end. The first clients only:
+ * a timeline has room for a few dozen lanes. */
+#define CL_TRACED 48
+
 static inline void cl_finish(struct clients_run *r, struct cl *c)
 {
+    long i = c - r->cls;
+
     if (c->state == CL_DONE)
         return;
+    if (c->echo_at && i < CL_TRACED && harness_trace_armed())
+        harness_trace_span((int)i, "served", c->echo_at, harness_now_ns());
     if (c->fd >= 0) {
         epoll_ctl(r->epfd, EPOLL_CTL_DEL, c->fd, NULL);
         close(c->fd);
@@ -249,6 +259,8 @@ static inline void cl_recv(struct clients_run *r, struct cl *c, int i)
                         c->recvd + (size_t)k, c->round, r->spec.msg_len);
                 return;
             }
+        if (!c->echo_at)
+            c->echo_at = harness_now_ns();
         c->recvd += (size_t)n;
         if (c->recvd == r->spec.msg_len)
             cl_round_done(r, c, i);
