@@ -323,9 +323,8 @@ static int cmd_grade(struct cli *c)
         gr_die("%s", err);
     if (nlabs == 0)
         gr_die("no labs under %s/labs", c->root);
+    /* Said once, under the total (the report's own line). */
     sandbox_detect(&grader_sandbox, c->root);
-    if (!c->quiet && !c->mutant)
-        fprintf(stderr, "containment: %s\n", grader_sandbox.summary);
     if (c->mutant)
         return grade_mutant(c, labs, nlabs);
 
