@@ -58,6 +58,23 @@ static int daemon__write_pid_file(const char *pid_path)
     return err;
 }
 
+/*
+ * Close descriptors lo..hi. close_range() does it in one call; before
+ * Linux 5.9 it fails with ENOSYS, and then one close() each, up to the
+ * descriptor limit, does the same. Ignoring that failure would leave
+ * inherited descriptors open, which is the very bug this guards against.
+ */
+static void daemon__close_fds(unsigned lo, unsigned hi)
+{
+    long max;
+
+    if (lo > hi || close_range(lo, hi, 0) == 0)
+        return;
+    max = sysconf(_SC_OPEN_MAX);
+    for (unsigned fd = lo; fd <= hi && (long)fd < max; fd++)
+        close((int)fd);
+}
+
 /* The daemon itself: SIGTERM is blocked (inherited), so none is lost. */
 static void daemon__run(const char *pid_path, int ready_fd)
 {
@@ -71,8 +88,8 @@ static void daemon__run(const char *pid_path, int ready_fd)
     err = daemon__stdio_to_null();
     if (err == 0) {
         /* Everything inherited goes, except the pipe we report on. */
-        close_range(3, (unsigned)ready_fd - 1, 0);
-        close_range((unsigned)ready_fd + 1, ~0U, 0);
+        daemon__close_fds(3, (unsigned)ready_fd - 1);
+        daemon__close_fds((unsigned)ready_fd + 1, ~0U);
         err = daemon__write_pid_file(pid_path);
     }
     daemon__tell(ready_fd, err);
