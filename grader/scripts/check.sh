@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # `make check`: the repository's own tests. For every lab: the reference
 # solutions score full marks on every check, the skeleton compiles and
-# scores 0, and every mutant is caught by the check it declares. Also the
+# scores 0, and every mutant is caught by the check it declares and stays
+# within 40 changed lines of the reference it is a bug in. Also the
 # grader's and harness's unit tests, and formatting. Ends with the line
 # "N passed, N failed". Usage: check.sh [LAB...] (default: every lab).
 set -u
@@ -60,6 +61,26 @@ only_inconclusive() {
            all(.tags | index("result:inconclusive"))' "$1/results.json" >/dev/null 2>&1
 }
 
+# A mutant is the reference with one bug. One whose file has drifted
+# further than this from solutions/ (lines, as `diff | grep -c '^[<>]'`
+# counts them) shows an instructor the reference's history, not its bug.
+mutant_max_lines=40
+
+# The files of mutant $2 (of lab $1) that are too far from solutions/: one
+# line each, naming the mutant, the file and the count.
+mutant_drift() {
+    local f base n
+    for f in "$2"/*; do
+        base=$(basename "$f")
+        [[ $base != mutant.ini && -f solutions/$1/$base ]] || continue
+        n=$(diff "solutions/$1/$base" "$f" | grep -c '^[<>]')
+        if ((n > mutant_max_lines)); then
+            printf '%s/%s: %s differs from solutions/%s/%s by %d lines (at most %d): rebase the mutant onto the current reference (docs/writing-a-lab.md)\n' \
+                "$1" "$(basename "$2")" "$base" "$1" "$base" "$n" "$mutant_max_lines"
+        fi
+    done
+}
+
 mutants_total=0 mutants_caught=0
 for lab in "${labs[@]}"; do
     echo "== $lab"
@@ -106,11 +127,14 @@ for lab in "${labs[@]}"; do
             [[ $rc -eq 1 ]] && grep -q ' inconclusive ' <<<"$log" || break
         done
         name=$(basename "$m")
-        if [[ $rc -eq 0 ]]; then
-            mutants_caught=$((mutants_caught + 1))
-            ok "$lab/$name: $(echo "$log" | grep -m1 '^mutant ' | sed 's/^mutant [^:]*: //' | cut -c1-110) ($((SECONDS - t0)) s)"
+        [[ $rc -eq 0 ]] && mutants_caught=$((mutants_caught + 1))
+        drift=$(mutant_drift "$lab" "${m%/}")
+        if [[ $rc -ne 0 ]]; then
+            bad "$lab/$name: not caught" "${drift:+$drift$'\n'}$log"
+        elif [[ -n $drift ]]; then
+            bad "${drift//$'\n'/; }"
         else
-            bad "$lab/$name: not caught" "$log"
+            ok "$lab/$name: $(echo "$log" | grep -m1 '^mutant ' | sed 's/^mutant [^:]*: //' | cut -c1-110) ($((SECONDS - t0)) s)"
         fi
     done
 done

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Lab 07, task 2 (reference): a pool of worker processes fed over pipes. */
+/* Lab 07, task 2 (mutant: workers keep another pool's pipe ends): a pool of worker processes fed over pipes. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -79,11 +79,43 @@ static void pool__close_fd(int *fd)
     *fd = -1;
 }
 
+#if 0 /* (mutant) not called: a new worker closes its pool's fds only */
 /*
- * Start a worker in slot i. The child closes every other worker's pipe ends
- * it inherited: a sibling holding a write end would keep a worker from ever
- * seeing EOF.
+ * Close descriptors lo..hi. close_range() does it in one call; before
+ * Linux 5.9 it fails with ENOSYS, and then one close() each, up to the
+ * descriptor limit, does the same. Ignoring that failure would leave
+ * inherited descriptors open, which is the very bug this guards against.
  */
+static void pool__close_fds(unsigned lo, unsigned hi)
+{
+    long max;
+
+    if (lo > hi || close_range(lo, hi, 0) == 0)
+        return;
+    max = sysconf(_SC_OPEN_MAX);
+    for (unsigned fd = lo; fd <= hi && (long)fd < max; fd++)
+        close((int)fd);
+}
+
+/*
+ * In a new worker: close every fd but stdio and its own two pipe ends. It
+ * inherited the parent's ends of its siblings' pipes, and of any other
+ * pool's: holding a write end would keep that worker from ever seeing EOF.
+ * Closing by range (what Python's subprocess calls close_fds) catches
+ * them all without knowing who opened them.
+ */
+static void pool__keep_only(int a, int b)
+{
+    unsigned lo = (unsigned)(a < b ? a : b), hi = (unsigned)(a < b ? b : a);
+
+    if (lo > 3)
+        pool__close_fds(3, lo - 1);
+    pool__close_fds(lo + 1, hi - 1);
+    pool__close_fds(hi + 1, ~0U);
+}
+#endif
+
+/* Start a worker in slot i. */
 static int pool__spawn(struct pool *p, int i)
 {
     struct pool_worker *w = &p->w[i];
@@ -102,7 +134,7 @@ static int pool__spawn(struct pool *p, int i)
         goto out_rp;
     }
     if (w->pid == 0) {
-        for (int j = 0; j < p->nworkers; j++) {
+        for (int j = 0; j < p->nworkers; j++) { /* (mutant) this pool's */
             pool__close_fd(&p->w[j].task_fd);
             pool__close_fd(&p->w[j].result_fd);
         }

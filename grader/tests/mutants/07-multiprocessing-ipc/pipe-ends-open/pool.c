@@ -2,6 +2,7 @@
 /* Lab 07, task 2 (mutant: pipe ends left open): a pool of worker processes fed over pipes. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "pool.h"
 
 #define POOL_MAX_WORKERS 64
+#define POOL_DEPTH 2 /* tasks in flight per worker: one runs, one waits */
 
 /* What travels: a task is {fn} + input; a result is {err, len} + bytes. */
 struct pool_task_hdr {
@@ -24,16 +26,19 @@ struct pool_result_hdr {
 };
 
 struct pool_worker {
-    pid_t pid;     /* 0: no process in this slot */
-    int task_fd;   /* the parent's write end of the task pipe */
-    int result_fd; /* the parent's read end of the result pipe */
-    long task;     /* index of the task it runs, or -1 when idle */
+    pid_t pid;             /* 0: no process in this slot */
+    int task_fd;           /* the parent's write end of the task pipe */
+    int result_fd;         /* the parent's read end of the result pipe */
+    long task[POOL_DEPTH]; /* the tasks sent to it, oldest (running) first */
+    int ntasks;            /* how many of them */
 };
 
 /* Only the parent's thread touches a pool: no lock. */
 struct pool {
     int nworkers;
     struct pool_worker w[POOL_MAX_WORKERS];
+    long retry[POOL_MAX_WORKERS * POOL_DEPTH]; /* queued behind a crash */
+    int nretry;
     char buf[sizeof(struct pool_result_hdr) + POOL_MAX_MSG];
 };
 
@@ -75,10 +80,40 @@ static void pool__close_fd(int *fd)
 }
 
 /*
- * Start a worker in slot i. The child closes every other worker's pipe ends
- * it inherited: a sibling holding a write end would keep a worker from ever
- * seeing EOF.
+ * Close descriptors lo..hi. close_range() does it in one call; before
+ * Linux 5.9 it fails with ENOSYS, and then one close() each, up to the
+ * descriptor limit, does the same. Ignoring that failure would leave
+ * inherited descriptors open, which is the very bug this guards against.
  */
+static void pool__close_fds(unsigned lo, unsigned hi)
+{
+    long max;
+
+    if (lo > hi || close_range(lo, hi, 0) == 0)
+        return;
+    max = sysconf(_SC_OPEN_MAX);
+    for (unsigned fd = lo; fd <= hi && (long)fd < max; fd++)
+        close((int)fd);
+}
+
+/*
+ * In a new worker: close every fd but stdio and its own two pipe ends. It
+ * inherited the parent's ends of its siblings' pipes, and of any other
+ * pool's: holding a write end would keep that worker from ever seeing EOF.
+ * Closing by range (what Python's subprocess calls close_fds) catches
+ * them all without knowing who opened them.
+ */
+static void pool__keep_only(int a, int b)
+{
+    unsigned lo = (unsigned)(a < b ? a : b), hi = (unsigned)(a < b ? b : a);
+
+    if (lo > 3)
+        pool__close_fds(3, lo - 1);
+    pool__close_fds(lo + 1, hi - 1);
+    pool__close_fds(hi + 1, ~0U);
+}
+
+/* Start a worker in slot i. */
 static int pool__spawn(struct pool *p, int i)
 {
     struct pool_worker *w = &p->w[i];
@@ -97,18 +132,13 @@ static int pool__spawn(struct pool *p, int i)
         goto out_rp;
     }
     if (w->pid == 0) {
-        for (int j = 0; j < p->nworkers; j++) {
-            pool__close_fd(&p->w[j].task_fd);
-            pool__close_fd(&p->w[j].result_fd);
-        }
-        close(tp[1]);
-        close(rp[0]);
+        pool__keep_only(tp[0], rp[1]);
         pool__worker_main(tp[0], rp[1]);
     }
     /* (mutant) the parent keeps the child's ends of both pipes */
     w->task_fd = tp[1];
     w->result_fd = rp[0];
-    w->task = -1;
+    w->ntasks = 0;
     return 0;
 
 out_rp:
@@ -129,7 +159,7 @@ static void pool__reap(struct pool_worker *w)
         while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
             ;
     w->pid = 0;
-    w->task = -1;
+    w->ntasks = 0;
 }
 
 int pool_create(int workers, struct pool **out)
@@ -144,7 +174,7 @@ int pool_create(int workers, struct pool **out)
         return -ENOMEM;
     p->nworkers = workers;
     for (int i = 0; i < workers; i++)
-        p->w[i] = (struct pool_worker){0, -1, -1, -1};
+        p->w[i] = (struct pool_worker){0, -1, -1, {0}, 0};
     for (int i = 0; i < workers; i++) {
         err = pool__spawn(p, i);
         if (err < 0) {
@@ -168,29 +198,42 @@ static int pool__check_items(const struct pool_item *items, size_t n)
     return 0;
 }
 
-/* Send task t to idle worker i. Returns 0 or a negative errno (-EPIPE: the
- * worker died while idle). */
+/* Send task t to worker i, behind the ones it has. Returns 0 or a negative
+ * errno (-EPIPE: the worker has died). */
 static int pool__dispatch(struct pool *p, int i, pool_task_fn fn,
                           struct pool_item *it, long t)
 {
+    struct pool_worker *w = &p->w[i];
     struct pool_task_hdr th = {fn};
     int rc;
 
     memcpy(p->buf, &th, sizeof(th));
     if (it->in_len)
         memcpy(p->buf + sizeof(th), it->in, it->in_len);
-    rc = msg_send(p->w[i].task_fd, p->buf, sizeof(th) + it->in_len);
+    rc = msg_send(w->task_fd, p->buf, sizeof(th) + it->in_len);
     if (rc == 0)
-        p->w[i].task = t;
+        w->task[w->ntasks++] = t;
     return rc;
 }
 
-/* Read worker i's result into its item. A worker that hung up before
- * sending it has died: its task fails with -ECHILD and it is replaced. */
+/* A worker is gone: reap it, put the tasks it never started back in the
+ * queue, and start another in its slot. */
+static int pool__replace(struct pool *p, int i, int first_unstarted)
+{
+    struct pool_worker *w = &p->w[i];
+
+    for (int k = w->ntasks - 1; k >= first_unstarted; k--)
+        p->retry[p->nretry++] = w->task[k];
+    pool__reap(w);
+    return pool__spawn(p, i);
+}
+
+/* Read worker i's oldest result into its item. A worker that hung up before
+ * sending it has died: that task fails with -ECHILD. */
 static int pool__collect(struct pool *p, int i, struct pool_item *items)
 {
     struct pool_worker *w = &p->w[i];
-    struct pool_item *it = &items[w->task];
+    struct pool_item *it = &items[w->task[0]];
     struct pool_result_hdr rh;
     size_t len;
 
@@ -198,8 +241,7 @@ static int pool__collect(struct pool *p, int i, struct pool_item *items)
         len < sizeof(rh)) {
         it->err = -ECHILD;
         it->out_len = 0;
-        pool__reap(w);
-        return pool__spawn(p, i);
+        return pool__replace(p, i, 1);
     }
     memcpy(&rh, p->buf, sizeof(rh));
     it->err = rh.err;
@@ -208,29 +250,54 @@ static int pool__collect(struct pool *p, int i, struct pool_item *items)
         it->err = -EMSGSIZE;
     else if (!rh.err)
         memcpy(it->out, p->buf + sizeof(rh), rh.len);
-    w->task = -1;
+    memmove(&w->task[0], &w->task[1], sizeof(long) * (size_t)--w->ntasks);
     return 0;
 }
 
-/* Give every idle worker a task while tasks remain. */
+/* The next task to hand out: one to send again first, then a new one. */
+static long pool__peek(const struct pool *p, size_t n, size_t next)
+{
+    if (p->nretry)
+        return p->retry[p->nretry - 1];
+    return next < n ? (long)next : -1;
+}
+
+/*
+ * Keep every worker supplied: an idle one gets a task, and a busy one gets
+ * a second one to start the moment it is done, so it never waits for this
+ * process to be scheduled. Only a small task is queued behind a running
+ * one: it fits in the pipe, so the write cannot block while that worker is
+ * itself blocked writing a big result that we are not reading yet.
+ */
 static int pool__feed(struct pool *p, pool_task_fn fn, struct pool_item *items,
                       size_t n, size_t *next)
 {
-    for (int i = 0; i < p->nworkers && *next < n; i++) {
+    /* Every idle worker gets a task before any gets a second one: with
+     * no more tasks than twice the workers, filling worker by worker would
+     * leave the last ones idle. */
+    for (int k = 0; k < POOL_DEPTH * p->nworkers; k++) {
+        int i = k % p->nworkers, depth = 1 + k / p->nworkers;
+        struct pool_worker *w = &p->w[i];
+        long t;
         int rc;
 
-        if (p->w[i].task >= 0)
-            continue;
-        rc = pool__dispatch(p, i, fn, &items[*next], (long)*next);
-        if (rc == -EPIPE) { /* died while idle: replace it, try again */
-            pool__reap(&p->w[i]);
-            rc = pool__spawn(p, i);
-            if (rc == 0)
-                rc = pool__dispatch(p, i, fn, &items[*next], (long)*next);
+        while (w->ntasks < depth && (t = pool__peek(p, n, *next)) >= 0) {
+            if (w->ntasks > 0 && items[t].in_len > PIPE_BUF)
+                break;
+            rc = pool__dispatch(p, i, fn, &items[t], t);
+            if (rc == -EPIPE && w->ntasks > 0)
+                break; /* died while busy: collect sees it, then replaces */
+            if (rc == -EPIPE) /* died while idle: replace it, try again */
+                rc = pool__replace(p, i, 0);
+            if (rc < 0)
+                return rc;
+            if (w->ntasks == 0)
+                continue;
+            if (p->nretry)
+                p->nretry--;
+            else
+                (*next)++;
         }
-        if (rc < 0)
-            return rc;
-        (*next)++;
     }
     return 0;
 }
@@ -244,12 +311,16 @@ int pool_map(struct pool *p, pool_task_fn fn, struct pool_item *items, size_t n)
     if (!p || !fn || (!items && n))
         return -EINVAL;
     rc = pool__check_items(items, n);
+    for (int i = 0; i < p->nworkers && rc == 0; i++)
+        if (p->w[i].ntasks > 0) /* left over from a map that failed */
+            rc = pool__replace(p, i, p->w[i].ntasks);
+    p->nretry = 0;
     while (rc == 0 && done < n) {
         rc = pool__feed(p, fn, items, n, &next);
         if (rc < 0)
             break;
         for (int i = 0; i < p->nworkers; i++) {
-            pfd[i].fd = p->w[i].task >= 0 ? p->w[i].result_fd : -1;
+            pfd[i].fd = p->w[i].ntasks > 0 ? p->w[i].result_fd : -1;
             pfd[i].events = POLLIN;
         }
         if (poll(pfd, (nfds_t)p->nworkers, -1) < 0) {

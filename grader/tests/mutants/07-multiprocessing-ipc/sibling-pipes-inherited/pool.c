@@ -79,11 +79,43 @@ static void pool__close_fd(int *fd)
     *fd = -1;
 }
 
+#if 0 /* (mutant) not called: a new worker closes no inherited fds */
 /*
- * Start a worker in slot i. The child closes every other worker's pipe ends
- * it inherited: a sibling holding a write end would keep a worker from ever
- * seeing EOF.
+ * Close descriptors lo..hi. close_range() does it in one call; before
+ * Linux 5.9 it fails with ENOSYS, and then one close() each, up to the
+ * descriptor limit, does the same. Ignoring that failure would leave
+ * inherited descriptors open, which is the very bug this guards against.
  */
+static void pool__close_fds(unsigned lo, unsigned hi)
+{
+    long max;
+
+    if (lo > hi || close_range(lo, hi, 0) == 0)
+        return;
+    max = sysconf(_SC_OPEN_MAX);
+    for (unsigned fd = lo; fd <= hi && (long)fd < max; fd++)
+        close((int)fd);
+}
+
+/*
+ * In a new worker: close every fd but stdio and its own two pipe ends. It
+ * inherited the parent's ends of its siblings' pipes, and of any other
+ * pool's: holding a write end would keep that worker from ever seeing EOF.
+ * Closing by range (what Python's subprocess calls close_fds) catches
+ * them all without knowing who opened them.
+ */
+static void pool__keep_only(int a, int b)
+{
+    unsigned lo = (unsigned)(a < b ? a : b), hi = (unsigned)(a < b ? b : a);
+
+    if (lo > 3)
+        pool__close_fds(3, lo - 1);
+    pool__close_fds(lo + 1, hi - 1);
+    pool__close_fds(hi + 1, ~0U);
+}
+#endif
+
+/* Start a worker in slot i. */
 static int pool__spawn(struct pool *p, int i)
 {
     struct pool_worker *w = &p->w[i];
@@ -101,8 +133,8 @@ static int pool__spawn(struct pool *p, int i)
         w->pid = 0;
         goto out_rp;
     }
-    if (w->pid == 0) { /* (mutant) keeps the older workers' pipe ends */
-        close(tp[1]);
+    if (w->pid == 0) {
+        close(tp[1]); /* (mutant) its own pipes' other ends only */
         close(rp[0]);
         pool__worker_main(tp[0], rp[1]);
     }
@@ -244,12 +276,16 @@ static long pool__peek(const struct pool *p, size_t n, size_t next)
 static int pool__feed(struct pool *p, pool_task_fn fn, struct pool_item *items,
                       size_t n, size_t *next)
 {
-    for (int i = 0; i < p->nworkers; i++) {
+    /* Every idle worker gets a task before any gets a second one: with
+     * no more tasks than twice the workers, filling worker by worker would
+     * leave the last ones idle. */
+    for (int k = 0; k < POOL_DEPTH * p->nworkers; k++) {
+        int i = k % p->nworkers, depth = 1 + k / p->nworkers;
         struct pool_worker *w = &p->w[i];
         long t;
         int rc;
 
-        while (w->ntasks < POOL_DEPTH && (t = pool__peek(p, n, *next)) >= 0) {
+        while (w->ntasks < depth && (t = pool__peek(p, n, *next)) >= 0) {
             if (w->ntasks > 0 && items[t].in_len > PIPE_BUF)
                 break;
             rc = pool__dispatch(p, i, fn, &items[t], t);
@@ -279,6 +315,9 @@ int pool_map(struct pool *p, pool_task_fn fn, struct pool_item *items, size_t n)
     if (!p || !fn || (!items && n))
         return -EINVAL;
     rc = pool__check_items(items, n);
+    for (int i = 0; i < p->nworkers && rc == 0; i++)
+        if (p->w[i].ntasks > 0) /* left over from a map that failed */
+            rc = pool__replace(p, i, p->w[i].ntasks);
     p->nretry = 0;
     while (rc == 0 && done < n) {
         rc = pool__feed(p, fn, items, n, &next);
