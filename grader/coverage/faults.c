@@ -123,18 +123,20 @@ static int fault(void *ret, const char *fn, const int *errs, int nerr)
 #define FAULT(fn, ...)                                                         \
     fault(__builtin_return_address(0), #fn, ERRS(__VA_ARGS__))
 
-/* A call that reports failure with -1 and errno. */
-#define WRAP_ERRNO(ret, fn, params, args, ...)                                 \
+/* A call that reports failure with the value `failed` and errno. */
+#define WRAP_FAIL(ret, fn, failed, params, args, ...)                          \
     ret covfault_##fn params;                                                  \
     ret covfault_##fn params                                                   \
     {                                                                          \
         int err_ = FAULT(fn, __VA_ARGS__);                                     \
         if (err_) {                                                            \
             errno = err_;                                                      \
-            return -1;                                                         \
+            return failed;                                                     \
         }                                                                      \
         return fn args;                                                        \
     }
+#define WRAP_ERRNO(ret, fn, ...) WRAP_FAIL(ret, fn, -1, __VA_ARGS__)
+#define WRAP_NULL(ret, fn, ...) WRAP_FAIL(ret, fn, NULL, __VA_ARGS__)
 
 /* A call that returns its error number (pthreads, clock_nanosleep). */
 #define WRAP_RETURN(fn, params, args, ...)                                     \
@@ -145,19 +147,6 @@ static int fault(void *ret, const char *fn, const int *errs, int nerr)
         return err_ ? err_ : fn args;                                          \
     }
 
-/* A call that reports failure with NULL and errno. */
-#define WRAP_NULL(ret, fn, params, args, ...)                                  \
-    ret covfault_##fn params;                                                  \
-    ret covfault_##fn params                                                   \
-    {                                                                          \
-        int err_ = FAULT(fn, __VA_ARGS__);                                     \
-        if (err_) {                                                            \
-            errno = err_;                                                      \
-            return NULL;                                                       \
-        }                                                                      \
-        return fn args;                                                        \
-    }
-
 /* Memory. */
 WRAP_NULL(void *, malloc, (size_t n), (n), ENOMEM)
 WRAP_NULL(void *, calloc, (size_t n, size_t m), (n, m), ENOMEM)
@@ -165,19 +154,9 @@ WRAP_NULL(void *, realloc, (void *p, size_t n), (p, n), ENOMEM)
 WRAP_NULL(void *, aligned_alloc, (size_t a, size_t n), (a, n), ENOMEM)
 WRAP_NULL(char *, strdup, (const char *s), (s), ENOMEM)
 
-void *covfault_mmap(void *addr, size_t len, int prot, int flags, int fd,
-                    off_t off);
-void *covfault_mmap(void *addr, size_t len, int prot, int flags, int fd,
-                    off_t off)
-{
-    int e = FAULT(mmap, ENOMEM);
-
-    if (e) {
-        errno = e;
-        return MAP_FAILED;
-    }
-    return mmap(addr, len, prot, flags, fd, off);
-}
+WRAP_FAIL(void *, mmap, MAP_FAILED,
+          (void *addr, size_t len, int prot, int flags, int fd, off_t off),
+          (addr, len, prot, flags, fd, off), ENOMEM)
 WRAP_ERRNO(int, mprotect, (void *a, size_t n, int p), (a, n, p), ENOMEM)
 WRAP_ERRNO(int, shm_open, (const char *n, int f, mode_t m), (n, f, m), EMFILE)
 WRAP_ERRNO(int, ftruncate, (int fd, off_t n), (fd, n), EIO)
