@@ -524,7 +524,7 @@ static void judge_tool(struct entry *en, const struct run_result *r,
 struct planned {
     struct entry *en;
     struct run_spec spec;
-    char *logdir;
+    char *logdir, *bindir;
 };
 
 static char **spec_env(const struct rubric_test *t, enum check_kind k,
@@ -643,6 +643,9 @@ static void plan(struct planned *p, struct entry *en, const struct lab *lab,
         trace_env(&p->spec);
     p->spec.timeout = t->timeout * lab->rubric.factor[en->kind];
     p->spec.workdir = p->logdir;
+    p->bindir = gr_strdup(bin);
+    *strrchr(p->bindir, '/') = '\0';
+    p->spec.bindir = p->bindir;
     p->spec.backtrace = en->kind == CHK_FUNCTIONAL;
     if (strcmp(variant, "plain") == 0)
         p->spec.memory_mib = lab->rubric.memory_mib;
@@ -658,6 +661,7 @@ static void plan_free(struct planned *p)
         free(*e);
     free(p->spec.env);
     free(p->logdir);
+    free(p->bindir);
 }
 
 static void run_phase(struct entry **ens, int n, const struct lab *lab,

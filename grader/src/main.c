@@ -325,6 +325,12 @@ static int cmd_grade(struct cli *c)
         gr_die("no labs under %s/labs", c->root);
     /* Said once, under the total (the report's own line). */
     sandbox_detect(&grader_sandbox, c->root);
+    /* Root with nothing to drop to: a fork bomb would take the machine. */
+    if (grader_sandbox.as_root && !getenv("GRADER_ALLOW_ROOT"))
+        gr_die("refusing to run student code as root: %s. Fix that, run the "
+               "grader as an ordinary user, or set GRADER_ALLOW_ROOT=1 to "
+               "grade anyway (uncontained)",
+               grader_sandbox.summary);
     if (c->mutant)
         return grade_mutant(c, labs, nlabs);
 

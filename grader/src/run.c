@@ -33,6 +33,10 @@
 void run_init(void)
 {
     prctl(PR_SET_CHILD_SUBREAPER, 1);
+    /* Not dumpable: a test of the same uid (a grader that is not root)
+     * cannot open our /proc/PID/root, the way out of its view, nor ptrace
+     * us. A test's own exec makes it dumpable again, so gdb still works. */
+    prctl(PR_SET_DUMPABLE, 0);
 }
 
 void run_result_free(struct run_result *r)
@@ -142,7 +146,7 @@ static void set_limit(int res, rlim_t v)
 static void exec_test(const struct run_spec *spec, int out_w, int res_w,
                       const sigset_t *oldmask)
 {
-    int null = open("/dev/null", O_RDONLY);
+    int null = open("/dev/null", O_RDONLY), rc;
 
     setpgid(0, 0);
     sigprocmask(SIG_SETMASK, oldmask, NULL);
@@ -153,8 +157,9 @@ static void exec_test(const struct run_spec *spec, int out_w, int res_w,
     dup2(res_w, RESULT_FD);
     for (int fd = RESULT_FD + 1; fd < 1024; fd++)
         close(fd);
-    if (sandbox_enter(&grader_sandbox, spec->uid) < 0) {
-        dprintf(2, "grader: cannot enter the sandbox: %s\n", strerror(errno));
+    if ((rc = sandbox_enter(&grader_sandbox, spec->uid, spec->workdir,
+                            spec->bindir)) < 0) {
+        dprintf(2, "grader: cannot enter the sandbox: %s\n", strerror(-rc));
         _exit(127);
     }
     set_limit(RLIMIT_CORE, 0);
@@ -171,7 +176,7 @@ static void exec_test(const struct run_spec *spec, int out_w, int res_w,
     for (char **e = spec->env; e && *e; e++)
         putenv(*e);
     setenv("HARNESS_TMPDIR", spec->workdir, 1);
-    if (grader_sandbox.drop) {
+    if (grader_sandbox.drop || grader_sandbox.mountns) {
         /* root's PATH may name directories the test user cannot search,
          * which turns execvp's ENOENT into EACCES. */
         setenv("PATH", "/usr/local/bin:/usr/bin:/bin", 1);

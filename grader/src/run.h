@@ -12,7 +12,9 @@ struct run_spec {
     char **argv;         /* NULL-terminated; argv[0] searched in PATH */
     char **env;          /* extra "KEY=value" entries, NULL-terminated */
     double timeout;      /* seconds of wall time */
-    const char *workdir; /* cwd of the test, and HARNESS_TMPDIR */
+    const char *workdir; /* cwd of the test, and HARNESS_TMPDIR: writable */
+    const char *bindir;  /* its binaries: the only other part of the build
+                            the sandbox shows it (read-only) */
     int backtrace;       /* on timeout, take every thread's stack with gdb */
     uid_t uid;           /* the test's own uid (set by run_batch) */
     long memory_mib;     /* RLIMIT_DATA in MiB, 0 for none (sanitizers and

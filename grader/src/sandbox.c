@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Containment for student code. RLIMIT_NPROC does not apply to root (a
- * limit of 5 let root fork 20 times), so as root the test drops to an
- * unprivileged user first: then the process limit holds, the repository
- * and the grader's files are read-only to it, and it cannot signal the
- * supervisor. A new network namespace, with only loopback up, keeps tests
- * off the network while lab 06's loopback servers still work.
+ * Containment for student code. Layers, each probed before it is used:
+ *  - a filesystem view of its own (mount namespace + pivot_root): the
+ *    system read-only, the test's run folder and binaries, nothing else;
+ *  - as root, a uid of its own: RLIMIT_NPROC does not apply to root (a
+ *    limit of 5 let root fork 20 times), the uid cannot signal the
+ *    supervisor, and kill(-1) as that uid stops all it started;
+ *  - not root, an unprivileged user namespace, which gives the view and
+ *    the network namespace without privilege where the kernel allows it;
+ *  - a new network namespace with only loopback up (lab 06 serves there).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <net/if.h>
 #include <pwd.h>
@@ -16,6 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <signal.h>
@@ -47,13 +54,295 @@ static int loopback_up(void)
     return rc;
 }
 
-int sandbox_enter(const struct sandbox *sb, uid_t uid)
+/* ---- the filesystem view ---------------------------------------------- */
+
+/*
+ * What a test sees, at the same paths as outside so that no argument or
+ * log path needs rewriting: the system read-only, a /dev with the few
+ * character devices a program expects, its own /tmp and /dev/shm, /proc
+ * and /sys, its run folder (writable) and its binaries (read-only). Nothing
+ * else of the machine: not the repository (solutions/, rubrics, tests,
+ * other students' trees, the gradebook, results), not /root, not /home.
+ * Because the ancestors of the run folder are directories of the view's
+ * own tmpfs, a checkout in a private (0700) folder works the same.
+ */
+static const char *const system_dirs[] = {
+    "/usr", "/etc", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32",
+};
+static const char *const dev_nodes[] = {
+    "null", "zero", "full", "random", "urandom", "tty",
+};
+#define VIEW "/tmp" /* where the view is assembled before pivot_root */
+
+struct mount_attr_compat {
+    unsigned long long attr_set, attr_clr, propagation, userns_fd;
+};
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#define ATTR_RDONLY 0x1ULL
+#define ATTR_NOSUID 0x2ULL
+#define ATTR_NODEV 0x4ULL
+
+/* Make target and every mount below it read-only, nosuid, nodev. */
+static int make_readonly(const char *target)
 {
-    if (sb->netns) {
-        if (unshare(CLONE_NEWNET) < 0)
+    struct mount_attr_compat a = {ATTR_RDONLY | ATTR_NOSUID | ATTR_NODEV, 0, 0,
+                                  0};
+    struct statvfs v;
+    unsigned long keep;
+
+    if (syscall(SYS_mount_setattr, AT_FDCWD, target, AT_RECURSIVE, &a,
+                sizeof(a)) == 0)
+        return 0;
+    /* Before Linux 5.12: the top mount only. Flags the bind inherited
+     * (nosuid, noexec, ...) must be kept, or a user namespace refuses. */
+    if (statvfs(target, &v) < 0)
+        return -errno;
+    keep = v.f_flag & (ST_NOEXEC | ST_NOATIME | ST_NODIRATIME | ST_RELATIME);
+    if (mount(NULL, target, NULL,
+              MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | keep,
+              NULL) < 0)
+        return -errno;
+    return 0;
+}
+
+/* mkdir -p VIEW/path, every component 0755 and owned by root. */
+static int view_mkdir(const char *path)
+{
+    char full[4096];
+
+    if (snprintf(full, sizeof(full), VIEW "%s", path) >= (int)sizeof(full))
+        return -ENAMETOOLONG;
+    return mkdir_p(full);
+}
+
+enum { BIND_RO, BIND_RW, BIND_DEV };
+
+/* Bind what `fd` (an O_PATH descriptor) names at VIEW/path: read-only,
+ * writable, or a device node (writable, and nodev left off, or opening
+ * /dev/null fails with EACCES). */
+static int view_bind(int fd, const char *path, int how, int is_dir)
+{
+    char src[64], dst[4096];
+
+    snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
+    if (snprintf(dst, sizeof(dst), VIEW "%s", path) >= (int)sizeof(dst))
+        return -ENAMETOOLONG;
+    if (is_dir) {
+        if (view_mkdir(path) < 0)
             return -errno;
-        if (loopback_up() < 0)
-            return -ENETDOWN;
+    } else {
+        int f = open(dst, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+        if (f < 0)
+            return -errno;
+        close(f);
+    }
+    if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
+        return -errno;
+    if (how == BIND_RO)
+        return make_readonly(dst);
+    return mount(NULL, dst, NULL,
+                 MS_REMOUNT | MS_BIND | MS_NOSUID |
+                     (how == BIND_RW ? MS_NODEV : 0),
+                 NULL) < 0
+               ? -errno
+               : 0;
+}
+
+static int view_tmpfs(const char *path, const char *opts)
+{
+    char dst[4096];
+
+    snprintf(dst, sizeof(dst), VIEW "%s", path);
+    if (view_mkdir(path) < 0)
+        return -errno;
+    return mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0 ? -errno
+                                                                        : 0;
+}
+
+static int view_symlink(const char *target, const char *path)
+{
+    char dst[4096];
+
+    snprintf(dst, sizeof(dst), VIEW "%s", path);
+    return symlink(target, dst) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+/*
+ * Sources are opened before anything is mounted over VIEW: a checkout under
+ * /tmp (mktemp -d) is hidden by the view's tmpfs once it is mounted, but a
+ * descriptor opened before still names it.
+ */
+struct source {
+    const char *path;
+    int fd, writable, is_dir;
+    char link[256]; /* a symbolic link to recreate (/bin -> usr/bin) */
+};
+
+static int build_view(const char *workdir, const char *bindir)
+{
+    struct source src[16];
+    int n = 0, rc = 0;
+    struct stat st;
+
+    for (size_t i = 0; i < sizeof(system_dirs) / sizeof(*system_dirs); i++) {
+        struct source *s = &src[n];
+        ssize_t len;
+
+        memset(s, 0, sizeof(*s));
+        s->path = system_dirs[i];
+        if (lstat(s->path, &st) < 0)
+            continue;
+        if (S_ISLNK(st.st_mode)) {
+            len = readlink(s->path, s->link, sizeof(s->link) - 1);
+            if (len <= 0)
+                continue;
+            s->link[len] = '\0';
+            s->fd = -1;
+            n++;
+            continue;
+        }
+        s->fd = open(s->path, O_PATH | O_CLOEXEC);
+        s->is_dir = 1;
+        n += s->fd >= 0;
+    }
+    /* Ancestors first: the binaries' folder may hold the run folder. */
+    for (int k = 0; k < 2; k++) {
+        const char *p = k == 0 ? bindir : workdir;
+        struct source *s = &src[n];
+
+        if (!p)
+            continue;
+        memset(s, 0, sizeof(*s));
+        s->path = p;
+        s->writable = k == 1;
+        s->is_dir = 1;
+        s->fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (s->fd < 0)
+            return -errno;
+        n++;
+    }
+    if (bindir && workdir && strlen(workdir) < strlen(bindir)) {
+        struct source t = src[n - 1];
+
+        src[n - 1] = src[n - 2];
+        src[n - 2] = t;
+    }
+
+    if (mount("grader-view", VIEW, "tmpfs", MS_NOSUID | MS_NODEV,
+              "mode=0755,size=1m") < 0)
+        return -errno;
+    /* /dev: a few character devices, a private /dev/shm (lab 07's
+     * shm_open), and the usual links into /proc. */
+    if ((rc = view_tmpfs("/dev", "mode=0755,size=1m")) < 0)
+        return rc;
+    for (size_t i = 0; i < sizeof(dev_nodes) / sizeof(*dev_nodes); i++) {
+        char path[64];
+        int fd;
+
+        snprintf(path, sizeof(path), "/dev/%s", dev_nodes[i]);
+        fd = open(path, O_PATH | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        rc = view_bind(fd, path, BIND_DEV, 0);
+        close(fd);
+        if (rc < 0)
+            return rc;
+    }
+    if ((rc = view_tmpfs("/dev/shm", "mode=1777,size=512m")) < 0 ||
+        (rc = view_symlink("/proc/self/fd", "/dev/fd")) < 0 ||
+        (rc = view_symlink("/proc/self/fd/0", "/dev/stdin")) < 0 ||
+        (rc = view_symlink("/proc/self/fd/1", "/dev/stdout")) < 0 ||
+        (rc = view_symlink("/proc/self/fd/2", "/dev/stderr")) < 0 ||
+        (rc = view_tmpfs("/tmp", "mode=1777,size=512m")) < 0)
+        return rc;
+    /* Then the sources: a run folder under /tmp goes on top of that /tmp. */
+    for (int i = 0; i < n && !rc; i++)
+        rc = src[i].fd < 0 ? view_symlink(src[i].link, src[i].path)
+                           : view_bind(src[i].fd, src[i].path,
+                                       src[i].writable ? BIND_RW : BIND_RO,
+                                       src[i].is_dir);
+    for (int i = 0; i < n; i++)
+        if (src[i].fd >= 0)
+            close(src[i].fd);
+    if (rc)
+        return rc;
+
+    /* /proc and /sys as they are (sysconf reads the CPUs from /sys). */
+    for (int k = 0; k < 2; k++) {
+        const char *p = k ? "/sys" : "/proc";
+        int fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+        if (fd < 0)
+            return -errno;
+        rc = view_mkdir(p);
+        if (rc == 0) {
+            char s[64], d[64];
+
+            snprintf(s, sizeof(s), "/proc/self/fd/%d", fd);
+            snprintf(d, sizeof(d), VIEW "%s", p);
+            rc = mount(s, d, NULL, MS_BIND | MS_REC, NULL) < 0 ? -errno : 0;
+        }
+        close(fd);
+        if (rc < 0)
+            return rc;
+    }
+
+    /* The view becomes / ; the old root is stacked above and detached. */
+    if (chdir(VIEW) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
+        umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+        return -errno;
+    /* Nothing but the mounts above may be written. */
+    if (mount(NULL, "/", NULL,
+              MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,
+              NULL) < 0)
+        return -errno;
+    return 0;
+}
+
+/* Map our own uid and gid into a new user namespace, and nothing else. */
+static int map_self(uid_t uid, gid_t gid)
+{
+    char line[64];
+    int rc = 0;
+
+    snprintf(line, sizeof(line), "%u %u 1\n", (unsigned)uid, (unsigned)uid);
+    if (write_file("/proc/self/uid_map", line) != 0)
+        return -EPERM;
+    if (write_file("/proc/self/setgroups", "deny\n") != 0)
+        rc = -EPERM;
+    snprintf(line, sizeof(line), "%u %u 1\n", (unsigned)gid, (unsigned)gid);
+    if (!rc && write_file("/proc/self/gid_map", line) != 0)
+        rc = -EPERM;
+    return rc;
+}
+
+int sandbox_enter(const struct sandbox *sb, uid_t uid, const char *workdir,
+                  const char *bindir)
+{
+    int flags = (sb->userns ? CLONE_NEWUSER : 0) |
+                (sb->mountns ? CLONE_NEWNS : 0) |
+                (sb->netns ? CLONE_NEWNET : 0);
+    uid_t me = geteuid();
+    gid_t mygid = getegid();
+    int rc = 0;
+
+    if (flags && unshare(flags) < 0)
+        return -errno;
+    /* The grader is not dumpable (run_init), which makes /proc/self/uid_map
+     * root's; this process is about to become the test anyway. */
+    if (sb->userns &&
+        (prctl(PR_SET_DUMPABLE, 1) < 0 || (rc = map_self(me, mygid)) < 0))
+        return rc < 0 ? rc : -errno;
+    if (sb->netns && loopback_up() < 0)
+        return -ENETDOWN;
+    if (sb->mountns) {
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+            return -errno;
+        if ((rc = build_view(workdir, bindir)) < 0)
+            return rc;
     }
     if (sb->drop) {
         if (setgroups(0, NULL) < 0 || setgid(sb->gid) < 0 || setuid(uid) < 0)
@@ -75,7 +364,12 @@ void sandbox_own(const struct sandbox *sb, const char *path, uid_t uid)
         fprintf(stderr, "grader: chown %s: %s\n", path, strerror(errno));
 }
 
-/* Try the sandbox in a child: can it enter, and then read the repository? */
+/*
+ * Try the sandbox in a child. 0: it held (with a view, the repository is
+ * out of sight; without one, the test user can read it); 1: it could not
+ * be entered; 2: no view, and the test user cannot read the repository;
+ * 3: a view, yet the repository is in sight.
+ */
 static int probe(const struct sandbox *sb, const char *root)
 {
     pid_t pid = fork();
@@ -86,8 +380,10 @@ static int probe(const struct sandbox *sb, const char *root)
     if (pid == 0) {
         char *mk = path_join(root, "Makefile");
 
-        if (sandbox_enter(sb, sb->uid) < 0)
+        if (sandbox_enter(sb, sb->uid, NULL, NULL) < 0)
             _exit(1);
+        if (sb->mountns)
+            _exit(access(mk, F_OK) == 0 ? 3 : access("/bin/sh", X_OK) ? 1 : 0);
         _exit(access(mk, R_OK) == 0 ? 0 : 2);
     }
     if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
@@ -121,8 +417,39 @@ static long uid_tasks(uid_t uid)
     return t.threads;
 }
 
+/* The layers that held, in words, for the report and `make doctor`. */
+static void describe(struct sandbox *sb, const char *who)
+{
+    snprintf(sb->summary, sizeof(sb->summary),
+             "tests ran %s, at most %ld processes and threads%s; %s; %s", who,
+             sb->nproc, sb->drop ? " each" : " beyond yours",
+             sb->mountns
+                 ? "they saw only the system (read-only), their own run "
+                   "folder and binaries: not the repository, solutions/ "
+                   "or results"
+                 : "they COULD READ the repository (no mount namespace "
+                   "here)",
+             sb->netns ? "network: loopback only"
+                       : "WITH the host's network (no network namespace)");
+}
+
+/* The first of `tries` (mountns, netns pairs) that the machine allows. */
+static int first_that_holds(struct sandbox *sb, const char *root,
+                            const int tries[][2], int n)
+{
+    for (int i = 0; i < n; i++) {
+        sb->mountns = tries[i][0];
+        sb->netns = tries[i][1];
+        if (probe(sb, root) == 0)
+            return 0;
+    }
+    sb->mountns = sb->netns = 0;
+    return -1;
+}
+
 void sandbox_detect(struct sandbox *sb, const char *root)
 {
+    static const int tries[][2] = {{1, 1}, {1, 0}, {0, 1}, {0, 0}};
     const char *name = getenv("GRADER_USER");
     struct passwd *pw;
     int rc;
@@ -131,17 +458,19 @@ void sandbox_detect(struct sandbox *sb, const char *root)
     if (geteuid() != 0) {
         /* RLIMIT_NPROC binds a user's threads in all: leave what runs now
          * room, so a student's accidental fork bomb fails its test instead
-         * of freezing their machine. */
+         * of freezing their machine. An unprivileged user namespace gives
+         * the view and the network namespace without root, where the
+         * kernel allows it. */
         sb->nproc = uid_tasks(geteuid()) + 512;
-        snprintf(sb->summary, sizeof(sb->summary),
-                 "tests ran as you (uid %d), at most 512 processes and "
-                 "threads beyond yours: the grader is not root, so it "
-                 "neither drops privileges nor isolates the network",
-                 (int)geteuid());
+        sb->userns = 1;
+        if (first_that_holds(sb, root, tries, 2) < 0)
+            sb->userns = 0;
+        describe(sb, "as you (not root: no uid of their own)");
         return;
     }
     pw = getpwnam(name && *name ? name : "nobody");
     if (!pw) {
+        sb->as_root = 1;
         snprintf(sb->summary, sizeof(sb->summary),
                  "tests ran AS ROOT: no user '%s' to drop to (set "
                  "GRADER_USER)",
@@ -152,33 +481,27 @@ void sandbox_detect(struct sandbox *sb, const char *root)
     sb->uid = pw->pw_uid;
     sb->gid = pw->pw_gid;
     sb->nproc = 512;
-    sb->netns = 1;
+    if (first_that_holds(sb, root, tries, 2) == 0) {
+        describe(sb, "unprivileged, each as a uid of its own");
+        return;
+    }
+    /* No mount namespace (a container without CAP_SYS_ADMIN): the test
+     * user must be able to read the repository's build to run at all. */
+    rc = first_that_holds(sb, root, tries + 2, 2);
+    if (rc == 0) {
+        describe(sb, "unprivileged, each as a uid of its own");
+        return;
+    }
     rc = probe(sb, root);
-    if (rc == 1) { /* cannot enter: try without the network namespace */
-        sb->netns = 0;
-        rc = probe(sb, root);
-    }
-    if (rc == 2) {
-        sb->drop = 0;
-        sb->nproc = 0;
-        snprintf(sb->summary, sizeof(sb->summary),
-                 "tests ran AS ROOT: user %s cannot read %s (move the "
-                 "repository somewhere world-readable, or set GRADER_USER)",
-                 pw->pw_name, root);
-        return;
-    }
-    if (rc != 0) {
-        memset(sb, 0, sizeof(*sb));
-        snprintf(sb->summary, sizeof(sb->summary),
-                 "tests ran AS ROOT: dropping privileges failed here");
-        return;
-    }
+    memset(sb, 0, sizeof(*sb));
+    sb->as_root = 1;
     snprintf(sb->summary, sizeof(sb->summary),
-             "tests ran unprivileged (a uid of their own, in %s's group), at "
-             "most %ld processes each, %s",
-             pw->pw_name, sb->nproc,
-             sb->netns ? "in a network namespace with loopback only"
-                       : "WITH the host's network (no network namespace)");
+             rc == 2 ? "tests ran AS ROOT: no mount namespace here, and user "
+                       "%s cannot read %s (move the repository somewhere "
+                       "world-readable, or set GRADER_USER)"
+                     : "tests ran AS ROOT: dropping privileges to %s failed "
+                       "here (repository %s)",
+             pw->pw_name, root);
 }
 
 /* How many processes of uid, other than the caller, are running (zombies

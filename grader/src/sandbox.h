@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Containment for student code: when the grader runs as root, tests run as
- * an unprivileged user, in a network namespace of their own (loopback
- * only), with a process limit. What the machine allows is detected once,
- * and said in the report.
+ * Containment for student code: tests see a filesystem of their own (the
+ * system read-only, their run folder and their binaries, nothing else),
+ * run as a uid of their own when the grader is root, in a network
+ * namespace with loopback only, with a process limit. What the machine
+ * allows is detected once, in a fixed order, and said in the report.
  */
 #ifndef GRADER_SANDBOX_H
 #define GRADER_SANDBOX_H
@@ -11,21 +12,30 @@
 #include <sys/types.h>
 
 struct sandbox {
-    int drop; /* run tests as uid/gid */
+    int drop; /* root: run tests as a uid of their own, in gid's group */
     uid_t uid;
     gid_t gid;
+    int userns;        /* not root: a user namespace gives the layers below */
+    int mountns;       /* a filesystem view of its own (see sandbox.c) */
     int netns;         /* a new network namespace with lo up */
     long nproc;        /* RLIMIT_NPROC for the test's user, 0 for none */
-    char summary[512]; /* what containment was used, in words */
+    int as_root;       /* nothing could be dropped: tests would run as root */
+    char summary[768]; /* what containment was used, in words */
 };
 
 /* Detect what this machine allows, for tests run from `root` (the
- * repository, which the test user must be able to read). */
+ * repository). Layers are tried in a fixed order; each one is probed in a
+ * child before it is relied on. */
 void sandbox_detect(struct sandbox *sb, const char *root);
 
-/* In the test's process, before exec: enter the sandbox. Returns 0 or a
- * negative errno; on error the caller must not exec. */
-int sandbox_enter(const struct sandbox *sb, uid_t uid);
+/*
+ * In the test's process, before exec: enter the sandbox. `workdir` (the run
+ * folder, writable) and `bindir` (the test's binaries, read-only) are the
+ * only parts of the build the test sees, at the same paths; either may be
+ * NULL. Returns 0 or a negative errno; on error the caller must not exec.
+ */
+int sandbox_enter(const struct sandbox *sb, uid_t uid, const char *workdir,
+                  const char *bindir);
 
 /*
  * A uid of its own for each test running at once (no passwd entry is
