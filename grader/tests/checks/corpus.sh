@@ -43,8 +43,10 @@ survivors() { # every process whose environment carries the mark
     done
 }
 
+# CORPUS_ONLY="a b": just those entries (corpus-configurations.sh).
 for dir in grader/tests/corpus/$lab/*/; do
     name=$(basename "$dir")
+    [[ -z ${CORPUS_ONLY:-} || " $CORPUS_ONLY " == *" $name "* ]] || continue
     test=$(sed -n 's/^test *= *//p' "$dir/corpus.ini")
     expect=$(sed -n 's/^expect *= *//p' "$dir/corpus.ini")
     tree=$work/trees/$name
@@ -60,6 +62,11 @@ for dir in grader/tests/corpus/$lab/*/; do
         sed 's/^/    /' "$work/$name.log" | head -20
     else
         say "ok $name: $got ($((SECONDS - t0)) s)"
+    fi
+    # forbid = TEXT: what the entry tries to leak must not reach feedback.
+    forbid=$(sed -n 's/^forbid *= *//p' "$dir/corpus.ini")
+    if [[ -n $forbid ]] && grep -qF -- "$forbid" "$work/$name/results.json" "$work/$name.log" 2>/dev/null; then
+        bad "$name: '$forbid' reached the feedback: $(grep -hF -m3 -- "$forbid" "$work/$name/results.json" | cut -c1-120)"
     fi
     left=$(survivors "$mark")
     [[ -z $left ]] || bad "$name left processes running: $left"
