@@ -15,8 +15,13 @@
 # (--jobs: the grader's parallel functional and tool checks within one
 # student's lab; the default is the usable CPUs)
 # Exit: 0 when every student was graded (whatever their scores), 1 when
-# some student could not be graded (grader error; see OUT/grade-class.log).
+# some student could not be graded (grader error, killed or timed out; see
+# OUT/grade-class.log), 2 on bad arguments or when another grade-class
+# runs in this checkout.
 set -u
+# Students in the same order everywhere, so which of two folders whose
+# names clean to one gets the suffix does not depend on the locale.
+export LC_COLLATE=C
 root='' subs='' out='' labs='' only='' jobs=''
 while [[ $# -gt 0 ]]; do
     case $1 in
@@ -38,6 +43,20 @@ here=$root/grader/scripts
 out=${out:-$root/build/grade}
 [[ -d $subs ]] || { echo "grade-class: SUBMISSIONS=$subs: no such directory" >&2; exit 2; }
 subs=$(cd "$subs" && pwd)
+
+# One grade-class at a time per checkout. Two at once would grade two
+# students at once, which the one-after-another rule above exists to
+# prevent (one run's speedup checks next to the other's tests), and each
+# would delete the build trees the other is using. So the second refuses,
+# rather than getting separate work dirs and distorted speedups. The lock
+# goes when this shell exits, however it exits.
+mkdir -p "$root/build"
+exec 9>>"$root/build/grade-class.lock"
+if ! flock -n 9; then
+    echo "grade-class: another grade-class is running in $root (lock: build/grade-class.lock held by pid $(cat "$root/build/grade-class.pid" 2>/dev/null || echo '?')); wait for it to finish, or grade from another checkout" >&2
+    exit 2
+fi
+echo $$ >"$root/build/grade-class.pid"
 mkdir -p "$out"
 
 points=$(bash "$here/rubric-points.sh" "$root")
@@ -67,20 +86,35 @@ log=$out/grade-class.log
 {
     printf 'student'
     printf ',%s' "${lablist[@]}"
-    printf ',total\n'
+    printf ',total,notes\n'
 } >"$csv.tmp"
 : >"$log"
 echo "grade-class: ${#lablist[@]} lab(s): ${lablist[*]}${only:+ (only $only)}" | tee -a "$log"
 
 n=0 errors=0
+declare -A taken=() # recorded names already used in this run
 t_all=$SECONDS
 for dir in "$subs"/*/; do
     dir=${dir%/}
     name=$(basename "$dir")
     [[ $name == .* ]] && continue
+    notes=()
+    shown=${name//[$'\n\r\t']/?} # the name as notes show it: one line
     # The student's name becomes a folder and a CSV cell: keep it tame.
     safe=$(printf '%s' "$name" | tr -c 'A-Za-z0-9._@+-' '_')
-    [[ $safe == "$name" ]] || echo "grade-class: $name is recorded as $safe" | tee -a "$log"
+    # Two folders that clean to one name (`a b`, `a_b`) must not share a
+    # row and results: the later one gets a suffix, and both places say so.
+    if [[ -n ${taken[$safe]:-} ]]; then
+        k=2
+        while [[ -n ${taken[$safe-$k]:-} || -d $subs/$safe-$k ]]; do k=$((k + 1)); done
+        echo "grade-class: $name: $safe is taken (by ${taken[$safe]}): recorded as $safe-$k" | tee -a "$log"
+        notes+=("folder '$shown' recorded as $safe-$k: $safe was taken by '${taken[$safe]}'")
+        safe=$safe-$k
+    elif [[ $safe != "$name" ]]; then
+        echo "grade-class: $name is recorded as $safe" | tee -a "$log"
+        notes+=("folder '$shown' recorded as $safe")
+    fi
+    taken[$safe]=$shown
     n=$((n + 1))
     t0=$SECONDS
     sdir=$out/$safe
@@ -103,11 +137,28 @@ for dir in "$subs"/*/; do
     row=$safe total=0 incomplete=0
     for lab in "${lablist[@]}"; do
         r=$sdir/labs/$lab/results.json
-        s=$(jq --arg lab "$lab" '[.tests[] | select(.tags | index($lab)) | .score] | add // 0' "$r" 2>/dev/null)
-        if [[ $(cat "$sdir/labs/$lab/exit" 2>/dev/null) == 2 || -z $s ]]; then
-            # Not graded is not zero: leave the cell empty, say why in the log.
+        ex=$(cat "$sdir/labs/$lab/exit" 2>/dev/null)
+        # A lab counts only when its grader finished (exit 0 or 1) and left
+        # results for it: killed (SIGKILL, the outer timeout) or failed, it
+        # may have written nothing, and nothing is not 0 points.
+        s=
+        [[ $ex == 0 || $ex == 1 ]] &&
+            s=$(jq -e --arg lab "$lab" '[.tests[] | select(.tags | index($lab)) | .score] |
+                if length > 0 then add else empty end' "$r" 2>/dev/null)
+        if [[ -z $s ]]; then
+            # Not graded is not zero: leave the cell empty, say why.
+            case $ex in
+            '') why='the grader did not run' ;;
+            0 | 1) why='no check of this lab was graded' ;;
+            124) why="the grader timed out after $limit s" ;;
+            129 | 1[3-9][0-9] | 2[0-9][0-9])
+                sig=$(kill -l $((ex - 128)) 2>/dev/null)
+                why="the grader was killed${sig:+ by SIG$sig} (exit $ex)" ;;
+            *) why="grader exit $ex" ;;
+            esac
             row+=, incomplete=1
-            echo "grade-class: $safe $lab: NOT GRADED (grader exit $(cat "$sdir/labs/$lab/exit" 2>/dev/null)); see $sdir/labs/$lab/report.txt" | tee -a "$log"
+            notes+=("$lab not graded: $why")
+            echo "grade-class: $safe $lab: NOT GRADED ($why); see $sdir/labs/$lab/report.txt" | tee -a "$log"
         else
             row+=,$s
             total=$((total + s))
@@ -115,8 +166,13 @@ for dir in "$subs"/*/; do
     done
     # A total over labs that were not all graded would look like a grade.
     [[ $incomplete -eq 1 ]] && total=
-    echo "$row,$total" >>"$csv.tmp"
-    [[ $rc -eq 2 ]] && errors=$((errors + 1))
+    # Notes: one CSV cell, quoted (a folder's name may hold commas and
+    # quotes), its parts joined by "; ".
+    note=$(printf '%s; ' "${notes[@]}")
+    note=${note%; }
+    note=${note//\"/\"\"}
+    echo "$row,$total,${note:+\"$note\"}" >>"$csv.tmp"
+    [[ $rc -eq 2 || $incomplete -eq 1 ]] && errors=$((errors + 1))
     printf 'grade-class: %-24s %4s points  exit %d  %3d s\n' "$safe" "${total:-?}" "$rc" "$((SECONDS - t0))" | tee -a "$log"
 done
 mv "$csv.tmp" "$csv"

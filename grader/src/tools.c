@@ -5,6 +5,7 @@
  * its two accesses, each at the first frame in the lab's code.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -648,18 +649,24 @@ int count_fd_leaks(const char *log, char **detail)
     return leaks;
 }
 
-/* Every file in dir whose name starts with prefix, concatenated; with
- * only_pid, just prefix.PID. */
-static char *read_logs(const char *dir, const char *prefix, pid_t only_pid)
+/*
+ * Every file in dir whose name starts with prefix, concatenated; with
+ * only_pid, just prefix.PID. dir is the test's run folder, which the test
+ * may write: only regular files owned by the test are read (read_run_file),
+ * and each one refused gets a line in *ignored (if not NULL).
+ */
+static char *read_logs(const char *dir, const char *prefix, pid_t only_pid,
+                       struct sbuf *ignored)
 {
     struct sbuf b = {0};
     struct dirent *e;
-    DIR *d = opendir(dir);
+    uid_t owner;
+    DIR *d;
 
-    if (!d)
+    if (run_dir_owner(dir, &owner) < 0 || !(d = opendir(dir)))
         return sbuf_steal(&b);
     while ((e = readdir(d))) {
-        char want[64], *path, *data;
+        char want[64], *path, *data = NULL;
 
         if (!starts_with(e->d_name, prefix))
             continue;
@@ -667,9 +674,18 @@ static char *read_logs(const char *dir, const char *prefix, pid_t only_pid)
         if (only_pid > 0 && strcmp(e->d_name, want) != 0)
             continue;
         path = path_join(dir, e->d_name);
-        data = read_file(path, 4 << 20, NULL);
+        errno = EINVAL;
+        /* d_type saves an open; DT_UNKNOWN (some file systems) and a
+         * regular file are settled by read_run_file's fstat. */
+        if (e->d_type == DT_REG || e->d_type == DT_UNKNOWN)
+            data = read_run_file(path, 4 << 20, NULL, owner);
         if (data)
             sbuf_puts(&b, data);
+        else if (ignored && errno != ENOENT)
+            sbuf_printf(ignored,
+                        "(tool log %.60s ignored: not a regular file owned "
+                        "by the test)\n",
+                        e->d_name);
         free(data);
         free(path);
     }
@@ -680,7 +696,7 @@ static char *read_logs(const char *dir, const char *prefix, pid_t only_pid)
 char *tool_log_tail(enum check_kind k, const char *logdir, int lines)
 {
     const char *prefix = k == CHK_TSAN ? "tsan" : k == CHK_ASAN ? "asan" : "vg";
-    char *log = read_logs(logdir, prefix, 0), *tail;
+    char *log = read_logs(logdir, prefix, 0, NULL), *tail;
     size_t from = strlen(log);
 
     if (from && log[from - 1] == '\n')
@@ -695,15 +711,16 @@ char *tool_log_tail(enum check_kind k, const char *logdir, int lines)
 int tool_findings(enum check_kind k, const char *logdir, pid_t main_pid,
                   const char *root, struct finding *f)
 {
+    struct sbuf ign = {0};
     char *log;
     int n = 0;
 
     memset(f, 0, sizeof(*f));
     if (k == CHK_TSAN) {
-        log = read_logs(logdir, "tsan", 0);
+        log = read_logs(logdir, "tsan", 0, &ign);
         f->detail = condense_tsan(log, root, &n, &f->summary);
     } else if (k == CHK_ASAN) {
-        log = read_logs(logdir, "asan", 0);
+        log = read_logs(logdir, "asan", 0, &ign);
         n = strstr(log, "ERROR: ") || strstr(log, "runtime error:") ? 1 : 0;
         f->detail = condense_output(log, root, 30);
         if (n) {
@@ -715,10 +732,10 @@ int tool_findings(enum check_kind k, const char *logdir, pid_t main_pid,
             f->summary[strcspn(f->summary, "\n")] = '\0';
         }
     } else if (k == CHK_HELGRIND || k == CHK_DRD || k == CHK_MEMCHECK) {
-        log = read_logs(logdir, "vg", 0);
+        log = read_logs(logdir, "vg", 0, &ign);
         f->detail = condense_valgrind(log, root, &n, &f->summary);
         if (k == CHK_MEMCHECK) {
-            char *mine = read_logs(logdir, "vg", main_pid), *fds;
+            char *mine = read_logs(logdir, "vg", main_pid, NULL), *fds;
             int leaked = count_fd_leaks(mine, &fds);
 
             if (leaked) {
@@ -742,6 +759,22 @@ int tool_findings(enum check_kind k, const char *logdir, pid_t main_pid,
         return 0;
     }
     free(log);
+    if (ign.len) {
+        /* A log the grader would not read may have held a finding: the
+         * check cannot pass on it, and the student is told which. */
+        struct sbuf b = {0};
+
+        for (const char *p = ign.s; (p = strchr(p, '\n')); p++)
+            f->ignored++;
+        n += f->ignored;
+        if (!f->summary)
+            f->summary = gr_printf("%.*s", (int)strcspn(ign.s, "\n"), ign.s);
+        sbuf_puts(&b, ign.s);
+        sbuf_puts(&b, f->detail ? f->detail : "");
+        free(f->detail);
+        f->detail = sbuf_steal(&b);
+    }
+    sbuf_free(&ign);
     f->problems = n;
     if (n && !f->summary)
         f->summary = gr_strdup("the tool reported a problem");

@@ -16,7 +16,8 @@ char **tool_env(enum check_kind k, const char *logdir);
 
 /* What a tool run found. */
 struct finding {
-    int problems;  /* 0: clean */
+    int problems;  /* 0: clean; counts the logs ignored too */
+    int ignored;   /* logs refused: not a regular file owned by the test */
     char *summary; /* one line, e.g. "data race at labs/x/y.c:12 in f" */
     char *detail;  /* the condensed report(s) */
 };

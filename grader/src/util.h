@@ -29,6 +29,24 @@ void gr_die(const char *fmt, ...)
 
 char *read_file(const char *path, size_t max, size_t *len); /* NULL: errno */
 char *read_fd(int fd, size_t max, size_t *len); /* up to max bytes, fd kept */
+
+/*
+ * read_run_file - read a file the test could have written (its run folder:
+ * tool logs, trace.spans), or any file the grader reads back after running
+ * student code. Only a regular file owned by `owner` is read, at most max
+ * bytes of it (a larger file is cut). A symlink, a FIFO, a device or a
+ * directory is refused without following or blocking on it. Returns the
+ * data, or NULL with errno: ENOENT (no such file), ELOOP (a symlink),
+ * EINVAL (not a regular file), EPERM (another owner), or open's error.
+ */
+char *read_run_file(const char *path, size_t max, size_t *len, uid_t owner);
+/*
+ * run_dir_owner - the uid a test's run folder belongs to: the test's own
+ * uid, which its supervisor gives it (sandbox_own), or the grader's uid
+ * when tests run as the grader. The test cannot change it: the folder's
+ * parent is the grader's. 0 or -errno (-ENOTDIR: not a directory).
+ */
+int run_dir_owner(const char *dir, uid_t *owner);
 int write_file(const char *path, const char *data); /* 0 or -errno */
 int mkdir_p(const char *path);                      /* 0 or -errno */
 int rm_rf(const char *path);                        /* 0 or -errno */
