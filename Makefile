@@ -96,7 +96,22 @@ $$($(1)_DIR)/bin/%: $$($(1)_DIR)/tests/%.o $$($(1)_OBJS) $(HARNESS_LIB)
 	@mkdir -p $$(@D)
 	$$(CC) $$($(1)_CFLAGS) -o $$@ $$^ -lcmocka $$($(1)_LDLIBS)
 
-lab-build-$(1): $$($(1)_BINS)
+# The list binaries the grader learns test names from (`list/<test>
+# --list`): the test file, support objects and harness, without the
+# student's objects, so no code of the submission (a constructor runs
+# before main) runs unsandboxed as the grader's user. The student's symbols
+# stay unresolved; non-PIE, they become 0 at link time, never a dynamic
+# relocation, and --list calls none of them. Plain variant only: the
+# grader lists once, from the plain build.
+$$($(1)_DIR)/list/%: $$($(1)_DIR)/tests/%.o \
+                     $$(filter $$($(1)_DIR)/support/%,$$($(1)_OBJS)) \
+                     $(HARNESS_LIB)
+	@mkdir -p $$(@D)
+	$$(CC) $$($(1)_CFLAGS) -no-pie -o $$@ $$^ -lcmocka $$($(1)_LDLIBS) \
+	    -Wl,--unresolved-symbols=ignore-all
+
+lab-build-$(1): $$($(1)_BINS) \
+    $$(if $$(filter plain,$(VARIANT)),$$(addprefix $$($(1)_DIR)/list/,$$($(1)_TESTS)))
 .PHONY: lab-build-$(1)
 -include $$(wildcard $$($(1)_DIR)/*/*.d)
 endef

@@ -9,6 +9,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,33 +268,167 @@ static char *binary_path(const struct grade_opts *o, const struct lab *lab,
     return gr_printf("%s/%s/%s/bin/%s", o->out, lab->name, variant, bin);
 }
 
+/*
+ * Test discovery runs `list/<test> --list`, a twin of the test binary linked
+ * without the student's objects (see the Makefile), so nothing of the
+ * submission runs here, outside the sandbox. It is the repository's own
+ * code, but still run without a shell and with a deadline: a broken lab
+ * must stop its own grading (exit 2), never hang the grader.
+ */
+#define LIST_TIMEOUT_S 10
+#define LIST_MAX_BYTES (1 << 20)
+
+static char *list_path(const struct grade_opts *o, const struct lab *lab,
+                       const char *bin)
+{
+    return gr_printf("%s/%s/plain/list/%s", o->out, lab->name, bin);
+}
+
+static void list_exec(const char *path, int out_w)
+{
+    int null = open("/dev/null", O_RDONLY);
+    sigset_t none;
+
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    if (null < 0 || dup2(null, 0) < 0 || dup2(out_w, 1) < 0)
+        _exit(127);
+    execl(path, path, "--list", (char *)NULL);
+    dprintf(2, "grader: cannot run %s: %s\n", path, strerror(errno));
+    _exit(127);
+}
+
+/* Read the child's stdout until EOF, the cap or the deadline: 0 at EOF. */
+static int list_read(int fd, double deadline, struct sbuf *out)
+{
+    for (;;) {
+        double left = deadline - now_seconds();
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        char buf[4096];
+        ssize_t n;
+
+        if (left <= 0)
+            return -ETIMEDOUT;
+        if (poll(&pfd, 1, (int)(left * 1000) + 1) < 0 && errno != EINTR)
+            return -errno;
+        if (!pfd.revents)
+            continue;
+        n = read(fd, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? -errno : 0;
+        if (out->len + (size_t)n > LIST_MAX_BYTES)
+            return -EFBIG;
+        sbuf_add(out, buf, (size_t)n);
+    }
+}
+
+/* Wait for the child until the deadline, then kill it: its wait status, or
+ * -ETIMEDOUT when it had to be killed. */
+static int list_reap(pid_t pid, double deadline, int kill_now)
+{
+    int status;
+
+    while (!kill_now) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+
+        if (r == pid)
+            return status;
+        if (r < 0 && errno != EINTR)
+            break;
+        if (now_seconds() >= deadline)
+            break;
+        usleep(10000);
+    }
+    kill(pid, SIGKILL);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    return -ETIMEDOUT;
+}
+
+/* The names one list binary prints, one a line; NULL and *why if it could
+ * not say them (cannot run, too slow, too much, a failed exit). */
+static char *list_tests(const char *path, char **why)
+{
+    double deadline = now_seconds() + LIST_TIMEOUT_S;
+    struct sbuf out = {0};
+    int fds[2], rc, status;
+    pid_t pid;
+
+    if (!is_file(path)) {
+        *why = gr_printf("%s is missing (make lab-build links it)", path);
+        return NULL;
+    }
+    if (pipe2(fds, O_CLOEXEC) < 0) {
+        *why = gr_printf("pipe: %s", strerror(errno));
+        return NULL;
+    }
+    pid = fork();
+    if (pid < 0) {
+        *why = gr_printf("fork: %s", strerror(errno));
+        close(fds[0]);
+        close(fds[1]);
+        return NULL;
+    }
+    if (pid == 0)
+        list_exec(path, fds[1]);
+    close(fds[1]);
+    rc = list_read(fds[0], deadline, &out);
+    close(fds[0]);
+    status = list_reap(pid, deadline, rc < 0);
+    if (rc == -ETIMEDOUT || (rc == 0 && status == -ETIMEDOUT))
+        *why = gr_printf("%s --list did not finish within %d s", path,
+                         LIST_TIMEOUT_S);
+    else if (rc < 0)
+        *why = gr_printf("%s --list: %s", path,
+                         rc == -EFBIG ? "more than 1 MiB of output"
+                                      : strerror(-rc));
+    else if (WIFSIGNALED(status))
+        *why = gr_printf("%s --list was killed by %s", path,
+                         signal_name(WTERMSIG(status)));
+    else if (WEXITSTATUS(status) != 0)
+        *why = gr_printf("%s --list exited with status %d", path,
+                         WEXITSTATUS(status));
+    else
+        return sbuf_steal(&out);
+    sbuf_free(&out);
+    return NULL;
+}
+
 /* Map every rubric test to its binary, and every binary's test to the
  * rubric: drift either way is a broken lab, not a student's failure. */
 static int map_tests(const struct grade_opts *o, struct lab *lab, char **err)
 {
     struct sbuf problems = {0};
+    int unlisted = 0;
 
     for (int b = 0; b < lab->nbinaries; b++) {
-        char *path = binary_path(o, lab, "plain", lab->binaries[b]);
-        char *cmd = gr_printf("'%s' --list", path);
-        FILE *p = popen(cmd, "r");
-        char line[512];
+        char *path = list_path(o, lab, lab->binaries[b]), *why = NULL;
+        char *names = list_tests(path, &why), *save = NULL;
 
-        while (p && fgets(line, sizeof(line), p)) {
+        if (!names) {
+            sbuf_printf(&problems, "%s: %s; ", lab->name, why);
+            unlisted = 1;
+            free(why);
+        }
+        for (char *line = names ? strtok_r(names, "\n", &save) : NULL; line;
+             line = strtok_r(NULL, "\n", &save)) {
             struct rubric_test *t = rubric_find(&lab->rubric, trim(line));
 
             if (!t)
                 sbuf_printf(&problems, "%s: test %s is not in rubric.ini; ",
-                            lab->name, trim(line));
+                            lab->name, line);
             else
                 t->binary = lab->binaries[b];
         }
-        if (p)
-            pclose(p);
-        free(cmd);
+        free(names);
         free(path);
     }
-    for (int i = 0; i < lab->rubric.ntests; i++)
+    /* A binary that could not list leaves its tests unmapped: saying so
+     * for each of them would bury the one line that matters. */
+    for (int i = 0; i < lab->rubric.ntests && !unlisted; i++)
         if (!lab->rubric.tests[i].binary)
             sbuf_printf(&problems,
                         "%s: rubric.ini names %s, which no test "

@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: MIT
 # The hostile-submission corpus (grader/tests/corpus/): each entry is a
 # lab 01 submission that misbehaves on purpose. Each must get the verdict
-# its corpus.ini expects, leave no process behind, and change nothing in
-# the repository outside build/. Then: broken input (a compile error, a
+# its corpus.ini expects (`expect = fail|crash`), make the grader exit 1
+# (`exit = N` where an entry legitimately differs: one that passes exits 0;
+# never 2, which blames the repository), finish within its test's timeout
+# plus 30 s, leave no process behind, and change nothing in the
+# repository outside build/. Then: broken input (a compile error, a
 # missing file, a binary file) scores 0 for its lab while the next lab is
 # still graded, and a bad lab name exits 2.
 set -u
@@ -43,6 +46,13 @@ survivors() { # every process whose environment carries the mark
     done
 }
 
+# A test's timeout in the lab's rubric (the grader's default: 10 s).
+rubric_timeout() { # test
+    awk -v t="[$1]" '$0 == t { on = 1; next } /^\[/ { on = 0 }
+        on && $1 == "timeout" { print $3; exit }' labs/$lab/rubric.ini |
+        grep . || echo 10
+}
+
 # CORPUS_ONLY="a b": just those entries (corpus-configurations.sh).
 for dir in grader/tests/corpus/$lab/*/; do
     name=$(basename "$dir")
@@ -52,23 +62,26 @@ for dir in grader/tests/corpus/$lab/*/; do
     # The checks to grade (default functional): an entry aimed at the tool
     # checks' log reading names them.
     only=$(sed -n 's/^only *= *//p' "$dir/corpus.ini")
+    want_rc=$(sed -n 's/^exit *= *//p' "$dir/corpus.ini")
+    want_rc=${want_rc:-1}
+    budget=$(($(rubric_timeout "$test") + 30))
     tree=$work/trees/$name
     make_tree "$tree" "$dir/run.c"
     mark="$name-$$-$RANDOM"
     t0=$SECONDS
-    # The grader must never hang (a FIFO named like a tool log): an outer
-    # limit well above the lab's 180 s budget.
-    CORPUS_MARK=$mark timeout -k 10 400 "$grader" grade --root . --src "$tree" --lab $lab \
-        --only "${only:-functional}" --test "$test" --out "$work/$name" --quiet >"$work/$name.log" 2>&1
-    rc=$?
-    [[ $rc -eq 124 || $rc -eq 137 ]] && bad "$name: the grader hung (killed after 400 s)"
+    # The grader must never hang (a FIFO named like a tool log, a
+    # constructor that sleeps): the outer timeout makes a hang exit 124.
+    CORPUS_MARK=$mark timeout -k 5 $((budget + 30)) "$grader" grade --root . \
+        --src "$tree" --lab $lab --only "${only:-functional}" --test "$test" \
+        --out "$work/$name" --quiet >"$work/$name.log" 2>&1
+    rc=$? took=$((SECONDS - t0))
     got=$(jq -r '.tests[0].tags[] | select(startswith("result:")) | sub("result:"; "")' \
         "$work/$name/results.json" 2>/dev/null)
-    if [[ "|$expect|" != *"|$got|"* ]]; then
-        bad "$name: expected $expect, got ${got:-nothing}"
+    if [[ "|$expect|" != *"|$got|"* || $rc -ne $want_rc || $took -gt $budget ]]; then
+        bad "$name: expected $expect, exit $want_rc, within $budget s; got ${got:-nothing}, exit $rc, $took s"
         sed 's/^/    /' "$work/$name.log" | head -20
     else
-        say "ok $name: $got ($((SECONDS - t0)) s)"
+        say "ok $name: $got, exit $rc ($took s)"
     fi
     # forbid = TEXT: what the entry tries to leak must not reach feedback.
     forbid=$(sed -n 's/^forbid *= *//p' "$dir/corpus.ini")
