@@ -84,25 +84,38 @@ struct mount_attr_compat {
 #define ATTR_NOSUID 0x2ULL
 #define ATTR_NODEV 0x4ULL
 
-/* Make target and every mount below it read-only, nosuid, nodev. */
-static int make_readonly(const char *target)
-{
-    struct mount_attr_compat a = {ATTR_RDONLY | ATTR_NOSUID | ATTR_NODEV, 0, 0,
-                                  0};
-    struct statvfs v;
-    unsigned long keep;
+/* What a bind in the view may do: the same bits as MS_RDONLY, MS_NOSUID
+ * and MS_NODEV, so the fallback below can pass them to mount(2). */
+_Static_assert(ATTR_RDONLY == MS_RDONLY && ATTR_NOSUID == MS_NOSUID &&
+                   ATTR_NODEV == MS_NODEV,
+               "mount attributes and mount flags differ");
+#define BIND_RO (ATTR_RDONLY | ATTR_NOSUID | ATTR_NODEV)
+#define BIND_RW (ATTR_NOSUID | ATTR_NODEV)
+#define BIND_DEV ATTR_NOSUID /* nodev would make opening /dev/null EACCES */
+#define BIND_AS_IS 0ULL      /* /proc and /sys */
 
-    if (syscall(SYS_mount_setattr, AT_FDCWD, target, AT_RECURSIVE, &a,
-                sizeof(a)) == 0)
+/*
+ * Add `attrs` to target and every mount below it. Flags it has already
+ * stay: a user namespace refuses to clear flags the bind inherited
+ * (nosuid, noexec, ...).
+ */
+static int restrict_mount(const char *target, unsigned long long attrs)
+{
+    struct mount_attr_compat a = {attrs, 0, 0, 0};
+    struct statvfs v;
+    unsigned long flags;
+
+    if (!attrs || syscall(SYS_mount_setattr, AT_FDCWD, target, AT_RECURSIVE, &a,
+                          sizeof(a)) == 0)
         return 0;
-    /* Before Linux 5.12: the top mount only. Flags the bind inherited
-     * (nosuid, noexec, ...) must be kept, or a user namespace refuses. */
+    /* Before Linux 5.12: the top mount only. The ST_ bits used here have
+     * the values of the MS_ flags. */
     if (statvfs(target, &v) < 0)
         return -errno;
-    keep = v.f_flag & (ST_NOEXEC | ST_NOATIME | ST_NODIRATIME | ST_RELATIME);
-    if (mount(NULL, target, NULL,
-              MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | keep,
-              NULL) < 0)
+    flags = (v.f_flag & (ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC |
+                         ST_NOATIME | ST_NODIRATIME | ST_RELATIME)) |
+            (unsigned long)attrs;
+    if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | flags, NULL) < 0)
         return -errno;
     return 0;
 }
@@ -117,12 +130,10 @@ static int view_mkdir(const char *path)
     return mkdir_p(full);
 }
 
-enum { BIND_RO, BIND_RW, BIND_DEV };
-
-/* Bind what `fd` (an O_PATH descriptor) names at VIEW/path: read-only,
- * writable, or a device node (writable, and nodev left off, or opening
- * /dev/null fails with EACCES). */
-static int view_bind(int fd, const char *path, int how, int is_dir)
+/* Bind what `fd` (an O_PATH descriptor) names at VIEW/path, with the
+ * BIND_ attributes `how`. */
+static int view_bind(int fd, const char *path, unsigned long long how,
+                     int is_dir)
 {
     char src[64], dst[4096];
 
@@ -141,14 +152,7 @@ static int view_bind(int fd, const char *path, int how, int is_dir)
     }
     if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
         return -errno;
-    if (how == BIND_RO)
-        return make_readonly(dst);
-    return mount(NULL, dst, NULL,
-                 MS_REMOUNT | MS_BIND | MS_NOSUID |
-                     (how == BIND_RW ? MS_NODEV : 0),
-                 NULL) < 0
-               ? -errno
-               : 0;
+    return restrict_mount(dst, how);
 }
 
 static int view_tmpfs(const char *path, const char *opts)
@@ -277,14 +281,7 @@ static int build_view(const char *workdir, const char *bindir)
 
         if (fd < 0)
             return -errno;
-        rc = view_mkdir(p);
-        if (rc == 0) {
-            char s[64], d[64];
-
-            snprintf(s, sizeof(s), "/proc/self/fd/%d", fd);
-            snprintf(d, sizeof(d), VIEW "%s", p);
-            rc = mount(s, d, NULL, MS_BIND | MS_REC, NULL) < 0 ? -errno : 0;
-        }
+        rc = view_bind(fd, p, BIND_AS_IS, 1);
         close(fd);
         if (rc < 0)
             return rc;
