@@ -29,6 +29,7 @@
 #define OUTPUT_FLOOD ((size_t)64 << 20) /* bytes that get a test killed */
 #define RESULT_CAP (256 * 1024)
 #define RESULT_FD 3 /* where the test finds the result pipe */
+#define LEFT_FD 4   /* see exec_test; closed before the test execs */
 
 void run_init(void)
 {
@@ -81,7 +82,7 @@ static int list_children(pid_t *out, char *states, int max)
  * us (we are a subreaper), so repeat until no child is left; bounded, so a
  * fork bomb cannot keep the supervisor busy forever.
  */
-static int kill_descendants(void)
+static int kill_descendants(pid_t uncounted)
 {
     pid_t kids[512];
     char states[512];
@@ -93,7 +94,7 @@ static int kill_descendants(void)
         if (n == 0)
             break;
         for (int i = 0; i < n; i++) {
-            if (states[i] != 'Z')
+            if (states[i] != 'Z' && kids[i] != uncounted)
                 total++; /* still running: a zombie is only unreaped */
             kill(-kids[i], SIGKILL); /* its group, if it leads one */
             kill(kids[i], SIGKILL);
@@ -104,14 +105,71 @@ static int kill_descendants(void)
     return total;
 }
 
+/* Running processes below `top` (not counting it, nor `except`): what a
+ * test that timed out in a PID namespace had started. */
+struct tree {
+    struct proc_info *p;
+    int n, max;
+};
+
+static int add_proc(const struct proc_info *p, void *arg)
+{
+    struct tree *t = arg;
+
+    if (t->n == t->max) {
+        t->max = t->max ? 2 * t->max : 1024;
+        t->p = realloc(t->p, sizeof(*t->p) * (size_t)t->max);
+        if (!t->p)
+            return 1;
+    }
+    t->p[t->n++] = *p;
+    return 0;
+}
+
+static int count_below(pid_t top, pid_t except)
+{
+    struct tree t = {0};
+    char *in;
+    int grew = 1, count = 0;
+
+    proc_walk(add_proc, &t);
+    in = calloc((size_t)t.n + 1, 1);
+    for (int i = 0; i < t.n && in; i++)
+        in[i] = t.p[i].pid == top;
+    /* Each pass adds the children of what is in; a chain of depth d takes
+     * d passes. */
+    while (grew && in) {
+        grew = 0;
+        for (int i = 0; i < t.n; i++)
+            for (int j = 0; j < t.n && !in[i]; j++)
+                if (in[j] && t.p[i].ppid == t.p[j].pid)
+                    in[i] = grew = 1;
+    }
+    for (int i = 0; i < t.n && in; i++)
+        count += in[i] && t.p[i].pid != top && t.p[i].pid != except &&
+                 t.p[i].state != 'Z';
+    free(in);
+    free(t.p);
+    return count;
+}
+
 /* Every thread's stack, from gdb, into the test's output: where it hung. */
 static void take_backtrace(pid_t pid, int out_fd)
 {
-    char pidarg[32];
+    char pidarg[32], link[64], exe[4096] = "";
+    ssize_t n;
     pid_t g;
     int st;
 
     snprintf(pidarg, sizeof(pidarg), "%d", (int)pid);
+    /* The test's binary, named for gdb: left to itself gdb reads it
+     * through the test's mount namespace (sysroot "target:"), which only
+     * root may enter. The view binds it at the same path. */
+    snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+    n = readlink(link, exe, sizeof(exe) - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    if (exe[0] != '/' || access(exe, R_OK) != 0)
+        exe[0] = '\0';
     dprintf(out_fd, "\n=== grader: every thread's stack at the timeout ===\n");
     g = fork();
     if (g == 0) {
@@ -126,6 +184,10 @@ static void take_backtrace(pid_t pid, int out_fd)
         dup2(out_fd, 1);
         dup2(out_fd, 2);
         alarm(20);
+        if (exe[0])
+            execlp("gdb", "gdb", "-nx", "-batch", "-iex", "set sysroot /",
+                   "-iex", "set pagination off", exe, "-p", pidarg, "-ex",
+                   "thread apply all bt", (char *)0);
         execlp("gdb", "gdb", "-nx", "-batch", "-p", pidarg, "-ex",
                "set pagination off", "-ex", "thread apply all bt", (char *)0);
         dprintf(out_fd, "(gdb not available: no backtrace)\n");
@@ -144,7 +206,7 @@ static void set_limit(int res, rlim_t v)
 }
 
 static void exec_test(const struct run_spec *spec, int out_w, int res_w,
-                      const sigset_t *oldmask)
+                      int left_w, const sigset_t *oldmask)
 {
     int null = open("/dev/null", O_RDONLY), rc;
 
@@ -155,10 +217,13 @@ static void exec_test(const struct run_spec *spec, int out_w, int res_w,
     dup2(out_w, 1);
     dup2(out_w, 2);
     dup2(res_w, RESULT_FD);
-    for (int fd = RESULT_FD + 1; fd < 1024; fd++)
+    /* Kept for the PID namespace's relay, which never execs: the count
+     * of processes the test left (sandbox.h). */
+    dup3(left_w, LEFT_FD, O_CLOEXEC);
+    for (int fd = LEFT_FD + 1; fd < 1024; fd++)
         close(fd);
     if ((rc = sandbox_enter(&grader_sandbox, spec->uid, spec->workdir,
-                            spec->bindir)) < 0) {
+                            spec->bindir, LEFT_FD)) < 0) {
         dprintf(2, "grader: cannot enter the sandbox: %s\n", strerror(-rc));
         _exit(127);
     }
@@ -187,12 +252,66 @@ static void exec_test(const struct run_spec *spec, int out_w, int res_w,
     _exit(127);
 }
 
+/* The test's own process: `t`, or in a PID namespace the grandchild of t
+ * that is pid 2 there (sandbox.c), found by its NSpid line; t if none. */
+struct ns_search {
+    pid_t parent, found;
+};
+
+static int is_ns_test(pid_t pid)
+{
+    char path[64], line[256];
+    int is = 0;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    if (!(f = fopen(path, "re")))
+        return 0;
+    while (fgets(line, sizeof(line), f))
+        if (starts_with(line, "NSpid:")) {
+            char *last = strrchr(trim(line), '\t');
+
+            is = last && strcmp(last + 1, "2") == 0;
+            break;
+        }
+    fclose(f);
+    return is;
+}
+
+static int find_child(const struct proc_info *p, void *arg)
+{
+    struct ns_search *s = arg;
+
+    if (p->ppid != s->parent || p->state == 'Z')
+        return 0;
+    if (s->found == 0 || is_ns_test(p->pid))
+        s->found = p->pid;
+    return is_ns_test(p->pid);
+}
+
+static pid_t test_process(pid_t t, pid_t *init_pid)
+{
+    struct ns_search init = {t, 0}, test = {0, 0};
+
+    *init_pid = 0;
+    if (!grader_sandbox.pidns)
+        return t;
+    proc_walk(find_child, &init);
+    *init_pid = init.found;
+    test.parent = init.found;
+    if (init.found)
+        proc_walk(find_child, &test);
+    return test.found && is_ns_test(test.found) ? test.found : t;
+}
+
 static void supervise(const struct run_spec *spec, int out_w, int res_w,
                       int st_w)
 {
     sigset_t chld, old;
     double t0 = now_seconds(), deadline = t0 + spec->timeout;
-    int status = 0, done = 0, timed_out = 0, leftovers;
+    int status = 0, done = 0, timed_out = 0, leftovers, left[2], below = 0;
+    pid_t init = 0; /* a PID namespace's init: not a leftover */
+    char buf[32];
     pid_t t;
 
     prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -201,15 +320,15 @@ static void supervise(const struct run_spec *spec, int out_w, int res_w,
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
     sigprocmask(SIG_BLOCK, &chld, &old);
-    t = fork();
-    if (t < 0) {
+    if (pipe2(left, O_CLOEXEC | O_NONBLOCK) < 0 || (t = fork()) < 0) {
         dprintf(st_w, "error fork: %s\n", strerror(errno));
         _exit(1);
     }
     if (t == 0)
-        exec_test(spec, out_w, res_w, &old);
+        exec_test(spec, out_w, res_w, left[1], &old);
     setpgid(t, t);
     close(res_w);
+    close(left[1]);
     dprintf(st_w, "pid %d\n", (int)t);
 
     while (!done) {
@@ -234,12 +353,20 @@ static void supervise(const struct run_spec *spec, int out_w, int res_w,
     if (timed_out) {
         /* Freeze everything it started first (a fork bomb included), let
          * only the test itself run, for gdb. */
-        if (grader_sandbox.drop) {
+        pid_t test = test_process(t, &init);
+
+        if (init > 0 && kill(init, SANDBOX_FREEZE_SIGNAL) == 0) {
+            struct timespec settle = {0, 50 * 1000 * 1000};
+
+            nanosleep(&settle, NULL);
+        } else if (grader_sandbox.drop) {
             sandbox_signal_all(spec->uid, SIGSTOP, 1);
-            kill(t, SIGCONT);
+            kill(test, SIGCONT);
         }
         if (spec->backtrace)
-            take_backtrace(t, out_w);
+            take_backtrace(test, out_w);
+        if (init > 0)
+            below = count_below(init, test);
         kill(-t, SIGKILL);
         kill(t, SIGKILL);
         waitpid(t, &status, 0);
@@ -248,7 +375,10 @@ static void supervise(const struct run_spec *spec, int out_w, int res_w,
     kill(-t, SIGKILL);
     leftovers =
         grader_sandbox.drop ? sandbox_signal_all(spec->uid, SIGKILL, 500) : 0;
-    leftovers += kill_descendants();
+    leftovers += below + kill_descendants(init);
+    /* What the PID namespace's init found running when the test ended. */
+    if (read(left[0], buf, sizeof(buf) - 1) > 0)
+        leftovers += atoi(buf);
     dprintf(st_w, "status %d %d %d %.6f\n", status, timed_out, leftovers,
             now_seconds() - t0);
     _exit(0);

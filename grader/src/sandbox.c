@@ -8,7 +8,9 @@
  *    supervisor, and kill(-1) as that uid stops all it started;
  *  - not root, an unprivileged user namespace, which gives the view and
  *    the network namespace without privilege where the kernel allows it;
- *  - a new network namespace with only loopback up (lab 06 serves there).
+ *  - a new network namespace with only loopback up (lab 06 serves there);
+ *  - a PID namespace with a fresh /proc: the test sees and can signal only
+ *    the processes it started (see enter_pid_ns).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -185,7 +187,7 @@ struct source {
     char link[256]; /* a symbolic link to recreate (/bin -> usr/bin) */
 };
 
-static int build_view(const char *workdir, const char *bindir)
+static int build_view(const char *workdir, const char *bindir, int fresh_proc)
 {
     struct source src[16];
     int n = 0, rc = 0;
@@ -274,8 +276,16 @@ static int build_view(const char *workdir, const char *bindir)
     if (rc)
         return rc;
 
-    /* /proc and /sys as they are (sysconf reads the CPUs from /sys). */
-    for (int k = 0; k < 2; k++) {
+    /* /sys as it is (sysconf reads the CPUs from /sys); /proc as it is, or
+     * in a PID namespace one of its own, which lists only the test's
+     * processes (mounted by a process inside the namespace: this one). A
+     * user namespace may mount it only as nosuid, nodev and noexec, like
+     * the /proc it can already see. */
+    if (fresh_proc && (view_mkdir("/proc") < 0 ||
+                       mount("proc", VIEW "/proc", "proc",
+                             MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0))
+        return -errno;
+    for (int k = fresh_proc; k < 2; k++) {
         const char *p = k ? "/sys" : "/proc";
         int fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
@@ -316,12 +326,172 @@ static int map_self(uid_t uid, gid_t gid)
     return rc;
 }
 
+/* ---- the PID namespace ------------------------------------------------ */
+
+/*
+ * In a PID namespace a test can neither see nor signal any process it did
+ * not start: not the grader, and, when the grader is not root and tests run
+ * as the user's own uid, not the user's shell, editor or desktop, which
+ * kill(-1, SIGKILL) would otherwise end. Its /proc lists only its own
+ * processes, so /proc/PID/root of the user's other processes (a way out of
+ * the view) is not there to open. Three processes, one line of descent:
+ *
+ *   relay  the caller, outside the namespace (the supervisor's child): ends
+ *          the way the test ended, so the supervisor's waitpid is unchanged
+ *   init   pid 1: reaps orphans; when the test ends, counts what is still
+ *          running and exits, and the kernel kills the rest with it
+ *   test   pid 2, as tests expect (pid 1 ignores default signals and
+ *          inherits orphans); it returns from sandbox_enter and execs
+ *
+ * init and the relay run no student code, and the test cannot signal or
+ * ptrace init (pid 1 of its namespace, and holding capabilities the test
+ * lost at exec).
+ */
+__attribute__((noreturn)) static void end_like(int status)
+{
+    if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        struct rlimit none = {0, 0};
+        sigset_t set;
+
+        setrlimit(RLIMIT_CORE, &none); /* the test's core was not dumped */
+        signal(sig, SIG_DFL);
+        sigemptyset(&set);
+        sigaddset(&set, sig);
+        sigprocmask(SIG_UNBLOCK, &set, NULL);
+        raise(sig);
+        _exit(128 + sig); /* a signal that cannot end a process */
+    }
+    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 127);
+}
+
+static void no_op(int sig)
+{
+    (void)sig;
+}
+
+static int count_running(const struct proc_info *p, void *arg)
+{
+    if (p->pid != 1 && p->state != 'Z')
+        ++*(int *)arg;
+    return 0;
+}
+
+/* In init, once the test has ended: what it left running. The count is
+ * taken only from the namespace's own /proc (the test mounted it). */
+static int left_running(void)
+{
+    char self[16];
+    ssize_t n = readlink("/proc/self", self, sizeof(self) - 1);
+    int left = 0;
+
+    if (n != 1 || self[0] != '1')
+        return 0;
+    proc_walk(count_running, &left);
+    return left;
+}
+
+/* Called after unshare(CLONE_NEWPID): returns 0 in the test, never in the
+ * relay or init. */
+static int enter_pid_ns(int report_fd)
+{
+    int link[2], status = 127 << 8, left;
+    pid_t init, test;
+
+    if (pipe2(link, O_CLOEXEC) < 0)
+        return -errno;
+    init = fork();
+    if (init < 0) {
+        int rc = -errno;
+
+        close(link[0]);
+        close(link[1]);
+        return rc;
+    }
+    if (init > 0) {
+        char buf[64];
+        ssize_t n, got = 0;
+        int st = 0, raw;
+
+        /* The test's output and result pipes are not ours to hold. */
+        for (int fd = 0; fd < 1024; fd++)
+            if (fd != link[0] && fd != report_fd)
+                close(fd);
+        while (got < (ssize_t)sizeof(buf) - 1 &&
+               ((n = read(link[0], buf + got, sizeof(buf) - 1 - (size_t)got)) >
+                    0 ||
+                (n < 0 && errno == EINTR)))
+            got += n > 0 ? n : 0;
+        buf[got] = '\0';
+        while (waitpid(init, &st, 0) < 0 && errno == EINTR)
+            ;
+        if (sscanf(buf, "%d %d", &raw, &left) == 2) {
+            if (report_fd >= 0)
+                dprintf(report_fd, "%d\n", left);
+            end_like(raw);
+        }
+        end_like(st); /* init was killed: by the timeout, say */
+    }
+    close(link[0]);
+    if (report_fd >= 0)
+        close(report_fd);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    test = fork();
+    if (test == 0) {
+        close(link[1]);
+        return 0;
+    }
+    if (test < 0)
+        dprintf(2, "grader: cannot start the test in its PID namespace: %s\n",
+                strerror(errno));
+    /* init: the test's stdin, stdout, result pipe are not ours to hold
+     * open (the supervisor reads until every writer has gone). */
+    for (int fd = 0; fd < 1024; fd++)
+        if (fd != link[1] && fd != 2)
+            close(fd);
+    /* pid 1 gets only signals it has a handler for; they are taken here
+     * with sigwaitinfo, the handler is never run. */
+    signal(SIGCHLD, no_op);
+    signal(SANDBOX_FREEZE_SIGNAL, no_op);
+    {
+        sigset_t wake;
+
+        sigemptyset(&wake);
+        sigaddset(&wake, SIGCHLD);
+        sigaddset(&wake, SANDBOX_FREEZE_SIGNAL);
+        sigprocmask(SIG_BLOCK, &wake, NULL);
+        while (test > 0) {
+            int st, sig = 0;
+            pid_t w;
+
+            while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+                if (w == test) {
+                    status = st;
+                    test = 0;
+                }
+            if (w < 0 && errno == ECHILD)
+                break;
+            if (test > 0)
+                sig = sigwaitinfo(&wake, NULL);
+            /* A fork bomb is stopped whole, under one lock (as in
+             * sandbox_signal_all); the test alone goes on, for gdb. */
+            if (sig == SANDBOX_FREEZE_SIGNAL && test > 0) {
+                kill(-1, SIGSTOP);
+                kill(test, SIGCONT);
+            }
+        }
+    }
+    left = left_running();
+    dprintf(link[1], "%d %d\n", status, left);
+    _exit(0);
+}
+
 int sandbox_enter(const struct sandbox *sb, uid_t uid, const char *workdir,
-                  const char *bindir)
+                  const char *bindir, int report_fd)
 {
     int flags = (sb->userns ? CLONE_NEWUSER : 0) |
                 (sb->mountns ? CLONE_NEWNS : 0) |
-                (sb->netns ? CLONE_NEWNET : 0);
+                (sb->netns ? CLONE_NEWNET : 0) | (sb->pidns ? CLONE_NEWPID : 0);
     uid_t me = geteuid();
     gid_t mygid = getegid();
     int rc = 0;
@@ -335,10 +505,12 @@ int sandbox_enter(const struct sandbox *sb, uid_t uid, const char *workdir,
         return rc < 0 ? rc : -errno;
     if (sb->netns && loopback_up() < 0)
         return -ENETDOWN;
+    if (sb->pidns && (rc = enter_pid_ns(report_fd)) < 0)
+        return rc;
     if (sb->mountns) {
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
             return -errno;
-        if ((rc = build_view(workdir, bindir)) < 0)
+        if ((rc = build_view(workdir, bindir, sb->pidns)) < 0)
             return rc;
     }
     if (sb->drop) {
@@ -377,7 +549,14 @@ static int probe(const struct sandbox *sb, const char *root)
     if (pid == 0) {
         char *mk = path_join(root, "Makefile");
 
-        if (sandbox_enter(sb, sb->uid, NULL, NULL) < 0)
+        char self[16] = "";
+
+        if (sandbox_enter(sb, sb->uid, NULL, NULL, -1) < 0)
+            _exit(1);
+        /* In a PID namespace: pid 2, and a /proc that agrees. */
+        if (sb->pidns &&
+            (getpid() != 2 || readlink("/proc/self", self, 15) != 1 ||
+             self[0] != '2'))
             _exit(1);
         if (sb->mountns)
             _exit(access(mk, F_OK) == 0 ? 3 : access("/bin/sh", X_OK) ? 1 : 0);
@@ -418,8 +597,8 @@ static long uid_tasks(uid_t uid)
 static void describe(struct sandbox *sb, const char *who)
 {
     snprintf(sb->summary, sizeof(sb->summary),
-             "tests ran %s, at most %ld processes and threads%s; %s; %s", who,
-             sb->nproc, sb->drop ? " each" : " beyond yours",
+             "tests ran %s, at most %ld processes and threads%s; %s; %s; %s",
+             who, sb->nproc, sb->drop ? " each" : " beyond yours",
              sb->mountns
                  ? "they saw only the system (read-only), their own run "
                    "folder and binaries: not the repository, solutions/ "
@@ -427,26 +606,36 @@ static void describe(struct sandbox *sb, const char *who)
                  : "they COULD READ the repository (no mount namespace "
                    "here)",
              sb->netns ? "network: loopback only"
-                       : "WITH the host's network (no network namespace)");
+                       : "WITH the host's network (no network namespace)",
+             sb->pidns  ? "in a PID namespace: they saw and could signal only "
+                          "their own processes"
+             : sb->drop ? "they could see every process (no PID namespace)"
+                        : "they COULD SIGNAL your other processes (no PID "
+                          "namespace)");
 }
 
-/* The first of `tries` (mountns, netns pairs) that the machine allows. */
+/* The first of `tries` ({mountns, netns, pidns}) that the machine allows.
+ * A PID namespace needs the view: its /proc is mounted there. */
 static int first_that_holds(struct sandbox *sb, const char *root,
-                            const int tries[][2], int n)
+                            const int tries[][3], int n)
 {
     for (int i = 0; i < n; i++) {
         sb->mountns = tries[i][0];
         sb->netns = tries[i][1];
+        sb->pidns = tries[i][2];
         if (probe(sb, root) == 0)
             return 0;
     }
-    sb->mountns = sb->netns = 0;
+    sb->mountns = sb->netns = sb->pidns = 0;
     return -1;
 }
 
 void sandbox_detect(struct sandbox *sb, const char *root)
 {
-    static const int tries[][2] = {{1, 1}, {1, 0}, {0, 1}, {0, 0}};
+    /* With a view first (the PID namespace before the network one: it
+     * guards more), then, as root, without one. */
+    static const int tries[][3] = {{1, 1, 1}, {1, 0, 1}, {1, 1, 0},
+                                   {1, 0, 0}, {0, 1, 0}, {0, 0, 0}};
     const char *name = getenv("GRADER_USER");
     struct passwd *pw;
     int rc;
@@ -460,7 +649,7 @@ void sandbox_detect(struct sandbox *sb, const char *root)
          * kernel allows it. */
         sb->nproc = uid_tasks(geteuid()) + 512;
         sb->userns = 1;
-        if (first_that_holds(sb, root, tries, 2) < 0)
+        if (first_that_holds(sb, root, tries, 4) < 0)
             sb->userns = 0;
         describe(sb, "as you (not root: no uid of their own)");
         return;
@@ -478,13 +667,13 @@ void sandbox_detect(struct sandbox *sb, const char *root)
     sb->uid = pw->pw_uid;
     sb->gid = pw->pw_gid;
     sb->nproc = 512;
-    if (first_that_holds(sb, root, tries, 2) == 0) {
+    if (first_that_holds(sb, root, tries, 4) == 0) {
         describe(sb, "unprivileged, each as a uid of its own");
         return;
     }
     /* No mount namespace (a container without CAP_SYS_ADMIN): the test
      * user must be able to read the repository's build to run at all. */
-    rc = first_that_holds(sb, root, tries + 2, 2);
+    rc = first_that_holds(sb, root, tries + 4, 2);
     if (rc == 0) {
         describe(sb, "unprivileged, each as a uid of its own");
         return;

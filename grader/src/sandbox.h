@@ -9,6 +9,7 @@
 #ifndef GRADER_SANDBOX_H
 #define GRADER_SANDBOX_H
 
+#include <signal.h>
 #include <sys/types.h>
 
 struct sandbox {
@@ -18,6 +19,8 @@ struct sandbox {
     int userns;        /* not root: a user namespace gives the layers below */
     int mountns;       /* a filesystem view of its own (see sandbox.c) */
     int netns;         /* a new network namespace with lo up */
+    int pidns;         /* a PID namespace of its own, with a fresh /proc:
+                          the test is pid 2 under an init of the grader's */
     long nproc;        /* RLIMIT_NPROC for the test's user, 0 for none */
     int as_root;       /* nothing could be dropped: tests would run as root */
     char summary[768]; /* what containment was used, in words */
@@ -33,9 +36,19 @@ void sandbox_detect(struct sandbox *sb, const char *root);
  * folder, writable) and `bindir` (the test's binaries, read-only) are the
  * only parts of the build the test sees, at the same paths; either may be
  * NULL. Returns 0 or a negative errno; on error the caller must not exec.
+ *
+ * With a PID namespace the caller does not return: it waits for the test
+ * (a grandchild, which does return) and ends the way the test ended, same
+ * exit status or same signal, so its parent sees the test's status. Before
+ * that it writes to `report_fd` (if >= 0) how many processes the test left
+ * running, as "N\n": the namespace's init killed them.
  */
 int sandbox_enter(const struct sandbox *sb, uid_t uid, const char *workdir,
-                  const char *bindir);
+                  const char *bindir, int report_fd);
+
+/* Sent to a PID namespace's init (the caller's child): it stops every
+ * process in the namespace but the test, which it lets run (for gdb). */
+#define SANDBOX_FREEZE_SIGNAL SIGUSR1
 
 /*
  * A uid of its own for each test running at once (no passwd entry is
