@@ -8,7 +8,15 @@
 #             (docs/architecture.md) tests ran there as root, unbounded;
 #   user      a copy owned by an ordinary user, graded as that user (an
 #             instructor who is not root), the entries that write or read
-#             what they must not, and the fork bomb.
+#             what they must not, and the fork bomb;
+#   container root with Docker's default capabilities (Gradescope's
+#             containers): no CAP_SYS_ADMIN, so no mount, PID or network
+#             namespace, only a uid of its own per test. Emulated with
+#             setpriv's bounding set: no seccomp profile, no masked /proc
+#             paths. The tests can read what `nobody` can (the repository:
+#             Gradescope's zip is a student release, without solutions/),
+#             so the entries that read are left out; the ones that write,
+#             signal, escape or fork-bomb are graded.
 # Each pass is corpus.sh itself, run in the copy: every entry its verdict,
 # exit status, budget, no survivor, nothing outside build/ changed, nothing
 # forbidden in the feedback.
@@ -22,9 +30,17 @@ copy_tree() { # dest
     git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -C "$1" -xf -
 }
 
-pass() { # name dir [runuser-user]
-    local name=$1 dir=$2 as=${3:-} t0=$SECONDS log rc
-    if [[ -n $as ]]; then
+log= # the last pass's output
+pass() { # name dir [runuser-user [wrapper...]]
+    local name=$1 dir=$2 as=${3:-} t0=$SECONDS rc
+    shift 3 2>/dev/null || shift $#
+    if [[ $# -gt 0 ]]; then
+        # The pass must run in the configuration it names: the grader's own
+        # word for what held comes first in the log.
+        log=$(cd "$dir" && "$@" bash -c 'make -s grader >/dev/null 2>&1
+            build/bin/grader doctor --root . | grep -A1 "^containment" | tail -1
+            bash grader/tests/checks/corpus.sh' 2>&1)
+    elif [[ -n $as ]]; then
         log=$(cd "$dir" && runuser -u "$as" -- env HOME="$dir" PATH=/usr/local/bin:/usr/bin:/bin \
             CORPUS_ONLY="${CORPUS_ONLY:-}" bash -c 'make -s grader >/dev/null 2>&1; bash grader/tests/checks/corpus.sh' 2>&1)
     else
@@ -46,7 +62,7 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 
 priv=$(mktemp -d)
-trap 'rm -rf "$priv" "${shared:-}"' EXIT
+trap 'rm -rf "$priv" "${shared:-}" "${box:-}"' EXIT
 [[ $(stat -c %a "$priv") == 700 ]] || { echo "FAIL: mktemp -d made a folder that is not 0700"; exit 1; }
 copy_tree "$priv"
 pass private "$priv"
@@ -58,4 +74,17 @@ copy_tree "$shared"
 chown -R "$user" "$shared"
 CORPUS_ONLY="forkbomb reads-private-files symlinked-tool-log writes-results-file edits-test-file setsid-escapee signals-everyone" \
     pass "user ($user)" "$shared" "$user"
+
+box=$(mktemp -d)
+chmod 755 "$box"
+copy_tree "$box"
+docker_caps=-all,+chown,+dac_override,+fsetid,+fowner,+mknod,+net_raw,+setgid,+setuid,+setfcap,+setpcap,+net_bind_service,+sys_chroot,+kill,+audit_write
+CORPUS_ONLY="forkbomb setsid-escapee signals-everyone writes-results-file edits-test-file symlinked-tool-log" \
+    pass "container (root, Docker's capabilities)" "$box" "" \
+    setpriv --bounding-set "$docker_caps" --inh-caps=-all --
+if [[ $log != *"uid of its own"*"no mount namespace here"* ]]; then
+    echo "FAIL: the container pass did not run as a uid of its own without a mount namespace:"
+    head -3 <<<"$log" | sed 's/^/    /'
+    problems=$((problems + 1))
+fi
 exit $((problems > 0))
