@@ -763,11 +763,11 @@ static void explain_timeout(struct entry *en, const struct run_result *r,
             d ? d : "");
         free(d);
         free(en->summary);
-        en->summary = gr_printf("the test %s, then its process did not end: "
-                                "timed out after %.0f s in code that runs at "
-                                "exit (where each thread waited is below)",
-                                r->verdict == V_PASS ? "passed" : "failed",
-                                r->seconds);
+        en->summary =
+            gr_printf("the test %s, then its process did not end: "
+                      "timed out after %.0f s in code that runs at "
+                      "exit (where each thread waited is below)",
+                      r->verdict == V_PASS ? "passed" : "failed", r->seconds);
         free(cause);
         return;
     }

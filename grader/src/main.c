@@ -410,8 +410,8 @@ static int cmd_grade(struct cli *c)
             failed += !entry_passed(&rs[i].entries[k]);
     }
     path = path_join(outdir, "results.json");
-    if (report_json(path, rs, nsel, now_seconds() - t0,
-                    containment_line()) != 0)
+    if (report_json(path, rs, nsel, now_seconds() - t0, containment_line()) !=
+        0)
         gr_die("cannot write %s", path);
     free(path);
     path = path_join(outdir, "junit.xml");
