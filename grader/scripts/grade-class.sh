@@ -16,8 +16,13 @@
 # student's lab; the default is the usable CPUs)
 # Exit: 0 when every student was graded (whatever their scores), 1 when
 # some student could not be graded (grader error, killed or timed out; see
-# OUT/grade-class.log), 2 on bad arguments or when another grade-class
-# runs in this checkout.
+# OUT/grade-class.log), 2 on bad arguments, when another grade-class runs
+# in this checkout, or when the tests would not be contained here.
+#
+# GRADE_CLASS_UNCONTAINED=1: grade even where no containment holds (an
+# ordinary user without user namespaces): each student's tests then run
+# as you, able to read and change the repository, the gradebook and the
+# other students' results. Every report and gradebook row says so.
 set -u
 # Students in the same order everywhere, so which of two folders whose
 # names clean to one gets the suffix does not depend on the locale.
@@ -35,7 +40,7 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 [[ -n $root && -n $subs ]] || {
-    echo "usage: make grade-class SUBMISSIONS=dir [LAB=NN[,NN]] [ONLY=checks]" >&2
+    echo "usage: [GRADE_CLASS_UNCONTAINED=1] make grade-class SUBMISSIONS=dir [LAB=NN[,NN]] [ONLY=checks]" >&2
     exit 2
 }
 root=$(cd "$root" && pwd)
@@ -57,6 +62,42 @@ if ! flock -n 9; then
     exit 2
 fi
 echo $$ >"$root/build/grade-class.pid"
+
+# Containment, asked before anyone's code runs: where tests would run as
+# this user with its view of the files (no root, no user namespaces), a
+# hostile student could forge rows of this gradebook and rewrite other
+# students' results, so refuse unless told to go on.
+grader=${GRADE_LABS_GRADER:-$root/build/bin/grader}
+contained=$("$grader" containment --root "$root" 2>&1)
+case $? in
+0) uncontained='' ;;
+1)
+    line=$(sed -n 's/^containment: //p' <<<"$contained")
+    if [[ ${GRADE_CLASS_UNCONTAINED:-} != 1 ]]; then
+        cat >&2 <<EOM
+grade-class: refusing to grade: the tests would not be contained here.
+  $line
+Each student's tests would run as $(id -un), able to read solutions/ and
+change the repository, this gradebook and every other student's results.
+To contain them, either
+  - run grade-class as root (each test then runs as a uid of its own, in a
+    filesystem view of its own), or
+  - allow unprivileged user namespaces: on Debian
+    sysctl -w kernel.unprivileged_userns_clone=1, elsewhere
+    sysctl -w user.max_user_namespaces=15000 (Ubuntu 24.04 also needs
+    sysctl -w kernel.apparmor_restrict_unprivileged_userns=0);
+  'make doctor' then says which layers hold. To grade anyway, uncontained
+  (every report and gradebook row will say so): GRADE_CLASS_UNCONTAINED=1
+EOM
+        exit 2
+    fi
+    uncontained="tests NOT CONTAINED (GRADE_CLASS_UNCONTAINED=1): they ran as $(id -un) and could change the repository and other students' results"
+    ;;
+*)
+    echo "grade-class: cannot tell whether tests would be contained here: $contained" >&2
+    exit 2
+    ;;
+esac
 mkdir -p "$out"
 
 points=$(bash "$here/rubric-points.sh" "$root")
@@ -90,6 +131,7 @@ log=$out/grade-class.log
 } >"$csv.tmp"
 : >"$log"
 echo "grade-class: ${#lablist[@]} lab(s): ${lablist[*]}${only:+ (only $only)}" | tee -a "$log"
+[[ -n $uncontained ]] && echo "grade-class: WARNING: $uncontained" | tee -a "$log"
 
 n=0 errors=0
 declare -A taken=() # recorded names already used in this run
@@ -98,7 +140,7 @@ for dir in "$subs"/*/; do
     dir=${dir%/}
     name=$(basename "$dir")
     [[ $name == .* ]] && continue
-    notes=()
+    notes=(${uncontained:+"$uncontained"})
     shown=${name//[$'\n\r\t']/?} # the name as notes show it: one line
     # The student's name becomes a folder and a CSV cell: keep it tame.
     safe=$(printf '%s' "$name" | tr -c 'A-Za-z0-9._@+-' '_')

@@ -746,6 +746,31 @@ static void explain_timeout(struct entry *en, const struct run_result *r,
                                        lab->student, lab->nstudent, &cause);
     size_t n;
 
+    if (r->verdict == V_PASS || r->verdict == V_FAIL) {
+        /* The harness gave its verdict, so the test itself ended: what hung
+         * is code that runs at exit, and "a deadlock?" would mislead. The
+         * stacks say where; the verdict earns nothing, since the process
+         * never finished. */
+        char *cut = d ? strstr(d, "likely cause: ") : NULL;
+
+        if (cut)
+            *cut = '\0';
+        free(en->detail);
+        en->detail = gr_printf(
+            "%slikely cause: a destructor (__attribute__((destructor))) or "
+            "an atexit() handler that never returns: code that runs after "
+            "main() must return, and a forked child must _exit()\n",
+            d ? d : "");
+        free(d);
+        free(en->summary);
+        en->summary =
+            gr_printf("the test %s, then its process did not end: "
+                      "timed out after %.0f s in code that runs at "
+                      "exit (where each thread waited is below)",
+                      r->verdict == V_PASS ? "passed" : "failed", r->seconds);
+        free(cause);
+        return;
+    }
     if (!cause) {
         free(d);
         return;

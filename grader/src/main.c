@@ -6,9 +6,12 @@
  *                [--only CHECK[,CHECK]] [--jobs N] [--out DIR]
  *   grader grade --root DIR --mutant grader/tests/mutants/NN-topic/NAME
  *   grader doctor --root DIR
+ *   grader containment --root DIR
  *
  * Exit status: 0 every graded check passed (mutant mode: the mutant was
  * caught), 1 some check failed (the mutant survived), 2 could not grade.
+ * containment: 0 tests would be contained here, 1 they would not (they
+ * would run as this user, seeing what it sees), 2 could not tell.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -47,7 +50,8 @@ static void usage(void)
           "[--lab NN[,NN]] [--only CHECKS] [--test NAME] [--jobs N]\n"
           "                    [--out DIR] [--trace]\n"
           "       grader grade --root DIR --mutant DIR\n"
-          "       grader doctor --root DIR\n",
+          "       grader doctor --root DIR\n"
+          "       grader containment --root DIR\n",
           stderr);
     exit(2);
 }
@@ -185,6 +189,36 @@ static char *resolve_tree(const char *root, const char *src, char **tag)
     return abs;
 }
 
+/*
+ * Tests that run as the grader's own user with its own view of the files
+ * are not contained at all: they can read and change whatever the grader
+ * can (the repository, solutions/, every result, the gradebook). That
+ * happens to an ordinary user where user namespaces are not allowed, and
+ * to root with GRADER_ALLOW_ROOT=1. A uid of their own, or a view of their
+ * own, is containment (docs/instructors.md says how much, where).
+ */
+static int tests_contained(const struct sandbox *sb)
+{
+    return !sb->as_root && (sb->drop || sb->mountns);
+}
+
+/* The containment line of every report, results.json and make doctor:
+ * the sandbox's words, led by NOT CONTAINED where that is the truth, so
+ * no reader of a report can miss it. Call after sandbox_detect. */
+static const char *containment_line(void)
+{
+    static char line[1024];
+
+    if (tests_contained(&grader_sandbox))
+        return grader_sandbox.summary;
+    snprintf(line, sizeof(line),
+             "NOT CONTAINED: %s; a test could read and change whatever this "
+             "user can (the repository, solutions/, other students' results, "
+             "the gradebook)",
+             grader_sandbox.summary);
+    return line;
+}
+
 static int color_wanted(void)
 {
     const char *nc = getenv("NO_COLOR");
@@ -284,7 +318,7 @@ static void keep_progress(const char *root, const struct lab_result *r)
     char *path = gr_printf("%s/%s.json", dir, r->lab->name);
 
     mkdir_p(dir);
-    if (report_json(path, r, 1, r->seconds, grader_sandbox.summary) != 0)
+    if (report_json(path, r, 1, r->seconds, containment_line()) != 0)
         fprintf(stderr, "grader: cannot write %s\n", path);
     free(path);
     free(dir);
@@ -376,8 +410,8 @@ static int cmd_grade(struct cli *c)
             failed += !entry_passed(&rs[i].entries[k]);
     }
     path = path_join(outdir, "results.json");
-    if (report_json(path, rs, nsel, now_seconds() - t0,
-                    grader_sandbox.summary) != 0)
+    if (report_json(path, rs, nsel, now_seconds() - t0, containment_line()) !=
+        0)
         gr_die("cannot write %s", path);
     free(path);
     path = path_join(outdir, "junit.xml");
@@ -392,7 +426,7 @@ static int cmd_grade(struct cli *c)
         }
         printf("\ntotal: %d/%d points; results in %s/results.json\n", score,
                max, outdir);
-        printf("containment: %s\n", grader_sandbox.summary);
+        printf("containment: %s\n", containment_line());
     }
     free(path);
     return error ? 2 : failed ? 1 : 0;
@@ -460,9 +494,28 @@ static int cmd_doctor(struct cli *c)
     }
     show("mmap_rnd_bits", "cat /proc/sys/vm/mmap_rnd_bits 2>/dev/null");
     sandbox_detect(&grader_sandbox, c->root);
-    printf("containment:\n  %s\n", grader_sandbox.summary);
+    printf("containment:\n  %s\n", containment_line());
+    if (!tests_contained(&grader_sandbox))
+        printf("  make grade-class refuses to run here unless "
+               "GRADE_CLASS_UNCONTAINED=1 (docs/instructors.md)\n");
     free(out);
     return 0;
+}
+
+/*
+ * What a script needs before it runs anyone's code (grade-class asks
+ * first, rather than learning it from the first report): "contained: yes"
+ * or "contained: no", then the containment line.
+ */
+static int cmd_containment(struct cli *c)
+{
+    int yes;
+
+    sandbox_detect(&grader_sandbox, c->root);
+    yes = tests_contained(&grader_sandbox);
+    printf("contained: %s\ncontainment: %s\n", yes ? "yes" : "no",
+           containment_line());
+    return yes ? 0 : 1;
 }
 
 int main(int argc, char **argv)
@@ -477,5 +530,7 @@ int main(int argc, char **argv)
         return cmd_grade(&c);
     if (strcmp(argv[1], "doctor") == 0)
         return cmd_doctor(&c);
+    if (strcmp(argv[1], "containment") == 0)
+        return cmd_containment(&c);
     usage();
 }

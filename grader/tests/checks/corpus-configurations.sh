@@ -8,7 +8,8 @@
 #             (docs/architecture.md) tests ran there as root, unbounded;
 #   user      a copy owned by an ordinary user, graded as that user (an
 #             instructor who is not root), the entries that write or read
-#             what they must not, and the fork bomb;
+#             what they must not, the fork bomb, and a test that hangs at
+#             exit with SIGTERM ignored;
 #   container root with Docker's default capabilities (Gradescope's
 #             containers): no CAP_SYS_ADMIN, so no mount, PID or network
 #             namespace, only a uid of its own per test. Emulated with
@@ -72,7 +73,11 @@ shared=$(mktemp -d)
 chmod 755 "$shared"
 copy_tree "$shared"
 chown -R "$user" "$shared"
-CORPUS_ONLY="forkbomb reads-private-files symlinked-tool-log writes-results-file edits-test-file setsid-escapee signals-everyone" \
+# The entries whose containment depends on who grades: what a test can
+# read or write, whom it can signal, and how its processes are bounded and
+# killed (a test that outlives its verdict, SIGTERM ignored, is killed
+# without a uid of its own). Forged output is judged the same everywhere.
+CORPUS_ONLY="forkbomb reads-private-files symlinked-tool-log writes-results-file edits-test-file setsid-escapee signals-everyone dtor-sigterm-sleeper" \
     pass "user ($user)" "$shared" "$user"
 
 box=$(mktemp -d)

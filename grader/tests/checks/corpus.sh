@@ -4,7 +4,8 @@
 # lab 01 submission that misbehaves on purpose. Each must get the verdict
 # its corpus.ini expects (`expect = fail|crash`), make the grader exit 1
 # (`exit = N` where an entry legitimately differs: one that passes exits 0;
-# never 2, which blames the repository), finish within its test's timeout
+# never 2, which blames the repository), say what the code did where its
+# corpus.ini asks (`report = TEXT`), finish within its test's timeout
 # plus 30 s, leave no process behind, and change nothing in the
 # repository outside build/. Then: broken input (a compile error, a
 # missing file, a binary file) scores 0 for its lab while the next lab is
@@ -87,6 +88,11 @@ for dir in grader/tests/corpus/$lab/*/; do
     forbid=$(sed -n 's/^forbid *= *//p' "$dir/corpus.ini")
     if [[ -n $forbid ]] && grep -qF -- "$forbid" "$work/$name/results.json" "$work/$name.log" 2>/dev/null; then
         bad "$name: '$forbid' reached the feedback: $(grep -hF -m3 -- "$forbid" "$work/$name/results.json" | cut -c1-120)"
+    fi
+    # report = TEXT: the report must say what the code did, in these words.
+    report=$(sed -n 's/^report *= *//p' "$dir/corpus.ini")
+    if [[ -n $report ]] && ! grep -qF -- "$report" "$work/$name.log"; then
+        bad "$name: the report does not say '$report'"
     fi
     # Nothing of a root-only file the entry linked to may reach the feedback.
     if [[ -r /etc/shadow ]] && grep -v '^$' /etc/shadow >"$work/secret" &&

@@ -136,7 +136,7 @@ echo "sample class graded as expected: $(($(wc -l <"$book") - 1)) students; coll
 mkdir -p "$tmp/one/bob2" && cp -r "$tmp/class/alice/." "$tmp/one/bob2/"
 cat >"$tmp/slow-grader" <<EOS
 #!/usr/bin/env bash
-sleep 6
+[[ \$1 == containment ]] || sleep 6
 exec "$root/build/bin/grader" "\$@"
 EOS
 chmod +x "$tmp/slow-grader"
