@@ -92,9 +92,16 @@ $$($(1)_DIR)/tests/%.o: $(ROOT)/labs/$(1)/tests/%.c
 	@mkdir -p $$(@D)
 	$$(CC) $$($(1)_CFLAGS) -c $$< -o $$@
 
-$$($(1)_DIR)/bin/%: $$($(1)_DIR)/tests/%.o $$($(1)_OBJS) $(HARNESS_LIB)
+# The student's objects may not replace what the tests, the harness or
+# cmocka define or call (grader/scripts/student-symbols.sh says why).
+$$($(1)_DIR)/bin/%: $$($(1)_DIR)/tests/%.o $$($(1)_OBJS) $(HARNESS_LIB) \
+                    $(ROOT)/grader/scripts/student-symbols.sh
 	@mkdir -p $$(@D)
-	$$(CC) $$($(1)_CFLAGS) -o $$@ $$^ -lcmocka $$($(1)_LDLIBS)
+	@bash $(ROOT)/grader/scripts/student-symbols.sh \
+	    "$$(or $$(GRADER_SHOWN_TREE),$(TREE))/$(1)" "$$(CC)" \
+	    $$(filter $$($(1)_DIR)/student/%,$$^) -- \
+	    $$(filter-out $$($(1)_DIR)/student/% %.sh,$$^)
+	$$(CC) $$($(1)_CFLAGS) -o $$@ $$(filter-out %.sh,$$^) -lcmocka $$($(1)_LDLIBS)
 
 # The list binaries the grader learns test names from (`list/<test>
 # --list`): the test file, support objects and harness, without the
