@@ -72,10 +72,36 @@ for dir in grader/tests/corpus/$lab/*/; do
     t0=$SECONDS
     # The grader must never hang (a FIFO named like a tool log, a
     # constructor that sleeps): the outer timeout makes a hang exit 124.
+    # peak = N: as root, the most processes the test's uids (from
+    # SANDBOX_UID_BASE up) may have at once: the grader itself must bound
+    # a fork bomb, whatever jail make check runs in.
+    peak=$(sed -n 's/^peak *= *//p' "$dir/corpus.ini")
+    sampler=
+    if [[ -n $peak && $(id -u) -eq 0 ]]; then
+        (
+            most=0
+            while :; do
+                n=$(ps -e -o uid= | awk '$1 >= 100000000' | wc -l)
+                [[ $n -le $most ]] || { most=$n; echo "$most" >"$work/$name.peak"; }
+                sleep 0.2
+            done
+        ) &
+        sampler=$!
+    fi
     CORPUS_MARK=$mark timeout -k 5 $((budget + 30)) "$grader" grade --root . \
         --src "$tree" --lab $lab --only "${only:-functional}" --test "$test" \
         --out "$work/$name" --quiet >"$work/$name.log" 2>&1
     rc=$? took=$((SECONDS - t0))
+    if [[ -n $sampler ]]; then
+        kill "$sampler" 2>/dev/null
+        wait "$sampler" 2>/dev/null
+        most=$(cat "$work/$name.peak" 2>/dev/null || echo 0)
+        if [[ $most -gt $peak ]]; then
+            bad "$name: $most processes of the test at once, more than its bound of $peak"
+        else
+            say "ok $name: at most $most processes at once (bound $peak)"
+        fi
+    fi
     got=$(jq -r '.tests[0].tags[] | select(startswith("result:")) | sub("result:"; "")' \
         "$work/$name/results.json" 2>/dev/null)
     if [[ "|$expect|" != *"|$got|"* || $rc -ne $want_rc || $took -gt $budget ]]; then
