@@ -597,20 +597,20 @@ static long uid_tasks(uid_t uid)
 static void describe(struct sandbox *sb, const char *who)
 {
     snprintf(sb->summary, sizeof(sb->summary),
-             "tests ran %s, at most %ld processes and threads%s; %s; %s; %s",
+             "tests run %s, at most %ld processes and threads%s; %s; %s; %s",
              who, sb->nproc, sb->drop ? " each" : " beyond yours",
              sb->mountns
-                 ? "they saw only the system (read-only), their own run "
+                 ? "they see only the system (read-only), their own run "
                    "folder and binaries: not the repository, solutions/ "
                    "or results"
-                 : "they COULD READ the repository (no mount namespace "
+                 : "they CAN READ the repository (no mount namespace "
                    "here)",
              sb->netns ? "network: loopback only"
                        : "WITH the host's network (no network namespace)",
-             sb->pidns  ? "in a PID namespace: they saw and could signal only "
+             sb->pidns  ? "in a PID namespace: they see and can signal only "
                           "their own processes"
-             : sb->drop ? "they could see every process (no PID namespace)"
-                        : "they COULD SIGNAL your other processes (no PID "
+             : sb->drop ? "they can see every process (no PID namespace)"
+                        : "they CAN SIGNAL your other processes (no PID "
                           "namespace)");
 }
 
@@ -658,7 +658,7 @@ void sandbox_detect(struct sandbox *sb, const char *root)
     if (!pw) {
         sb->as_root = 1;
         snprintf(sb->summary, sizeof(sb->summary),
-                 "tests ran AS ROOT: no user '%s' to drop to (set "
+                 "tests run AS ROOT: no user '%s' to drop to (set "
                  "GRADER_USER)",
                  name && *name ? name : "nobody");
         return;
@@ -682,10 +682,10 @@ void sandbox_detect(struct sandbox *sb, const char *root)
     memset(sb, 0, sizeof(*sb));
     sb->as_root = 1;
     snprintf(sb->summary, sizeof(sb->summary),
-             rc == 2 ? "tests ran AS ROOT: no mount namespace here, and user "
+             rc == 2 ? "tests run AS ROOT: no mount namespace here, and user "
                        "%s cannot read %s (move the repository somewhere "
                        "world-readable, or set GRADER_USER)"
-                     : "tests ran AS ROOT: dropping privileges to %s failed "
+                     : "tests run AS ROOT: dropping privileges to %s failed "
                        "here (repository %s)",
              pw->pw_name, root);
 }
