@@ -187,12 +187,36 @@ static void exec_test(const struct run_spec *spec, int out_w, int res_w,
     _exit(127);
 }
 
+/* Wait until the test `t` ends or `until` (now_seconds() time) passes:
+ * 1 with its wait status, or 0. Other children (orphans re-parented to us)
+ * are reaped on the way. */
+static int wait_test(pid_t t, double until, const sigset_t *chld, int *status)
+{
+    for (;;) {
+        double left = until - now_seconds();
+        struct timespec ts;
+        pid_t p;
+        int st;
+
+        while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+            if (p == t) {
+                *status = st;
+                return 1;
+            }
+        if (left <= 0)
+            return 0;
+        ts.tv_sec = (time_t)left;
+        ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+        sigtimedwait(chld, NULL, &ts);
+    }
+}
+
 static void supervise(const struct run_spec *spec, int out_w, int res_w,
                       int st_w)
 {
     sigset_t chld, old;
-    double t0 = now_seconds(), deadline = t0 + spec->timeout;
-    int status = 0, done = 0, timed_out = 0, leftovers;
+    double t0 = now_seconds();
+    int status = 0, timed_out, leftovers;
     pid_t t;
 
     prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -212,25 +236,7 @@ static void supervise(const struct run_spec *spec, int out_w, int res_w,
     close(res_w);
     dprintf(st_w, "pid %d\n", (int)t);
 
-    while (!done) {
-        double left = deadline - now_seconds();
-        struct timespec ts;
-        pid_t p;
-        int st;
-
-        if (left <= 0) {
-            timed_out = 1;
-            break;
-        }
-        ts.tv_sec = (time_t)left;
-        ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
-        sigtimedwait(&chld, NULL, &ts);
-        while ((p = waitpid(-1, &st, WNOHANG)) > 0)
-            if (p == t) {
-                status = st;
-                done = 1;
-            }
-    }
+    timed_out = !wait_test(t, t0 + spec->timeout, &chld, &status);
     if (timed_out) {
         /* Freeze everything it started first (a fork bomb included), let
          * only the test itself run, for gdb. */
@@ -240,9 +246,14 @@ static void supervise(const struct run_spec *spec, int out_w, int res_w,
         }
         if (spec->backtrace)
             take_backtrace(t, out_w);
-        kill(-t, SIGKILL);
-        kill(t, SIGKILL);
-        waitpid(t, &status, 0);
+        /* The test alone, as timeout(1) would: what it does on SIGTERM
+         * (a coverage build writes its counts) it may do, for a while. */
+        if (spec->term_grace <= 0 || kill(t, SIGTERM) < 0 ||
+            !wait_test(t, now_seconds() + spec->term_grace, &chld, &status)) {
+            kill(-t, SIGKILL);
+            kill(t, SIGKILL);
+            waitpid(t, &status, 0);
+        }
     }
     close(out_w);
     kill(-t, SIGKILL);
