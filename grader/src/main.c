@@ -535,6 +535,7 @@ static int cmd_doctor(struct cli *c)
     show("valgrind", "valgrind --version 2>/dev/null");
     show("gdb", "gdb --version 2>/dev/null | head -1");
     show("gcovr", "gcovr --version 2>/dev/null | head -1");
+    show("gcov-tool", "gcov-tool --version 2>/dev/null | head -1");
     show("clang-format", "clang-format --version 2>/dev/null");
     show("cmocka", "dpkg-query -W -f '${Version}' libcmocka-dev 2>/dev/null");
     show("inih", "dpkg-query -W -f '${Version}' libinih-dev 2>/dev/null");
