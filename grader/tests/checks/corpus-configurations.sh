@@ -56,6 +56,6 @@ shared=$(mktemp -d)
 chmod 755 "$shared"
 copy_tree "$shared"
 chown -R "$user" "$shared"
-CORPUS_ONLY="forkbomb reads-private-files symlinked-tool-log writes-results-file edits-test-file setsid-escapee" \
+CORPUS_ONLY="forkbomb reads-private-files symlinked-tool-log writes-results-file edits-test-file setsid-escapee ctor-escape" \
     pass "user ($user)" "$shared" "$user"
 exit $((problems > 0))
