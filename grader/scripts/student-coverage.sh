@@ -116,6 +116,15 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/sites" "$work/runs"
 
+# The door refuses where the student's code could not be contained (root
+# with no user to drop to): say why once, not once a test.
+if ! why=$("$grader" exec --root "$root" --timeout 10 --dir "$work/runs/door" \
+    --bindir "$bindir" -- true 2>&1); then
+    echo "coverage: ${why#grader: }" >&2
+    exit 2
+fi
+rm -rf "$work/runs/door"
+
 # Which binary holds which test: from its list/ twin, which the build
 # links without the student's objects (as the grader lists), so no code of
 # the student's (a constructor) runs here, outside the sandbox. Its own
@@ -151,15 +160,24 @@ run_test() {
 }
 
 # merge_counts: every run's counts, summed (gcov-tool merge) into the
-# object folder, where gcovr reads them.
+# object folder, where gcovr reads them. The run folder was the test's to
+# write: gcov-tool and cp (root, maybe) would read or write through a link
+# among its counts, and hang on a FIFO, so such a run's counts are left
+# out, and said.
 merge_counts() {
-    local sum=$work/counts d
-    for d in "$work"/runs/*/gcov"$objs/$lab/cov"; do
+    local sum=$work/counts run d
+    for run in "$work"/runs/*/; do
+        [[ -e $run/gcov || -L $run/gcov ]] || continue
+        if [[ -n $(find "$run/gcov" ! -type f ! -type d -print -quit) ]]; then
+            echo "coverage: $(basename "$run") left a link or device among its counts: not counted" >&2
+            continue
+        fi
+        d=$run/gcov$objs/$lab/cov
         [[ -d $d ]] || continue
         if [[ ! -d $sum ]]; then
             cp -r "$d" "$sum"
         elif ! gcov-tool merge -o "$sum" "$sum" "$d" >/dev/null 2>&1; then
-            echo "coverage: could not add the counts of ${d#"$work/runs/"}" >&2
+            echo "coverage: could not add the counts of $(basename "$run")" >&2
         fi
     done
     [[ ! -d $sum ]] || cp -r "$sum"/. "$objs/$lab/cov/"
@@ -178,7 +196,9 @@ while IFS=$'\t' read -r test task fn all chaos timeout params; do
     start=$EPOCHREALTIME
     run_test "$test" "${limit_of[$test]}" "$test" COVFAULT_RECORD="$work/runs/$test/sites"
     rc=$?
-    cp "$work/runs/$test/sites" "$work/sites/$test" 2>/dev/null
+    # A file, not a link the test made (which cp would follow).
+    sites=$work/runs/$test/sites
+    [[ -f $sites && ! -L $sites ]] && cp "$sites" "$work/sites/$test"
     # Its time, in ms: the fault runs below take the quickest test to a site.
     printf '%s %s\n' "$test" \
         "$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }')" \
