@@ -52,19 +52,26 @@ jq -e '[.files[].filename] | sort == ["gil.c", "pmap.c", "pool.c"]' \
     build/coverage/labs/02-threads/summary.json >/dev/null ||
     { echo "make coverage LAB=02 measured other files than the student's"; failed=1; }
 
-# Only in the sandbox: the corpus's ctor-escape (lab 01), whose
-# constructor runs before main() in every test binary that has its file
-# and tries to read solutions/ and to write build/corpus-ctor-escaped
-# (where it manages either, it writes the file and exits 3). Through make
-# coverage FAULTS=1, the test names come from binaries without it and every
-# test runs in the sandbox: the constructor must have run there (its line
-# for "found neither" counts as run) and found neither.
-esc=build/check/coverage-ctor-escape
-rm -rf "$esc" build/corpus-ctor-escaped
-mkdir -p "$esc/01-processes"
-cp solutions/01-processes/*.c "$esc/01-processes/"
-cp grader/tests/corpus/01-processes/ctor-escape/run.c "$esc/01-processes/"
-out=$(make -s --no-print-directory coverage LAB=01 SRC="$esc" FAULTS=1 2>&1)
+# A lab 01 corpus entry through make coverage: $esc its tree, $out what
+# make coverage said.
+corpus_coverage() { # ENTRY [make arguments]
+    esc=build/check/coverage-$1
+    rm -rf "$esc"
+    mkdir -p "$esc/01-processes"
+    cp solutions/01-processes/*.c "$esc/01-processes/"
+    cp "grader/tests/corpus/01-processes/$1/run.c" "$esc/01-processes/"
+    out=$(make -s --no-print-directory coverage LAB=01 SRC="$esc" "${@:2}" 2>&1)
+}
+
+# Only in the sandbox: the corpus's ctor-escape, whose constructor runs
+# before main() in every test binary that has its file and tries to read
+# solutions/ and to write build/corpus-ctor-escaped (where it manages
+# either, it writes the file and exits 3). Through make coverage FAULTS=1,
+# the test names come from binaries without it and every test runs in the
+# sandbox: the constructor must have run there (its line for "found
+# neither" counts as run) and found neither.
+rm -f build/corpus-ctor-escaped
+corpus_coverage ctor-escape FAULTS=1
 line=$(grep -n 'in the sandbox: the only way out' "$esc/01-processes/run.c" | cut -d: -f1)
 unrun=$(awk '$1 == "run.c" { print $NF }' <<<"$out" | tr ',' '\n' |
     awk -F- '/^[0-9]/ { for (i = $1; i <= ($2 ? $2 : $1); i++) print i }')
@@ -77,6 +84,20 @@ elif [[ -z $line ]] || ! grep -q '^run.c ' <<<"$out" || grep -qx "$line" <<<"$un
     failed=1
 elif grep -q '(exit 3)' <<<"$out"; then
     echo "make coverage on ctor-escape: a constructor found solutions/ or build/:"
+    echo "$out" | head -30
+    failed=1
+fi
+
+# The counts come out of the run folder, which was the test's: the
+# corpus's gcov-link plants a link where gcov writes run.c's counts, to
+# build/corpus-gcov-link. Counts are merged outside the sandbox (as root,
+# maybe): such a run's counts are left out, and said, and nothing is
+# written through the link.
+rm -f build/corpus-gcov-link
+corpus_coverage gcov-link
+if [[ -e build/corpus-gcov-link ]] ||
+    ! grep -q 'left a link or device among its counts: not counted' <<<"$out"; then
+    echo "make coverage on gcov-link: a link among the counts was followed or not said:"
     echo "$out" | head -30
     failed=1
 fi
