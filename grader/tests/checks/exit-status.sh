@@ -42,8 +42,11 @@ rc=$?; [[ $rc -eq 3 && $out == $'out\nerr' ]] || fail "grader exec: exit $rc, ou
 ex 5 'kill -SEGV $$' >/dev/null 2>&1
 rc=$?; [[ $rc -eq 139 ]] || fail "grader exec killed by SIGSEGV exited $rc, want 139"
 out=$(ex 1 'trap "echo term; exit 0" TERM; sleep 30 & wait' 2>&1)
-rc=$?; [[ $rc -eq 124 && $out == *term*"timed out"* && $out == *"left 1 process behind"* ]] ||
-    fail "grader exec on a timeout: exit $rc, '$out'; want 124, SIGTERM handled, the sleep killed"
+rc=$?; [[ $rc -eq 124 && $out == *term*"timed out after 1 s"* ]] ||
+    fail "grader exec on a timeout: exit $rc, '$out'; want 124 and SIGTERM handled"
+out=$(ex 5 'rm -f up; setsid sh -c ": >up; exec sleep 30" & until [ -e up ]; do sleep 0.1; done' 2>&1)
+rc=$?; [[ $rc -eq 0 && $out == *"left 1 process behind"* ]] ||
+    fail "grader exec: exit $rc, '$out'; want 0, and the sleep left behind said"
 ex 5 "test -e $PWD/Makefile || test -e $PWD/solutions" >/dev/null 2>&1
 rc=$?; [[ $rc -eq 1 ]] || fail "grader exec: the command saw the repository (exit $rc)"
 if [[ $(id -u) -eq 0 ]]; then
