@@ -65,25 +65,27 @@ corpus_coverage() { # ENTRY [make arguments]
 
 # Only in the sandbox: the corpus's ctor-escape, whose constructor runs
 # before main() in every test binary that has its file and tries to read
-# solutions/ and to write build/corpus-ctor-escaped (where it manages
-# either, it writes the file and exits 3). Through make coverage FAULTS=1,
-# the test names come from binaries without it and every test runs in the
-# sandbox: the constructor must have run there (its line for "found
-# neither" counts as run) and found neither.
-rm -f build/corpus-ctor-escaped
+# solutions/ and to write labs/01-processes/corpus-ctor-escaped (where it
+# manages either, it exits 3). Through make coverage FAULTS=1, the test
+# names come from binaries without it and every test runs in the sandbox:
+# the constructor must have run there (its line for "found neither"
+# counts as run) and found neither.
+marker=labs/01-processes/corpus-ctor-escaped
+rm -f "$marker"
 corpus_coverage ctor-escape FAULTS=1
 line=$(grep -n 'in the sandbox: the only way out' "$esc/01-processes/run.c" | cut -d: -f1)
 unrun=$(awk '$1 == "run.c" { print $NF }' <<<"$out" | tr ',' '\n' |
     awk -F- '/^[0-9]/ { for (i = $1; i <= ($2 ? $2 : $1); i++) print i }')
-if [[ -e build/corpus-ctor-escaped ]]; then
-    echo "make coverage ran a constructor outside the sandbox: $(head -3 build/corpus-ctor-escaped)"
+if [[ -e $marker ]]; then
+    echo "make coverage ran a constructor outside the sandbox: $(head -3 "$marker")"
+    rm -f "$marker"
     failed=1
 elif [[ -z $line ]] || ! grep -q '^run.c ' <<<"$out" || grep -qx "$line" <<<"$unrun"; then
     echo "make coverage on ctor-escape: its constructor never ran in the sandbox (line $line):"
     echo "$out" | head -30
     failed=1
 elif grep -q '(exit 3)' <<<"$out"; then
-    echo "make coverage on ctor-escape: a constructor found solutions/ or build/:"
+    echo "make coverage on ctor-escape: a constructor found solutions/ or labs/:"
     echo "$out" | head -30
     failed=1
 fi

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* CORPUS: a constructor tries to read solutions/ and to leave a file in the
- * repository's build/ folder; where it can, it exits 3 (the test fails).
- * checks/student-coverage.sh runs it through make coverage as well. */
+/* CORPUS: a constructor tries to read solutions/ and to leave a file in
+ * labs/01-processes/; where it can, it exits 3 (the test fails, and
+ * corpus.sh sees labs/ changed). checks/student-coverage.sh runs it
+ * through make coverage as well. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -15,7 +16,10 @@
 /*
  * Runs in every process that has this file linked in, before main(): as
  * the grader's user, were it ever run outside the sandbox. The repository
- * is what precedes /build/ in the test binary's path.
+ * is what precedes /build/ in the test binary's path. Not build/ for the
+ * file: in a checkout under /tmp, the view's own writable /tmp holds the
+ * binaries' ancestors, so a file made there is the view's, not an escape;
+ * labs/ is not in the view at all.
  */
 __attribute__((constructor)) static void corpus_ctor(void)
 {
@@ -32,7 +36,8 @@ __attribute__((constructor)) static void corpus_ctor(void)
     *build = '\0';
     snprintf(path, sizeof(path), "%s/solutions/01-processes/run.c", repo);
     seen = access(path, R_OK) == 0;
-    snprintf(path, sizeof(path), "%s/build/corpus-ctor-escaped", repo);
+    snprintf(path, sizeof(path), "%s/labs/01-processes/corpus-ctor-escaped",
+             repo);
     fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0 && !seen)
         return; /* in the sandbox: the only way out of here */
