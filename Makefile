@@ -108,8 +108,9 @@ $$($(1)_DIR)/bin/%: $$($(1)_DIR)/tests/%.o $$($(1)_OBJS) $(HARNESS_LIB) \
 # student's objects, so no code of the submission (a constructor runs
 # before main) runs unsandboxed as the grader's user. The student's symbols
 # stay unresolved; non-PIE, they become 0 at link time, never a dynamic
-# relocation, and --list calls none of them. Plain variant only: the
-# grader lists once, from the plain build.
+# relocation, and --list calls none of them. The plain variant (the grader
+# lists once, from the plain build) and cov (make coverage lists the same
+# way, grader/scripts/student-coverage.sh).
 $$($(1)_DIR)/list/%: $$($(1)_DIR)/tests/%.o \
                      $$(filter $$($(1)_DIR)/support/%,$$($(1)_OBJS)) \
                      $(HARNESS_LIB)
@@ -118,7 +119,7 @@ $$($(1)_DIR)/list/%: $$($(1)_DIR)/tests/%.o \
 	    -Wl,--unresolved-symbols=ignore-all
 
 lab-build-$(1): $$($(1)_BINS) \
-    $$(if $$(filter plain,$(VARIANT)),$$(addprefix $$($(1)_DIR)/list/,$$($(1)_TESTS)))
+    $$(if $$(filter plain cov,$(VARIANT)),$$(addprefix $$($(1)_DIR)/list/,$$($(1)_TESTS)))
 .PHONY: lab-build-$(1)
 -include $$(wildcard $$($(1)_DIR)/*/*.d)
 endef

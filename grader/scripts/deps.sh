@@ -11,6 +11,7 @@ need=(
     "make:make"
     "valgrind:valgrind"
     "gcovr:gcovr"
+    "gcov-tool:gcc"
     "jq:jq"
     "clang-format:clang-format"
     "gdb:gdb"

@@ -3,10 +3,11 @@
 # `make coverage LAB=NN [SRC=labs|solutions|DIR] [FAULTS=1]`: which lines
 # of the student's files the lab's functional tests run. Builds the lab
 # with --coverage (the Makefile's cov variant, -O0), runs each test of the
-# rubric once, plainly (no sanitizer), each in its own process (as the
-# grader does, with the rubric's params, chaos and a generous timeout),
-# then gcovr prints a summary with the lines never run and writes HTML
-# under build/coverage/<tree>/<lab>/index.html.
+# rubric once, plainly (no sanitizer), each in its own process through the
+# grader's one door for student code, `grader exec`: the supervisor and
+# sandbox of grading, with the rubric's params, chaos and a generous
+# timeout. Then gcovr prints a summary with the lines never run and writes
+# HTML under build/coverage/<tree>/<lab>/index.html.
 #
 # With --faults (FAULTS=1) it then makes the C library calls of the
 # student's code fail, one call site at a time (grader/coverage/faults.c),
@@ -41,7 +42,9 @@ while [[ $# -gt 0 ]]; do
 done
 [[ -n $arg ]] || { echo "usage: make coverage LAB=NN [SRC=labs|solutions|DIR]" >&2; exit 2; }
 lab=$(student_lab "$arg") || { echo "coverage: LAB=$arg: no such lab (try 02 or 02-threads)" >&2; exit 2; }
-command -v gcovr >/dev/null || { echo "coverage: gcovr is missing (make deps)" >&2; exit 2; }
+for tool in gcovr gcov-tool; do
+    command -v $tool >/dev/null || { echo "coverage: $tool is missing (make deps)" >&2; exit 2; }
+done
 
 case ${src:-labs} in
 labs | solutions) tree=$root/$src tag=$src ;;
@@ -57,11 +60,17 @@ objs=$out/obj
 html=$out/$lab
 say() { [[ -n $quiet ]] || echo "$@"; }
 
+# The student's code runs only through the grader (grader exec).
+grader=$root/build/bin/grader
+make -s --no-print-directory -C "$root" grader >&2 ||
+    { echo "coverage: cannot build the grader" >&2; exit 2; }
+
 # Two objects join the coverage build (grader/coverage/): covwrap.c writes
 # gcov's counts in processes that end in _exit() or exec, or are stopped by
-# the timeout; faults.c wraps the C library calls of the student's objects
-# (renamed by objcopy, from the list of its covfault_* functions) to record
-# where they are made and, with --faults, to make one of them fail.
+# the timeout (its SIGTERM); faults.c wraps the C library calls of the
+# student's objects (renamed by objcopy, from the list of its covfault_*
+# functions) to record where they are made and, with --faults, to make one
+# of them fail.
 mkdir -p "$root/build/coverage"
 cobj=$root/build/coverage
 for part in covwrap faults; do
@@ -80,7 +89,8 @@ nm "$cobj/faults.o" | awk '$2 == "T" && $3 ~ /^covfault_/ { print substr($3, 10)
 cov_flags="-O0 --coverage -Wno-error=format-truncation -Wl,--wrap=_exit,--wrap=execvp,$cobj/covwrap.o,$cobj/faults.o"
 
 # Objects built with other flags or renamings are rebuilt; the binaries
-# are always relinked (make cannot see that the wrapping was changed).
+# (and their list/ twins) are always relinked (make cannot see that the
+# wrapping was changed).
 stamp=$objs/$lab/cov/flags
 want_stamp="$cov_flags $(cksum <"$syms")"
 if [[ ! -f $stamp || $(cat "$stamp") != "$want_stamp" ]]; then
@@ -88,7 +98,7 @@ if [[ ! -f $stamp || $(cat "$stamp") != "$want_stamp" ]]; then
     mkdir -p "$objs/$lab/cov"
     echo "$want_stamp" >"$stamp"
 fi
-rm -rf "$objs/$lab/cov/bin"
+rm -rf "$objs/$lab/cov/bin" "$objs/$lab/cov/list"
 
 # Fresh counts: a .gcda left from an earlier run would add to this one.
 find "$objs/$lab" -name '*.gcda' -delete 2>/dev/null
@@ -102,31 +112,78 @@ if ! log=$(make -s --no-print-directory -C "$root" lab-build LAB="$lab" VARIANT=
 fi
 bindir=$objs/$lab/cov/bin
 
-# Which binary holds which test, then each functional test on its own.
-declare -A bin_of
-for b in "$bindir"/*; do
-    [[ -x $b ]] || continue
-    while read -r t; do bin_of[$t]=$b; done < <("$b" --list 2>/dev/null)
-done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/sites" "$work/runs"
 
-# run_test TEST LIMIT NAME [ENV...]: one test in its own directory, as the
-# grader runs it (the rubric's params and chaos); its exit status.
+# The door refuses where the student's code could not be contained (root
+# with no user to drop to): say why once, not once a test.
+if ! why=$("$grader" exec --root "$root" --timeout 10 --dir "$work/runs/door" \
+    --bindir "$bindir" -- true 2>&1); then
+    echo "coverage: ${why#grader: }" >&2
+    exit 2
+fi
+rm -rf "$work/runs/door"
+
+# Which binary holds which test: from its list/ twin, which the build
+# links without the student's objects (as the grader lists), so no code of
+# the student's (a constructor) runs here, outside the sandbox. Its own
+# counts (of the test files) go to the scratch folder.
+declare -A bin_of
+for b in "$bindir"/*; do
+    [[ -x $b ]] || continue
+    while read -r t; do bin_of[$t]=$b; done < <(GCOV_PREFIX="$work/list" \
+        timeout -k 2 10 "$objs/$lab/cov/list/${b##*/}" --list 2>/dev/null </dev/null)
+done
+
+# run_test TEST LIMIT NAME [ENV...]: one test in its own run folder, as the
+# grader runs it (the rubric's params and chaos; its supervisor, sandbox
+# and limits); its exit status (124: timed out). The sandbox shows the
+# test only its run folder and binaries, not the objects' folder where
+# gcov would write its counts: GCOV_PREFIX moves them into the run folder
+# (merge_counts adds them up).
 declare -A params_of chaos_of limit_of
+exec_args() { # TEST RUNDIR [ENV...]: grader exec's options, one a line
+    local test=$1 dir=$2 p
+    shift 2
+    printf '%s\n' --dir "$dir" --bindir "$bindir" --env GCOV_PREFIX="$dir/gcov"
+    for p in ${params_of[$test]}; do printf '%s\n' --env "HARNESS_PARAM_$p"; done
+    [[ ${chaos_of[$test]} -eq 1 ]] && printf '%s\n' --env HARNESS_CHAOS=1
+    for p; do printf '%s\n' --env "$p"; done
+}
 run_test() {
-    local test=$1 limit=$2 name=$3 env p
+    local test=$1 limit=$2 name=$3 args
     shift 3
-    env=(HARNESS_TMPDIR="$work/runs/$name" "$@")
-    for p in ${params_of[$test]}; do env+=("HARNESS_PARAM_$p"); done
-    [[ ${chaos_of[$test]} -eq 1 ]] && env+=(HARNESS_CHAOS=1)
-    mkdir -p "$work/runs/$name"
-    (cd "$work/runs/$name" && env "${env[@]}" timeout -k 2 "$limit" "${bin_of[$test]}" \
-        --run "$test" >"$work/runs/$name.log" 2>&1 </dev/null)
+    mapfile -t args < <(exec_args "$test" "$work/runs/$name" "$@")
+    "$grader" exec --root "$root" --timeout "$limit" "${args[@]}" \
+        -- "${bin_of[$test]}" --run "$test" >"$work/runs/$name.log" 2>&1 </dev/null
 }
 
-failed=() ran=0 t0=$SECONDS tests=()
+# merge_counts: every run's counts, summed (gcov-tool merge) into the
+# object folder, where gcovr reads them. The run folder was the test's to
+# write: gcov-tool and cp (root, maybe) would read or write through a link
+# among its counts, and hang on a FIFO, so such a run's counts are left
+# out, and said.
+merge_counts() {
+    local sum=$work/counts run d
+    for run in "$work"/runs/*/; do
+        [[ -e $run/gcov || -L $run/gcov ]] || continue
+        if [[ -n $(find "$run/gcov" ! -type f ! -type d -print -quit) ]]; then
+            echo "coverage: $(basename "$run") left a link or device among its counts: not counted" >&2
+            continue
+        fi
+        d=$run/gcov$objs/$lab/cov
+        [[ -d $d ]] || continue
+        if [[ ! -d $sum ]]; then
+            cp -r "$d" "$sum"
+        elif ! gcov-tool merge -o "$sum" "$sum" "$d" >/dev/null 2>&1; then
+            echo "coverage: could not add the counts of $(basename "$run")" >&2
+        fi
+    done
+    [[ ! -d $sum ]] || cp -r "$sum"/. "$objs/$lab/cov/"
+}
+
+failed=() left=() ran=0 t0=$SECONDS tests=()
 while IFS=$'\t' read -r test task fn all chaos timeout params; do
     [[ $all -gt 0 ]] || continue
     if [[ -z ${bin_of[$test]:-} ]]; then
@@ -137,8 +194,11 @@ while IFS=$'\t' read -r test task fn all chaos timeout params; do
     # -O0 and the counters make tests slower than the grader's -O2 build.
     limit_of[$test]=$(awk -v t="$timeout" 'BEGIN { t *= 4; print (t < 30) ? 30 : t }')
     start=$EPOCHREALTIME
-    run_test "$test" "${limit_of[$test]}" "$test" COVFAULT_RECORD="$work/sites/$test"
+    run_test "$test" "${limit_of[$test]}" "$test" COVFAULT_RECORD="$work/runs/$test/sites"
     rc=$?
+    # A file, not a link the test made (which cp would follow).
+    sites=$work/runs/$test/sites
+    [[ -f $sites && ! -L $sites ]] && cp "$sites" "$work/sites/$test"
     # Its time, in ms: the fault runs below take the quickest test to a site.
     printf '%s %s\n' "$test" \
         "$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }')" \
@@ -146,12 +206,14 @@ while IFS=$'\t' read -r test task fn all chaos timeout params; do
     ran=$((ran + 1))
     tests+=("$test")
     [[ $rc -eq 0 ]] || failed+=("$test (exit $rc)")
+    grep -q '^grader exec: it left' "$work/runs/$test.log" && left+=("$test")
 done < <(student_rubric "$lab")
 say "coverage: ran $ran tests in $((SECONDS - t0)) s"
 if [[ ${#failed[@]} -gt 0 ]]; then
     say "coverage: ${#failed[@]} of them failed (their lines still count up to where they stopped):"
     for f in "${failed[@]}"; do say "    $f"; done
 fi
+[[ ${#left[@]} -eq 0 ]] || say "coverage: processes left running by ${left[*]}: the grader killed them"
 
 # --faults: each call site of the student's code that the tests reached
 # (a C library call that can fail, as faults.c lists them) is made to fail,
@@ -190,21 +252,24 @@ if [[ -n $faults ]]; then
         while [[ $(jobs -rp | wc -l) -ge $par ]]; do wait -n; done
     done <<<"$plan"
     wait
-    # What a failed test left behind (a daemon that lost its parent, a
-    # worker): its processes run the test binary, with nothing to wait.
-    for p in /proc/[0-9]*; do
-        [[ $(readlink "$p/exe" 2>/dev/null) == "$bindir"/* ]] && kill -KILL "${p#/proc/}" 2>/dev/null
-    done
-    hung=$(awk '$1 == 124 || $1 == 137' "$work/faults" 2>/dev/null)
+    hung=$(awk '$1 == 124' "$work/faults" 2>/dev/null)
     say "coverage: made $n calls fail, one run each, in $((SECONDS - t1)) s" \
         "($(grep -c . <<<"$hung" | sed 's/^0$/none/') hit the timeout)"
+    k=$(grep -l '^grader exec: it left' "$work"/runs/fault-*.log 2>/dev/null | wc -l)
+    [[ $k -eq 0 ]] || say "coverage: $k of those runs left processes running: the grader killed them"
+    # Again, by hand: the same run through the same door, from the
+    # repository (its output on the terminal).
     while read -r rc test off nth idx fn; do
         [[ -n $rc ]] || continue
         where=$(addr2line -e "${bin_of[$test]}" "$(printf '0x%x' $((0x$off - 1)))" 2>/dev/null)
+        again=$(exec_args "$test" "$out/again" COVFAULT_AT="$off:$nth:$idx" |
+            sed "s|^$root/||" | tr '\n' ' ')
         echo "coverage: $lab: $test hung when call $nth of $fn at ${where##*/} failed;" \
-            "again: COVFAULT_AT=$off:$nth:$idx ${bin_of[$test]#"$root"/} --run $test"
+            "again: build/bin/grader exec --root . --timeout ${limit_of[$test]} $again--" \
+            "${bin_of[$test]#"$root"/} --run $test"
     done <<<"$hung"
 fi
+merge_counts
 
 files=$(student_files "$lab")
 filters=()

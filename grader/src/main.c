@@ -7,20 +7,25 @@
  *   grader grade --root DIR --mutant grader/tests/mutants/NN-topic/NAME
  *   grader doctor --root DIR
  *   grader containment --root DIR
+ *   grader exec --root DIR --timeout S --dir RUNDIR --bindir BINDIR
+ *               [--env K=V]... -- PROGRAM [ARG]...
  *
  * Exit status: 0 every graded check passed (mutant mode: the mutant was
  * caught), 1 some check failed (the mutant survived), 2 could not grade.
  * containment: 0 tests would be contained here, 1 they would not (they
  * would run as this user, seeing what it sees), 2 could not tell.
+ * exec: the command's, as a shell gives it (below).
  */
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "grade.h"
@@ -33,6 +38,10 @@ struct cli {
     char *root, *src, *lab, *only, *out, *mutant, *test;
     int jobs, quiet;
     int trace; /* --trace: timelines of speedup checks, under OUT/traces */
+    /* exec: one command, its run folder, binaries, deadline, environment */
+    char *dir, *bindir, **env, **cmd;
+    int nenv;
+    double timeout;
 };
 
 static int usable_cpus(void)
@@ -51,7 +60,19 @@ static void usage(void)
           "                    [--out DIR] [--trace]\n"
           "       grader grade --root DIR --mutant DIR\n"
           "       grader doctor --root DIR\n"
-          "       grader containment --root DIR\n",
+          "       grader containment --root DIR\n"
+          "       grader exec --root DIR --timeout S --dir RUNDIR "
+          "--bindir BINDIR\n"
+          "                   [--env K=V]... -- PROGRAM [ARG]...\n"
+          "exec: one command, run as grading runs a test: under a supervisor "
+          "that kills\n"
+          "  all it leaves, in the sandbox (the system read-only, RUNDIR "
+          "writable and its\n"
+          "  cwd, BINDIR read-only). Its output (stdout and stderr, 64 KiB "
+          "kept) on stdout.\n"
+          "  Exit: its status; 128+N killed by signal N; 124 timed out "
+          "(SIGTERM, SIGKILL\n"
+          "  2 s later); 127 not found; 2 refused or bad usage.\n",
           stderr);
     exit(2);
 }
@@ -69,6 +90,10 @@ static void parse(int argc, char **argv, struct cli *c)
         {"quiet", no_argument, 0, 'q'},
         {"test", required_argument, 0, 't'},
         {"trace", no_argument, 0, 'T'},
+        {"timeout", required_argument, 0, 'S'},
+        {"dir", required_argument, 0, 'd'},
+        {"bindir", required_argument, 0, 'b'},
+        {"env", required_argument, 0, 'e'},
         {0, 0, 0, 0},
     };
     int ch;
@@ -105,12 +130,31 @@ static void parse(int argc, char **argv, struct cli *c)
         case 'T':
             c->trace = 1;
             break;
+        case 'S':
+            c->timeout = atof(optarg);
+            break;
+        case 'd':
+            c->dir = optarg;
+            break;
+        case 'b':
+            c->bindir = optarg;
+            break;
+        case 'e':
+            if (!strchr(optarg, '='))
+                usage();
+            c->env = realloc(c->env, sizeof(char *) * (size_t)(c->nenv + 2));
+            if (!c->env)
+                gr_die("out of memory");
+            c->env[c->nenv++] = optarg;
+            c->env[c->nenv] = NULL;
+            break;
         default:
             usage();
         }
     }
     if (!c->root)
         usage();
+    c->cmd = optind < argc ? argv + optind : NULL;
     c->root = abs_path(c->root);
     if (!c->root)
         gr_die("--root: %s", strerror(errno));
@@ -343,6 +387,19 @@ static int lab_selected(struct lab *labs, int n, const char *arg,
     return hit;
 }
 
+/* What containment this machine gives student code, said once; and no
+ * student code at all as root with nothing to drop to. */
+static void contain(const char *root)
+{
+    sandbox_detect(&grader_sandbox, root);
+    /* Root with nothing to drop to: a fork bomb would take the machine. */
+    if (grader_sandbox.as_root && !getenv("GRADER_ALLOW_ROOT"))
+        gr_die("refusing to run student code as root: %s. Fix that, run the "
+               "grader as an ordinary user, or set GRADER_ALLOW_ROOT=1 to "
+               "grade anyway (uncontained)",
+               grader_sandbox.summary);
+}
+
 static int cmd_grade(struct cli *c)
 {
     struct lab *labs = NULL, *sel;
@@ -358,13 +415,7 @@ static int cmd_grade(struct cli *c)
     if (nlabs == 0)
         gr_die("no labs under %s/labs", c->root);
     /* Said once, under the total (the report's own line). */
-    sandbox_detect(&grader_sandbox, c->root);
-    /* Root with nothing to drop to: a fork bomb would take the machine. */
-    if (grader_sandbox.as_root && !getenv("GRADER_ALLOW_ROOT"))
-        gr_die("refusing to run student code as root: %s. Fix that, run the "
-               "grader as an ordinary user, or set GRADER_ALLOW_ROOT=1 to "
-               "grade anyway (uncontained)",
-               grader_sandbox.summary);
+    contain(c->root);
     if (c->mutant)
         return grade_mutant(c, labs, nlabs);
 
@@ -432,6 +483,68 @@ static int cmd_grade(struct cli *c)
     return error ? 2 : failed ? 1 : 0;
 }
 
+/*
+ * exec: one command, run as the grader runs a test (the same supervisor,
+ * sandbox and limits), for the tools that run student code outside
+ * grading (make coverage): every run of student code goes through this one
+ * door. The command's environment gets --env on top of the grader's own
+ * (the sandbox resets PATH and HOME), HARNESS_TMPDIR=RUNDIR, and the
+ * result channel a harness test binary reports on, which is ignored here.
+ */
+static int cmd_exec(struct cli *c)
+{
+    struct run_spec spec = {0};
+    struct run_result r;
+    char *dir, *bindir, *prog = NULL;
+    int st; /* its wait status, -1 for a timeout */
+
+    if (!c->cmd || !c->dir || !c->bindir || c->timeout <= 0)
+        usage();
+    /* The view binds both at the paths given: they must be absolute. */
+    if (mkdir_p(c->dir) < 0 || !(dir = abs_path(c->dir)))
+        gr_die("--dir %s: %s", c->dir, strerror(errno));
+    if (!(bindir = abs_path(c->bindir)) || !is_dir(bindir))
+        gr_die("--bindir %s: no such directory", c->bindir);
+    /* The command runs in RUNDIR: a path relative to here would miss. */
+    if (strchr(c->cmd[0], '/')) {
+        if (!(prog = abs_path(c->cmd[0])))
+            gr_die("%s: %s", c->cmd[0], strerror(errno));
+        c->cmd[0] = prog;
+    }
+    contain(c->root);
+    spec.argv = c->cmd;
+    spec.env = c->env;
+    spec.timeout = c->timeout;
+    spec.workdir = dir;
+    spec.bindir = bindir;
+    spec.term_grace = 2;
+    run_batch(&spec, &r, 1, 1, 0);
+
+    if (r.output)
+        fputs(r.output, stdout);
+    fflush(stdout);
+    if (r.dropped)
+        fprintf(stderr, "grader exec: output beyond 64 KiB dropped (%zu B)\n",
+                r.dropped);
+    if (r.killed)
+        fprintf(stderr, "grader exec: %s\n", r.killed);
+    if (r.leftovers > 0)
+        fprintf(stderr, "grader exec: it left %d process%s behind, killed\n",
+                r.leftovers, r.leftovers == 1 ? "" : "es");
+    if (r.timed_out)
+        fprintf(stderr, "grader exec: timed out after %g s\n", c->timeout);
+    st = r.timed_out ? -1 : r.status;
+    run_result_free(&r);
+    free(prog);
+    free(bindir);
+    free(dir);
+    if (st == -1)
+        return 124;
+    if (WIFSIGNALED(st))
+        return 128 + WTERMSIG(st);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 2;
+}
+
 static void show(const char *what, const char *cmd)
 {
     FILE *p = popen(cmd, "r");
@@ -456,6 +569,7 @@ static int cmd_doctor(struct cli *c)
     show("valgrind", "valgrind --version 2>/dev/null");
     show("gdb", "gdb --version 2>/dev/null | head -1");
     show("gcovr", "gcovr --version 2>/dev/null | head -1");
+    show("gcov-tool", "gcov-tool --version 2>/dev/null | head -1");
     show("clang-format", "clang-format --version 2>/dev/null");
     show("cmocka", "dpkg-query -W -f '${Version}' libcmocka-dev 2>/dev/null");
     show("inih", "dpkg-query -W -f '${Version}' libinih-dev 2>/dev/null");
@@ -532,5 +646,7 @@ int main(int argc, char **argv)
         return cmd_doctor(&c);
     if (strcmp(argv[1], "containment") == 0)
         return cmd_containment(&c);
+    if (strcmp(argv[1], "exec") == 0)
+        return cmd_exec(&c);
     usage();
 }

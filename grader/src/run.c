@@ -285,12 +285,36 @@ static pid_t test_process(pid_t t, pid_t init)
     return test > 0 ? test : t;
 }
 
+/* Wait until the test `t` ends or `until` (now_seconds() time) passes:
+ * 1 with its wait status, or 0. Other children (orphans re-parented to us)
+ * are reaped on the way. */
+static int wait_test(pid_t t, double until, const sigset_t *chld, int *status)
+{
+    for (;;) {
+        double left = until - now_seconds();
+        struct timespec ts;
+        pid_t p;
+        int st;
+
+        while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+            if (p == t) {
+                *status = st;
+                return 1;
+            }
+        if (left <= 0)
+            return 0;
+        ts.tv_sec = (time_t)left;
+        ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+        sigtimedwait(chld, NULL, &ts);
+    }
+}
+
 static void supervise(const struct run_spec *spec, int out_w, int res_w,
                       int st_w)
 {
     sigset_t chld, old;
-    double t0 = now_seconds(), deadline = t0 + spec->timeout;
-    int status = 0, done = 0, timed_out = 0, leftovers, left[2], below = 0;
+    double t0 = now_seconds();
+    int status = 0, timed_out, leftovers, left[2], below = 0;
     pid_t init = 0; /* a PID namespace's init: not a leftover */
     char buf[32];
     pid_t t;
@@ -316,25 +340,7 @@ static void supervise(const struct run_spec *spec, int out_w, int res_w,
     setpriority(PRIO_PROCESS, 0, -10);
     dprintf(st_w, "pid %d\n", (int)t);
 
-    while (!done) {
-        double left = deadline - now_seconds();
-        struct timespec ts;
-        pid_t p;
-        int st;
-
-        if (left <= 0) {
-            timed_out = 1;
-            break;
-        }
-        ts.tv_sec = (time_t)left;
-        ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
-        sigtimedwait(&chld, NULL, &ts);
-        while ((p = waitpid(-1, &st, WNOHANG)) > 0)
-            if (p == t) {
-                status = st;
-                done = 1;
-            }
-    }
+    timed_out = !wait_test(t, t0 + spec->timeout, &chld, &status);
     if (timed_out) {
         /* Freeze everything it started first (a fork bomb included), let
          * only the test itself run, for gdb. */
@@ -355,11 +361,17 @@ static void supervise(const struct run_spec *spec, int out_w, int res_w,
         }
         if (spec->backtrace)
             take_backtrace(test, out_w);
-        if (init > 0)
-            below = count_below(init, test);
-        kill(-t, SIGKILL);
-        kill(t, SIGKILL);
-        waitpid(t, &status, 0);
+        /* The test alone, as timeout(1) would: what it does on SIGTERM
+         * (a coverage build writes its counts) it may do, for a while. In
+         * a PID namespace init then reports what it left, as usual. */
+        if (spec->term_grace <= 0 || kill(test, SIGTERM) < 0 ||
+            !wait_test(t, now_seconds() + spec->term_grace, &chld, &status)) {
+            if (init > 0)
+                below = count_below(init, test);
+            kill(-t, SIGKILL);
+            kill(t, SIGKILL);
+            waitpid(t, &status, 0);
+        }
     }
     close(out_w);
     kill(-t, SIGKILL);

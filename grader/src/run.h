@@ -19,6 +19,9 @@ struct run_spec {
     uid_t uid;           /* the test's own uid (set by run_batch) */
     long memory_mib;     /* RLIMIT_DATA in MiB, 0 for none (sanitizers and
                             valgrind reserve more address space than this) */
+    double term_grace;   /* on timeout, SIGTERM the test and wait this long
+                            before the kill (0: kill at once); `grader exec`
+                            uses it so a coverage build writes its counts */
 };
 
 enum verdict { V_NONE, V_PASS, V_FAIL, V_EXIT, V_SKIP, V_INCONCLUSIVE };

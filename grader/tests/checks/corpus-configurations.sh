@@ -77,7 +77,7 @@ chown -R "$user" "$shared"
 # read or write, whom it can signal, and how its processes are bounded and
 # killed (a test that outlives its verdict, SIGTERM ignored, is killed
 # without a uid of its own). Forged output is judged the same everywhere.
-CORPUS_ONLY="forkbomb reads-private-files symlinked-tool-log writes-results-file edits-test-file setsid-escapee signals-everyone dtor-sigterm-sleeper" \
+CORPUS_ONLY="forkbomb reads-private-files symlinked-tool-log writes-results-file edits-test-file setsid-escapee signals-everyone dtor-sigterm-sleeper ctor-escape" \
     pass "user ($user)" "$shared" "$user"
 
 box=$(mktemp -d)

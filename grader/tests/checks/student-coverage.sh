@@ -5,8 +5,9 @@
 # the functional tests, then each C library call they reach made to fail
 # once), or the lower minimum coverage-min.txt gives that file with its
 # reason; and no run with a failed call hangs. Also:
-# make coverage on the student's tree writes its HTML and summary, and the
-# minimums name real files.
+# make coverage on the student's tree writes its HTML and summary, the
+# minimums name real files, and make coverage runs a submission's code only
+# in the grader's sandbox.
 set -u
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 cd "$root"
@@ -50,4 +51,56 @@ done
 jq -e '[.files[].filename] | sort == ["gil.c", "pmap.c", "pool.c"]' \
     build/coverage/labs/02-threads/summary.json >/dev/null ||
     { echo "make coverage LAB=02 measured other files than the student's"; failed=1; }
+
+# A lab 01 corpus entry through make coverage: $esc its tree, $out what
+# make coverage said.
+corpus_coverage() { # ENTRY [make arguments]
+    esc=build/check/coverage-$1
+    rm -rf "$esc"
+    mkdir -p "$esc/01-processes"
+    cp solutions/01-processes/*.c "$esc/01-processes/"
+    cp "grader/tests/corpus/01-processes/$1/run.c" "$esc/01-processes/"
+    out=$(make -s --no-print-directory coverage LAB=01 SRC="$esc" "${@:2}" 2>&1)
+}
+
+# Only in the sandbox: the corpus's ctor-escape, whose constructor runs
+# before main() in every test binary that has its file and tries to read
+# solutions/ and to write labs/01-processes/corpus-ctor-escaped (where it
+# manages either, it exits 3). Through make coverage FAULTS=1, the test
+# names come from binaries without it and every test runs in the sandbox:
+# the constructor must have run there (its line for "found neither"
+# counts as run) and found neither.
+marker=labs/01-processes/corpus-ctor-escaped
+rm -f "$marker"
+corpus_coverage ctor-escape FAULTS=1
+line=$(grep -n 'in the sandbox: the only way out' "$esc/01-processes/run.c" | cut -d: -f1)
+unrun=$(awk '$1 == "run.c" { print $NF }' <<<"$out" | tr ',' '\n' |
+    awk -F- '/^[0-9]/ { for (i = $1; i <= ($2 ? $2 : $1); i++) print i }')
+if [[ -e $marker ]]; then
+    echo "make coverage ran a constructor outside the sandbox: $(head -3 "$marker")"
+    rm -f "$marker"
+    failed=1
+elif [[ -z $line ]] || ! grep -q '^run.c ' <<<"$out" || grep -qx "$line" <<<"$unrun"; then
+    echo "make coverage on ctor-escape: its constructor never ran in the sandbox (line $line):"
+    echo "$out" | head -30
+    failed=1
+elif grep -q '(exit 3)' <<<"$out"; then
+    echo "make coverage on ctor-escape: a constructor found solutions/ or labs/:"
+    echo "$out" | head -30
+    failed=1
+fi
+
+# The counts come out of the run folder, which was the test's: the
+# corpus's gcov-link plants a link where gcov writes run.c's counts, to
+# build/corpus-gcov-link. Counts are merged outside the sandbox (as root,
+# maybe): such a run's counts are left out, and said, and nothing is
+# written through the link.
+rm -f build/corpus-gcov-link
+corpus_coverage gcov-link
+if [[ -e build/corpus-gcov-link ]] ||
+    ! grep -q 'left a link or device among its counts: not counted' <<<"$out"; then
+    echo "make coverage on gcov-link: a link among the counts was followed or not said:"
+    echo "$out" | head -30
+    failed=1
+fi
 exit $failed
