@@ -16,6 +16,8 @@
 #include <sys/types.h>
 #include <cmocka.h>
 
+#include "protocol.h"
+
 /* ------------------------------------------------------------------ */
 /* Entry point                                                         */
 /* ------------------------------------------------------------------ */
@@ -92,8 +94,6 @@ const char *harness_tmpdir(void);
 /* "file:line: call: reason" and exit(HARNESS_EXIT_WRAPPER), never 0.   */
 /* pthread calls are checked by their return value, not errno.          */
 /* ------------------------------------------------------------------ */
-
-#define HARNESS_EXIT_WRAPPER 70
 
 #define xfork() harness__xfork(__FILE__, __LINE__)
 #define xwaitpid(pid, st, opt)                                                 \

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "protocol.h"
 
 /*
  * Set once in harness_main before the test starts; read by the atexit guard
@@ -194,9 +195,9 @@ harness__take_channel(int argc, char **argv, char **envp)
         char *e = envp[i];
         int mine = 0;
 
-        if (take_var(e, "HARNESS_RESULT_FD", fd, sizeof(fd)))
+        if (take_var(e, HARNESS_ENV_RESULT_FD, fd, sizeof(fd)))
             mine = have_fd = 1;
-        else if (take_var(e, "HARNESS_NONCE", nonce, sizeof(nonce)))
+        else if (take_var(e, HARNESS_ENV_NONCE, nonce, sizeof(nonce)))
             mine = have_nonce = 1;
         if (mine)
             for (char *c = e; *c; c++)
@@ -220,8 +221,8 @@ harness__take_channel(int argc, char **argv, char **envp)
 
 static void take_channel(void)
 {
-    const char *fd = getenv("HARNESS_RESULT_FD");
-    const char *nc = getenv("HARNESS_NONCE");
+    const char *fd = getenv(HARNESS_ENV_RESULT_FD);
+    const char *nc = getenv(HARNESS_ENV_NONCE);
 
     /* A test binary built without HARNESS_MAIN: from the environment. */
     if (!channel_taken && fd && nc) {
@@ -231,8 +232,8 @@ static void take_channel(void)
     /* Children the test execs must not inherit the channel. */
     if (result_fd >= 0)
         fcntl(result_fd, F_SETFD, FD_CLOEXEC);
-    unsetenv("HARNESS_RESULT_FD");
-    unsetenv("HARNESS_NONCE");
+    unsetenv(HARNESS_ENV_RESULT_FD);
+    unsetenv(HARNESS_ENV_NONCE);
 }
 
 static int run_one(const struct CMUnitTest *t)
@@ -252,7 +253,7 @@ static int run_one(const struct CMUnitTest *t)
          * whatever the parent reports (the child still holds the channel). */
         emit("fail", "a forked child returned into the test runner: after "
                      "fork() a child must exec or _exit(), never return");
-        _exit(71);
+        _exit(HARNESS_EXIT_FORKED);
     }
     test_running = 0;
     if (failed)
@@ -272,7 +273,7 @@ int harness_main(int argc, char **argv, const struct CMUnitTest *tests,
     take_channel();
     harness_trace_init(); /* before any fork: children share the spans */
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (getenv("HARNESS_CHAOS") && atoi(getenv("HARNESS_CHAOS")))
+    if (getenv(HARNESS_ENV_CHAOS) && atoi(getenv(HARNESS_ENV_CHAOS)))
         harness_chaos_enable(1);
 
     if (argc == 2 && strcmp(argv[1], "--list") == 0) {
@@ -286,12 +287,12 @@ int harness_main(int argc, char **argv, const struct CMUnitTest *tests,
                 return run_one(&tests[i]);
         fprintf(stderr, "%s: no test named '%s' (try --list)\n", argv[0],
                 argv[2]);
-        return 2;
+        return HARNESS_EXIT_USAGE;
     }
     if (argc == 1)
         return _cmocka_run_group_tests(argv[0], tests, ntests, NULL, NULL);
     fprintf(stderr, "usage: %s [--list | --run TEST]\n", argv[0]);
-    return 2;
+    return HARNESS_EXIT_USAGE;
 }
 
 double harness_param_double(const char *key, double dflt)
@@ -299,7 +300,7 @@ double harness_param_double(const char *key, double dflt)
     char name[128];
     const char *v;
 
-    snprintf(name, sizeof(name), "HARNESS_PARAM_%s", key);
+    snprintf(name, sizeof(name), HARNESS_ENV_PARAM_PREFIX "%s", key);
     v = getenv(name);
     return v ? strtod(v, NULL) : dflt;
 }
@@ -309,14 +310,14 @@ long harness_param_long(const char *key, long dflt)
     char name[128];
     const char *v;
 
-    snprintf(name, sizeof(name), "HARNESS_PARAM_%s", key);
+    snprintf(name, sizeof(name), HARNESS_ENV_PARAM_PREFIX "%s", key);
     v = getenv(name);
     return v ? strtol(v, NULL, 0) : dflt;
 }
 
 const char *harness_tmpdir(void)
 {
-    const char *d = getenv("HARNESS_TMPDIR");
+    const char *d = getenv(HARNESS_ENV_TMPDIR);
 
     return d && *d ? d : "/tmp";
 }

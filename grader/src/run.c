@@ -240,7 +240,7 @@ static void exec_test(const struct run_spec *spec, int out_w, int res_w,
     }
     for (char **e = spec->env; e && *e; e++)
         putenv(*e);
-    setenv("HARNESS_TMPDIR", spec->workdir, 1);
+    setenv(HARNESS_ENV_TMPDIR, spec->workdir, 1);
     if (grader_sandbox.drop || grader_sandbox.mountns) {
         /* root's PATH may name directories the test user cannot search,
          * which turns execvp's ENOENT into EACCES. */
@@ -447,8 +447,8 @@ static int job_start(struct job *j)
     env = gr_alloc(sizeof(char *) * (size_t)(n + 3));
     for (int i = 0; i < n; i++)
         env[i] = j->spec->env[i];
-    env[n] = gr_printf("HARNESS_NONCE=%s", j->nonce);
-    env[n + 1] = gr_printf("HARNESS_RESULT_FD=%d", RESULT_FD);
+    env[n] = gr_printf(HARNESS_ENV_NONCE "=%s", j->nonce);
+    env[n + 1] = gr_printf(HARNESS_ENV_RESULT_FD "=%d", RESULT_FD);
 
     j->sup = fork();
     if (j->sup < 0)

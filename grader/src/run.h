@@ -8,6 +8,10 @@
 
 #include <sys/types.h>
 
+/* The protocol the harness speaks (environment, exit codes, spans):
+ * the one file the grader takes from harness/. */
+#include "../../harness/protocol.h"
+
 struct run_spec {
     char **argv;         /* NULL-terminated; argv[0] searched in PATH */
     char **env;          /* extra "KEY=value" entries, NULL-terminated */

@@ -106,7 +106,7 @@ static void test_trace_overlap_detects_parallel_lanes(void **state)
 static void test_params_come_from_the_environment(void **state)
 {
     (void)state;
-    setenv("HARNESS_PARAM_iters", "123", 1);
+    setenv(HARNESS_ENV_PARAM_PREFIX "iters", "123", 1);
     assert_int_equal(harness_param_long("iters", 5), 123);
     assert_int_equal(harness_param_long("absent", 5), 5);
     assert_true(harness_param_double("absent", 2.5) == 2.5);
