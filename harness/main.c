@@ -29,22 +29,26 @@ static void (*test_fn)(void **state);
 enum verdict_override { OVERRIDE_NONE, OVERRIDE_SKIP, OVERRIDE_INCONCLUSIVE };
 static enum verdict_override override;
 static char override_reason[512];
+static int failed_slow; /* the failure was harness_fail_slow's */
+
+static const char *const kind_words[HARNESS_KIND_COUNT] = {HARNESS_KIND_WORDS};
 
 /*
  * emit - one line "<nonce> <kind> <text>" in a single write(), so lines from
  * concurrent threads never interleave (a pipe write under PIPE_BUF is atomic).
  * Newlines inside text become " | ".
  */
-static void emit(const char *kind, const char *text)
+static void emit(enum harness_kind kind, const char *text)
 {
     char line[1024];
     int n;
 
     if (result_fd < 0) {
-        fprintf(stderr, "[harness] %s: %s\n", kind, text);
+        fprintf(stderr, "[harness] %s: %s\n", kind_words[kind], text);
         return;
     }
-    n = snprintf(line, sizeof(line) - 1, "%s %s %s", nonce, kind, text);
+    n = snprintf(line, sizeof(line) - 1, "%s %s %s", nonce, kind_words[kind],
+                 text);
     if (n < 0)
         return;
     if (n > (int)sizeof(line) - 2)
@@ -57,7 +61,7 @@ static void emit(const char *kind, const char *text)
         ;
 }
 
-static void vemit(const char *kind, const char *fmt, va_list ap)
+static void vemit(enum harness_kind kind, const char *fmt, va_list ap)
 {
     char text[900];
 
@@ -70,7 +74,7 @@ void harness_note(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    vemit("note", fmt, ap);
+    vemit(HARNESS_KIND_NOTE, fmt, ap);
     va_end(ap);
 }
 
@@ -103,6 +107,16 @@ void harness_inconclusive(const char *fmt, ...)
     skip();
 }
 
+static void fail_with(const char *file, int line, const char *text)
+    __attribute__((noreturn));
+
+static void fail_with(const char *file, int line, const char *text)
+{
+    fprintf(stderr, "%s:%d: %s\n", file, line, text);
+    _fail(file, line);
+    abort(); /* not reached: _fail leaves the test */
+}
+
 void harness__fail(const char *file, int line, const char *fmt, ...)
 {
     char text[900];
@@ -111,9 +125,20 @@ void harness__fail(const char *file, int line, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
-    fprintf(stderr, "%s:%d: %s\n", file, line, text);
-    _fail(file, line);
-    abort(); /* not reached: _fail leaves the test */
+    fail_with(file, line, text);
+}
+
+/* The same words on stderr; only the result line's kind differs. */
+void harness__fail_slow(const char *file, int line, const char *fmt, ...)
+{
+    char text[900];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    failed_slow = 1;
+    fail_with(file, line, text);
 }
 
 /*
@@ -123,8 +148,9 @@ void harness__fail(const char *file, int line, const char *fmt, ...)
 static void exit_guard(void)
 {
     if (test_running && getpid() == main_pid)
-        emit("exit", "the test called exit() before it finished: code under "
-                     "test must return an error, never exit the process");
+        emit(HARNESS_KIND_EXIT,
+             "the test called exit() before it finished: code under "
+             "test must return an error, never exit the process");
 }
 
 static int sanitized_build(void)
@@ -245,25 +271,28 @@ static int run_one(const struct CMUnitTest *t)
     one.test_func = trampoline;
     main_pid = getpid();
     atexit(exit_guard);
-    emit("start", t->name);
+    emit(HARNESS_KIND_START, t->name);
     test_running = 1;
     failed = _cmocka_run_group_tests(t->name, &one, 1, NULL, NULL);
     if (getpid() != main_pid) {
         /* A forked child came back through the runner: that fails the test
          * whatever the parent reports (the child still holds the channel). */
-        emit("fail", "a forked child returned into the test runner: after "
-                     "fork() a child must exec or _exit(), never return");
+        emit(HARNESS_KIND_FORKED,
+             "a forked child returned into the test runner: after "
+             "fork() a child must exec or _exit(), never return");
         _exit(HARNESS_EXIT_FORKED);
     }
     test_running = 0;
-    if (failed)
-        emit("fail", "an assertion failed (see the output above)");
+    if (failed && failed_slow)
+        emit(HARNESS_KIND_SLOW, "too slow (see the output above)");
+    else if (failed)
+        emit(HARNESS_KIND_FAIL, "an assertion failed (see the output above)");
     else if (override == OVERRIDE_SKIP)
-        emit("skip", override_reason);
+        emit(HARNESS_KIND_SKIP, override_reason);
     else if (override == OVERRIDE_INCONCLUSIVE)
-        emit("inconclusive", override_reason);
+        emit(HARNESS_KIND_INCONCLUSIVE, override_reason);
     else
-        emit("pass", t->name);
+        emit(HARNESS_KIND_PASS, t->name);
     return failed ? 1 : 0;
 }
 
