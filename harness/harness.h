@@ -16,6 +16,8 @@
 #include <sys/types.h>
 #include <cmocka.h>
 
+#include "protocol.h"
+
 /* ------------------------------------------------------------------ */
 /* Entry point                                                         */
 /* ------------------------------------------------------------------ */
@@ -77,6 +79,17 @@ void harness__fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4), noreturn));
 
 /*
+ * harness_fail_slow - the same, for a timing verdict: the code under test
+ * works but is too slow. The grader's speedup check reports it as "slow"
+ * (HARNESS_KIND_SLOW in protocol.h) rather than as a plain failure, so
+ * keep it for a speedup test's final verdict, never for a wrong result.
+ */
+#define harness_fail_slow(...)                                                 \
+    harness__fail_slow(__FILE__, __LINE__, __VA_ARGS__)
+void harness__fail_slow(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4), noreturn));
+
+/*
  * Rubric parameters: the grader passes a test's `param.KEY = value` lines as
  * HARNESS_PARAM_KEY. These return the default when it is absent (e.g. when
  * the binary runs by hand).
@@ -92,8 +105,6 @@ const char *harness_tmpdir(void);
 /* "file:line: call: reason" and exit(HARNESS_EXIT_WRAPPER), never 0.   */
 /* pthread calls are checked by their return value, not errno.          */
 /* ------------------------------------------------------------------ */
-
-#define HARNESS_EXIT_WRAPPER 70
 
 #define xfork() harness__xfork(__FILE__, __LINE__)
 #define xwaitpid(pid, st, opt)                                                 \

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "protocol.h"
 
 /*
  * Set once in harness_main before the test starts; read by the atexit guard
@@ -28,22 +29,26 @@ static void (*test_fn)(void **state);
 enum verdict_override { OVERRIDE_NONE, OVERRIDE_SKIP, OVERRIDE_INCONCLUSIVE };
 static enum verdict_override override;
 static char override_reason[512];
+static int failed_slow; /* the failure was harness_fail_slow's */
+
+static const char *const kind_words[HARNESS_KIND_COUNT] = {HARNESS_KIND_WORDS};
 
 /*
  * emit - one line "<nonce> <kind> <text>" in a single write(), so lines from
  * concurrent threads never interleave (a pipe write under PIPE_BUF is atomic).
  * Newlines inside text become " | ".
  */
-static void emit(const char *kind, const char *text)
+static void emit(enum harness_kind kind, const char *text)
 {
     char line[1024];
     int n;
 
     if (result_fd < 0) {
-        fprintf(stderr, "[harness] %s: %s\n", kind, text);
+        fprintf(stderr, "[harness] %s: %s\n", kind_words[kind], text);
         return;
     }
-    n = snprintf(line, sizeof(line) - 1, "%s %s %s", nonce, kind, text);
+    n = snprintf(line, sizeof(line) - 1, "%s %s %s", nonce, kind_words[kind],
+                 text);
     if (n < 0)
         return;
     if (n > (int)sizeof(line) - 2)
@@ -56,7 +61,7 @@ static void emit(const char *kind, const char *text)
         ;
 }
 
-static void vemit(const char *kind, const char *fmt, va_list ap)
+static void vemit(enum harness_kind kind, const char *fmt, va_list ap)
 {
     char text[900];
 
@@ -69,7 +74,7 @@ void harness_note(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    vemit("note", fmt, ap);
+    vemit(HARNESS_KIND_NOTE, fmt, ap);
     va_end(ap);
 }
 
@@ -102,6 +107,16 @@ void harness_inconclusive(const char *fmt, ...)
     skip();
 }
 
+static void fail_with(const char *file, int line, const char *text)
+    __attribute__((noreturn));
+
+static void fail_with(const char *file, int line, const char *text)
+{
+    fprintf(stderr, "%s:%d: %s\n", file, line, text);
+    _fail(file, line);
+    abort(); /* not reached: _fail leaves the test */
+}
+
 void harness__fail(const char *file, int line, const char *fmt, ...)
 {
     char text[900];
@@ -110,9 +125,20 @@ void harness__fail(const char *file, int line, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
-    fprintf(stderr, "%s:%d: %s\n", file, line, text);
-    _fail(file, line);
-    abort(); /* not reached: _fail leaves the test */
+    fail_with(file, line, text);
+}
+
+/* The same words on stderr; only the result line's kind differs. */
+void harness__fail_slow(const char *file, int line, const char *fmt, ...)
+{
+    char text[900];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    failed_slow = 1;
+    fail_with(file, line, text);
 }
 
 /*
@@ -122,8 +148,9 @@ void harness__fail(const char *file, int line, const char *fmt, ...)
 static void exit_guard(void)
 {
     if (test_running && getpid() == main_pid)
-        emit("exit", "the test called exit() before it finished: code under "
-                     "test must return an error, never exit the process");
+        emit(HARNESS_KIND_EXIT,
+             "the test called exit() before it finished: code under "
+             "test must return an error, never exit the process");
 }
 
 static int sanitized_build(void)
@@ -194,9 +221,9 @@ harness__take_channel(int argc, char **argv, char **envp)
         char *e = envp[i];
         int mine = 0;
 
-        if (take_var(e, "HARNESS_RESULT_FD", fd, sizeof(fd)))
+        if (take_var(e, HARNESS_ENV_RESULT_FD, fd, sizeof(fd)))
             mine = have_fd = 1;
-        else if (take_var(e, "HARNESS_NONCE", nonce, sizeof(nonce)))
+        else if (take_var(e, HARNESS_ENV_NONCE, nonce, sizeof(nonce)))
             mine = have_nonce = 1;
         if (mine)
             for (char *c = e; *c; c++)
@@ -220,8 +247,8 @@ harness__take_channel(int argc, char **argv, char **envp)
 
 static void take_channel(void)
 {
-    const char *fd = getenv("HARNESS_RESULT_FD");
-    const char *nc = getenv("HARNESS_NONCE");
+    const char *fd = getenv(HARNESS_ENV_RESULT_FD);
+    const char *nc = getenv(HARNESS_ENV_NONCE);
 
     /* A test binary built without HARNESS_MAIN: from the environment. */
     if (!channel_taken && fd && nc) {
@@ -231,8 +258,8 @@ static void take_channel(void)
     /* Children the test execs must not inherit the channel. */
     if (result_fd >= 0)
         fcntl(result_fd, F_SETFD, FD_CLOEXEC);
-    unsetenv("HARNESS_RESULT_FD");
-    unsetenv("HARNESS_NONCE");
+    unsetenv(HARNESS_ENV_RESULT_FD);
+    unsetenv(HARNESS_ENV_NONCE);
 }
 
 static int run_one(const struct CMUnitTest *t)
@@ -244,25 +271,28 @@ static int run_one(const struct CMUnitTest *t)
     one.test_func = trampoline;
     main_pid = getpid();
     atexit(exit_guard);
-    emit("start", t->name);
+    emit(HARNESS_KIND_START, t->name);
     test_running = 1;
     failed = _cmocka_run_group_tests(t->name, &one, 1, NULL, NULL);
     if (getpid() != main_pid) {
         /* A forked child came back through the runner: that fails the test
          * whatever the parent reports (the child still holds the channel). */
-        emit("fail", "a forked child returned into the test runner: after "
-                     "fork() a child must exec or _exit(), never return");
-        _exit(71);
+        emit(HARNESS_KIND_FORKED,
+             "a forked child returned into the test runner: after "
+             "fork() a child must exec or _exit(), never return");
+        _exit(HARNESS_EXIT_FORKED);
     }
     test_running = 0;
-    if (failed)
-        emit("fail", "an assertion failed (see the output above)");
+    if (failed && failed_slow)
+        emit(HARNESS_KIND_SLOW, "too slow (see the output above)");
+    else if (failed)
+        emit(HARNESS_KIND_FAIL, "an assertion failed (see the output above)");
     else if (override == OVERRIDE_SKIP)
-        emit("skip", override_reason);
+        emit(HARNESS_KIND_SKIP, override_reason);
     else if (override == OVERRIDE_INCONCLUSIVE)
-        emit("inconclusive", override_reason);
+        emit(HARNESS_KIND_INCONCLUSIVE, override_reason);
     else
-        emit("pass", t->name);
+        emit(HARNESS_KIND_PASS, t->name);
     return failed ? 1 : 0;
 }
 
@@ -272,7 +302,7 @@ int harness_main(int argc, char **argv, const struct CMUnitTest *tests,
     take_channel();
     harness_trace_init(); /* before any fork: children share the spans */
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (getenv("HARNESS_CHAOS") && atoi(getenv("HARNESS_CHAOS")))
+    if (getenv(HARNESS_ENV_CHAOS) && atoi(getenv(HARNESS_ENV_CHAOS)))
         harness_chaos_enable(1);
 
     if (argc == 2 && strcmp(argv[1], "--list") == 0) {
@@ -286,12 +316,12 @@ int harness_main(int argc, char **argv, const struct CMUnitTest *tests,
                 return run_one(&tests[i]);
         fprintf(stderr, "%s: no test named '%s' (try --list)\n", argv[0],
                 argv[2]);
-        return 2;
+        return HARNESS_EXIT_USAGE;
     }
     if (argc == 1)
         return _cmocka_run_group_tests(argv[0], tests, ntests, NULL, NULL);
     fprintf(stderr, "usage: %s [--list | --run TEST]\n", argv[0]);
-    return 2;
+    return HARNESS_EXIT_USAGE;
 }
 
 double harness_param_double(const char *key, double dflt)
@@ -299,7 +329,7 @@ double harness_param_double(const char *key, double dflt)
     char name[128];
     const char *v;
 
-    snprintf(name, sizeof(name), "HARNESS_PARAM_%s", key);
+    snprintf(name, sizeof(name), HARNESS_ENV_PARAM_PREFIX "%s", key);
     v = getenv(name);
     return v ? strtod(v, NULL) : dflt;
 }
@@ -309,14 +339,14 @@ long harness_param_long(const char *key, long dflt)
     char name[128];
     const char *v;
 
-    snprintf(name, sizeof(name), "HARNESS_PARAM_%s", key);
+    snprintf(name, sizeof(name), HARNESS_ENV_PARAM_PREFIX "%s", key);
     v = getenv(name);
     return v ? strtol(v, NULL, 0) : dflt;
 }
 
 const char *harness_tmpdir(void)
 {
-    const char *d = getenv("HARNESS_TMPDIR");
+    const char *d = getenv(HARNESS_ENV_TMPDIR);
 
     return d && *d ? d : "/tmp";
 }

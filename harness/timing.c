@@ -141,12 +141,12 @@ void harness_check_io_speedup(const char *what, double min_ratio,
                  what, r.ratio, r.base_s * 1e3, r.cand_s * 1e3, min_ratio);
     if (r.ratio < min_ratio) {
         harness_trace_print_timeline(what);
-        harness_fail("too slow: %s ran %.2fx faster than the baseline "
-                     "(%.1f ms against %.1f ms); at least %.2fx expected. "
-                     "Do the waits overlap, or does one wait for the "
-                     "other?%s",
-                     what, r.ratio, r.cand_s * 1e3, r.base_s * 1e3, min_ratio,
-                     harness_trace_verdict());
+        harness_fail_slow("too slow: %s ran %.2fx faster than the baseline "
+                          "(%.1f ms against %.1f ms); at least %.2fx expected. "
+                          "Do the waits overlap, or does one wait for the "
+                          "other?%s",
+                          what, r.ratio, r.cand_s * 1e3, r.base_s * 1e3,
+                          min_ratio, harness_trace_verdict());
     }
 }
 
@@ -246,13 +246,14 @@ void harness_check_cpu_speedup(const char *what, int workers, double fraction,
         if (attempt == 2) {
             harness_trace_export(what);
             harness_trace_print_timeline(what);
-            harness_fail("too slow: %s reached %.2fx with %d workers, while "
-                         "this machine gives %.2fx right now (reference "
-                         "kernel); at least %.2fx expected. Do the workers "
-                         "really run at the same time, or does a lock or a "
-                         "join serialize them?%s",
-                         what, best_stu, workers, ref.ratio, need,
-                         harness_trace_verdict());
+            harness_fail_slow(
+                "too slow: %s reached %.2fx with %d workers, while "
+                "this machine gives %.2fx right now (reference "
+                "kernel); at least %.2fx expected. Do the workers "
+                "really run at the same time, or does a lock or a "
+                "join serialize them?%s",
+                what, best_stu, workers, ref.ratio, need,
+                harness_trace_verdict());
         }
     }
     harness_trace_export(what);

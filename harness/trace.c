@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "protocol.h"
 
 #define TRACE_MAX 8192
 #define TRACE_LANES 64
@@ -399,7 +400,7 @@ int harness_trace_write(const char *path, const char *title)
         free(lanes);
         return -1;
     }
-    fprintf(f, "harness-trace 1\ntitle ");
+    fprintf(f, HARNESS_TRACE_VERSION "\ntitle ");
     put_word(f, title ? title : "");
     fprintf(f, "\nmain %d\n", tr ? tr->main_pid : (int)getpid());
     for (int l = 0; l < nl; l++) {
@@ -422,12 +423,12 @@ int harness_trace_write(const char *path, const char *title)
 
 void harness_trace_export(const char *title)
 {
-    const char *on = getenv("HARNESS_TRACE");
+    const char *on = getenv(HARNESS_ENV_TRACE);
     char path[4096];
 
     if (!on || strcmp(on, "1") != 0)
         return;
-    snprintf(path, sizeof(path), "%s/trace.spans", harness_tmpdir());
+    snprintf(path, sizeof(path), "%s/" HARNESS_TRACE_FILE, harness_tmpdir());
     if (harness_trace_write(path, title) < 0)
         fprintf(stderr, "[harness] cannot write %s\n", path);
 }

@@ -240,7 +240,7 @@ static void exec_test(const struct run_spec *spec, int out_w, int res_w,
     }
     for (char **e = spec->env; e && *e; e++)
         putenv(*e);
-    setenv("HARNESS_TMPDIR", spec->workdir, 1);
+    setenv(HARNESS_ENV_TMPDIR, spec->workdir, 1);
     if (grader_sandbox.drop || grader_sandbox.mountns) {
         /* root's PATH may name directories the test user cannot search,
          * which turns execvp's ENOENT into EACCES. */
@@ -459,8 +459,8 @@ static int job_start(struct job *j)
     env = gr_alloc(sizeof(char *) * (size_t)(n + 3));
     for (int i = 0; i < n; i++)
         env[i] = j->spec->env[i];
-    env[n] = gr_printf("HARNESS_NONCE=%s", j->nonce);
-    env[n + 1] = gr_printf("HARNESS_RESULT_FD=%d", RESULT_FD);
+    env[n] = gr_printf(HARNESS_ENV_NONCE "=%s", j->nonce);
+    env[n + 1] = gr_printf(HARNESS_ENV_RESULT_FD "=%d", RESULT_FD);
 
     j->sup = fork();
     if (j->sup < 0)
@@ -536,6 +536,18 @@ static int drain(struct job *j, int *fd)
     return 1;
 }
 
+/* A result line's kind from its word (protocol.h), or -1 for none. */
+static int kind_of(const char *word, size_t len)
+{
+    static const char *const words[HARNESS_KIND_COUNT] = {HARNESS_KIND_WORDS};
+
+    for (int k = 0; k < HARNESS_KIND_COUNT; k++)
+        if (words[k] && strlen(words[k]) == len &&
+            strncmp(word, words[k], len) == 0)
+            return k;
+    return -1;
+}
+
 static void parse_lines(struct job *j)
 {
     struct run_result *r = j->res;
@@ -547,41 +559,50 @@ static void parse_lines(struct job *j)
     for (char *line =
              strtok_r(j->lines.s ? j->lines.s : (char[]){""}, "\n", &save);
          line; line = strtok_r(NULL, "\n", &save)) {
-        const char *kind, *text;
+        const char *word, *text;
+        int kind;
 
         if (strncmp(line, j->nonce, nl) != 0 || line[nl] != ' ') {
             r->forged++;
             continue;
         }
-        kind = line + nl + 1;
-        text = strchr(kind, ' ');
-        text = text ? text + 1 : "";
-        if (starts_with(kind, "note ")) {
+        word = line + nl + 1;
+        text = strchr(word, ' ');
+        if (!text)
+            continue; /* the harness always writes a text, maybe empty */
+        kind = kind_of(word, (size_t)(text - word));
+        text++;
+        if (kind == HARNESS_KIND_NOTE) {
             sbuf_printf(&notes, "%s\n", text);
-        } else if (starts_with(kind, "fail ") || starts_with(kind, "exit ")) {
+        } else if (kind == HARNESS_KIND_FAIL || kind == HARNESS_KIND_SLOW ||
+                   kind == HARNESS_KIND_FORKED || kind == HARNESS_KIND_EXIT) {
             /* The first failure explains best; exit() wins over a failed
              * assertion reported by a forked child's copy, so say both. */
             if (r->verdict != V_FAIL && r->verdict != V_EXIT) {
                 free(r->verdict_text);
                 r->verdict_text = gr_strdup(text);
+                r->kind = (enum harness_kind)kind;
             }
             if (r->verdict != V_EXIT)
-                r->verdict = kind[0] == 'e' ? V_EXIT : V_FAIL;
-        } else if (starts_with(kind, "pass ") && r->verdict != V_FAIL &&
+                r->verdict = kind == HARNESS_KIND_EXIT ? V_EXIT : V_FAIL;
+        } else if (kind == HARNESS_KIND_PASS && r->verdict != V_FAIL &&
                    r->verdict != V_EXIT) {
             passes++;
             r->verdict = V_PASS;
-        } else if ((starts_with(kind, "skip ") ||
-                    starts_with(kind, "inconclusive ")) &&
+        } else if ((kind == HARNESS_KIND_SKIP ||
+                    kind == HARNESS_KIND_INCONCLUSIVE) &&
                    r->verdict != V_FAIL && r->verdict != V_EXIT) {
             others++;
-            r->verdict = kind[0] == 's' ? V_SKIP : V_INCONCLUSIVE;
+            r->verdict = kind == HARNESS_KIND_SKIP ? V_SKIP : V_INCONCLUSIVE;
             free(r->verdict_text);
             r->verdict_text = gr_strdup(text);
+            r->kind = (enum harness_kind)kind;
         }
     }
     if (r->verdict != V_FAIL && r->verdict != V_EXIT && passes + others > 1) {
+        /* Only another process's copy of the runner says a second one. */
         r->verdict = V_FAIL;
+        r->kind = HARNESS_KIND_FORKED;
         free(r->verdict_text);
         r->verdict_text = gr_strdup("more than one verdict: did a forked "
                                     "child return into the test runner?");

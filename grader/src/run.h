@@ -8,6 +8,10 @@
 
 #include <sys/types.h>
 
+/* The protocol the harness speaks (environment, result lines, exit codes):
+ * the one file the grader takes from harness/. */
+#include "../../harness/protocol.h"
+
 struct run_spec {
     char **argv;         /* NULL-terminated; argv[0] searched in PATH */
     char **env;          /* extra "KEY=value" entries, NULL-terminated */
@@ -32,6 +36,8 @@ struct run_result {
     int timed_out;
     char *killed; /* why the grader killed it early, or NULL */
     enum verdict verdict;
+    /* the kind of result line verdict_text came from (protocol.h) */
+    enum harness_kind kind;
     char *verdict_text; /* the harness's words with the verdict */
     char *notes;        /* harness_note lines, one a line */
     char *output;       /* stdout and stderr, interleaved, capped */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../harness/protocol.h"
 #include "trace.h"
 #include "util.h"
 
@@ -46,8 +47,10 @@ int trace_parse(const char *text, struct trace *t, char **err)
 
     memset(t, 0, sizeof(*t));
     *err = NULL;
-    if (!text || strncmp(text, "harness-trace 1\n", 16) != 0) {
-        *err = gr_strdup("not a harness trace (no \"harness-trace 1\" line)");
+    if (!text || strncmp(text, HARNESS_TRACE_VERSION "\n",
+                         strlen(HARNESS_TRACE_VERSION "\n")) != 0) {
+        *err = gr_strdup("not a harness trace (no \"" HARNESS_TRACE_VERSION
+                         "\" line)");
         return -1;
     }
     t->lanes = gr_alloc(sizeof(*t->lanes) * TRACE_MAX_LANES);
@@ -392,8 +395,8 @@ static char *read_spans(const char *spans_path, char **err)
     free(dir);
     text = read_run_file(spans_path, 16 << 20, NULL, owner);
     if (!text && errno != ENOENT)
-        *err = gr_strdup("trace.spans ignored: not a regular file owned by "
-                         "the test");
+        *err = gr_strdup(HARNESS_TRACE_FILE
+                         " ignored: not a regular file owned by the test");
     return text;
 }
 

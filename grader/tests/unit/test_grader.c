@@ -345,10 +345,12 @@ static void test_trace_parse_rejects_garbage(void **state)
     (void)state;
     assert_int_equal(trace_parse("hello\n", &t, &err), -1);
     free(err);
-    assert_int_equal(trace_parse("harness-trace 1\nspan 3 1 2 c x\n", &t, &err),
-                     -1); /* a lane never declared */
+    assert_int_equal(
+        trace_parse(HARNESS_TRACE_VERSION "\nspan 3 1 2 c x\n", &t, &err),
+        -1); /* a lane never declared */
     free(err);
-    assert_int_equal(trace_parse("harness-trace 1\nlane 0 thread 1 1 main\n"
+    assert_int_equal(trace_parse(HARNESS_TRACE_VERSION
+                                 "\nlane 0 thread 1 1 main\n"
                                  "span 0 5 4 c x\n",
                                  &t, &err),
                      -1); /* ends before it starts */

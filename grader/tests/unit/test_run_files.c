@@ -176,12 +176,12 @@ static void test_tool_logs_refused_are_named(void **state)
 static void test_trace_spans_symlink_refused(void **state)
 {
     struct run_dir *d = *state;
-    char *spans = in(d, "trace.spans"), *base = in(d, "out"), *err = NULL;
+    char *spans = in(d, HARNESS_TRACE_FILE), *base = in(d, "out"), *err = NULL;
 
     assert_int_equal(symlink(d->secret, spans), 0);
     assert_int_equal(trace_export(spans, base, &err), -1);
     assert_non_null(err);
-    assert_non_null(strstr(err, "trace.spans ignored"));
+    assert_non_null(strstr(err, HARNESS_TRACE_FILE " ignored"));
     free(err);
     free(base);
     free(spans);

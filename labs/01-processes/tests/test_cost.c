@@ -83,11 +83,12 @@ static void test_cost_process_vs_thread(void **state)
                  "costs %.1fx a thread",
                  r.base_s * 1e6 / n, r.cand_s * 1e6 / n, r.ratio);
     if (r.ratio < need)
-        harness_fail("too slow: threads started only %.2fx faster than "
-                     "processes (a process %.1f us, a thread %.1f us); at "
-                     "least %.1fx expected. Does cost_processes really "
-                     "fork, and cost_threads create threads?",
-                     r.ratio, r.base_s * 1e6 / n, r.cand_s * 1e6 / n, need);
+        harness_fail_slow("too slow: threads started only %.2fx faster than "
+                          "processes (a process %.1f us, a thread %.1f us); at "
+                          "least %.1fx expected. Does cost_processes really "
+                          "fork, and cost_threads create threads?",
+                          r.ratio, r.base_s * 1e6 / n, r.cand_s * 1e6 / n,
+                          need);
 }
 
 static const struct CMUnitTest tests[] = {

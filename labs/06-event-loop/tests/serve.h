@@ -189,14 +189,15 @@ static inline void check_many_clients_speedup(struct loop *loop, int port,
     harness_trace_export("slow clients at once");
     if (per * (double)n / best_ns < need) {
         harness_trace_print_timeline("the last run of the clients at once");
-        harness_fail("too slow: %ld clients at once %s %.0f ms, only %.1fx "
-                     "faster than one by one (%.0f ms); at least %.1fx "
-                     "expected. Does a callback block (a blocking accept, "
-                     "read or write; a loop that waits for one client's "
-                     "whole message)? One slow client then stalls all.%s",
-                     n, cut ? "were stopped unfinished after" : "took",
-                     best_ns / 1e6, per * (double)n / best_ns,
-                     per * (double)n / 1e6, need, harness_trace_verdict());
+        harness_fail_slow(
+            "too slow: %ld clients at once %s %.0f ms, only %.1fx "
+            "faster than one by one (%.0f ms); at least %.1fx "
+            "expected. Does a callback block (a blocking accept, "
+            "read or write; a loop that waits for one client's "
+            "whole message)? One slow client then stalls all.%s",
+            n, cut ? "were stopped unfinished after" : "took", best_ns / 1e6,
+            per * (double)n / best_ns, per * (double)n / 1e6, need,
+            harness_trace_verdict());
     }
 }
 

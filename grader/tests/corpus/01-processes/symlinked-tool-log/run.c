@@ -7,12 +7,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "protocol.h"
 #include "run.h"
 
 int run_command(char *const argv[], struct run_status *st)
 {
     static const char *const names[] = {"tsan.1", "vg.1", "asan.1",
-                                        "trace.spans"};
+                                        HARNESS_TRACE_FILE};
 
     (void)argv;
     (void)st;

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The protocol between the harness (linked into every test binary) and the
+ * grader that runs the binary: environment names, the kinds of result line,
+ * exit codes and the spans file. Both sides include this file, and nothing
+ * else spells these. No code: harness__take_channel uses it before any
+ * library or sanitizer runtime has started.
+ */
+#ifndef HARNESS_PROTOCOL_H
+#define HARNESS_PROTOCOL_H
+
+/*
+ * ---- The environment: the grader sets these, the harness reads them ----
+ *
+ * Shell cannot include this file: grader/scripts/student-coverage.sh
+ * builds the values it hands to `grader exec --env`, spelling
+ * HARNESS_CHAOS and HARNESS_PARAM_ again (one script, two names:
+ * generating a shell copy would be a build step for less than it guards).
+ * Rename one here, rename it there.
+ */
+
+/* The result pipe's fd, in decimal (grader: run.c job_start). The harness
+ * takes it in harness__take_channel, before any constructor, and removes
+ * it from the environment. */
+#define HARNESS_ENV_RESULT_FD "HARNESS_RESULT_FD"
+/* The per-test nonce every result line starts with (run.c make_nonce);
+ * taken and wiped like the fd. */
+#define HARNESS_ENV_NONCE "HARNESS_NONCE"
+/* A writable scratch directory, the test's run folder (run.c supervise):
+ * harness_tmpdir(), and where the spans file goes. */
+#define HARNESS_ENV_TMPDIR "HARNESS_TMPDIR"
+/* "1": chaos mode (rubric `chaos = 1`; grade.c spec_env). */
+#define HARNESS_ENV_CHAOS "HARNESS_CHAOS"
+/* "1": write the spans file (grader --trace; grade.c trace_env). */
+#define HARNESS_ENV_TRACE "HARNESS_TRACE"
+/* A prefix: rubric `param.KEY = value` arrives as HARNESS_PARAM_KEY=value
+ * (grade.c spec_env), read by harness_param_long and _double. */
+#define HARNESS_ENV_PARAM_PREFIX "HARNESS_PARAM_"
+
+/*
+ * ---- Result lines ----
+ *
+ * The harness (main.c emit) writes "<nonce> <word> <text>\n" on the result
+ * pipe, one write() a line; the grader (run.c parse_lines) ignores lines
+ * without the nonce and maps the word back to its kind. Verdicts are
+ * decided by kind alone: the text is English for the student's report,
+ * never matched.
+ */
+enum harness_kind {
+    /* text: the test's name; it is about to run */
+    HARNESS_KIND_START,
+    /* text: the test's name; it reached its end with no failure */
+    HARNESS_KIND_PASS,
+    /* An assertion failed. Its words (cmocka's, or harness_fail's
+     * "file:line: ...") are in the test's output; the text points there. */
+    HARNESS_KIND_FAIL,
+    /* A timing check found the code too slow (harness_fail_slow). The words
+     * are in the output, as for FAIL; a speedup check reports "slow". */
+    HARNESS_KIND_SLOW,
+    /* A forked child returned into the test runner (then it exits with
+     * HARNESS_EXIT_FORKED); the text says so. */
+    HARNESS_KIND_FORKED,
+    /* The test called exit() before its end; the text says so. */
+    HARNESS_KIND_EXIT,
+    /* harness_skip and harness_inconclusive: the text is the reason. */
+    HARNESS_KIND_SKIP,
+    HARNESS_KIND_INCONCLUSIVE,
+    /* harness_note: a line for the report, no verdict. */
+    HARNESS_KIND_NOTE,
+    HARNESS_KIND_COUNT
+};
+
+/* The word each kind travels as: `static const char *const
+ * words[HARNESS_KIND_COUNT] = {HARNESS_KIND_WORDS};` on either side. */
+#define HARNESS_KIND_WORDS                                                     \
+    [HARNESS_KIND_START] = "start", [HARNESS_KIND_PASS] = "pass",              \
+    [HARNESS_KIND_FAIL] = "fail", [HARNESS_KIND_SLOW] = "slow",                \
+    [HARNESS_KIND_FORKED] = "forked", [HARNESS_KIND_EXIT] = "exit",            \
+    [HARNESS_KIND_SKIP] = "skip",                                              \
+    [HARNESS_KIND_INCONCLUSIVE] = "inconclusive", [HARNESS_KIND_NOTE] = "note"
+
+/*
+ * ---- Exit codes ----
+ *
+ * Those of a test binary that mean something to the grader (grade.c judge
+ * explains them when no verdict line came).
+ */
+
+/* Bad arguments, or `--run NAME` with no such test. */
+#define HARNESS_EXIT_USAGE 2
+/* A checked wrapper (xfork, xpthread_create, ...) failed; it printed
+ * "file:line: call: reason" on stderr. */
+#define HARNESS_EXIT_WRAPPER 70
+/* A forked child came back through the test runner, after reporting
+ * HARNESS_KIND_FORKED. */
+#define HARNESS_EXIT_FORKED 71
+
+/*
+ * ---- The spans file ----
+ *
+ * harness/trace.c writes it into HARNESS_ENV_TMPDIR when HARNESS_ENV_TRACE
+ * is "1"; grader/src/trace.c reads it. Its first line is the version; the
+ * line format is in docs/architecture.md ("Feedback and timelines"). Change
+ * the format, change the version.
+ */
+#define HARNESS_TRACE_FILE "trace.spans"
+#define HARNESS_TRACE_VERSION "harness-trace 1"
+
+#endif /* HARNESS_PROTOCOL_H */
