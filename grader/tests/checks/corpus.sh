@@ -72,25 +72,32 @@ for dir in grader/tests/corpus/$lab/*/; do
     t0=$SECONDS
     # The grader must never hang (a FIFO named like a tool log, a
     # constructor that sleeps): the outer timeout makes a hang exit 124.
-    # peak = N: as root, the most processes the test's uids (from
-    # SANDBOX_UID_BASE up) may have at once: the grader itself must bound
-    # a fork bomb, whatever jail make check runs in.
+    CORPUS_MARK=$mark timeout -k 5 $((budget + 30)) "$grader" grade --root . \
+        --src "$tree" --lab $lab --only "${only:-functional}" --test "$test" \
+        --out "$work/$name" --quiet >"$work/$name.log" 2>&1 &
+    tpid=$!
+    # peak = N: as root, the most processes this grader's test uids may
+    # have at once (SANDBOX_UID_BASE + (grader pid % 1000000) * 64 + slot,
+    # sandbox.c: other graders on the machine have others): the grader
+    # itself must bound a fork bomb, whatever jail make check runs in.
     peak=$(sed -n 's/^peak *= *//p' "$dir/corpus.ini")
     sampler=
     if [[ -n $peak && $(id -u) -eq 0 ]]; then
         (
-            most=0
-            while :; do
-                n=$(ps -e -o uid= | awk '$1 >= 100000000' | wc -l)
-                [[ $n -le $most ]] || { most=$n; echo "$most" >"$work/$name.peak"; }
+            most=0 gp=
+            while kill -0 "$tpid" 2>/dev/null; do
+                [[ -n $gp ]] || gp=$(pgrep -P "$tpid" | head -1)
+                if [[ -n $gp ]]; then
+                    lo=$((100000000 + (gp % 1000000) * 64))
+                    n=$(ps -e -o uid= | awk -v lo=$lo '$1 >= lo && $1 < lo + 64' | wc -l)
+                    [[ $n -le $most ]] || { most=$n; echo "$most" >"$work/$name.peak"; }
+                fi
                 sleep 0.2
             done
         ) &
         sampler=$!
     fi
-    CORPUS_MARK=$mark timeout -k 5 $((budget + 30)) "$grader" grade --root . \
-        --src "$tree" --lab $lab --only "${only:-functional}" --test "$test" \
-        --out "$work/$name" --quiet >"$work/$name.log" 2>&1
+    wait "$tpid"
     rc=$? took=$((SECONDS - t0))
     if [[ -n $sampler ]]; then
         kill "$sampler" 2>/dev/null
