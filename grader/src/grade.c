@@ -779,6 +779,17 @@ static void explain_timeout(struct entry *en, const struct run_result *r,
     }
     if (!cause) {
         free(d);
+        if (check_is_valgrind(en->kind)) {
+            /* gdb would show Valgrind's stack, not the test's: say what
+             * the tool's schedule suggests instead of "stacks below". */
+            free(en->summary);
+            en->summary = gr_printf(
+                "timed out after %.0f s under %s, which runs one thread at "
+                "a time and 20-50x slower: a deadlock or lost wake-up that "
+                "this schedule exposes, or a spin waiting for a thread that "
+                "cannot run? (Valgrind's threads cannot be shown)",
+                r->seconds, check_name(en->kind));
+        }
         return;
     }
     free(en->detail);
@@ -791,6 +802,13 @@ static void explain_timeout(struct entry *en, const struct run_result *r,
                             "waited is below)",
                             r->seconds, (int)n, cause);
     free(cause);
+}
+
+/* What a run of this entry may take at most: its test's timeout, scaled by
+ * its tool's slowdown. */
+static double entry_timeout(const struct entry *en, const struct lab *lab)
+{
+    return en->test->timeout * lab->rubric.factor[en->kind];
 }
 
 static void plan(struct planned *p, struct entry *en, const struct lab *lab,
@@ -826,12 +844,15 @@ static void plan(struct planned *p, struct entry *en, const struct lab *lab,
     p->spec.env = spec_env(t, en->kind, p->logdir);
     if (o->trace_dir && en->kind == CHK_SPEEDUP)
         trace_env(&p->spec);
-    p->spec.timeout = t->timeout * lab->rubric.factor[en->kind];
+    p->spec.timeout = entry_timeout(en, lab);
+    p->spec.task = t->task - 1;
     p->spec.workdir = p->logdir;
     p->bindir = gr_strdup(bin);
     *strrchr(p->bindir, '/') = '\0';
     p->spec.bindir = p->bindir;
-    p->spec.backtrace = en->kind == CHK_FUNCTIONAL;
+    /* gdb attaches to any native process, a sanitized one included; under
+     * Valgrind it would see Valgrind's own stack, not the test's. */
+    p->spec.backtrace = !check_is_valgrind(en->kind);
     if (strcmp(variant, "plain") == 0)
         p->spec.memory_mib = lab->rubric.memory_mib;
     free(bin);
@@ -850,7 +871,7 @@ static void plan_free(struct planned *p)
 }
 
 static void run_phase(struct entry **ens, int n, const struct lab *lab,
-                      const struct grade_opts *o, int parallel, double deadline,
+                      const struct grade_opts *o, int parallel, struct budget *b,
                       const char *tsan_prefix)
 {
     struct planned *ps = gr_alloc(sizeof(*ps) * (size_t)(n ? n : 1));
@@ -861,7 +882,7 @@ static void run_phase(struct entry **ens, int n, const struct lab *lab,
         plan(&ps[i], ens[i], lab, o, tsan_prefix);
         specs[i] = ps[i].spec;
     }
-    run_batch(specs, rs, n, parallel, deadline);
+    run_batch(specs, rs, n, parallel, b);
     for (int i = 0; i < n; i++) {
         if (ens[i]->kind == CHK_FUNCTIONAL || ens[i]->kind == CHK_SPEEDUP)
             judge(ens[i], &rs[i], o->root);
@@ -983,7 +1004,7 @@ static void make_entries(struct lab *lab, const struct grade_opts *o,
 
 /* Tool checks, grouped by tool so each variant is built once. */
 static void tool_phase(struct lab *lab, const struct grade_opts *o,
-                       struct lab_result *res, double deadline)
+                       struct lab_result *res, struct budget *b)
 {
     struct entry **batch =
         gr_alloc(sizeof(*batch) * (size_t)(res->nentries + 1));
@@ -1049,13 +1070,13 @@ static void tool_phase(struct lab *lab, const struct grade_opts *o,
         }
         if (k == CHK_TSAN && strcmp(tsan_prefix, "-") == 0)
             tsan_prefix = NULL;
-        run_phase(batch, n, lab, o, o->jobs, deadline, tsan_prefix);
+        run_phase(batch, n, lab, o, o->jobs, b, tsan_prefix);
     }
     free(batch);
 }
 
 static void speedup_phase(struct lab *lab, const struct grade_opts *o,
-                          struct lab_result *res, double deadline)
+                          struct lab_result *res, struct budget *b)
 {
     for (int i = 0; i < res->nentries; i++) {
         struct entry *en = &res->entries[i];
@@ -1070,14 +1091,56 @@ static void speedup_phase(struct lab *lab, const struct grade_opts *o,
                 gr_printf("not run: %s did not pass functionally", pre);
             continue;
         }
-        run_phase(&en, 1, lab, o, 1, deadline, NULL);
+        run_phase(&en, 1, lab, o, 1, b, NULL);
     }
+}
+
+/*
+ * The lab's budget shared out among its tasks in proportion to the worst
+ * case of their checks (the sum of their timeouts), so that a task whose
+ * code hangs under every tool cannot take the time another task's checks
+ * need: run.h, struct budget.
+ */
+static void budget_init(struct budget *b, const struct lab *lab,
+                        const struct lab_result *res, double t0)
+{
+    double total = 0;
+
+    memset(b, 0, sizeof(*b));
+    b->deadline = t0 + lab->rubric.budget;
+    for (int i = 0; i < res->nentries; i++)
+        if (res->entries[i].test->task > b->ntasks)
+            b->ntasks = res->entries[i].test->task;
+    b->share = gr_alloc(sizeof(double) * (size_t)(b->ntasks + 1));
+    b->spent = gr_alloc(sizeof(double) * (size_t)(b->ntasks + 1));
+    b->worst = gr_alloc(sizeof(double) * (size_t)(b->ntasks + 1));
+    for (int i = 0; i < res->nentries; i++) {
+        const struct entry *en = &res->entries[i];
+        double w = entry_timeout(en, lab);
+
+        if (en->test->task < 1)
+            continue;
+        b->worst[en->test->task - 1] += w;
+        total += w;
+    }
+    for (int u = 0; u < b->ntasks; u++) {
+        b->spent[u] = 0;
+        b->share[u] = total > 0 ? lab->rubric.budget * b->worst[u] / total : 0;
+    }
+}
+
+static void budget_free(struct budget *b)
+{
+    free(b->share);
+    free(b->spent);
+    free(b->worst);
 }
 
 int grade_lab(struct lab *lab, const struct grade_opts *o,
               struct lab_result *res, char **err)
 {
-    double t0 = now_seconds(), deadline = t0 + lab->rubric.budget;
+    double t0 = now_seconds();
+    struct budget budget;
     struct entry **batch;
     char *problem, *log = NULL;
     int n = 0;
@@ -1123,10 +1186,12 @@ int grade_lab(struct lab *lab, const struct grade_opts *o,
     for (int i = 0; i < res->nentries; i++)
         if (res->entries[i].kind == CHK_FUNCTIONAL)
             batch[n++] = &res->entries[i];
-    run_phase(batch, n, lab, o, o->jobs, deadline, NULL);
+    budget_init(&budget, lab, res, t0);
+    run_phase(batch, n, lab, o, o->jobs, &budget, NULL);
     free(batch);
-    tool_phase(lab, o, res, deadline);
-    speedup_phase(lab, o, res, deadline);
+    tool_phase(lab, o, res, &budget);
+    speedup_phase(lab, o, res, &budget);
+    budget_free(&budget);
 out:
     res->score = 0;
     for (int i = 0; i < res->nentries; i++)

@@ -518,7 +518,8 @@ static int cmd_exec(struct cli *c)
     spec.workdir = dir;
     spec.bindir = bindir;
     spec.term_grace = 2;
-    run_batch(&spec, &r, 1, 1, 0);
+    spec.task = -1;
+    run_batch(&spec, &r, 1, 1, NULL);
 
     if (r.output)
         fputs(r.output, stdout);

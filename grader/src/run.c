@@ -647,8 +647,44 @@ static void job_finish(struct job *j)
     sbuf_free(&j->st);
 }
 
+double budget_left(const struct budget *b, int task, double now)
+{
+    double left = b->deadline - now;
+
+    for (int u = 0; u < b->ntasks; u++) {
+        double keep = b->share[u] - b->spent[u];
+
+        if (u == task || b->worst[u] <= 0 || keep <= 0)
+            continue;
+        left -= keep < b->worst[u] ? keep : b->worst[u];
+    }
+    return left;
+}
+
+/* Why a run of this task is not started, or NULL: it may start. */
+static char *budget_refuses(const struct budget *b, int task, double now)
+{
+    if (now >= b->deadline)
+        return gr_strdup("not run: the lab's time budget ran out");
+    if (task >= 0 && budget_left(b, task, now) <= 0)
+        return gr_printf("not run: task %d used up its share of the lab's "
+                         "time budget (the rest is kept for the other "
+                         "tasks: fix what timed out above)",
+                         task + 1);
+    return NULL;
+}
+
+static void budget_charge(struct budget *b, const struct run_spec *spec,
+                          double seconds)
+{
+    if (!b || spec->task < 0 || spec->task >= b->ntasks)
+        return;
+    b->spent[spec->task] += seconds;
+    b->worst[spec->task] -= spec->timeout;
+}
+
 void run_batch(const struct run_spec *specs, struct run_result *results, int n,
-               int parallel, double deadline)
+               int parallel, struct budget *budget)
 {
     struct job *jobs = gr_alloc(sizeof(*jobs) * (size_t)(n ? n : 1));
     struct pollfd *pfd = gr_alloc(sizeof(*pfd) * (size_t)(3 * n + 1));
@@ -661,24 +697,33 @@ void run_batch(const struct run_spec *specs, struct run_result *results, int n,
 
         while (active < parallel && next < n) {
             struct job *j = &jobs[next];
+            int task = specs[next].task;
+            double now = now_seconds(), left;
+            char *no;
 
+            if (budget && (task < 0 || task >= budget->ntasks))
+                task = -1;
             memset(&results[next], 0, sizeof(results[next]));
             j->spec = &specs[next];
             j->res = &results[next];
             next++;
-            if (deadline > 0 && now_seconds() > deadline) {
-                j->res->killed = gr_strdup("not run: the lab's time budget "
-                                           "ran out");
+            no = budget ? budget_refuses(budget, task, now) : NULL;
+            if (no) {
+                j->res->killed = no;
                 j->sup = -1;
+                budget_charge(budget, j->spec, 0);
                 finished++;
                 continue;
             }
             j->own = *j->spec;
             j->own.uid = sandbox_test_uid(&grader_sandbox, next);
             j->spec = &j->own;
-            if (deadline > 0 && j->spec->timeout > deadline - now_seconds()) {
-                /* The lab's budget caps every test, not only the next one. */
-                j->own.timeout = deadline - now_seconds() + 1;
+            left = !budget ? 0
+                   : task >= 0 ? budget_left(budget, task, now)
+                               : budget->deadline - now;
+            if (budget && j->spec->timeout > left) {
+                /* The budget caps every run, not only whether it starts. */
+                j->own.timeout = left + 1;
             }
             job_start(j);
             active++;
@@ -716,6 +761,7 @@ void run_batch(const struct run_spec *specs, struct run_result *results, int n,
             }
             if (j->out_fd < 0 && j->res_fd < 0 && j->st_fd < 0) {
                 job_finish(j);
+                budget_charge(budget, &specs[i], j->res->seconds);
                 j->sup = 0;
                 active--;
                 finished++;

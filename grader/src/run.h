@@ -26,7 +26,28 @@ struct run_spec {
     double term_grace;   /* on timeout, SIGTERM the test and wait this long
                             before the kill (0: kill at once); `grader exec`
                             uses it so a coverage build writes its counts */
+    int task;            /* its share of a struct budget (index), or -1 */
 };
+
+/*
+ * A lab's time budget, shared out among its tasks so that one task's hang
+ * cannot starve another's checks. Each task is guaranteed `share` seconds
+ * (grade.c gives each a part of the budget proportional to the worst case
+ * of its checks); a task may use more only where the lab's time left
+ * exceeds what the other tasks may still need: each unfinished task keeps
+ * back what is left of its share, at most the worst case of its checks not
+ * yet run. The lab's deadline bounds everything.
+ */
+struct budget {
+    double deadline; /* the lab's, in now_seconds() time */
+    int ntasks;
+    double *share;   /* seconds guaranteed to each task */
+    double *spent;   /* seconds its runs have taken */
+    double *worst;   /* the timeouts of its runs not yet finished */
+};
+
+/* Seconds a run of `task` may take if it starts at `now` (<= 0: none). */
+double budget_left(const struct budget *b, int task, double now);
 
 enum verdict { V_NONE, V_PASS, V_FAIL, V_EXIT, V_SKIP, V_INCONCLUSIVE };
 
@@ -51,11 +72,12 @@ void run_result_free(struct run_result *r);
 
 /*
  * run_batch - run specs[0..n) with at most `parallel` at a time, filling
- * results[i]. A spec not started by `deadline` (now_seconds() time; 0 for
- * none) gets killed = "not run: time budget" and runs nothing.
+ * results[i]. With a budget (NULL for none), a spec whose task has no time
+ * left when its turn comes gets killed = "not run: ..." and runs nothing,
+ * and no run outlasts what its task may take.
  */
 void run_batch(const struct run_spec *specs, struct run_result *results, int n,
-               int parallel, double deadline);
+               int parallel, struct budget *budget);
 
 /* The grader becomes a child subreaper: nothing a test starts escapes it. */
 void run_init(void);

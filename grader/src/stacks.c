@@ -107,6 +107,7 @@ struct gdb_thread {
     struct frame where;  /* the student's frame (or the first of the lab) */
     struct frame caller; /* the frame that called it, when in the lab */
     int mine;            /* where is in a student file */
+    int tool;            /* the sanitizer's own thread, not the test's */
 };
 
 /* "#4  0x000055 in bank_transfer (b=..., amount=23) at /x/fixes.c:110" */
@@ -194,6 +195,15 @@ static void judge_thread(struct gdb_thread *t, struct frame *fr, int n,
             mine = i;
     }
     t->mine = mine >= 0;
+    /* ThreadSanitizer runs a background thread of its own: no lab frame,
+     * only its runtime's. Listing it as "running" would suggest a spin. */
+    t->tool = 0;
+    for (int i = 0; first_lab < 0 && i < n; i++)
+        if (starts_with(fr[i].func, "__tsan") ||
+            starts_with(fr[i].func, "__sanitizer") ||
+            starts_with(fr[i].func, "__asan") ||
+            starts_with(fr[i].func, "__lsan"))
+            t->tool = 1;
     if (mine < 0)
         mine = first_lab;
     memset(&t->where, 0, sizeof(t->where));
@@ -213,7 +223,7 @@ static int count_call(const struct gdb_thread *t, int n, const char *prefix)
     int k = 0;
 
     for (int i = 0; i < n; i++)
-        k += t[i].call && starts_with(t[i].call, prefix);
+        k += !t[i].tool && t[i].call && starts_with(t[i].call, prefix);
     return k;
 }
 
@@ -231,7 +241,7 @@ static char *likely_cause(const struct gdb_thread *t, int n)
 
     for (int i = 0; i < n; i++)
         if ((!t[i].call || strcmp(t[i].call, "sched_yield") == 0) &&
-            t[i].where.func[0])
+            t[i].where.func[0] && !t[i].tool)
             return gr_printf("an endless loop? thread %d was running in %s "
                              "(%s), not blocked: a loop whose exit "
                              "condition never comes true, or a spin that "
@@ -242,6 +252,15 @@ static char *likely_cause(const struct gdb_thread *t, int n)
                          "each may hold one that another waits for. Take "
                          "locks in one global order, never a lock you "
                          "already hold, and unlock on every path");
+    if (locks && (conds || io || waits))
+        /* Nobody spins, so the mutex's holder is blocked too: a thread in
+         * pthread_cond_wait released only the mutex it waits with. */
+        return gr_strdup("a lock held while blocked? a thread waits for a "
+                         "mutex, and no thread runs: its holder sleeps with "
+                         "it held (in a wait on another lock's condition "
+                         "variable, a join, a read, a task run under the "
+                         "lock). Release a lock before anything that can "
+                         "block");
     if (conds)
         return gr_strdup("a lost wake-up? threads sleep on a condition "
                          "variable or semaphore that nobody signals any "
@@ -324,6 +343,8 @@ char *condense_timeout(const char *out, const char *root, char *const *student,
     for (int i = nth - 1; i >= 0; i--) {
         const struct gdb_thread *t = &th[i];
 
+        if (t->tool)
+            continue;
         sbuf_printf(&b, "  thread %d%s: ", t->num,
                     t->num == 1 ? " (the test's main thread)" : "");
         if (t->call)

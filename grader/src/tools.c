@@ -97,9 +97,14 @@ char **tool_env(enum check_kind k, const char *logdir)
     }
 }
 
+int check_is_valgrind(enum check_kind k)
+{
+    return k == CHK_HELGRIND || k == CHK_DRD || k == CHK_MEMCHECK;
+}
+
 const char *tool_missing(enum check_kind k)
 {
-    if (k == CHK_HELGRIND || k == CHK_DRD || k == CHK_MEMCHECK) {
+    if (check_is_valgrind(k)) {
         if (system("valgrind --version >/dev/null 2>&1") != 0)
             return "valgrind is not installed: run `make deps`";
     }

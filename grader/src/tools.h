@@ -11,6 +11,8 @@
 /* argv to run `test` of `bin` under check k, logs going to logdir. */
 char **tool_argv(enum check_kind k, const char *bin, const char *test,
                  const char *logdir);
+/* Whether check k runs the test under Valgrind (a process gdb cannot read). */
+int check_is_valgrind(enum check_kind k);
 /* The tool's environment entries ("KEY=value"), NULL-terminated. */
 char **tool_env(enum check_kind k, const char *logdir);
 

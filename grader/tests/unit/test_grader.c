@@ -12,6 +12,7 @@
 #include "harness.h"
 #include "grade.h"
 #include "rubric.h"
+#include "run.h"
 #include "sandbox.h"
 #include "tools.h"
 #include "trace.h"
@@ -158,6 +159,31 @@ static void test_tsan_report_names_locks_held_and_the_heap_block(void **state)
     free(log);
 }
 
+/* A lab's budget shared among its tasks: a task that hangs under every
+ * tool runs out of its own share, while the others keep theirs. */
+static void test_budget_keeps_other_tasks_shares(void **state)
+{
+    double share[3] = {40, 60, 20}, spent[3] = {10, 70, 0},
+           worst[3] = {50, 100, 30};
+    struct budget b = {100, 3, share, spent, worst};
+
+    (void)state;
+    /* Task 2 overran: it may use only what tasks 1 and 3 do not keep. */
+    assert_true(budget_left(&b, 1, 0) == 100 - 30 - 20);
+    /* Task 1 keeps its 30 s, and may use task 2's nothing and not task 3's
+     * 20. */
+    assert_true(budget_left(&b, 0, 0) == 100 - 20);
+    /* A task keeps no more than its checks not yet run could take. */
+    worst[2] = 5;
+    assert_true(budget_left(&b, 1, 0) == 100 - 30 - 5);
+    /* A finished task keeps nothing. */
+    worst[0] = 0;
+    assert_true(budget_left(&b, 1, 0) == 100 - 5);
+    /* Time passes for everyone: the lab's deadline bounds it all. */
+    assert_true(budget_left(&b, 1, 90) == 10 - 5);
+    assert_true(budget_left(&b, 1, 99) <= 0);
+}
+
 /* gdb's stacks of lab 03's deadlocking bank (a real hang): one line per
  * thread, naming the blocking call and the student's file:line. */
 static void test_timeout_stacks_show_a_deadlock(void **state)
@@ -179,6 +205,33 @@ static void test_timeout_stacks_show_a_deadlock(void **state)
     assert_non_null(strstr(d, "likely cause: a deadlock?"));
     assert_null(strstr(d, "futex")); /* glibc's insides are gone */
     assert_null(strstr(d, "#0"));
+    free(d);
+    free(cause);
+    free(out);
+}
+
+/* Lab 02's pool running its tasks under the pool's lock, under
+ * ThreadSanitizer: a task sleeps at the test's gate holding the lock that
+ * the main thread needs. TSan's own background thread is not listed (it
+ * would read as a spin), and the cause is the held lock, not a lost
+ * wake-up. */
+static void test_timeout_stacks_show_a_lock_held_while_blocked(void **state)
+{
+    char *out = fixture("gdb-tsan-lock-held.txt"), *cause,
+         *student[] = {"pool.c"};
+    char *d = condense_timeout(out, "/work/main", student, 1, &cause);
+
+    (void)state;
+    assert_non_null(cause);
+    assert_true(starts_with(cause, "a lock held while blocked?"));
+    assert_non_null(strstr(d, "thread 1 (the test's main thread): waits in "
+                              "pthread_mutex_lock, called from pool_submit "
+                              "(/tmp/sub02/02-threads/pool.c:"));
+    assert_non_null(strstr(d, "thread 3: waits in pthread_cond_wait, called "
+                              "from pool__worker (/tmp/sub02/02-threads/"
+                              "pool.c:58)"));
+    assert_null(strstr(d, "thread 2"));
+    assert_null(strstr(d, "__tsan"));
     free(d);
     free(cause);
     free(out);
@@ -442,8 +495,10 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_lab_names_resolve),
     cmocka_unit_test(test_tsan_report_condensed_to_the_two_accesses),
     cmocka_unit_test(test_tsan_report_names_locks_held_and_the_heap_block),
+    cmocka_unit_test(test_budget_keeps_other_tasks_shares),
     cmocka_unit_test(test_timeout_stacks_show_a_deadlock),
     cmocka_unit_test(test_timeout_stacks_show_a_lost_wakeup),
+    cmocka_unit_test(test_timeout_stacks_show_a_lock_held_while_blocked),
     cmocka_unit_test(test_timeout_without_stacks_has_no_cause),
     cmocka_unit_test(test_memcheck_leak_names_the_allocation_site),
     cmocka_unit_test(test_trace_records_threads_and_processes),
