@@ -31,7 +31,8 @@ int sync_hooks_sleepers(void);
  * sleep in a condition wait, or max_ms have passed. A waiter counted here
  * went to sleep holding its mutex, so whoever takes that mutex next finds it
  * asleep. Returns 0, or -ETIMEDOUT (a thread that never blocked, or one that
- * blocks some other way). Context: the test's main thread.
+ * blocks some other way), early when fewer than n other threads are left.
+ * Context: the test's main thread.
  */
 int sync_hooks_await_sleepers(int n, unsigned max_ms);
 
