@@ -185,7 +185,7 @@ for dir in "$subs"/*/; do
         # may have written nothing, and nothing is not 0 points.
         s=
         [[ $ex == 0 || $ex == 1 ]] &&
-            s=$(jq -e --arg lab "$lab" '[.tests[] | select(.tags | index($lab)) | .score] |
+            s=$(jq -e --arg lab "$lab" '[.tests[] | select(.extra_data.lab == $lab) | .score] |
                 if length > 0 then add else empty end' "$r" 2>/dev/null)
         if [[ -z $s ]]; then
             # Not graded is not zero: leave the cell empty, say why.

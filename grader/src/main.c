@@ -321,7 +321,7 @@ static void keep_progress(const char *root, const struct lab_result *r)
     char *path = gr_printf("%s/%s.json", dir, r->lab->name);
 
     mkdir_p(dir);
-    if (report_json(path, r, 1, r->seconds, containment_line()) != 0)
+    if (report_json(path, r, 1, r->seconds, containment_line(), NULL) != 0)
         fprintf(stderr, "grader: cannot write %s\n", path);
     free(path);
     free(dir);
@@ -420,8 +420,8 @@ static int cmd_grade(struct cli *c)
             failed += !entry_passed(&rs[i].entries[k]);
     }
     path = path_join(outdir, "results.json");
-    if (report_json(path, rs, nsel, now_seconds() - t0, containment_line()) !=
-        0)
+    if (report_json(path, rs, nsel, now_seconds() - t0, containment_line(),
+                    c->src) != 0)
         gr_die("cannot write %s", path);
     free(path);
     path = path_join(outdir, "junit.xml");
