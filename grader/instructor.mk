@@ -13,7 +13,7 @@
 
 INSTR_SCRIPTS := $(ROOT)/grader/scripts
 
-release:
+release: $(GRADER)
 	@test -n "$(DEST)" || { echo 'usage: make release DEST=dir' >&2; exit 2; }
 	@bash $(INSTR_SCRIPTS)/release.sh "$(DEST)"
 
@@ -23,17 +23,17 @@ grade-class: $(GRADER)
 	    $(if $(LAB),--labs "$(LAB)") $(if $(ONLY),--only "$(ONLY)") \
 	    $(if $(JOBS),--jobs "$(JOBS)") $(if $(GRADEBOOK_DIR),--out "$(GRADEBOOK_DIR)")
 
-gradescope:
+gradescope: $(GRADER)
 	@bash $(INSTR_SCRIPTS)/gradescope/build.sh $(if $(LAB),--labs "$(LAB)") \
 	    $(if $(ONLY),--only "$(ONLY)")
 
-classroom:
+classroom: $(GRADER)
 	@bash $(INSTR_SCRIPTS)/classroom.sh --write
 
-points:
+points: $(GRADER)
 	@bash $(INSTR_SCRIPTS)/rubric-points.sh | column -t -s "$$(printf '\t')"
 
-points-check:
+points-check: $(GRADER)
 	@bash $(INSTR_SCRIPTS)/points-check.sh
 
 .PHONY: release grade-class gradescope classroom points points-check

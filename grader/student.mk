@@ -14,19 +14,19 @@
 
 STUDENT_SCRIPTS := $(ROOT)/grader/scripts
 
-progress:
+progress: $(GRADER)
 	@bash $(STUDENT_SCRIPTS)/student-progress.sh
 
 watch: $(GRADER)
 	@bash $(STUDENT_SCRIPTS)/student-watch.sh "$(LAB)"
 
-hint:
+hint: $(GRADER)
 	@bash $(STUDENT_SCRIPTS)/student-hint.sh "$(LAB)" "$(TASK)"
 
-solution:
+solution: $(GRADER)
 	@bash $(STUDENT_SCRIPTS)/student-solution.sh "$(LAB)"
 
-coverage:
+coverage: $(GRADER)
 	@bash $(STUDENT_SCRIPTS)/student-coverage.sh --lab "$(LAB)" --src "$(SRC)" \
 	    $(if $(filter-out 0,$(FAULTS)),--faults)
 

@@ -43,9 +43,7 @@ fi
 
 labs=("$@")
 if [[ ${#labs[@]} -eq 0 ]]; then
-    for d in labs/[0-9][0-9]-*/; do
-        [[ -f $d/lab.mk && -f $d/rubric.ini ]] && labs+=("$(basename "$d")")
-    done
+    mapfile -t labs < <(build/bin/grader labs --root . --tsv | tail -n +2 | cut -f1)
 fi
 
 # One grading run; prints "score max build_failures" from its results.json.

@@ -19,24 +19,20 @@ if [[ ${#files[@]} -eq 0 ]]; then
     exit 1
 fi
 
-# Each lab's student files (from its lab.mk): annotations prefer them.
-students=$(for lab in labs/[0-9][0-9]-*/; do
-    lab=$(basename "$lab")
-    [[ -f labs/$lab/lab.mk ]] || continue
-    printf '%s\t%s\n' "$lab" "$(make -s --no-print-directory lab-info LAB="$lab" 2>/dev/null | sed -n 's/^student: //p')"
-done | jq -R -s 'split("\n") | map(select(length > 0) | split("\t")) |
-    map({(.[0]): (.[1] | split(" ") | map(select(length > 0)))}) | add // {}')
+# Each lab's student files (the grader reads lab.mk): annotations prefer them.
+students=$(build/bin/grader labs --root . --json 2>/dev/null |
+    jq '[.labs[] | {(.lab): .student}] | add // {}') || students='{}'
 
 # A check appears once even if both a merged and a per-lab file hold it.
-all=$(jq -s '{tests: (map(.tests) | add // [] | unique_by(.name) | sort_by(.tags[0]))}' "${files[@]}")
+all=$(jq -s '{tests: (map(.tests) | add // [] | unique_by(.name) | sort_by(.extra_data.lab))}' "${files[@]}")
 
 # The summary: a line per lab, then a table per lab, failures in full.
 jq -r '
-  def lab: .tags[0];
-  def check: (.tags[] | select(startswith("check:")) | ltrimstr("check:"));
-  def result: ((.tags[] | select(startswith("result:")) | ltrimstr("result:")) // .status);
+  def lab: .extra_data.lab;
+  def check: .extra_data.check;
+  def result: .extra_data.outcome;
   def icon: if .status == "passed" then "✅" elif (result == "skip" or result == "inconclusive" or result == "not-run") then "⚠️" else "❌" end;
-  def test: (.name | sub("^[^:]*: "; "") | sub(" \\[[a-z]+\\]$"; ""));
+  def test: .extra_data.test;
   def cell: gsub("\\|"; "\\|") | gsub("\n"; " ");
   .tests as $t
   | ($t | group_by(lab)) as $labs
@@ -61,19 +57,18 @@ jq -r '
 # Annotations: one per failed check, at the student's file:line when the
 # output names one (else at the first file:line it names, else none).
 jq -r --argjson students "$students" '
-  def result: ((.tags[] | select(startswith("result:")) | ltrimstr("result:")) // .status);
-  def check: (.tags[] | select(startswith("check:")) | ltrimstr("check:"));
+  def result: .extra_data.outcome;
   def esc: gsub("%"; "%25") | gsub("\r"; "%0D") | gsub("\n"; "%0A");
   def prop: esc | gsub(":"; "%3A") | gsub(","; "%2C");
   .tests[]
   | select(.status != "passed")
   | select(result as $r | ["skip", "inconclusive", "not-run"] | any(.[]; . == $r) | not)
-  | .tags[0] as $lab
+  | .extra_data.lab as $lab
   | [.output | scan("(?:[^\\s:\"'"'"'(]*/)?([0-9][0-9]-[A-Za-z0-9_-]+)/([A-Za-z0-9_./-]+\\.[ch]):([0-9]+)")
      | {lab: .[0], file: .[1], line: .[2]}] as $refs
   | ($refs | map(select(.lab == $lab and (.file as $f | $students[$lab] // [] | any(.[]; . == $f))))) as $mine
   | (if ($mine | length) > 0 then $mine[0] elif ($refs | length) > 0 then $refs[0] else null end) as $at
-  | (if result == "build" then "\($lab): not graded" else .name | sub("^[^:]*: "; "") end) as $title
+  | (if result == "build" then "\($lab): not graded" else "\(.extra_data.test) [\(.extra_data.check)]" end) as $title
   | (.output | split("\n") | map(select(length > 0)) | .[:12] | join("\n")) as $msg
   | if $at then "::error file=labs/\($at.lab)/\($at.file | prop),line=\($at.line),title=\($title | prop)::\($msg | esc)"
     else "::error title=\($title | prop)::\($msg | esc)" end

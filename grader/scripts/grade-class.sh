@@ -100,25 +100,25 @@ EOM
 esac
 mkdir -p "$out"
 
-points=$(bash "$here/rubric-points.sh" "$root")
-# The labs graded, in order (all, or LAB=).
+# The labs (name, budget), as the grader reads their rubrics.
+all=$("$root/build/bin/grader" labs --root "$root" --tsv | tail -n +2 | cut -f1,3)
+# The labs graded, in order (all, or LAB=), named as the grader names them.
 if [[ -n $labs ]]; then
     lablist=()
     for want in ${labs//,/ }; do
-        num=$(printf '%02d' "$((10#${want%%-*}))" 2>/dev/null) || num=$want
-        hit=$(awk -F'\t' -v w="$want" -v n="$num" 'NR > 1 && ($1 == w || index($1, n "-") == 1) { print $1; exit }' <<<"$points")
+        hit=$("$root/build/bin/grader" labs --root "$root" --lab "$want" --tsv 2>/dev/null |
+            awk -F'\t' 'NR == 2 { print $1 }')
         [[ -n $hit ]] || { echo "grade-class: LAB=$want: no such lab" >&2; exit 2; }
         lablist+=("$hit")
     done
 else
-    mapfile -t lablist < <(awk -F'\t' 'NR > 1 { print $1 }' <<<"$points")
+    mapfile -t lablist < <(cut -f1 <<<"$all")
 fi
 # Outer limit on each grader run (the grader bounds a lab by its budget;
 # this bounds the grader): twice the budgets graded, plus time to build.
 limit=300
 for lab in "${lablist[@]}"; do
-    b=$(awk -F= '/^[ \t]*budget[ \t]*=/ { v = $2; sub(/;.*/, "", v); print int(v); exit }' \
-        "$root/labs/$lab/rubric.ini")
+    b=$(awk -F'\t' -v lab="$lab" '$1 == lab { print int($2); exit }' <<<"$all")
     limit=$((limit + 2 * ${b:-180} + 120))
 done
 
@@ -185,7 +185,7 @@ for dir in "$subs"/*/; do
         # may have written nothing, and nothing is not 0 points.
         s=
         [[ $ex == 0 || $ex == 1 ]] &&
-            s=$(jq -e --arg lab "$lab" '[.tests[] | select(.tags | index($lab)) | .score] |
+            s=$(jq -e --arg lab "$lab" '[.tests[] | select(.extra_data.lab == $lab) | .score] |
                 if length > 0 then add else empty end' "$r" 2>/dev/null)
         if [[ -z $s ]]; then
             # Not graded is not zero: leave the cell empty, say why.

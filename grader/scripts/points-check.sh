@@ -12,11 +12,17 @@ cd "$root" || exit 2
 problems=0
 say() { echo "$*"; problems=$((problems + 1)); }
 
-while IFS=$'\t' read -r lab _ total functional tsan helgrind drd memcheck asan speedup; do
+# The points per lab and check, as the grader reads the rubrics; its
+# header names the check kinds (`grader checks`), in order.
+points=$(bash "$here/rubric-points.sh" "$root") || exit 2
+read -r -a kinds <<<"$(head -1 <<<"$points" | cut -f4- | tr '\t' ' ')"
+while IFS=$'\t' read -r lab _ total rest; do
     readme=labs/$lab/README.md
     if [[ ! -f $readme ]]; then say "$lab: no handout ($readme)"; continue; fi
-    out=$(awk -v lab="$lab" -v total="$total" \
-        -v want="functional=$functional tsan=$tsan helgrind=$helgrind drd=$drd memcheck=$memcheck asan=$asan speedup=$speedup" '
+    read -r -a pts <<<"$rest"
+    want=
+    for i in "${!kinds[@]}"; do want+="${want:+ }${kinds[$i]}=${pts[$i]}"; done
+    out=$(awk -v lab="$lab" -v total="$total" -v want="$want" '
     function cells(line, arr,   n, i) {
         sub(/^[ \t]*\|/, "", line); sub(/\|[ \t]*$/, "", line)
         n = split(line, arr, "|")
@@ -26,7 +32,8 @@ while IFS=$'\t' read -r lab _ total functional tsan helgrind drd memcheck asan s
     function num(s) { gsub(/[*` ]/, "", s); return s ~ /^[0-9]+$/ ? s + 0 : (s ~ /^(|-|–|—)$/ ? 0 : -1) }
     BEGIN {
         n = split(want, w, " ")
-        for (i = 1; i <= n; i++) { split(w[i], kv, "="); W[kv[1]] = kv[2] + 0 }
+        for (i = 1; i <= n; i++) { split(w[i], kv, "="); W[kv[1]] = kv[2] + 0; K[i] = kv[1] }
+        nk = n
     }
     /^## / { in_g = ($0 ~ /^## Grading/); if (in_g) found = 1; next }
     !in_g { next }
@@ -48,15 +55,13 @@ while IFS=$'\t' read -r lab _ total functional tsan helgrind drd memcheck asan s
         if (!header) {
             header = 1
             for (i = 1; i <= nc; i++) {
+                # A column per check kind, named as the grader names it
+                # or by another word the handouts use for three of them.
                 h = tolower(c[i])
-                if (h ~ /functional/) col[i] = "functional"
-                else if (h ~ /tsan|threadsanitizer/) col[i] = "tsan"
-                else if (h ~ /helgrind/) col[i] = "helgrind"
-                else if (h ~ /drd/) col[i] = "drd"
-                else if (h ~ /memcheck/) col[i] = "memcheck"
-                else if (h ~ /asan|addresssanitizer/) col[i] = "asan"
-                else if (h ~ /speedup|timing/) col[i] = "speedup"
-                else if (h ~ /total|points/) col[i] = "total"
+                sub(/threadsanitizer/, "tsan", h); sub(/addresssanitizer/, "asan", h)
+                sub(/timing/, "speedup", h)
+                for (k = 1; k <= nk; k++) if (index(h, K[k])) col[i] = K[k]
+                if (!(i in col) && h ~ /total|points/) col[i] = "total"
                 if (i in col) has[col[i]] = 1
             }
             next
@@ -70,10 +75,10 @@ while IFS=$'\t' read -r lab _ total functional tsan helgrind drd memcheck asan s
             for (i = 2; i <= nc; i++) {
                 if ((i in col) && col[i] == "total") continue
                 t = tolower(c[i])
-                while (match(t, /(functional|tsan|helgrind|drd|memcheck|asan|speedup|timing) [0-9]+/)) {
+                while (match(t, /[a-z]+ [0-9]+/)) {
                     m = substr(t, RSTART, RLENGTH); split(m, mm, " ")
                     if (mm[1] == "timing") mm[1] = "speedup"
-                    P[mm[1]] += mm[2]; inline = 1
+                    if (mm[1] in W) { P[mm[1]] += mm[2]; inline = 1 }
                     t = substr(t, RSTART + RLENGTH)
                 }
             }
@@ -88,10 +93,9 @@ while IFS=$'\t' read -r lab _ total functional tsan helgrind drd memcheck asan s
     END {
         if (!found) { print lab ": the handout has no Grading section"; exit }
         if (!header) { print lab ": the Grading section has no points table"; exit }
-        split("functional tsan helgrind drd memcheck asan speedup", K, " ")
         sum = 0; ncols = 0
-        for (k = 1; k <= 7; k++) if (K[k] in has) ncols++
-        for (k = 1; k <= 7; k++) {
+        for (k = 1; k <= nk; k++) if (K[k] in has) ncols++
+        for (k = 1; k <= nk; k++) {
             ck = K[k]
             if (ncols == 0 && inline) {
                 sum += P[ck]
@@ -118,7 +122,7 @@ while IFS=$'\t' read -r lab _ total functional tsan helgrind drd memcheck asan s
     else
         echo "$lab: handout agrees with the rubric ($total points)"
     fi
-done < <(bash "$here/rubric-points.sh" "$root" | tail -n +2)
+done < <(tail -n +2 <<<"$points")
 
 if bash "$here/classroom.sh" --check >/tmp/points-check.$$ 2>&1; then
     echo "GitHub Classroom files agree with the rubrics"

@@ -60,12 +60,9 @@ cp "$here/release-check.sh" "$dest/grader/scripts/check.sh"
 
 # The manifest of provided files: everything but the students' own files.
 student=()
-for mk in "$dest"/labs/[0-9][0-9]-*/lab.mk; do
-    lab=$(basename "$(dirname "$mk")")
-    for f in $(make -s --no-print-directory -C "$root" lab-info LAB="$lab" | sed -n 's/^student: //p'); do
-        student+=("labs/$lab/$f")
-    done
-done
+while IFS=$'\t' read -r lab files; do
+    for f in $files; do student+=("labs/$lab/$f"); done
+done < <("$root/build/bin/grader" labs --root "$root" --json | jq -r '.labs[] | [.lab, (.student | join(" "))] | @tsv')
 (
     cd "$dest"
     find . -type f -not -path './.git/*' -not -path './build/*' \

@@ -29,7 +29,7 @@ set -- $labs
 single=$(($# == 1))
 for lab in "$@"; do
     mkdir -p "$to/$lab"
-    files=$(make -s --no-print-directory -C "$root" lab-info LAB="$lab" | sed -n 's/^student: //p')
+    files=$("$root/build/bin/grader" labs --root "$root" --lab "$lab" --json | jq -r '.labs[].student | join(" ")')
     for f in $files; do
         src=
         for c in "$from/labs/$lab/$f" "$from/$lab/$f"; do

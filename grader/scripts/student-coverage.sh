@@ -46,14 +46,14 @@ for tool in gcovr gcov-tool; do
     command -v $tool >/dev/null || { echo "coverage: $tool is missing (make deps)" >&2; exit 2; }
 done
 
-case ${src:-labs} in
-labs | solutions) tree=$root/$src tag=$src ;;
-*)
-    tree=$(cd "$src" 2>/dev/null && pwd) || { echo "coverage: SRC=$src: no such directory" >&2; exit 2; }
-    [[ -d $tree/labs ]] && tree=$tree/labs
-    tag=sub-$(basename "$(dirname "$tree/x")")-$(printf '%s' "$tree" | cksum | cut -d' ' -f1)
-    ;;
+# The tree and its tag (the name of its build folder) as grading names
+# them: the grader says (a relative SRC is from here, so made absolute).
+case $src in
+labs | solutions) ;;
+*) src=$(cd "$src" 2>/dev/null && pwd) || { echo "coverage: SRC=$src: no such directory" >&2; exit 2; } ;;
 esac
+IFS=$'\t' read -r tag tree < <(student_grader tag --root "$root" --src "$src")
+[[ -n $tag && -n $tree ]] || exit 2
 [[ -d $tree/$lab ]] || { echo "coverage: $tree has no $lab" >&2; exit 2; }
 out=$root/build/coverage/$tag
 objs=$out/obj

@@ -30,8 +30,7 @@ task_states() {
     local lab=$1 file=$dir/$1.json
     {
         student_rubric "$lab" | awk -F'\t' '{ print "R\t" $1 "\t" $2 "\t" $4 }'
-        jq -r '.tests[] | ["E", (.name | sub("^[^:]*: "; "") | sub(" \\[.*$"; "")),
-                (.name | capture("\\[(?<k>[a-z]+)\\]$").k // "?"),
+        jq -r '.tests[] | ["E", .extra_data.test // "", .extra_data.check // "?",
                 (.score | tostring), (.max_score | tostring), .status] | @tsv' "$file"
     } | awk -F'\t' '
     $1 == "R" { task[$2] = $3; total[$3] += $4; if (!($3 in order)) { order[$3] = ++n; byorder[n] = $3 } next }

@@ -16,14 +16,18 @@ if [[ -z $arg ]]; then
     echo "usage: make solution LAB=NN [YES=1] (or make solution inside labs/NN-topic/)" >&2
     exit 2
 fi
+no_solutions() { # what is missing, the LAB for make hint
+    echo "solution: there are no reference solutions in this copy (no $1)." >&2
+    echo "          A student release leaves them out on purpose; ask your instructor," >&2
+    echo "          or use make hint LAB=$2 for a nudge." >&2
+    exit 2
+}
+# Said before asking the grader which lab LAB is: a copy without
+# solutions/ need not have a grader built to say so.
+[[ -d $root/solutions ]] || no_solutions solutions/ "$arg"
 lab=$(student_lab "$arg") || { echo "solution: LAB=$arg: no such lab (try 02 or 02-threads)" >&2; exit 2; }
 ref=$root/solutions/$lab
-if [[ ! -d $ref ]]; then
-    echo "solution: there are no reference solutions in this copy (no solutions/$lab)." >&2
-    echo "          A student release leaves them out on purpose; ask your instructor," >&2
-    echo "          or use make hint LAB=${lab%%-*} for a nudge." >&2
-    exit 2
-fi
+[[ -d $ref ]] || no_solutions "solutions/$lab" "${lab%%-*}"
 src=${SRC:-labs}
 case $src in
 labs | "") tree=$root/labs ;;

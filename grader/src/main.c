@@ -7,6 +7,8 @@
  *   grader grade --root DIR --mutant grader/tests/mutants/NN-topic/NAME
  *   grader doctor --root DIR
  *   grader containment --root DIR
+ *   grader labs|rubric|points|checks|tag ...   what the grader knows
+ *                                              (query.c)
  *   grader exec --root DIR --timeout S --dir RUNDIR --bindir BINDIR
  *               [--env K=V]... -- PROGRAM [ARG]...
  *
@@ -29,6 +31,7 @@
 #include <unistd.h>
 
 #include "grade.h"
+#include "query.h"
 #include "report.h"
 #include "run.h"
 #include "sandbox.h"
@@ -61,6 +64,7 @@ static void usage(void)
           "       grader grade --root DIR --mutant DIR\n"
           "       grader doctor --root DIR\n"
           "       grader containment --root DIR\n"
+          "       grader labs|rubric|points|checks|tag --help\n"
           "       grader exec --root DIR --timeout S --dir RUNDIR "
           "--bindir BINDIR\n"
           "                   [--env K=V]... -- PROGRAM [ARG]...\n"
@@ -182,55 +186,10 @@ static unsigned parse_only(const char *s)
         int k = check_parse(v[i]);
 
         if (k < 0)
-            gr_die("--only %s: not a check (functional, tsan, helgrind, drd, "
-                   "memcheck, asan, speedup)",
-                   v[i]);
+            gr_die("--only %s: not a check (%s)", v[i], check_list());
         mask |= 1u << k;
     }
     return mask;
-}
-
-/* labs, solutions, a directory laid out like labs/, or a whole copy of the
- * repository (then its labs/). Relative paths are from the repository. */
-static char *resolve_tree(const char *root, const char *src, char **tag)
-{
-    char *p, *abs, *inner;
-
-    if (!src || !strcmp(src, "labs") || !strcmp(src, "solutions")) {
-        *tag = gr_strdup(src ? src : "labs");
-        return path_join(root, *tag);
-    }
-    p = src[0] == '/' ? gr_strdup(src) : path_join(root, src);
-    abs = abs_path(p);
-    free(p);
-    if (!abs || !is_dir(abs))
-        gr_die("SRC=%s: no such directory", src);
-    /* Only staged copies reach make, but #line names this path. */
-    if (strpbrk(abs, "\"\\$`\n"))
-        gr_die("SRC=%s: the path holds a character (\" \\ $ ` or a newline) "
-               "that compiler diagnostics cannot carry: rename or copy it",
-               src);
-    inner = path_join(abs, "labs");
-    if (is_dir(inner) && !is_file(inner)) {
-        free(abs);
-        abs = inner;
-    } else {
-        free(inner);
-    }
-    {
-        char *copy = gr_strdup(abs), *base = basename(copy);
-        unsigned h = 5381;
-
-        for (const char *s = abs; *s; s++)
-            h = h * 33 + (unsigned char)*s;
-        /* The tag names a build directory: keep it to a safe alphabet. */
-        for (char *q = base; *q; q++)
-            if (!isalnum((unsigned char)*q) && !strchr("._-", *q))
-                *q = '_';
-        *tag = gr_printf("sub-%s-%08x", base, h);
-        free(copy);
-    }
-    return abs;
 }
 
 /*
@@ -362,7 +321,7 @@ static void keep_progress(const char *root, const struct lab_result *r)
     char *path = gr_printf("%s/%s.json", dir, r->lab->name);
 
     mkdir_p(dir);
-    if (report_json(path, r, 1, r->seconds, containment_line()) != 0)
+    if (report_json(path, r, 1, r->seconds, containment_line(), NULL) != 0)
         fprintf(stderr, "grader: cannot write %s\n", path);
     free(path);
     free(dir);
@@ -419,7 +378,7 @@ static int cmd_grade(struct cli *c)
     if (c->mutant)
         return grade_mutant(c, labs, nlabs);
 
-    tree = resolve_tree(c->root, c->src, &tag);
+    tree = tree_resolve(c->root, c->src, &tag);
     builddir = gr_printf("%s/build/trees/%s", c->root, tag);
     outdir = c->out ? gr_strdup(c->out) : gr_printf("%s/build/grade", c->root);
     mkdir_p(outdir);
@@ -461,8 +420,8 @@ static int cmd_grade(struct cli *c)
             failed += !entry_passed(&rs[i].entries[k]);
     }
     path = path_join(outdir, "results.json");
-    if (report_json(path, rs, nsel, now_seconds() - t0, containment_line()) !=
-        0)
+    if (report_json(path, rs, nsel, now_seconds() - t0, containment_line(),
+                    c->src) != 0)
         gr_die("cannot write %s", path);
     free(path);
     path = path_join(outdir, "junit.xml");
@@ -639,6 +598,8 @@ int main(int argc, char **argv)
 
     if (argc < 2)
         usage();
+    if (query_command(argv[1]))
+        return query_main(argc - 1, argv + 1);
     parse(argc - 1, argv + 1, &c);
     run_init();
     if (strcmp(argv[1], "grade") == 0)

@@ -15,10 +15,14 @@ enum check_kind {
     CHK_COUNT
 };
 
-const char *check_name(enum check_kind k);
-int check_parse(const char *name); /* a check_kind, or -1 */
+/* The check kinds are defined once, in rubric.c (`grader checks` lists
+ * them for the scripts). */
+const char *check_name(enum check_kind k);  /* "tsan" */
+const char *check_title(enum check_kind k); /* "TSan": a table heading */
+int check_parse(const char *name);          /* a check_kind, or -1 */
 /* The build variant a check runs in: "plain", "tsan", "asan" or "vg". */
 const char *check_variant(enum check_kind k);
+const char *check_list(void); /* "functional, tsan, ...": for messages */
 
 struct rubric_test {
     char *name;

@@ -49,9 +49,8 @@ survivors() { # every process whose environment carries the mark
 
 # A test's timeout in the lab's rubric (the grader's default: 10 s).
 rubric_timeout() { # test
-    awk -v t="[$1]" '$0 == t { on = 1; next } /^\[/ { on = 0 }
-        on && $1 == "timeout" { print $3; exit }' labs/$lab/rubric.ini |
-        grep . || echo 10
+    "$grader" rubric --root . --lab "$lab" --tsv |
+        awk -F'\t' -v t="$1" '$2 == t { print int($4); exit }' | grep . || echo 10
 }
 
 # CORPUS_ONLY="a b": just those entries (corpus-configurations.sh).

@@ -32,12 +32,12 @@ mkdir -p "$tmp/progress"
 # Every entry passed, but task 2's first test fails functionally. Task 3: only its functional
 # entries are in the run (as after make test).
 jq --arg t2 "$t2" --arg t3s "$t3s" '
-    def test: .name | sub("^[^:]*: "; "") | sub(" \\[.*$"; "");
+    def test: .extra_data.test;
+    def functional: .extra_data.check == "functional";
     .tests |= map(.score = .max_score | .status = "passed"
-        | if test == $t2 and (.name | endswith("[functional]"))
-        then .score = 0 | .status = "failed" else . end
-        | select(((test | IN($t3s | split(" ")[])) | not)
-                 or (.name | endswith("[functional]"))))' "$full" \
+        | if test == $t2 and functional
+        then .score = 0 | .status = "failed" | .extra_data.outcome = "fail" else . end
+        | select(((test | IN($t3s | split(" ")[])) | not) or functional))' "$full" \
     >"$tmp/progress/$lab.json" || fail "jq could not build the fixture"
 
 out=$(bash grader/scripts/student-progress.sh --dir "$tmp/progress" 2>&1) ||
@@ -59,7 +59,7 @@ grep -q 'last run checked' <<<"$block" || fail "a partial run is not said to be 
 # A run of one test (make test TEST=...): the other tasks were not run.
 mkdir -p "$tmp/one"
 t1=$(tests_of 1 | head -1)
-jq --arg t "$t1" '.tests |= map(select(.name | endswith(": " + $t + " [functional]"))
+jq --arg t "$t1" '.tests |= map(select(.extra_data.test == $t and .extra_data.check == "functional")
     | .score = .max_score | .status = "passed")' "$full" >"$tmp/one/$lab.json"
 out=$(bash grader/scripts/student-progress.sh --dir "$tmp/one")
 grep -Eq 'task 3 .*not in the last run' <<<"$out" || fail "a task with no result is not shown as not run: $out"
