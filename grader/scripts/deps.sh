@@ -9,6 +9,7 @@ need=(
     "cc:gcc"
     "clang:clang"
     "make:make"
+    "patch:patch"
     "valgrind:valgrind"
     "gcovr:gcovr"
     "gcov-tool:gcc"

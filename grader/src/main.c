@@ -3,8 +3,9 @@
  * The grader's command line.
  *
  *   grader grade --root DIR [--src labs|solutions|DIR] [--lab NN]
- *                [--only CHECK[,CHECK]] [--jobs N] [--out DIR]
- *   grader grade --root DIR --mutant grader/tests/mutants/NN-topic/NAME
+ *                [--only CHECK[,CHECK]] [--jobs N] [--out DIR] [--ref DIR]
+ *   grader grade --root DIR [--ref DIR]
+ *                --mutant grader/tests/mutants/NN-topic/NAME.patch
  *   grader doctor --root DIR
  *   grader containment --root DIR
  *   grader labs|rubric|points|checks|tag ...   what the grader knows
@@ -12,8 +13,12 @@
  *   grader exec --root DIR --timeout S --dir RUNDIR --bindir BINDIR
  *               [--env K=V]... -- PROGRAM [ARG]...
  *
+ * --ref DIR is the reference tree (default solutions/): what a mutant's
+ * patch applies to, and what --src solutions grades.
+ *
  * Exit status: 0 every graded check passed (mutant mode: the mutant was
- * caught), 1 some check failed (the mutant survived), 2 could not grade.
+ * caught), 1 some check failed (the mutant survived), 2 could not grade
+ * (mutant mode: also a patch that no longer applies).
  * containment: 0 tests would be contained here, 1 they would not (they
  * would run as this user, seeing what it sees), 2 could not tell.
  * exec: the command's, as a shell gives it (below).
@@ -31,6 +36,7 @@
 #include <unistd.h>
 
 #include "grade.h"
+#include "mutant.h"
 #include "query.h"
 #include "report.h"
 #include "run.h"
@@ -39,6 +45,7 @@
 
 struct cli {
     char *root, *src, *lab, *only, *out, *mutant, *test;
+    char *ref; /* --ref: the reference tree; NULL for solutions/ */
     int jobs, quiet;
     int trace; /* --trace: timelines of speedup checks, under OUT/traces */
     /* exec: one command, its run folder, binaries, deadline, environment */
@@ -60,8 +67,9 @@ static void usage(void)
 {
     fputs("usage: grader grade --root DIR [--src labs|solutions|DIR] "
           "[--lab NN[,NN]] [--only CHECKS] [--test NAME] [--jobs N]\n"
-          "                    [--out DIR] [--trace]\n"
-          "       grader grade --root DIR --mutant DIR\n"
+          "                    [--out DIR] [--trace] [--ref DIR]\n"
+          "       grader grade --root DIR [--ref DIR] --mutant "
+          "NN-topic/NAME.patch\n"
           "       grader doctor --root DIR\n"
           "       grader containment --root DIR\n"
           "       grader labs|rubric|points|checks|tag --help\n"
@@ -91,6 +99,7 @@ static void parse(int argc, char **argv, struct cli *c)
         {"jobs", required_argument, 0, 'j'},
         {"out", required_argument, 0, 'O'},
         {"mutant", required_argument, 0, 'm'},
+        {"ref", required_argument, 0, 'R'},
         {"quiet", no_argument, 0, 'q'},
         {"test", required_argument, 0, 't'},
         {"trace", no_argument, 0, 'T'},
@@ -124,6 +133,9 @@ static void parse(int argc, char **argv, struct cli *c)
             break;
         case 'm':
             c->mutant = optarg;
+            break;
+        case 'R':
+            c->ref = optarg;
             break;
         case 'q':
             c->quiet = 1;
@@ -229,24 +241,64 @@ static int color_wanted(void)
     return isatty(1) && !(nc && *nc);
 }
 
-/* Mutant mode: the solution's files, one or more replaced by the mutant's,
- * graded on the mutant's declared check alone. */
+/* The reference tree: --ref (relative paths are from the repository),
+ * or solutions/. */
+static char *ref_tree(const struct cli *c)
+{
+    char *p, *abs;
+
+    if (!c->ref)
+        return path_join(c->root, "solutions");
+    p = c->ref[0] == '/' ? gr_strdup(c->ref) : path_join(c->root, c->ref);
+    abs = abs_path(p);
+    if (!abs || !is_dir(abs))
+        gr_die("--ref %s: no such directory", c->ref);
+    free(p);
+    return abs;
+}
+
+/* Is file ("<lab>/<file>", as a patch names it) one of lab's student
+ * files? A mutant changes nothing else: not the tests, not the header. */
+static int student_file(const struct lab *lab, const char *file)
+{
+    size_t n = strlen(lab->name);
+
+    if (strncmp(file, lab->name, n) != 0 || file[n] != '/')
+        return 0;
+    for (int i = 0; i < lab->nstudent; i++)
+        if (strcmp(file + n + 1, lab->student[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * Mutant mode: the reference's student files, staged, the mutant's patch
+ * applied, graded on the mutant's declared check alone. A patch that no
+ * longer applies is an error (exit 2), never a mutant caught or survived.
+ */
 static int grade_mutant(struct cli *c, struct lab *labs, int nlabs)
 {
-    char *dir = abs_path(c->mutant), *copy, *labname, *name, *ini, *err = NULL;
+    char *path = abs_path(c->mutant), *copy, *labname, *name, *err = NULL;
+    char *ref = ref_tree(c), *tree, *labtree, *out;
+    size_t len;
     struct mutant m;
     struct lab *lab;
     struct grade_opts o = {0};
     struct lab_result res;
-    char *tree, *labtree, *out;
     const struct entry *caught = NULL;
 
-    if (!dir)
+    if (!path)
         gr_die("--mutant %s: %s", c->mutant, strerror(errno));
-    copy = gr_strdup(dir);
+    len = strlen(path);
+    if (!is_file(path) || len < 7 || strcmp(path + len - 6, ".patch") != 0)
+        gr_die("--mutant %s: not a mutant's NN-topic/NAME.patch file "
+               "(docs/writing-a-lab.md)",
+               c->mutant);
+    copy = gr_strdup(path);
     name = gr_strdup(basename(copy));
+    name[strlen(name) - 6] = '\0';
     free(copy);
-    copy = gr_strdup(dir);
+    copy = gr_strdup(path);
     labname = gr_strdup(basename(dirname(copy)));
     free(copy);
     lab = lab_resolve(labs, nlabs, labname);
@@ -254,9 +306,12 @@ static int grade_mutant(struct cli *c, struct lab *labs, int nlabs)
         gr_die("%s: no lab named %s", c->mutant, labname);
     if (lab_load_info(c->root, lab, &err) < 0)
         gr_die("%s", err);
-    ini = path_join(dir, "mutant.ini");
-    if (mutant_load(ini, &m, &err) < 0)
+    if (mutant_load(path, &m, &err) < 0)
         gr_die("%s", err);
+    for (int i = 0; i < m.nfiles; i++)
+        if (!student_file(lab, m.files[i]))
+            gr_die("%s: changes %s, not a student file of %s", c->mutant,
+                   m.files[i], lab->name);
 
     out = gr_printf("%s/build/trees/mutant-%s-%s", c->root, lab->name, name);
     tree = gr_printf("%s/build/mutant-trees/%s-%s", c->root, lab->name, name);
@@ -264,16 +319,25 @@ static int grade_mutant(struct cli *c, struct lab *labs, int nlabs)
     rm_rf(tree);
     mkdir_p(labtree);
     for (int i = 0; i < lab->nstudent; i++) {
-        char *mine = gr_printf("%s/%s", dir, lab->student[i]);
-        char *sol = gr_printf("%s/solutions/%s/%s", c->root, lab->name,
-                              lab->student[i]);
+        char *from = gr_printf("%s/%s/%s", ref, lab->name, lab->student[i]);
         char *to = gr_printf("%s/%s", labtree, lab->student[i]);
+        int rc = copy_file(from, to);
 
-        if (copy_file(is_file(mine) ? mine : sol, to) < 0)
-            gr_die("%s: cannot copy %s", c->mutant, lab->student[i]);
-        free(mine);
-        free(sol);
+        if (rc < 0)
+            gr_die("%s: cannot copy %s: %s", c->mutant, from, strerror(-rc));
+        free(from);
         free(to);
+    }
+    if (mutant_apply(path, tree, &err) < 0) {
+        size_t n = strlen(c->root);
+        const char *shown = ref;
+
+        if (strncmp(ref, c->root, n) == 0 && ref[n] == '/')
+            shown = ref + n + 1;
+        gr_die("mutant %s/%s: its patch no longer applies to %s/%s: rebase "
+               "it onto the reference (docs/writing-a-lab.md). patch "
+               "says:\n%s",
+               lab->name, name, shown, lab->name, err);
     }
     o.root = c->root;
     o.tree = tree;
@@ -378,7 +442,12 @@ static int cmd_grade(struct cli *c)
     if (c->mutant)
         return grade_mutant(c, labs, nlabs);
 
-    tree = tree_resolve(c->root, c->src, &tag);
+    /* --ref names the reference tree that "solutions" stands for. */
+    tree = tree_resolve(c->root,
+                        c->ref && c->src && !strcmp(c->src, "solutions")
+                            ? c->ref
+                            : c->src,
+                        &tag);
     builddir = gr_printf("%s/build/trees/%s", c->root, tag);
     outdir = c->out ? gr_strdup(c->out) : gr_printf("%s/build/grade", c->root);
     mkdir_p(outdir);
@@ -526,6 +595,7 @@ static int cmd_doctor(struct cli *c)
     show("gcc", "gcc --version 2>/dev/null | head -1");
     show("clang", "clang --version 2>/dev/null | head -1");
     show("make", "make --version 2>/dev/null | head -1");
+    show("patch", "patch --version 2>/dev/null | head -1");
     show("valgrind", "valgrind --version 2>/dev/null");
     show("gdb", "gdb --version 2>/dev/null | head -1");
     show("gcovr", "gcovr --version 2>/dev/null | head -1");

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Reading rubric.ini and mutant.ini with inih: unknown keys are errors, so
+/* Reading rubric.ini with inih: unknown keys are errors, so
  * a typo in a rubric cannot silently lose points. */
 #include <errno.h>
 #include <ini.h>
@@ -233,45 +233,4 @@ int rubric_max_points(const struct rubric *r)
         for (int k = 0; k < CHK_COUNT; k++)
             sum += r->tests[i].points[k];
     return sum;
-}
-
-static int mutant_handler(void *user, const char *section, const char *key,
-                          const char *val)
-{
-    struct mutant *m = user;
-
-    (void)section;
-    if (strcmp(key, "check") == 0)
-        m->check = check_parse(val);
-    else if (strcmp(key, "test") == 0)
-        m->test = gr_strdup(val);
-    else if (strcmp(key, "verdict") == 0)
-        m->verdict = gr_strdup(val);
-    else if (strcmp(key, "why") == 0)
-        m->why = gr_strdup(val);
-    else
-        return 0;
-    return 1;
-}
-
-int mutant_load(const char *path, struct mutant *m, char **err)
-{
-    int rc;
-
-    memset(m, 0, sizeof(*m));
-    m->check = -2;
-    rc = ini_parse(path, mutant_handler, m);
-    if (rc != 0) {
-        *err = rc < 0 ? gr_printf("%s: cannot open", path)
-                      : gr_printf("%s:%d: unknown key, or a line longer "
-                                  "than inih's 200 characters",
-                                  path, rc);
-        return -1;
-    }
-    if (m->check < 0) {
-        *err =
-            gr_printf("%s: check = one of %s is required", path, check_list());
-        return -1;
-    }
-    return 0;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* A lab's rubric (labs/NN-topic/rubric.ini) and a mutant's mutant.ini,
- * read with inih. The formats are documented in docs/writing-a-lab.md. */
+/* A lab's rubric (labs/NN-topic/rubric.ini), read with inih, and the
+ * check kinds. The format is documented in docs/writing-a-lab.md. */
 #ifndef GRADER_RUBRIC_H
 #define GRADER_RUBRIC_H
 
@@ -51,14 +51,5 @@ struct rubric {
 int rubric_load(const char *path, struct rubric *r, char **err);
 struct rubric_test *rubric_find(struct rubric *r, const char *name);
 int rubric_max_points(const struct rubric *r);
-
-struct mutant {
-    int check;     /* enum check_kind */
-    char *test;    /* optional: the test that must catch it */
-    char *verdict; /* optional: the outcome it must get */
-    char *why;
-};
-
-int mutant_load(const char *path, struct mutant *m, char **err);
 
 #endif

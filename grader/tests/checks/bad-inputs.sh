@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Submissions and repositories that are broken in ways an instructor meets
 # when grading a class: the grader says what is wrong, scores that lab 0
-# (or exits 2 when the lab itself is broken), and grades the others.
+# (or exits 2 when the lab itself is broken), and grades the others. A
+# mutant whose patch no longer applies exits 2, naming it and the hunk.
 set -u
 cd "$(dirname "$0")/../../.."
 root=$PWD
@@ -54,4 +55,30 @@ grep -q "labs/03-race-conditions/rubric.ini: .*points = x" "$tmp/log" ||
 jq -e '[.tests[] | select(.tags | index("05-coroutines"))] |
        length > 0 and all(.status == "passed")' "$repo/build/grade/results.json" \
     >/dev/null || fail "lab 05 was not graded next to a broken lab 03"
-echo "quoted paths, symlinks and a broken rubric: clear answers, other labs graded"
+
+# A mutant's patch that no longer applies is an error (exit 2) that names
+# the mutant and the hunk, whether the patch or the reference moved on;
+# so is a patch that reaches beyond the lab's student files.
+mutant=grader/tests/mutants/01-processes/hang.patch
+mkdir -p "$tmp/m/01-processes"
+sed 's/^ #include <fcntl.h>$/ #include <fcntl-stale.h>/' $mutant >"$tmp/m/01-processes/stale.patch"
+cmp -s $mutant "$tmp/m/01-processes/stale.patch" && fail "the stale patch is not stale"
+"$grader" grade --root "$root" --mutant "$tmp/m/01-processes/stale.patch" >"$tmp/log" 2>&1
+rc=$?
+[[ $rc -eq 2 ]] || fail "a stale mutant patch: exit status $rc, want 2: $(head -5 "$tmp/log")"
+grep -q "mutant 01-processes/stale: its patch no longer applies" "$tmp/log" &&
+    grep -q "Hunk #1 FAILED" "$tmp/log" ||
+    fail "a stale mutant patch: not named with its hunk: $(head -5 "$tmp/log")"
+mkdir -p "$tmp/ref"
+cp -r solutions/01-processes "$tmp/ref/"
+sed -i 's|close(fds\[1\]); /\* or read|close(fds[1]); /* else read|' "$tmp/ref/01-processes/run.c"
+"$grader" grade --root "$root" --ref "$tmp/ref" --mutant $mutant >"$tmp/log" 2>&1
+rc=$?
+[[ $rc -eq 2 ]] && grep -q "Hunk #2 FAILED" "$tmp/log" ||
+    fail "a reference (--ref) the mutant no longer applies to: exit $rc: $(head -5 "$tmp/log")"
+sed 's|01-processes/run.c|01-processes/tests/test_run.c|' $mutant >"$tmp/m/01-processes/tests.patch"
+"$grader" grade --root "$root" --mutant "$tmp/m/01-processes/tests.patch" >"$tmp/log" 2>&1
+rc=$?
+[[ $rc -eq 2 ]] && grep -q "not a student file of 01-processes" "$tmp/log" ||
+    fail "a mutant that patches a test: exit $rc: $(head -5 "$tmp/log")"
+echo "quoted paths, symlinks, a broken rubric, stale mutants: clear answers, other labs graded"

@@ -25,7 +25,8 @@ serial() {
     rm -rf "$sub" "$out"
     mkdir -p "$sub/$lab"
     cp solutions/$lab/*.c "$sub/$lab/"
-    cp grader/tests/mutants/$lab/$mutant/*.c "$sub/$lab/"
+    patch -s --batch --fuzz=0 -d "$sub" -p1 -i "$PWD/grader/tests/mutants/$lab/$mutant.patch" ||
+        fail "$lab/$mutant: its patch does not apply to solutions/$lab"
     # `make grade ... TRACE=1` is the grader with --trace (GRADE_ARGS).
     log=$(build/bin/grader grade --root . --src "$sub" --lab $lab --test $test \
         --only functional,speedup --trace --out "$out" 2>&1)

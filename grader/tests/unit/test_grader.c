@@ -11,6 +11,7 @@
 
 #include "harness.h"
 #include "grade.h"
+#include "mutant.h"
 #include "rubric.h"
 #include "run.h"
 #include "sandbox.h"
@@ -79,18 +80,35 @@ static void test_rubric_rejects_typos_and_bad_requires(void **state)
     unlink(path);
 }
 
+/* A mutant is a declaration, then a unified diff and nothing else. */
 static void test_mutant_needs_a_check(void **state)
 {
+    static const char diff[] = "--- solutions/01-processes/run.c\n"
+                               "+++ solutions/01-processes/run.c\n"
+                               "@@ -3,3 +3,2 @@\n"
+                               " a\n"
+                               "--- b (a removed line, not a header)\n"
+                               "\n";
     struct mutant m;
-    char *err = NULL;
+    char *err = NULL, *text;
     char *path = temp_ini("why = no check\n");
 
     (void)state;
     assert_int_equal(mutant_load(path, &m, &err), -1);
-    assert_int_equal(write_file(path, "check = tsan\ntest = t\n"), 0);
+    text = gr_printf("check = tsan\ntest = t\n%s", diff);
+    assert_int_equal(write_file(path, text), 0);
     assert_int_equal(mutant_load(path, &m, &err), 0);
     assert_int_equal(m.check, CHK_TSAN);
     assert_string_equal(m.test, "t");
+    assert_int_equal(m.nfiles, 1);
+    assert_string_equal(m.files[0], "01-processes/run.c");
+    free(text);
+    /* An ed script (GNU patch would run it) is not a unified diff. */
+    text = gr_strdup("check = tsan\n--- s/l/f.c\n+++ s/l/f.c\n1a2\n> x\n");
+    assert_int_equal(write_file(path, text), 0);
+    assert_int_equal(mutant_load(path, &m, &err), -1);
+    assert_non_null(strstr(err, ":4: not part of a unified diff"));
+    free(text);
     unlink(path);
 }
 
