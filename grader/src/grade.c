@@ -871,8 +871,8 @@ static void plan_free(struct planned *p)
 }
 
 static void run_phase(struct entry **ens, int n, const struct lab *lab,
-                      const struct grade_opts *o, int parallel, struct budget *b,
-                      const char *tsan_prefix)
+                      const struct grade_opts *o, int parallel,
+                      struct budget *b, const char *tsan_prefix)
 {
     struct planned *ps = gr_alloc(sizeof(*ps) * (size_t)(n ? n : 1));
     struct run_spec *specs = gr_alloc(sizeof(*specs) * (size_t)(n ? n : 1));

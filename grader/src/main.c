@@ -443,11 +443,10 @@ static int cmd_grade(struct cli *c)
         return grade_mutant(c, labs, nlabs);
 
     /* --ref names the reference tree that "solutions" stands for. */
-    tree = tree_resolve(c->root,
-                        c->ref && c->src && !strcmp(c->src, "solutions")
-                            ? c->ref
-                            : c->src,
-                        &tag);
+    tree = tree_resolve(
+        c->root,
+        c->ref && c->src && !strcmp(c->src, "solutions") ? c->ref : c->src,
+        &tag);
     builddir = gr_printf("%s/build/trees/%s", c->root, tag);
     outdir = c->out ? gr_strdup(c->out) : gr_printf("%s/build/grade", c->root);
     mkdir_p(outdir);

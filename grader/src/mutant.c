@@ -163,8 +163,8 @@ int mutant_load(const char *path, struct mutant *m, char **err)
         goto fail;
     }
     if (m->check < 0) {
-        *err = gr_printf("%s: check = one of %s is required", path,
-                         check_list());
+        *err =
+            gr_printf("%s: check = one of %s is required", path, check_list());
         goto fail;
     }
     if (parse_diff(diff, first, path, m, err) < 0)

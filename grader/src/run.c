@@ -718,7 +718,7 @@ void run_batch(const struct run_spec *specs, struct run_result *results, int n,
             j->own = *j->spec;
             j->own.uid = sandbox_test_uid(&grader_sandbox, next);
             j->spec = &j->own;
-            left = !budget ? 0
+            left = !budget     ? 0
                    : task >= 0 ? budget_left(budget, task, now)
                                : budget->deadline - now;
             if (budget && j->spec->timeout > left) {

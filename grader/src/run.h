@@ -41,9 +41,9 @@ struct run_spec {
 struct budget {
     double deadline; /* the lab's, in now_seconds() time */
     int ntasks;
-    double *share;   /* seconds guaranteed to each task */
-    double *spent;   /* seconds its runs have taken */
-    double *worst;   /* the timeouts of its runs not yet finished */
+    double *share; /* seconds guaranteed to each task */
+    double *spent; /* seconds its runs have taken */
+    double *worst; /* the timeouts of its runs not yet finished */
 };
 
 /* Seconds a run of `task` may take if it starts at `now` (<= 0: none). */
