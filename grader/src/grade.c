@@ -972,13 +972,28 @@ static void lab_broken(struct lab_result *res, const char *why)
     en->notes = gr_strdup("");
 }
 
+/* Is test `name` in `list` (--test: names separated by commas)? */
+static int test_listed(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+
+    for (const char *p = list; p && *p;) {
+        size_t len = strcspn(p, ",");
+
+        if (len == n && strncmp(p, name, n) == 0)
+            return 1;
+        p += len + (p[len] == ',');
+    }
+    return 0;
+}
+
 static void make_entries(struct lab *lab, const struct grade_opts *o,
                          struct lab_result *res)
 {
     for (int i = 0; i < lab->rubric.ntests; i++) {
         struct rubric_test *t = &lab->rubric.tests[i];
 
-        if (o->only_test && strcmp(o->only_test, t->name) != 0)
+        if (o->only_test && !test_listed(o->only_test, t->name))
             continue;
         for (int k = 0; k < CHK_COUNT; k++) {
             struct entry *en;
@@ -1110,10 +1125,19 @@ int grade_lab(struct lab *lab, const struct grade_opts *o,
         lab_broken(res, lab->broken);
         goto out;
     }
-    if (o->only_test && !rubric_find(&lab->rubric, o->only_test)) {
-        *err = gr_printf("%s has no test named %s (see its rubric.ini)",
-                         lab->name, o->only_test);
-        return -1;
+    for (const char *p = o->only_test; p && *p;) {
+        size_t len = strcspn(p, ",");
+        char *one = gr_printf("%.*s", (int)len, p);
+        int found = rubric_find(&lab->rubric, one) != NULL;
+
+        if (!found) {
+            *err = gr_printf("%s has no test named %s (see its rubric.ini)",
+                             lab->name, one);
+            free(one);
+            return -1;
+        }
+        free(one);
+        p += len + (p[len] == ',');
     }
     make_entries(lab, o, res);
     problem = stage_student_files(o, lab);
