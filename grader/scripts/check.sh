@@ -4,7 +4,8 @@
 # solutions score full marks on every check, the skeleton compiles and
 # scores 0, and every mutant is caught by the check it declares and stays
 # within 40 changed lines of the reference it is a bug in. Also the
-# grader's and harness's unit tests, and formatting. Ends with the line
+# grader's and harness's unit tests, and formatting. Every wheat (a
+# correct, unusual design) scores full marks: checks/wheats.sh. Ends with the line
 # "N passed, N failed". Usage: check.sh [LAB...] (default: every lab).
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -150,7 +151,7 @@ done
 # inconclusive. On a clean clone this keeps make check under 15 minutes
 # (it took 939 s with the corpus configurations alone aside).
 aside=" corpus-configurations student-coverage "
-quiet=" instructor-classroom instructor-grade-class student-loop trace "
+quiet=" instructor-classroom instructor-grade-class student-loop trace wheats "
 feature() { # name
     local t0=$SECONDS log
     if log=$(bash "grader/tests/checks/$1.sh" 2>&1); then
