@@ -73,7 +73,10 @@ $(1)_DIR := $(OUT)/$(1)/$(VARIANT)
 $(1)_OBJS := $$(patsubst %.c,$$($(1)_DIR)/student/%.o,$$($(1)_STUDENT)) \
              $$(patsubst %.c,$$($(1)_DIR)/support/%.o,$$($(1)_SUPPORT))
 $(1)_BINS := $$(addprefix $$($(1)_DIR)/bin/,$$($(1)_TESTS))
-$(1)_CFLAGS := $(BASE_CFLAGS) $(VFLAGS) -I$(ROOT)/harness -I$(ROOT)/labs/$(1)
+# -iquote, not -I: a lab's header may share a name with a system header
+# (lab 01's spawn.h and <spawn.h>), and a student who includes the system's
+# with <...> must get it (posix_spawn in lab 01).
+$(1)_CFLAGS := $(BASE_CFLAGS) $(VFLAGS) -I$(ROOT)/harness -iquote $(ROOT)/labs/$(1)
 
 $$($(1)_DIR)/student/%.c: $(TREE)/$(1)/%.c
 	@mkdir -p $$(@D)

@@ -3,8 +3,9 @@
 # `make check`: the repository's own tests. For every lab: the reference
 # solutions score full marks on every check, the skeleton compiles and
 # scores 0, and every mutant (a patch against the reference) still applies
-# and is caught by the check it declares. Also the grader's and harness's
-# unit tests, and formatting. Ends with the line
+# and is caught by the check it declares; every wheat (a correct, unusual
+# design) scores full marks: checks/wheats.sh. Also the grader's and
+# harness's unit tests, and formatting. Ends with the line
 # "N passed, N failed". Usage: check.sh [LAB...] (default: every lab).
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -137,7 +138,7 @@ done
 # inconclusive. On a clean clone this keeps make check under 15 minutes
 # (it took 939 s with the corpus configurations alone aside).
 aside=" corpus-configurations student-coverage "
-quiet=" instructor-classroom instructor-grade-class student-loop trace "
+quiet=" instructor-classroom instructor-grade-class student-loop trace wheats "
 feature() { # name
     local t0=$SECONDS log
     if log=$(bash "grader/tests/checks/$1.sh" 2>&1); then

@@ -16,7 +16,7 @@ printf '[\n'
 for f in "$root"/harness/*.c; do entry "$f" ""; done
 for f in "$root"/grader/src/*.c; do entry "$f" "-I$root/grader/src"; done
 for lab in "$@"; do
-    inc="-I$root/harness -I$root/labs/$lab"
+    inc="-I$root/harness -iquote $root/labs/$lab"
     for f in "$root/labs/$lab"/*.c "$root/labs/$lab"/tests/*.c \
         "$root/solutions/$lab"/*.c; do
         [[ -e $f ]] && entry "$f" "$inc"

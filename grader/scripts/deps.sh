@@ -23,6 +23,7 @@ need=(
     "/usr/include/uv.h:libuv1-dev"
     "inotifywait:inotify-tools"
     "xmllint:libxml2-utils"
+    "patch:patch"
 )
 
 missing=()

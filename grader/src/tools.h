@@ -20,18 +20,23 @@ char **tool_env(enum check_kind k, const char *logdir);
 struct finding {
     int problems;  /* 0: clean; counts the logs ignored too */
     int ignored;   /* logs refused: not a regular file owned by the test */
-    char *summary; /* one line, e.g. "data race at labs/x/y.c:12 in f" */
-    char *detail;  /* the condensed report(s) */
+    int set_aside; /* reports that are not verdicts (a trylock's lock order) */
+    int all_set_aside; /* and they were every error the tool counted, so
+                          its error exit status is not a verdict either */
+    char *summary;     /* one line, e.g. "data race at labs/x/y.c:12 in f" */
+    char *detail;      /* the condensed report(s) */
 };
 
 /*
  * tool_findings - read the tool's logs in logdir. main_pid is the test's
  * process: file descriptors left open count only there (a forked child
  * that _exits holds its parent's fds by design). root is stripped from
- * paths. Returns the number of problems.
+ * paths. srcdir holds the staged student files (Helgrind's lock-order
+ * reports made by a trylock are set aside: helgrind_drop_trylock_orders).
+ * Returns the number of problems.
  */
 int tool_findings(enum check_kind k, const char *logdir, pid_t main_pid,
-                  const char *root, struct finding *f);
+                  const char *root, const char *srcdir, struct finding *f);
 
 /*
  * tool_log_tail - the last `lines` lines of the tool's logs in logdir, for
@@ -47,6 +52,11 @@ char *condense_tsan(const char *log, const char *root, int *count,
 char *condense_valgrind(const char *log, const char *root, int *count,
                         char **summary);
 int count_fd_leaks(const char *log, char **detail);
+/* Helgrind's log without its lock-order reports whose later acquisition was
+ * a trylock (by the call on that line of srcdir/FILE); *dropped counts
+ * them. tools.c says why. */
+char *helgrind_drop_trylock_orders(const char *log, const char *srcdir,
+                                   int *dropped);
 /* Strip cmocka's noise from a test's output: the lines that explain. */
 char *condense_output(const char *out, const char *root, int max_lines);
 

@@ -118,6 +118,14 @@ struct message {
     long checksum; /* the sender's sum of data[0..len) */
 };
 
+/*
+ * Whatever orders the message before the flag must be on the accesses
+ * themselves: a lock, or an atomic flag whose store releases and whose
+ * load acquires (or seq_cst). Not a standalone atomic_thread_fence beside
+ * relaxed accesses: correct in C11, but ThreadSanitizer, which grades this
+ * part, does not model standalone fences and reports that version as a
+ * race, exactly as it reports a relaxed flag with no fence at all.
+ */
 struct mailbox; /* defined in fixes.c */
 
 /* An empty mailbox; NULL when out of memory. Context: any. */

@@ -307,6 +307,60 @@ static void test_memcheck_leak_names_the_allocation_site(void **state)
     free(log);
 }
 
+/*
+ * Lab 03's bank: a lock + trylock + back-off transfer (the trylock-backoff
+ * wheat) makes Helgrind report a lock order, which is set aside because
+ * the later acquisition was a trylock; a transfer that trylocks the first
+ * lock but blocks on the second (mutant bank-trylock-first) keeps it.
+ */
+static void test_helgrind_trylock_order_is_not_a_verdict(void **state)
+{
+    char *log = fixture("helgrind-lock-order-trylock.log"), *summary;
+    char *dir = gr_printf("%s/lock-order-trylock", FIXTURES), *kept, *out;
+    int n, dropped;
+
+    (void)state;
+    out = condense_valgrind(log, "/work/wt-wheats", &n, &summary);
+    assert_true(n > 0); /* Helgrind's own verdict: two reports */
+    free(out);
+    free(summary);
+    kept = helgrind_drop_trylock_orders(log, dir, &dropped);
+    assert_int_equal(dropped, 2);
+    out = condense_valgrind(kept, "/work/wt-wheats", &n, &summary);
+    assert_int_equal(n, 0);
+    assert_non_null(strstr(kept, "ERROR SUMMARY"));
+    /* Without the source, nothing is set aside. */
+    free(kept);
+    kept = helgrind_drop_trylock_orders(log, NULL, &dropped);
+    assert_int_equal(dropped, 0);
+    assert_string_equal(kept, log);
+    free(kept);
+    free(out);
+    free(summary);
+    free(dir);
+    free(log);
+}
+
+static void test_helgrind_blocking_order_is_a_verdict(void **state)
+{
+    char *log = fixture("helgrind-lock-order-trylock-first.log"), *summary;
+    char *dir = gr_printf("%s/lock-order-trylock-first", FIXTURES), *kept;
+    char *out;
+    int n, dropped;
+
+    (void)state;
+    kept = helgrind_drop_trylock_orders(log, dir, &dropped);
+    assert_int_equal(dropped, 0);
+    out = condense_valgrind(kept, "/work/wt-wheats", &n, &summary);
+    assert_true(n > 0);
+    assert_non_null(strstr(summary, "lock order"));
+    free(out);
+    free(summary);
+    free(kept);
+    free(dir);
+    free(log);
+}
+
 static void *spin_a_little(void *arg)
 {
     harness_spin_work(200);
@@ -519,6 +573,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_timeout_stacks_show_a_lock_held_while_blocked),
     cmocka_unit_test(test_timeout_without_stacks_has_no_cause),
     cmocka_unit_test(test_memcheck_leak_names_the_allocation_site),
+    cmocka_unit_test(test_helgrind_trylock_order_is_not_a_verdict),
+    cmocka_unit_test(test_helgrind_blocking_order_is_a_verdict),
     cmocka_unit_test(test_trace_records_threads_and_processes),
     cmocka_unit_test(test_trace_gives_coroutines_lanes),
     cmocka_unit_test(test_trace_parse_rejects_garbage),

@@ -154,7 +154,7 @@ static void test_tool_logs_refused_are_named(void **state)
     assert_int_equal(mkfifo(fifo, 0666), 0);
     put(log, "==2== ERROR SUMMARY: 0 errors from 0 contexts\n");
     alarm(10);
-    assert_int_equal(tool_findings(CHK_MEMCHECK, d->path, 2, "/", &f), 2);
+    assert_int_equal(tool_findings(CHK_MEMCHECK, d->path, 2, "/", NULL, &f), 2);
     alarm(0);
     assert_int_equal(f.ignored, 2);
     assert_non_null(strstr(f.detail, "(tool log vg.1 ignored: not a regular "
