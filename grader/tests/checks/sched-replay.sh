@@ -20,12 +20,15 @@ rm -rf "$work"
 mkdir -p "$work"
 
 # build NAME [MUTANT]: the sched build of the solutions, maybe with a
-# mutant's file over them; its bin folder is $work/NAME/$lab/sched/bin.
+# mutant's patch applied; its bin folder is $work/NAME/$lab/sched/bin.
 build() {
     local name=$1 mutant=${2:-} tree=$work/src-$1
     mkdir -p "$tree/$lab"
     cp solutions/$lab/*.c "$tree/$lab/"
-    [[ -z $mutant ]] || cp grader/tests/mutants/$lab/$mutant/*.c "$tree/$lab/"
+    # As the grader applies a mutant (mutant.c run_patch): exact context.
+    [[ -z $mutant ]] || patch --batch --forward --fuzz=0 --no-backup-if-mismatch \
+        --reject-file=- -s -p1 -d "$tree" -i "$PWD/grader/tests/mutants/$lab/$mutant.patch" ||
+        fail "the mutant $mutant does not apply"
     make -s lab-build LAB=$lab VARIANT=sched TREE="$tree" OUT="$work/$name" \
         >"$work/build-$name.log" 2>&1 ||
         fail "the sched build of $name does not build:"$'\n'"$(tail -20 "$work/build-$name.log")"
