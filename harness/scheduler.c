@@ -23,7 +23,11 @@
 #define SCHED_BUILD 0
 #endif
 
-#define MAX_THREADS 256
+#define MAX_THREADS 1024 /* alive (or not yet joined) at once */
+/* PCT assumes every schedule ends; a thread that polls a flag another
+ * thread will set never would if it kept the highest priority. After this
+ * many steps in a row while others are ready, it drops below all. */
+#define FAIR_STEPS 1000
 #define OBJ_SLOTS 4096 /* open addressing, a power of two */
 #define NO_DEADLINE UINT64_MAX
 #define MS 1000000ull
@@ -94,7 +98,7 @@ struct sthread {
     void *arg;
     int done;
     int joined;
-    uint64_t prio; /* PCT: higher runs first */
+    int64_t prio; /* PCT: higher runs first */
     /* The pending operation: */
     enum op op;
     struct sobj *obj;
@@ -130,7 +134,10 @@ static struct {
     uint64_t max_steps, horizon;
     uint64_t steps, vnow;
     struct sthread *current, *threads[MAX_THREADS];
-    int nthreads;
+    int nthreads, next_id;
+    struct sthread *last; /* chosen last, and how many steps in a row */
+    uint64_t run;
+    int64_t demoted; /* fairness demotions so far */
     struct sobj objs[OBJ_SLOTS];
     int nobjs;
     struct event *trace;
@@ -515,6 +522,21 @@ static struct sthread *pick(struct sthread **c, int n)
     return best;
 }
 
+static struct sthread *fair_pick(struct sthread **c, int n)
+{
+    struct sthread *t = pick(c, n);
+
+    if (t != S.last) {
+        S.last = t;
+        S.run = 0;
+    } else if (++S.run >= FAIR_STEPS && n > 1 && !S.strategy_random) {
+        t->prio = -++S.demoted;
+        S.run = 0;
+        t = pick(c, n);
+    }
+    return t;
+}
+
 static struct sthread *choose(struct sthread *me)
 {
     struct sthread *c[MAX_THREADS];
@@ -536,7 +558,7 @@ static struct sthread *choose(struct sthread *me)
      * below every initial priority (those are all >= depth). */
     for (int i = 1; i < S.depth && !S.strategy_random; i++)
         if (S.steps == S.change[i])
-            me->prio = (uint64_t)i;
+            me->prio = i;
     maybe_spurious();
     for (;;) {
         n = 0;
@@ -557,7 +579,7 @@ static struct sthread *choose(struct sthread *me)
             advance(d < S.vnow + MS ? d : S.vnow + MS);
         }
         if (n)
-            return pick(c, n);
+            return fair_pick(c, n);
         if (next_deadline() == NO_DEADLINE)
             deadlock();
         advance(next_deadline());
@@ -567,14 +589,17 @@ static struct sthread *choose(struct sthread *me)
 /* Give the token to `next`; come back when this thread is chosen again. */
 static void switch_to(struct sthread *me, struct sthread *next)
 {
-    record(next, next->op, next->obj ? next->obj->id : -1, next->site);
+    int leaving = me->done; /* once posted, a joiner may free me */
+    int obj = next->obj ? next->obj->id : -1;
+
     if (next->op == OP_CREATE || next->op == OP_JOIN)
-        S.trace[S.ntrace - 1].obj = next->target ? next->target->id : -1;
+        obj = next->target ? next->target->id : -1;
+    record(next, next->op, obj, next->site);
     if (next == me)
         return;
     S.current = next;
     sem_post(&next->wake);
-    if (me->done)
+    if (leaving)
         return;
     while (sem_wait(&me->wake) && errno == EINTR)
         ;
@@ -661,13 +686,13 @@ static struct sthread *new_thread(void)
     struct sthread *t;
 
     if (S.nthreads >= MAX_THREADS)
-        harness__fail_process("sched: more than 256 threads in one test");
+        harness__fail_process("sched: more than 1024 threads alive at once");
     t = calloc(1, sizeof(*t));
     if (!t || sem_init(&t->wake, 0, 0))
         harness__fail_process("sched: out of memory");
-    t->id = S.nthreads;
+    t->id = S.next_id++;
     t->deadline = NO_DEADLINE;
-    t->prio = (uint64_t)S.depth + (splitmix64(&S.rng) >> 2);
+    t->prio = S.depth + (int64_t)(splitmix64(&S.rng) >> 2);
     S.threads[S.nthreads++] = t;
     return t;
 }
@@ -940,9 +965,28 @@ int harness_sched_create(pthread_t *t, const pthread_attr_t *attr,
     return harness__sched_create_at(RA, t, attr, fn, arg);
 }
 
+/* A joined thread leaves the scheduler's list (its id is never reused). */
+static void forget(struct sthread *t)
+{
+    int i = 0;
+
+    while (i < S.nthreads && S.threads[i] != t)
+        i++;
+    if (i == S.nthreads)
+        return;
+    memmove(&S.threads[i], &S.threads[i + 1],
+            (size_t)(S.nthreads - i - 1) * sizeof(S.threads[0]));
+    S.nthreads--;
+    if (S.last == t)
+        S.last = NULL;
+    sem_destroy(&t->wake);
+    free(t);
+}
+
 int harness__sched_join_at(const void *pc, pthread_t t, void **ret)
 {
     struct sthread *me = me_or_null("pthread_join"), *target = NULL;
+    int rc;
 
     if (!me)
         return pthread_join(t, ret);
@@ -955,8 +999,11 @@ int harness__sched_join_at(const void *pc, pthread_t t, void **ret)
     target->joined = 1;
     me->target = target;
     point(me, OP_JOIN, NULL, pc);
+    me->target = NULL;
     /* It has given up the token for good: this join does not block long. */
-    return pthread_join(t, ret);
+    rc = pthread_join(t, ret);
+    forget(target);
+    return rc;
 }
 
 int harness_sched_join(pthread_t t, void **ret)
