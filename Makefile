@@ -22,11 +22,19 @@ VFLAGS_asan := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
                -fno-sanitize-recover=all
 VFLAGS_vg := -O1
 VFLAGS_cov := -O0 --coverage
+# -fno-optimize-sibling-calls: a call site is a return address, and a tail
+# call (`return pthread_mutex_unlock(m);`) would name the caller's line.
+VFLAGS_sched := -O2 -fno-optimize-sibling-calls -DHARNESS_SCHED_BUILD
 
 # The coverage build's fault injection renames the C library calls of the
 # student's objects, and only theirs, to grader/coverage/faults.c's
 # wrappers: a file of "old new" lines for objcopy --redefine-syms.
 STUDENT_REDEFINE_SYMS ?=
+# The sched build (docs/sched.md) renames the synchronization calls of the
+# student's objects and of the test's own (its threads are under the
+# scheduler too) to harness/scheduler.c. Support files are left alone: they
+# are the lab's hooks, and call the harness themselves.
+TEST_REDEFINE_SYMS :=
 
 # Where a lab build reads and writes (the grader sets all four).
 VARIANT ?= plain
@@ -34,8 +42,12 @@ TREE ?= $(ROOT)/labs
 OUT ?= $(BUILD)/dev
 SRC ?= labs
 
-ifeq ($(filter $(VARIANT),plain tsan asan vg cov),)
-$(error VARIANT=$(VARIANT): use plain, tsan, asan, vg or cov)
+ifeq ($(filter $(VARIANT),plain tsan asan vg cov sched),)
+$(error VARIANT=$(VARIANT): use plain, tsan, asan, vg, cov or sched)
+endif
+ifeq ($(VARIANT),sched)
+STUDENT_REDEFINE_SYMS := $(ROOT)/harness/sched.syms
+TEST_REDEFINE_SYMS := $(ROOT)/harness/sched.syms
 endif
 VFLAGS := $(VFLAGS_$(VARIANT))
 
@@ -83,7 +95,7 @@ $$($(1)_DIR)/student/%.c: $(TREE)/$(1)/%.c
 	@printf '#line 1 "%s"\n' "$$(or $$(GRADER_SHOWN_TREE),$(TREE))/$(1)/$$*.c" \
 	    > $$@.tmp && cat "$$<" >> $$@.tmp && mv $$@.tmp $$@
 
-$$($(1)_DIR)/student/%.o: $$($(1)_DIR)/student/%.c
+$$($(1)_DIR)/student/%.o: $$($(1)_DIR)/student/%.c $$(STUDENT_REDEFINE_SYMS)
 	$$(CC) $$($(1)_CFLAGS) -c $$< -o $$@ $$(if $$(STUDENT_REDEFINE_SYMS),&& \
 	    objcopy --redefine-syms=$$(STUDENT_REDEFINE_SYMS) $$@)
 
@@ -91,9 +103,10 @@ $$($(1)_DIR)/support/%.o: $(ROOT)/labs/$(1)/%.c
 	@mkdir -p $$(@D)
 	$$(CC) $$($(1)_CFLAGS) -c $$< -o $$@
 
-$$($(1)_DIR)/tests/%.o: $(ROOT)/labs/$(1)/tests/%.c
+$$($(1)_DIR)/tests/%.o: $(ROOT)/labs/$(1)/tests/%.c $$(TEST_REDEFINE_SYMS)
 	@mkdir -p $$(@D)
-	$$(CC) $$($(1)_CFLAGS) -c $$< -o $$@
+	$$(CC) $$($(1)_CFLAGS) -c $$< -o $$@ $$(if $$(TEST_REDEFINE_SYMS),&& \
+	    objcopy --redefine-syms=$$(TEST_REDEFINE_SYMS) $$@)
 
 # The student's objects may not replace what the tests, the harness or
 # cmocka define or call (grader/scripts/student-symbols.sh says why).

@@ -11,6 +11,10 @@
 #                                    which lines of your files the tests run;
 #                                    FAULTS=1 also makes each C library call
 #                                    the tests reach fail once, in turn
+#   make sched LAB=NN TEST=NAME [SRC=...] [RUNS=N] [SEED=S] [STRATEGY=pct|random] [TRACE=1]
+#                                    one test under the controlled scheduler,
+#                                    RUNS schedules, a failure replayable by
+#                                    its seed (docs/sched.md)
 
 STUDENT_SCRIPTS := $(ROOT)/grader/scripts
 
@@ -30,6 +34,11 @@ coverage: $(GRADER)
 	@bash $(STUDENT_SCRIPTS)/student-coverage.sh --lab "$(LAB)" --src "$(SRC)" \
 	    $(if $(filter-out 0,$(FAULTS)),--faults)
 
+sched:
+	@LAB="$(LAB)" TEST="$(TEST)" SRC="$(SRC)" RUNS="$(RUNS)" SEED="$(SEED)" \
+	    STRATEGY="$(STRATEGY)" TRACE="$(TRACE)" \
+	    bash $(STUDENT_SCRIPTS)/student-sched.sh
+
 # `make help` lists these first (a prerequisite of the top-level help).
 help: help-student
 help-student:
@@ -42,6 +51,7 @@ help-student:
 	@echo '  make solution LAB=NN [YES=1]                  the reference as a diff against your files (asks first)'
 	@echo '  make coverage LAB=NN [SRC=...] [FAULTS=1]     lines of your files the tests ran (build/coverage/);'
 	@echo '                                                FAULTS=1: and with each call that can fail failing once'
+	@echo '  make sched LAB=NN TEST=NAME [RUNS=N] [SEED=S]  one test under the controlled scheduler (docs/sched.md)'
 	@echo
 
-.PHONY: progress watch hint solution coverage help-student
+.PHONY: progress watch hint solution coverage sched help-student

@@ -272,6 +272,23 @@ int harness_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
                            const struct timespec *abstime);
 
 /* ------------------------------------------------------------------ */
+/* The controlled scheduler (docs/sched.md)                             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * In the sched build (VARIANT=sched) the synchronization calls of the
+ * student's and the test's objects go to harness/scheduler.c, which runs one
+ * thread at a time and picks, at each call, who runs next, from a seed.
+ * harness_sched_enabled - 1 in that build (tests pick smaller loops).
+ * harness_sched_sleepers - the test's threads in a condition wait now.
+ * harness_yield - sched_yield(), or in the sched build a scheduling point
+ * that lets the others go first (and virtual time pass when none can).
+ */
+int harness_sched_enabled(void);
+int harness_sched_sleepers(void);
+void harness_yield(void);
+
+/* ------------------------------------------------------------------ */
 /* Tracing: what ran when (timelines of speedup checks)                 */
 /* ------------------------------------------------------------------ */
 

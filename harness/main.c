@@ -11,10 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
 #include "protocol.h"
+#include "scheduler.h"
 
 /*
  * Set once in harness_main before the test starts; read by the atexit guard
@@ -181,7 +183,22 @@ static void restore_crash_signals(void)
 static void trampoline(void **state)
 {
     restore_crash_signals();
+    harness__sched_begin(); /* the sched build: this thread is thread 0 */
     test_fn(state);
+}
+
+/*
+ * The controlled scheduler's verdicts (a deadlock, a livelock) come from
+ * whichever thread finds them, often not the test's main thread, so they
+ * cannot unwind through cmocka: say it, and end the process.
+ */
+void harness__fail_process(const char *text)
+{
+    fflush(stdout);
+    fprintf(stderr, "%s\n", text);
+    if (test_running && getpid() == main_pid)
+        emit(HARNESS_KIND_FAIL, text);
+    _exit(1);
 }
 
 /*
@@ -283,6 +300,7 @@ static int run_one(const struct CMUnitTest *t)
         _exit(HARNESS_EXIT_FORKED);
     }
     test_running = 0;
+    harness__sched_end(failed);
     if (failed && failed_slow)
         emit(HARNESS_KIND_SLOW, "too slow (see the output above)");
     else if (failed)
@@ -294,6 +312,78 @@ static int run_one(const struct CMUnitTest *t)
     else
         emit(HARNESS_KIND_PASS, t->name);
     return failed ? 1 : 0;
+}
+
+/*
+ * The sched build with HARNESS_SCHED_RUNS=N: run the test under N
+ * schedules, each in a forked child (quiet, with a time limit), then run
+ * the first failing schedule (or the first schedule) again here: that
+ * replay, with its output and trace, is the test's verdict.
+ */
+#define SCHED_SCHEDULE_LIMIT_S 20
+
+static int explore(const struct CMUnitTest *t, const char *argv0, long runs)
+{
+    uint64_t base = harness__sched_seed(), seed = base, first = 0;
+    uint64_t t0 = harness_now_ns();
+    long failed = 0, done = 0, first_at = 0;
+    char replay[1024];
+    double ms;
+    int rc;
+
+    for (; done < runs; done++, seed = harness__sched_next_seed(seed)) {
+        pid_t pid;
+        int st;
+
+        fflush(stdout);
+        fflush(stderr);
+        pid = fork();
+        if (pid < 0)
+            break;
+        if (pid == 0) {
+            int null = open("/dev/null", O_WRONLY);
+
+            if (result_fd >= 0)
+                close(result_fd);
+            result_fd = -1;
+            dup2(null, STDOUT_FILENO);
+            dup2(null, STDERR_FILENO);
+            harness__sched_set_seed(seed);
+            alarm(SCHED_SCHEDULE_LIMIT_S);
+            _exit(run_one(t) ? 1 : 0);
+        }
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+            ;
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+            if (!failed++) {
+                first = seed;
+                first_at = done + 1;
+            }
+    }
+    ms = (double)(harness_now_ns() - t0) / 1e6 / (double)(done ? done : 1);
+    harness__sched_set_seed(failed ? first : base);
+    harness__sched_replay_hint(argv0, t->name, failed ? first : base, replay,
+                               sizeof(replay));
+    if (failed) {
+        printf("sched: failed %ld of %ld schedules; first at seed "
+               "0x%016llx, schedule %ld (%.1f ms a schedule). Replaying "
+               "it:\n",
+               failed, done, (unsigned long long)first, first_at, ms);
+        harness_note("sched: failed %ld of %ld schedules; first at seed "
+                     "0x%016llx; replay: %s",
+                     failed, done, (unsigned long long)first, replay);
+    } else {
+        printf("sched: passed %ld of %ld schedules (%.1f ms a schedule)\n",
+               done, done, ms);
+    }
+    rc = run_one(t);
+    printf("sched: replay with: %s\n", replay);
+    if (failed && !rc)
+        emit(HARNESS_KIND_FAIL, "sched: a schedule failed, but its replay "
+                                "passed: something outside the scheduler's "
+                                "control (real time? a thread it did not "
+                                "create?) decides");
+    return failed ? 1 : rc;
 }
 
 int harness_main(int argc, char **argv, const struct CMUnitTest *tests,
@@ -313,7 +403,9 @@ int harness_main(int argc, char **argv, const struct CMUnitTest *tests,
     if (argc == 3 && strcmp(argv[1], "--run") == 0) {
         for (size_t i = 0; i < ntests; i++)
             if (strcmp(tests[i].name, argv[2]) == 0)
-                return run_one(&tests[i]);
+                return harness__sched_runs() > 1
+                           ? explore(&tests[i], argv[0], harness__sched_runs())
+                           : run_one(&tests[i]);
         fprintf(stderr, "%s: no test named '%s' (try --list)\n", argv[0],
                 argv[2]);
         return HARNESS_EXIT_USAGE;

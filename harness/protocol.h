@@ -33,6 +33,39 @@
 #define HARNESS_ENV_CHAOS "HARNESS_CHAOS"
 /* "1": write the spans file (grader --trace; grade.c trace_env). */
 #define HARNESS_ENV_TRACE "HARNESS_TRACE"
+/*
+ * The controlled scheduler of the sched build (harness/scheduler.c,
+ * docs/sched.md). Set by hand or by a replay command for now; the grader
+ * does not pass them yet.
+ *
+ * HARNESS_SCHED: the strategy, "pct" (the default) or "random".
+ * HARNESS_SCHED_SEED: the 64-bit seed (strtoull: 0x... or decimal) of the
+ *   schedule; default HARNESS_SCHED_DEFAULT_SEED. Same seed, same binary:
+ *   the same schedule.
+ * HARNESS_SCHED_RUNS: explore N schedules (seeds SEED, next(SEED), ...),
+ *   each in a forked child, then replay the first that failed (or the
+ *   first) as the test's verdict. Default 1.
+ * HARNESS_SCHED_DEPTH: PCT's bug depth d (d - 1 priority change points),
+ *   1..8, default 3.
+ * HARNESS_SCHED_HORIZON: PCT's change points fall in steps 1..K, default
+ *   2000 (about the length of a test's schedule).
+ * HARNESS_SCHED_SPURIOUS: wake a condition waiter spuriously 1 time in N
+ *   scheduling steps that have one; 0 never. Default 16.
+ * HARNESS_SCHED_STEPS: fail a schedule longer than N steps (a livelock),
+ *   default 1000000.
+ * HARNESS_SCHED_TRACE: write the schedule's trace to this file ("-":
+ *   stderr); its first line is HARNESS_SCHED_TRACE_VERSION.
+ */
+#define HARNESS_ENV_SCHED "HARNESS_SCHED"
+#define HARNESS_ENV_SCHED_SEED "HARNESS_SCHED_SEED"
+#define HARNESS_ENV_SCHED_RUNS "HARNESS_SCHED_RUNS"
+#define HARNESS_ENV_SCHED_DEPTH "HARNESS_SCHED_DEPTH"
+#define HARNESS_ENV_SCHED_HORIZON "HARNESS_SCHED_HORIZON"
+#define HARNESS_ENV_SCHED_SPURIOUS "HARNESS_SCHED_SPURIOUS"
+#define HARNESS_ENV_SCHED_STEPS "HARNESS_SCHED_STEPS"
+#define HARNESS_ENV_SCHED_TRACE "HARNESS_SCHED_TRACE"
+#define HARNESS_SCHED_DEFAULT_SEED 0x5eed5eed5eed5eedull
+#define HARNESS_SCHED_TRACE_VERSION "harness-sched-trace 1"
 /* A prefix: rubric `param.KEY = value` arrives as HARNESS_PARAM_KEY=value
  * (grade.c spec_env), read by harness_param_long and _double. */
 #define HARNESS_ENV_PARAM_PREFIX "HARNESS_PARAM_"

@@ -10,16 +10,18 @@
 #include <time.h>
 
 #include "harness.h"
+#include "scheduler.h"
 
 void harness_start_init(struct harness_start *s, unsigned n)
 {
     harness__xpthread_call(__FILE__, __LINE__, "pthread_barrier_init",
-                           pthread_barrier_init(&s->barrier, NULL, n));
+                           harness_sched_barrier_init(&s->barrier, NULL, n));
 }
 
 void harness_start_wait(struct harness_start *s)
 {
-    int rc = pthread_barrier_wait(&s->barrier);
+    int rc = harness__sched_barrier_wait_at(__builtin_return_address(0),
+                                            &s->barrier);
 
     if (rc && rc != PTHREAD_BARRIER_SERIAL_THREAD)
         harness__die(__FILE__, __LINE__, "pthread_barrier_wait", "failed");
@@ -55,11 +57,18 @@ static unsigned chaos_rand(void)
     return x;
 }
 
+void harness_yield(void)
+{
+    harness__sched_yield_at(__builtin_return_address(0));
+}
+
+/* Under the scheduler every synchronization call is already a point where
+ * another thread may run: a chaos point adds nothing. */
 void harness_chaos_point(void)
 {
     unsigned r;
 
-    if (!harness_chaos_enabled())
+    if (!harness_chaos_enabled() || harness__sched_active())
         return;
     r = chaos_rand() % 64;
     if (r < 16) {
@@ -92,8 +101,12 @@ static int spurious_wakeup(pthread_mutex_t *m)
     return pthread_mutex_lock(m);
 }
 
+/* Under the scheduler, spurious wake-ups are its choice (seeded). */
 int harness_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
+    if (harness__sched_active())
+        return harness__sched_cond_timedwait_at(__builtin_return_address(0), c,
+                                                m, NULL);
     if (spurious_due())
         return spurious_wakeup(m);
     return pthread_cond_wait(c, m);
@@ -102,6 +115,9 @@ int harness_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 int harness_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
                            const struct timespec *abstime)
 {
+    if (harness__sched_active())
+        return harness__sched_cond_timedwait_at(__builtin_return_address(0), c,
+                                                m, abstime);
     if (spurious_due())
         return spurious_wakeup(m);
     return pthread_cond_timedwait(c, m, abstime);

@@ -10,11 +10,14 @@
 #include <time.h>
 
 #include "harness.h"
+#include "scheduler.h"
 
 uint64_t harness_now_ns(void)
 {
     struct timespec ts;
 
+    if (harness__sched_active()) /* virtual time */
+        return harness__sched_now_ns();
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
@@ -42,6 +45,11 @@ void harness_io_wait_us(unsigned long us)
     struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
     uint64_t t0 = harness_now_ns();
 
+    if (harness__sched_active()) {
+        harness__sched_sleep_ns_at(__builtin_return_address(0),
+                                   (uint64_t)us * 1000);
+        return;
+    }
     /* nanosleep leaves the remaining time in ts when a signal cuts it. */
     while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
         ;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "scheduler.h"
 
 void harness__die(const char *file, int line, const char *call,
                   const char *reason)
@@ -79,7 +80,8 @@ void harness__xpthread_create(const char *file, int line, pthread_t *t,
                               const pthread_attr_t *attr, void *(*fn)(void *),
                               void *arg)
 {
-    int rc = pthread_create(t, attr, fn, arg);
+    int rc =
+        harness__sched_create_at(__builtin_return_address(0), t, attr, fn, arg);
 
     if (rc)
         harness__die(file, line, "pthread_create", strerror(rc));
@@ -87,7 +89,7 @@ void harness__xpthread_create(const char *file, int line, pthread_t *t,
 
 void harness__xpthread_join(const char *file, int line, pthread_t t, void **ret)
 {
-    int rc = pthread_join(t, ret);
+    int rc = harness__sched_join_at(__builtin_return_address(0), t, ret);
 
     if (rc)
         harness__die(file, line, "pthread_join", strerror(rc));

@@ -22,12 +22,18 @@
 
 /*
  * lab04_param - the rubric's param.KEY (default dflt); under Valgrind,
- * param.vg_KEY (default vg_dflt) instead.
+ * param.vg_KEY (default vg_dflt) instead; in the sched build, which runs
+ * many schedules of one thread at a time, param.sched_KEY (default a
+ * tenth of vg_dflt).
  */
 static inline long lab04_param(const char *key, long dflt, long vg_dflt)
 {
     char vg_key[64];
 
+    if (harness_sched_enabled()) {
+        snprintf(vg_key, sizeof(vg_key), "sched_%s", key);
+        return harness_param_long(vg_key, vg_dflt / 10 > 0 ? vg_dflt / 10 : 1);
+    }
     if (!RUNNING_ON_VALGRIND)
         return harness_param_long(key, dflt);
     snprintf(vg_key, sizeof(vg_key), "vg_%s", key);

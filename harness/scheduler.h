@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The controlled scheduler's entry points (docs/sched.md). In the sched
+ * build, objcopy renames the synchronization calls of the student's and the
+ * test's objects to these (harness/sched.syms; not sched.h, which would hide <sched.h>); elsewhere they pass through
+ * to the C library.
+ */
+#ifndef HARNESS_SCHEDULER_H
+#define HARNESS_SCHEDULER_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+
+int harness_sched_mutex_lock(pthread_mutex_t *m);
+int harness_sched_mutex_trylock(pthread_mutex_t *m);
+int harness_sched_mutex_unlock(pthread_mutex_t *m);
+int harness_sched_cond_wait(pthread_cond_t *c, pthread_mutex_t *m);
+int harness_sched_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
+                                 const struct timespec *abstime);
+int harness_sched_hook_cond_wait(pthread_cond_t *c, pthread_mutex_t *m);
+int harness_sched_hook_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
+                                      const struct timespec *abstime);
+int harness_sched_cond_signal(pthread_cond_t *c);
+int harness_sched_cond_broadcast(pthread_cond_t *c);
+int harness_sched_create(pthread_t *t, const pthread_attr_t *attr,
+                         void *(*fn)(void *), void *arg);
+int harness_sched_join(pthread_t t, void **ret);
+void harness_sched_exit(void *ret) __attribute__((noreturn));
+int harness_sched_barrier_init(pthread_barrier_t *b,
+                               const pthread_barrierattr_t *attr, unsigned n);
+int harness_sched_barrier_wait(pthread_barrier_t *b);
+int harness_sched_yield(void);
+int harness_sched_nanosleep(const struct timespec *req, struct timespec *rem);
+int harness_sched_usleep(unsigned long us);
+unsigned harness_sched_sleep(unsigned s);
+int harness_sched_clock_gettime(clockid_t id, struct timespec *ts);
+
+/* For the rest of the harness (main.c, threads.c, timing.c, wrappers.c). */
+int harness__sched_active(void);
+void harness__sched_begin(void);
+void harness__sched_end(int failed);
+uint64_t harness__sched_seed(void);
+void harness__sched_set_seed(uint64_t seed);
+uint64_t harness__sched_next_seed(uint64_t seed);
+long harness__sched_runs(void);
+void harness__sched_replay_hint(const char *argv0, const char *test,
+                                uint64_t seed, char *out, size_t cap);
+/* The calls the harness itself makes for the test, with its call site. */
+int harness__sched_create_at(const void *pc, pthread_t *t,
+                             const pthread_attr_t *attr, void *(*fn)(void *),
+                             void *arg);
+int harness__sched_join_at(const void *pc, pthread_t t, void **ret);
+int harness__sched_barrier_wait_at(const void *pc, pthread_barrier_t *b);
+int harness__sched_cond_timedwait_at(const void *pc, pthread_cond_t *c,
+                                     pthread_mutex_t *m,
+                                     const struct timespec *abstime);
+void harness__sched_sleep_ns_at(const void *pc, uint64_t ns);
+void harness__sched_yield_at(const void *pc);
+uint64_t harness__sched_now_ns(void);
+
+/* main.c: fail the test from any thread, now (a deadlock, a livelock). */
+void harness__fail_process(const char *text) __attribute__((noreturn));
+
+#endif /* HARNESS_SCHEDULER_H */
