@@ -282,6 +282,26 @@ static json_t *string_array(char **v, int n)
     return a;
 }
 
+/* The student files task is written in: the rubric's `files.N`, else
+ * every student file of the lab. */
+static json_t *task_files(const struct lab *l, int task)
+{
+    const struct rubric *r = &l->rubric;
+
+    for (int i = 0; i < r->ntask_files; i++)
+        if (r->file_tasks[i] == task) {
+            char **names;
+            int n = split_list(r->task_files[i], ", ", &names);
+            json_t *a = string_array(names, n);
+
+            for (int k = 0; k < n; k++)
+                free(names[k]);
+            free(names);
+            return a;
+        }
+    return string_array(l->student, l->nstudent);
+}
+
 static void print_json(json_t *j)
 {
     json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
@@ -319,9 +339,10 @@ static int cmd_labs(const struct query *q)
 
             for (int k = 0; k < ntasks; k++)
                 json_array_append_new(
-                    jt, json_pack("{s:i,s:s,s:i}", "task", tasks[k].number,
+                    jt, json_pack("{s:i,s:s,s:i,s:o}", "task", tasks[k].number,
                                   "title", tasks[k].title, "points",
-                                  points_of(&l->rubric, tasks[k].number, -1)));
+                                  points_of(&l->rubric, tasks[k].number, -1),
+                                  "files", task_files(l, tasks[k].number)));
             json_array_append_new(
                 all, json_pack("{s:s,s:i,s:s,s:f,s:i,s:o,s:o,s:o}", "lab",
                                l->name, "number", atoi(l->name), "title",

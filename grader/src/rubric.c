@@ -103,6 +103,22 @@ static int lab_key(struct load_ctx *c, const char *key, const char *val)
         r->title = gr_strdup(val);
         return 1;
     }
+    if (starts_with(key, "files.")) {
+        char *end;
+        long task = strtol(key + 6, &end, 10);
+
+        if (end == key + 6 || *end || task < 1 || !*val)
+            return 0;
+        r->file_tasks =
+            realloc(r->file_tasks, sizeof(int) * (size_t)(r->ntask_files + 1));
+        r->task_files = realloc(r->task_files,
+                                sizeof(char *) * (size_t)(r->ntask_files + 1));
+        if (!r->file_tasks || !r->task_files)
+            gr_die("out of memory");
+        r->file_tasks[r->ntask_files] = (int)task;
+        r->task_files[r->ntask_files++] = gr_strdup(val);
+        return 1;
+    }
     if (parse_number(val, &d) < 0)
         return 0;
     if (strcmp(key, "budget") == 0)

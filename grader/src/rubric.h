@@ -43,6 +43,11 @@ struct rubric_test {
 
 struct rubric {
     char *title;
+    /* `files.N = a.c b.c` in [lab]: the student files task N is written
+     * in (make solution TASK=N shows only their reference) */
+    int *file_tasks;
+    char **task_files;
+    int ntask_files;
     double budget;   /* seconds for the whole lab */
     long memory_mib; /* heap limit of a plain-build test, in MiB */
     double factor[CHK_COUNT];
