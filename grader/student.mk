@@ -6,7 +6,7 @@
 #   make progress                    every lab: last score, tasks left, next step
 #   make watch LAB=NN                make test again on every save
 #   make hint LAB=NN [TASK=N]        the next tier of hints, one per call
-#   make solution LAB=NN [YES=1]     the reference, as a diff against your files
+#   make solution LAB=NN TASK=N [YES=1]  one task's reference, as a diff against your files
 #   make coverage LAB=NN [SRC=...] [FAULTS=1]
 #                                    which lines of your files the tests run;
 #                                    FAULTS=1 also makes each C library call
@@ -28,7 +28,7 @@ hint: $(GRADER)
 	@bash $(STUDENT_SCRIPTS)/student-hint.sh "$(LAB)" "$(TASK)"
 
 solution: $(GRADER)
-	@bash $(STUDENT_SCRIPTS)/student-solution.sh "$(LAB)"
+	@bash $(STUDENT_SCRIPTS)/student-solution.sh "$(LAB)" "$(TASK)"
 
 coverage: $(GRADER)
 	@bash $(STUDENT_SCRIPTS)/student-coverage.sh --lab "$(LAB)" --src "$(SRC)" \
@@ -48,7 +48,7 @@ help-student:
 	@echo '  make watch [WATCH=poll]                       make test again on every save'
 	@echo '  make progress                                 every lab: last score, tasks left, next step'
 	@echo '  make hint LAB=NN [TASK=N] [RESET=1]           the next tier of hints for your first unfinished task'
-	@echo '  make solution LAB=NN [YES=1]                  the reference as a diff against your files (asks first)'
+	@echo '  make solution LAB=NN TASK=N [YES=1]           one task's reference as a diff against your files (asks first)'
 	@echo '  make coverage LAB=NN [SRC=...] [FAULTS=1]     lines of your files the tests ran (build/coverage/);'
 	@echo '                                                FAULTS=1: and with each call that can fail failing once'
 	@echo '  make sched LAB=NN TEST=NAME [RUNS=N] [SEED=S]  one test under the controlled scheduler (docs/sched.md)'

@@ -90,6 +90,29 @@ void harness__fail_slow(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4), noreturn));
 
 /*
+ * harness_symptom - report what the test saw go wrong, named by a symptom
+ * word (protocol.h: "overlap", "wrapped", ...) with a message for the
+ * student. Safe from any thread, worker threads included: it only writes
+ * a result line and never ends the test, so a worker that sees an
+ * overlap reports it at once, and the evidence reaches the grader even
+ * if the test later hangs. The grader keeps the last symptom of a test
+ * that fails (the main thread's, after the join, knows most), shows its
+ * message, and picks the rubric's `hint.<word>`.
+ */
+void harness_symptom(const char *symptom, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * harness_fail_symptom - harness_symptom, then harness_fail with the same
+ * message: the main thread's way to fail with a named symptom.
+ */
+#define harness_fail_symptom(symptom, ...)                                     \
+    harness__fail_symptom(__FILE__, __LINE__, symptom, __VA_ARGS__)
+void harness__fail_symptom(const char *file, int line, const char *symptom,
+                           const char *fmt, ...)
+    __attribute__((format(printf, 4, 5), noreturn));
+
+/*
  * Rubric parameters: the grader passes a test's `param.KEY = value` lines as
  * HARNESS_PARAM_KEY. These return the default when it is absent (e.g. when
  * the binary runs by hand).

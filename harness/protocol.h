@@ -100,6 +100,14 @@ enum harness_kind {
     HARNESS_KIND_INCONCLUSIVE,
     /* harness_note: a line for the report, no verdict. */
     HARNESS_KIND_NOTE,
+    /* harness_symptom and harness_fail_symptom: evidence of what went
+     * wrong, from any thread, no verdict by itself. The text is
+     * "<symptom> <message>": a symptom word (below), one space, and the
+     * English for the report. The grader keeps the last (a worker's
+     * early report, then the main thread's verdict after the join), shows
+     * its message even when the test then hangs or crashes, and picks
+     * the rubric's `hint.<symptom>` for the failure. */
+    HARNESS_KIND_SYMPTOM,
     HARNESS_KIND_COUNT
 };
 
@@ -110,7 +118,20 @@ enum harness_kind {
     [HARNESS_KIND_FAIL] = "fail", [HARNESS_KIND_SLOW] = "slow",                \
     [HARNESS_KIND_FORKED] = "forked", [HARNESS_KIND_EXIT] = "exit",            \
     [HARNESS_KIND_SKIP] = "skip",                                              \
-    [HARNESS_KIND_INCONCLUSIVE] = "inconclusive", [HARNESS_KIND_NOTE] = "note"
+    [HARNESS_KIND_INCONCLUSIVE] = "inconclusive",                              \
+    [HARNESS_KIND_NOTE] = "note", [HARNESS_KIND_SYMPTOM] = "symptom"
+
+/*
+ * A symptom word: what a test saw, named for the rubric (`hint.<word>`)
+ * and the mutants (`symptom = <word>`): lower-case letters, digits and
+ * '-', starting with a letter, at most HARNESS_SYMPTOM_MAX characters
+ * ("overlap", "wrapped", "lost-item"). The grader names its own in the
+ * same syntax (docs/writing-a-lab.md lists them): a timeout's likely
+ * cause ("deadlock", "lost-wakeup", ...) and each outcome ("timeout",
+ * "race", "leak", ...). A test's word that breaks the syntax is dropped.
+ */
+#define HARNESS_SYMPTOM_MAX 31
+#define HARNESS_SYMPTOM_CHARS "abcdefghijklmnopqrstuvwxyz0123456789-"
 
 /*
  * ---- Exit codes ----

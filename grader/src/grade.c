@@ -37,6 +37,29 @@ const char *outcome_name(enum outcome o)
     return outcome_names[o];
 }
 
+const char *entry_hint(const struct entry *en, const char **word)
+{
+    const char *words[] = {en->symptom, en->cause, outcome_name(en->outcome)};
+    const char *h;
+
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if ((h = rubric_hint(en->test, words[i]))) {
+            if (word)
+                *word = words[i];
+            return h;
+        }
+    if (word)
+        *word = NULL;
+    return en->test->hint;
+}
+
+int entry_has_symptom(const struct entry *en, const char *word)
+{
+    return (en->symptom && strcmp(en->symptom, word) == 0) ||
+           (en->cause && strcmp(en->cause, word) == 0) ||
+           strcmp(outcome_name(en->outcome), word) == 0;
+}
+
 /* ---- finding labs ------------------------------------------------------ */
 
 static int by_name(const void *a, const void *b)
@@ -595,6 +618,11 @@ static void judge(struct entry *en, const struct run_result *r,
     }
     if (en->summary)
         en->detail = without_summary(en->detail, en->summary);
+    if (r->symptom && en->outcome != OUT_PASS && en->outcome != OUT_SKIP &&
+        en->outcome != OUT_INCONCLUSIVE) {
+        en->symptom = gr_strdup(r->symptom);
+        en->symptom_text = gr_strdup(r->symptom_text);
+    }
     if (r->forged || r->leftovers || r->dropped) {
         struct sbuf b = {0};
 
@@ -636,6 +664,11 @@ static void judge_tool(struct entry *en, const struct run_result *r,
                                    : OUT_RACE;
         en->summary = f.summary;
         en->detail = f.detail;
+        /* The tool's report is the verdict, and names the cause itself. */
+        free(en->symptom);
+        free(en->symptom_text);
+        en->symptom = en->symptom_text = NULL;
+        en->cause = f.symptom;
         return;
     }
     if (f.all_set_aside && !f.ignored && r->verdict == V_PASS &&
@@ -762,8 +795,10 @@ static void trace_save(struct entry *en, const struct lab *lab, const char *dir,
 static void explain_timeout(struct entry *en, const struct run_result *r,
                             const struct lab *lab, const char *root)
 {
-    char *cause, *d = condense_timeout(r->output ? r->output : "", root,
-                                       lab->student, lab->nstudent, &cause);
+    const char *word;
+    char *cause,
+        *d = condense_timeout(r->output ? r->output : "", root, lab->student,
+                              lab->nstudent, &cause, &word);
     size_t n;
 
     if (r->verdict == V_PASS || r->verdict == V_FAIL) {
@@ -808,6 +843,7 @@ static void explain_timeout(struct entry *en, const struct run_result *r,
     }
     free(en->detail);
     en->detail = d;
+    en->cause = word;
     /* The cause's question ("a deadlock?") or first clause. */
     n = strchr(cause, '?') ? (size_t)(strchr(cause, '?') - cause + 1)
                            : strcspn(cause, ":");
@@ -816,6 +852,24 @@ static void explain_timeout(struct entry *en, const struct run_result *r,
                             "waited is below)",
                             r->seconds, (int)n, cause);
     free(cause);
+}
+
+/*
+ * The test's own evidence leads when the summary does not say it already:
+ * a worker saw three threads inside, and then the test hung. The
+ * summary's own words (the timeout, the crash) follow it.
+ */
+static void show_symptom(struct entry *en)
+{
+    char *s;
+
+    if (!en->symptom_text || !*en->symptom_text ||
+        (en->summary && strstr(en->summary, en->symptom_text)))
+        return;
+    s = gr_printf("%s; then: %s", en->symptom_text,
+                  en->summary ? en->summary : "it failed");
+    free(en->summary);
+    en->summary = s;
 }
 
 /* What a run of this entry may take at most: its test's timeout, scaled by
@@ -907,6 +961,7 @@ static void run_phase(struct entry **ens, int n, const struct lab *lab,
             judge_tool(ens[i], &rs[i], ps[i].logdir, o->root, srcdir);
         if (rs[i].timed_out && !rs[i].killed)
             explain_timeout(ens[i], &rs[i], lab, o->root);
+        show_symptom(ens[i]);
         if (o->trace_dir && ens[i]->kind == CHK_SPEEDUP)
             trace_save(ens[i], lab, o->trace_dir, ps[i].logdir);
         ens[i]->score = ens[i]->outcome == OUT_PASS ? ens[i]->max : 0;

@@ -46,7 +46,23 @@ struct entry {
     char *summary; /* one line: what happened */
     char *detail;  /* the lines that show it */
     char *notes;   /* what the test measured */
+    /* What went wrong, as symptom words (harness/protocol.h), most
+     * specific first: the test's own (harness_symptom), then the
+     * grader's (a timeout's likely cause, a tool report's kind); the
+     * outcome's name comes last. The hint shown is the first
+     * `hint.<word>` of the rubric among them, else `hint`. */
+    char *symptom;      /* the test's, or NULL */
+    char *symptom_text; /* its message */
+    const char *cause;  /* the grader's, or NULL */
 };
+
+/* The hint for a failed entry: keyed to its symptoms, else the test's
+ * plain `hint`; NULL when there is none. *word (may be NULL) gets the
+ * symptom it was keyed to, or NULL for the plain hint. */
+const char *entry_hint(const struct entry *en, const char **word);
+/* Whether the entry shows symptom word (its own, its cause, or its
+ * outcome's name): what a mutant's `symptom =` asks. */
+int entry_has_symptom(const struct entry *en, const char *word);
 
 struct lab_result {
     struct lab *lab;

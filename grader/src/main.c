@@ -363,16 +363,25 @@ static int grade_mutant(struct cli *c, struct lab *labs, int nlabs)
             continue;
         if (m.verdict && strcmp(m.verdict, outcome_name(en->outcome)) != 0)
             continue;
+        /* Caught, but with the symptom it is there to prove? */
+        if (m.symptom && !entry_has_symptom(en, m.symptom))
+            continue;
         caught = en;
     }
     if (caught) {
+        const char *word, *hint = entry_hint(caught, &word);
+
         printf("mutant %s/%s: caught by %s: %s: %s\n", lab->name, name,
                check_name(caught->kind), caught->test->name, caught->summary);
+        if (hint)
+            printf("  hint%s%s: %s\n", word ? "." : "", word ? word : "", hint);
         return 0;
     }
-    printf("mutant %s/%s: SURVIVED its %s check%s%s (%s)\n", lab->name, name,
-           check_name((enum check_kind)m.check), m.verdict ? " expecting " : "",
-           m.verdict ? m.verdict : "", m.why ? m.why : "");
+    printf("mutant %s/%s: SURVIVED its %s check%s%s%s%s (%s)\n", lab->name,
+           name, check_name((enum check_kind)m.check),
+           m.verdict ? " expecting " : "", m.verdict ? m.verdict : "",
+           m.symptom ? " with symptom " : "", m.symptom ? m.symptom : "",
+           m.why ? m.why : "");
     report_table(stdout, &res, 0);
     return 1;
 }

@@ -26,6 +26,8 @@ static int mutant_handler(void *user, const char *section, const char *key,
         m->test = gr_strdup(val);
     else if (strcmp(key, "verdict") == 0)
         m->verdict = gr_strdup(val);
+    else if (strcmp(key, "symptom") == 0 && symptom_word(val))
+        m->symptom = gr_strdup(val);
     else if (strcmp(key, "why") == 0)
         m->why = gr_strdup(val);
     else

@@ -2,7 +2,7 @@
 /*
  * A mutant: grader/tests/mutants/NN-topic/NAME.patch, a unified diff
  * against the reference files it changes, led by its declaration (check,
- * test, verdict, why) in rubric.ini's syntax. docs/writing-a-lab.md.
+ * test, verdict, symptom, why) in rubric.ini's syntax. docs/writing-a-lab.md.
  */
 #ifndef GRADER_MUTANT_H
 #define GRADER_MUTANT_H
@@ -11,6 +11,8 @@ struct mutant {
     int check;     /* enum check_kind */
     char *test;    /* optional: the test that must catch it */
     char *verdict; /* optional: the outcome it must get */
+    char *symptom; /* optional: a symptom word the failure must show
+                      (grade.h entry_has_symptom), e.g. "overlap" */
     char *why;
     /* the files the diff changes, its first path component dropped
      * ("solutions/05-coroutines/coro.c" is "05-coroutines/coro.c") */

@@ -9,10 +9,12 @@
  *   grader points --root DIR [--tasks]
  *   grader checks
  *   grader tag    --root DIR [--src labs|solutions|DIR]
+ *   grader hints  --root DIR [--lab NN]
  *
  * Tab-separated output opens with a header line naming its columns.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <libgen.h>
@@ -21,6 +23,7 @@
 #include <string.h>
 
 #include "grade.h"
+#include "mutant.h"
 #include "query.h"
 #include "util.h"
 
@@ -33,8 +36,8 @@ struct query {
     int tasks;
 };
 
-static const char *const query_commands[] = {"labs", "rubric", "points",
-                                             "checks", "tag"};
+static const char *const query_commands[] = {"labs",   "rubric", "points",
+                                             "checks", "tag",    "hints"};
 
 int query_command(const char *cmd)
 {
@@ -53,6 +56,7 @@ static void query_usage(void)
           "       grader points --root DIR [--tasks]\n"
           "       grader checks\n"
           "       grader tag    --root DIR [--src labs|solutions|DIR]\n"
+          "       grader hints  --root DIR [--lab NN]\n"
           "labs: name, number, title, budget, student files, test binaries, "
           "tasks.\n"
           "rubric: per test its task, timeouts, chaos, points per check, "
@@ -61,7 +65,9 @@ static void query_usage(void)
           "points: per lab (--tasks: per task) the points of each check.\n"
           "checks: the check kinds, one a line.\n"
           "tag: \"TAG<TAB>TREE\": the build folder name of a graded tree, and "
-          "the tree.\n",
+          "the tree.\n"
+          "hints: each keyed hint (hint.<symptom>) and the mutants that "
+          "prove it;\n  exit 1 when one has none.\n",
           stderr);
     exit(2);
 }
@@ -276,6 +282,26 @@ static json_t *string_array(char **v, int n)
     return a;
 }
 
+/* The student files task is written in: the rubric's `files.N`, else
+ * every student file of the lab. */
+static json_t *task_files(const struct lab *l, int task)
+{
+    const struct rubric *r = &l->rubric;
+
+    for (int i = 0; i < r->ntask_files; i++)
+        if (r->file_tasks[i] == task) {
+            char **names;
+            int n = split_list(r->task_files[i], ", ", &names);
+            json_t *a = string_array(names, n);
+
+            for (int k = 0; k < n; k++)
+                free(names[k]);
+            free(names);
+            return a;
+        }
+    return string_array(l->student, l->nstudent);
+}
+
 static void print_json(json_t *j)
 {
     json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
@@ -313,9 +339,10 @@ static int cmd_labs(const struct query *q)
 
             for (int k = 0; k < ntasks; k++)
                 json_array_append_new(
-                    jt, json_pack("{s:i,s:s,s:i}", "task", tasks[k].number,
+                    jt, json_pack("{s:i,s:s,s:i,s:o}", "task", tasks[k].number,
                                   "title", tasks[k].title, "points",
-                                  points_of(&l->rubric, tasks[k].number, -1)));
+                                  points_of(&l->rubric, tasks[k].number, -1),
+                                  "files", task_files(l, tasks[k].number)));
             json_array_append_new(
                 all, json_pack("{s:s,s:i,s:s,s:f,s:i,s:o,s:o,s:o}", "lab",
                                l->name, "number", atoi(l->name), "title",
@@ -346,12 +373,17 @@ static json_t *rubric_test_json(const struct rubric *r,
             json_object_set_new(tos, check_name(k),
                                 json_real(t->timeout * r->factor[k]));
     }
-    return json_pack("{s:s,s:i,s:f,s:b,s:o,s:i,s:o,s:o,s:o,s:s?}", "name",
-                     t->name, "task", t->task, "timeout", t->timeout, "chaos",
-                     t->chaos, "points", pts, "max_score", test_points(t),
-                     "timeouts", tos, "requires",
-                     string_array(t->requires, t->nrequires), "params",
-                     string_array(t->params, t->nparams), "hint", t->hint);
+    json_t *hints = json_object();
+
+    for (int i = 0; i < t->nhints; i++)
+        json_object_set_new(hints, t->hint_words[i],
+                            json_string(t->hint_texts[i]));
+    return json_pack(
+        "{s:s,s:i,s:f,s:b,s:o,s:i,s:o,s:o,s:o,s:s?,s:o}", "name", t->name,
+        "task", t->task, "timeout", t->timeout, "chaos", t->chaos, "points",
+        pts, "max_score", test_points(t), "timeouts", tos, "requires",
+        string_array(t->requires, t->nrequires), "params",
+        string_array(t->params, t->nparams), "hint", t->hint, "hints", hints);
 }
 
 static void rubric_tsv(const struct lab *l)
@@ -368,6 +400,9 @@ static void rubric_tsv(const struct lab *l)
         putchar('\t');
         for (int k = 0; k < t->nparams; k++)
             printf("%s%s", k ? " " : "", t->params[k]);
+        putchar('\t');
+        for (int k = 0; k < t->nhints; k++)
+            printf("%s%s", k ? " " : "", t->hint_words[k]);
         putchar('\n');
     }
 }
@@ -427,7 +462,7 @@ static int cmd_rubric(const struct query *q)
         printf("lab\ttest\ttask\ttimeout\tchaos\tpoints");
         for (int k = 0; k < CHK_COUNT; k++)
             printf("\t%s", check_name(k));
-        printf("\tparams\n");
+        printf("\tparams\thints\n");
     }
     for (int i = 0; i < n; i++) {
         const struct lab *l = &labs[i];
@@ -463,6 +498,73 @@ static int cmd_rubric(const struct query *q)
     else
         json_decref(all);
     return broken ? 2 : 0;
+}
+
+/* ---- keyed hints and their mutants -------------------------------------- */
+
+/* The mutants of lab that declare test and symptom, space-separated. */
+static char *mutants_proving(const char *root, const char *lab,
+                             const char *test, const char *symptom)
+{
+    char *dir = gr_printf("%s/grader/tests/mutants/%s", root, lab);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    struct sbuf b = {0};
+
+    while (d && (e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        char *path, *err = NULL;
+        struct mutant m = {0};
+
+        if (len < 7 || strcmp(e->d_name + len - 6, ".patch") != 0)
+            continue;
+        path = path_join(dir, e->d_name);
+        if (mutant_load(path, &m, &err) == 0 && m.test && m.symptom &&
+            strcmp(m.test, test) == 0 && strcmp(m.symptom, symptom) == 0)
+            sbuf_printf(&b, "%s%.*s", b.len ? " " : "", (int)len - 6,
+                        e->d_name);
+        free(err);
+        free(path);
+    }
+    if (d)
+        closedir(d);
+    free(dir);
+    return sbuf_steal(&b);
+}
+
+/*
+ * Each `hint.<symptom>` of a rubric must be proved by a mutant that
+ * declares its test and `symptom = <symptom>` (and is caught with it:
+ * make check grades every mutant). TSV: lab, test, symptom, mutants,
+ * hint. Exit 1 when a keyed hint has no mutant.
+ */
+static int cmd_hints(const struct query *q)
+{
+    struct lab *labs;
+    int broken = 0, n = selected_labs(q, 0, &labs, &broken), missing = 0;
+
+    printf("lab\ttest\tsymptom\tmutants\thint\n");
+    for (int i = 0; i < n; i++) {
+        const struct rubric *r = &labs[i].rubric;
+
+        for (int t = 0; t < r->ntests; t++)
+            for (int h = 0; h < r->tests[t].nhints; h++) {
+                const struct rubric_test *rt = &r->tests[t];
+                char *ms = mutants_proving(q->root, labs[i].name, rt->name,
+                                           rt->hint_words[h]);
+
+                missing += !*ms;
+                printf("%s\t%s\t%s\t%s\t%s\n", labs[i].name, rt->name,
+                       rt->hint_words[h], ms, rt->hint_texts[h]);
+                free(ms);
+            }
+    }
+    if (missing)
+        fprintf(stderr,
+                "grader hints: %d keyed hint(s) with no mutant that "
+                "declares its test and symptom\n",
+                missing);
+    return broken ? 2 : missing ? 1 : 0;
 }
 
 /* Points per lab, or per task (--tasks): what `make points` prints. */
@@ -564,6 +666,8 @@ int query_main(int argc, char **argv)
         return cmd_points(&q);
     if (strcmp(q.cmd, "tag") == 0)
         return cmd_tag(&q);
+    if (strcmp(q.cmd, "hints") == 0)
+        return cmd_hints(&q);
     query_usage();
     return 2;
 }

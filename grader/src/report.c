@@ -84,9 +84,9 @@ void report_table(FILE *f, const struct lab_result *r, int color)
         fprintf(f, "      %s%s%s\n", c, en->summary ? en->summary : "", z);
         if (en->detail && *en->detail && en->outcome != OUT_NOTRUN)
             indented(f, en->detail, 24, d, z);
-        if (en->test->hint && en->outcome != OUT_NOTRUN &&
+        if (entry_hint(en, NULL) && en->outcome != OUT_NOTRUN &&
             en->outcome != OUT_SKIP && en->outcome != OUT_INCONCLUSIVE)
-            fprintf(f, "      hint: %s\n", en->test->hint);
+            fprintf(f, "      hint: %s\n", entry_hint(en, NULL));
     }
 }
 
@@ -99,9 +99,26 @@ static char *entry_output(const struct entry *en)
         sbuf_puts(&b, en->notes);
     if (!entry_passed(en) && en->detail && *en->detail)
         sbuf_printf(&b, "\n%s", en->detail);
-    if (!entry_passed(en) && en->test->hint)
-        sbuf_printf(&b, "\nhint: %s\n", en->test->hint);
+    if (!entry_passed(en) && entry_hint(en, NULL))
+        sbuf_printf(&b, "\nhint: %s\n", entry_hint(en, NULL));
     return sbuf_steal(&b);
+}
+
+/* What went wrong, as symptom words, most specific first (grade.h); []
+ * for a check that passed or did not run. */
+static json_t *symptoms_json(const struct entry *en)
+{
+    json_t *a = json_array();
+
+    if (entry_passed(en) || en->outcome == OUT_NOTRUN ||
+        en->outcome == OUT_SKIP || en->outcome == OUT_INCONCLUSIVE)
+        return a;
+    if (en->symptom)
+        json_array_append_new(a, json_string(en->symptom));
+    if (en->cause)
+        json_array_append_new(a, json_string(en->cause));
+    json_array_append_new(a, json_string(outcome_name(en->outcome)));
+    return a;
 }
 
 /* The command that grades this one check again, as a student types it. */
@@ -168,10 +185,11 @@ int report_json(const char *path, const struct lab_result *rs, int n,
             json_object_set_new(t, "visibility", json_string("visible"));
             json_object_set_new(
                 t, "extra_data",
-                json_pack("{s:s,s:s,s:i,s:s,s:s,s:s}", "lab", rs[l].lab->name,
-                          "test", en->test->name, "task", en->test->task,
-                          "check", check_name(en->kind), "outcome",
-                          outcome_name(en->outcome), "command", command));
+                json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:o}", "lab",
+                          rs[l].lab->name, "test", en->test->name, "task",
+                          en->test->task, "check", check_name(en->kind),
+                          "outcome", outcome_name(en->outcome), "command",
+                          command, "symptoms", symptoms_json(en)));
             json_array_append_new(tests, t);
             score += en->score;
             free(name);

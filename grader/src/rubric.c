@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../harness/protocol.h"
 #include "rubric.h"
 #include "util.h"
 
@@ -102,6 +103,22 @@ static int lab_key(struct load_ctx *c, const char *key, const char *val)
         r->title = gr_strdup(val);
         return 1;
     }
+    if (starts_with(key, "files.")) {
+        char *end;
+        long task = strtol(key + 6, &end, 10);
+
+        if (end == key + 6 || *end || task < 1 || !*val)
+            return 0;
+        r->file_tasks =
+            realloc(r->file_tasks, sizeof(int) * (size_t)(r->ntask_files + 1));
+        r->task_files = realloc(r->task_files,
+                                sizeof(char *) * (size_t)(r->ntask_files + 1));
+        if (!r->file_tasks || !r->task_files)
+            gr_die("out of memory");
+        r->file_tasks[r->ntask_files] = (int)task;
+        r->task_files[r->ntask_files++] = gr_strdup(val);
+        return 1;
+    }
     if (parse_number(val, &d) < 0)
         return 0;
     if (strcmp(key, "budget") == 0)
@@ -134,6 +151,17 @@ static int test_key(struct load_ctx *c, const char *section, const char *key,
     } else if (strcmp(key, "hint") == 0) {
         free(t->hint);
         t->hint = gr_strdup(val);
+    } else if (starts_with(key, "hint.")) {
+        if (!symptom_word(key + 5) || rubric_hint(t, key + 5))
+            return 0;
+        t->hint_words =
+            realloc(t->hint_words, sizeof(char *) * (size_t)(t->nhints + 1));
+        t->hint_texts =
+            realloc(t->hint_texts, sizeof(char *) * (size_t)(t->nhints + 1));
+        if (!t->hint_words || !t->hint_texts)
+            gr_die("out of memory");
+        t->hint_words[t->nhints] = gr_strdup(key + 5);
+        t->hint_texts[t->nhints++] = gr_strdup(val);
     } else if (strcmp(key, "requires") == 0) {
         t->nrequires = split_list(val, ", ", &t->requires);
     } else if (starts_with(key, "param.")) {
@@ -223,6 +251,22 @@ struct rubric_test *rubric_find(struct rubric *r, const char *name)
         if (strcmp(r->tests[i].name, name) == 0)
             return &r->tests[i];
     return NULL;
+}
+
+const char *rubric_hint(const struct rubric_test *t, const char *word)
+{
+    for (int i = 0; word && i < t->nhints; i++)
+        if (strcmp(t->hint_words[i], word) == 0)
+            return t->hint_texts[i];
+    return NULL;
+}
+
+int symptom_word(const char *word)
+{
+    size_t n = strlen(word);
+
+    return n > 0 && n <= HARNESS_SYMPTOM_MAX && word[0] >= 'a' &&
+           word[0] <= 'z' && strspn(word, HARNESS_SYMPTOM_CHARS) == n;
 }
 
 int rubric_max_points(const struct rubric *r)

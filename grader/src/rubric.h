@@ -31,7 +31,10 @@ struct rubric_test {
     double timeout; /* seconds in the plain build */
     int points[CHK_COUNT];
     int chaos;
-    char *hint;
+    char *hint;        /* shown when no keyed hint matches */
+    char **hint_words; /* `hint.<word> = text`: keyed to a symptom */
+    char **hint_texts;
+    int nhints;
     char **requires;
     int nrequires;
     char **params; /* "KEY=value", exported as HARNESS_PARAM_KEY */
@@ -40,6 +43,11 @@ struct rubric_test {
 
 struct rubric {
     char *title;
+    /* `files.N = a.c b.c` in [lab]: the student files task N is written
+     * in (make solution TASK=N shows only their reference) */
+    int *file_tasks;
+    char **task_files;
+    int ntask_files;
     double budget;   /* seconds for the whole lab */
     long memory_mib; /* heap limit of a plain-build test, in MiB */
     double factor[CHK_COUNT];
@@ -50,6 +58,10 @@ struct rubric {
 /* rubric_load - parse `path`; on error returns -1 with a message in *err. */
 int rubric_load(const char *path, struct rubric *r, char **err);
 struct rubric_test *rubric_find(struct rubric *r, const char *name);
+/* The test's `hint.<word>`, or NULL. */
+const char *rubric_hint(const struct rubric_test *t, const char *word);
+/* Whether word is a symptom word (harness/protocol.h's syntax). */
+int symptom_word(const char *word);
 int rubric_max_points(const struct rubric *r);
 
 #endif

@@ -45,6 +45,8 @@ void run_result_free(struct run_result *r)
     free(r->killed);
     free(r->verdict_text);
     free(r->notes);
+    free(r->symptom);
+    free(r->symptom_text);
     free(r->output);
     memset(r, 0, sizeof(*r));
 }
@@ -574,6 +576,18 @@ static void parse_lines(struct job *j)
         text++;
         if (kind == HARNESS_KIND_NOTE) {
             sbuf_printf(&notes, "%s\n", text);
+        } else if (kind == HARNESS_KIND_SYMPTOM) {
+            size_t w = strcspn(text, " ");
+
+            /* The last is the test's most informed: a worker's early
+             * report, then the main thread's verdict after the join. */
+            if (w > 0 && w <= HARNESS_SYMPTOM_MAX && text[0] >= 'a' &&
+                text[0] <= 'z' && strspn(text, HARNESS_SYMPTOM_CHARS) >= w) {
+                free(r->symptom);
+                free(r->symptom_text);
+                r->symptom = strndup(text, w);
+                r->symptom_text = gr_strdup(text[w] ? text + w + 1 : "");
+            }
         } else if (kind == HARNESS_KIND_FAIL || kind == HARNESS_KIND_SLOW ||
                    kind == HARNESS_KIND_FORKED || kind == HARNESS_KIND_EXIT) {
             /* The first failure explains best; exit() wins over a failed

@@ -61,6 +61,8 @@ struct run_result {
     enum harness_kind kind;
     char *verdict_text; /* the harness's words with the verdict */
     char *notes;        /* harness_note lines, one a line */
+    char *symptom;      /* the last symptom word the test reported, or NULL */
+    char *symptom_text; /* and its message */
     char *output;       /* stdout and stderr, interleaved, capped */
     size_t dropped;     /* output bytes beyond the cap */
     int forged;         /* result lines without the nonce */

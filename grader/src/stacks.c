@@ -227,7 +227,12 @@ static int count_call(const struct gdb_thread *t, int n, const char *prefix)
     return k;
 }
 
-static char *likely_cause(const struct gdb_thread *t, int n)
+/*
+ * The likely cause, as a symptom word (the rubric's `hint.<word>`:
+ * docs/writing-a-lab.md lists them) and in English. *spinner: the thread
+ * found running, for "endless-loop".
+ */
+static const char *cause_word(const struct gdb_thread *t, int n, int *spinner)
 {
     int locks =
         count_call(t, n, "pthread_mutex") + count_call(t, n, "pthread_rwlock");
@@ -241,49 +246,73 @@ static char *likely_cause(const struct gdb_thread *t, int n)
 
     for (int i = 0; i < n; i++)
         if ((!t[i].call || strcmp(t[i].call, "sched_yield") == 0) &&
-            t[i].where.func[0] && !t[i].tool)
-            return gr_printf("an endless loop? thread %d was running in %s "
-                             "(%s), not blocked: a loop whose exit "
-                             "condition never comes true, or a spin that "
-                             "waits for something that never happens",
-                             t[i].num, t[i].where.func, t[i].where.loc);
+            t[i].where.func[0] && !t[i].tool) {
+            *spinner = i;
+            return "endless-loop";
+        }
     if (locks >= 2)
+        return "deadlock";
+    /* Nobody spins, so the mutex's holder is blocked too: a thread in
+     * pthread_cond_wait released only the mutex it waits with. */
+    if (locks && (conds || io || waits))
+        return "lock-held-blocked";
+    if (conds)
+        return "lost-wakeup";
+    if (locks)
+        return "lock-not-released";
+    if (io)
+        return "io-never-returns";
+    if (waits)
+        return "child-never-exits";
+    return NULL;
+}
+
+static char *likely_cause(const struct gdb_thread *t, int n, const char **word)
+{
+    int i = 0;
+
+    *word = cause_word(t, n, &i);
+    if (!*word)
+        return gr_strdup("deadlock or lost wake-up? the test never finished");
+    if (strcmp(*word, "endless-loop") == 0)
+        return gr_printf("an endless loop? thread %d was running in %s "
+                         "(%s), not blocked: a loop whose exit "
+                         "condition never comes true, or a spin that "
+                         "waits for something that never happens",
+                         t[i].num, t[i].where.func, t[i].where.loc);
+    if (strcmp(*word, "deadlock") == 0)
         return gr_strdup("a deadlock? several threads wait for mutexes: "
                          "each may hold one that another waits for. Take "
                          "locks in one global order, never a lock you "
                          "already hold, and unlock on every path");
-    if (locks && (conds || io || waits))
-        /* Nobody spins, so the mutex's holder is blocked too: a thread in
-         * pthread_cond_wait released only the mutex it waits with. */
+    if (strcmp(*word, "lock-held-blocked") == 0)
         return gr_strdup("a lock held while blocked? a thread waits for a "
                          "mutex, and no thread runs: its holder sleeps with "
                          "it held (in a wait on another lock's condition "
                          "variable, a join, a read, a task run under the "
                          "lock). Release a lock before anything that can "
                          "block");
-    if (conds)
+    if (strcmp(*word, "lost-wakeup") == 0)
         return gr_strdup("a lost wake-up? threads sleep on a condition "
                          "variable or semaphore that nobody signals any "
                          "more: does every change of the condition signal "
                          "(broadcast when several may proceed), under the "
                          "lock, and does each wait sit in a while loop?");
-    if (locks)
+    if (strcmp(*word, "lock-not-released") == 0)
         return gr_strdup("a lock never unlocked? a thread waits for a mutex "
                          "that its holder kept (an early return, or an "
                          "error path that skips the unlock)");
-    if (io)
+    if (strcmp(*word, "io-never-returns") == 0)
         return gr_strdup("a read or poll that never returns? it waits for "
                          "data or an EOF that never comes: a pipe's write "
                          "end left open somewhere (EOF needs every copy "
                          "closed), or a peer that never writes");
-    if (waits)
-        return gr_strdup("a child that never exits? waitpid waits for a "
-                         "child still running (or blocked itself)");
-    return gr_strdup("deadlock or lost wake-up? the test never finished");
+    return gr_strdup("a child that never exits? waitpid waits for a "
+                     "child still running (or blocked itself)");
 }
 
 char *condense_timeout(const char *out, const char *root, char *const *student,
-                       int nstudent, char **cause)
+                       int nstudent, char **cause, const char **word)
 {
     struct sbuf b = {0};
     const char *stacks = out ? strstr(out, STACK_MARK) : NULL;
@@ -293,6 +322,7 @@ char *condense_timeout(const char *out, const char *root, char *const *student,
     const char *p;
 
     *cause = NULL;
+    *word = NULL;
     if (!stacks) {
         free(fr);
         return condense_output(out ? out : "", root, 40);
@@ -358,7 +388,7 @@ char *condense_timeout(const char *out, const char *root, char *const *student,
             sbuf_printf(&b, " <- %s (%s)", t->caller.func, t->caller.loc);
         sbuf_puts(&b, "\n");
     }
-    *cause = likely_cause(th, nth);
+    *cause = likely_cause(th, nth, word);
     sbuf_printf(&b, "likely cause: %s\n", *cause);
     return sbuf_steal(&b);
 }

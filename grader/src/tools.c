@@ -834,6 +834,31 @@ char *tool_log_tail(enum check_kind k, const char *logdir, int lines)
     return tail;
 }
 
+/* The kind of the first report in the tool's own words, as a symptom. */
+static const char *finding_symptom(enum check_kind k, const char *log,
+                                   const struct finding *f)
+{
+    const char *first;
+
+    if (k == CHK_TSAN) {
+        first = strstr(log, "WARNING: ThreadSanitizer: ");
+        if (first && starts_with(first + 26, "lock-order-inversion"))
+            return "lock-order";
+    } else if (k == CHK_HELGRIND || k == CHK_DRD) {
+        const char *race = strstr(log, "data race");
+        const char *order = strstr(log, "lock order");
+
+        if (order && (!race || order < race))
+            return "lock-order";
+    } else if (k == CHK_MEMCHECK && f->summary &&
+               !strstr(log, "definitely lost") &&
+               !strstr(log, "indirectly lost") && f->detail &&
+               strstr(f->detail, "file descriptor(s) left open")) {
+        return "fd-leak";
+    }
+    return NULL;
+}
+
 int tool_findings(enum check_kind k, const char *logdir, pid_t main_pid,
                   const char *root, const char *srcdir, struct finding *f)
 {
@@ -903,6 +928,7 @@ int tool_findings(enum check_kind k, const char *logdir, pid_t main_pid,
     } else {
         return 0;
     }
+    f->symptom = finding_symptom(k, log, f);
     free(log);
     if (ign.len) {
         /* A log the grader would not read may have held a finding: the

@@ -25,6 +25,9 @@ struct finding {
                           its error exit status is not a verdict either */
     char *summary;     /* one line, e.g. "data race at labs/x/y.c:12 in f" */
     char *detail;      /* the condensed report(s) */
+    /* what the first report is, as a symptom word beyond the outcome's
+     * own ("race", "leak"): "lock-order", "fd-leak"; or NULL */
+    const char *symptom;
 };
 
 /*
@@ -65,10 +68,11 @@ char *condense_output(const char *out, const char *root, int max_lines);
  * turned into one line per thread: the blocking call it waits in and the
  * student's function and file:line that called it (student: the lab's
  * student file names). *cause gets the likely cause, or NULL without
- * stacks.
+ * stacks, and *word the same as a symptom word ("deadlock",
+ * "lost-wakeup", ...; NULL when the stacks suggest none).
  */
 char *condense_timeout(const char *out, const char *root, char *const *student,
-                       int nstudent, char **cause);
+                       int nstudent, char **cause, const char **word);
 
 /* A line of the harness's ASCII timeline (a lane row or its verdict). */
 int timeline_line(const char *line);

@@ -65,23 +65,30 @@ done
 WATCH_PATHS=$tmp/w WATCH_CMD=true WATCH_MAX_RUNS=1 bash grader/scripts/student-watch.sh 02 |
     grep -Eq 'inotify notifications|polling' || fail "watch does not say how it waits"
 
-# make solution: refuses without a terminal, shows the diff with YES=1.
-out=$(make -s --no-print-directory solution LAB=02 </dev/null 2>&1) &&
+# make solution: one task at a time. Without TASK it lists the tasks and
+# shows nothing; it refuses without a terminal; with YES=1 it shows that
+# task's files, and no other task's.
+out=$(make -s --no-print-directory solution LAB=02 YES=1 </dev/null 2>&1) &&
+    fail "make solution without TASK showed something"
+grep -q 'TASK=2' <<<"$out" || fail "make solution without TASK does not list the tasks: $out"
+grep -q '^+++ reference' <<<"$out" && fail "make solution without TASK showed a diff"
+out=$(make -s --no-print-directory solution LAB=02 TASK=2 </dev/null 2>&1) &&
     fail "make solution without a terminal showed the solution"
 grep -q 'no terminal to ask on' <<<"$out" || fail "make solution's refusal does not say why: $out"
 grep -q '^+++ reference' <<<"$out" && fail "make solution showed a diff while refusing"
 if [[ -d solutions/$lab ]]; then
-    out=$(make -s --no-print-directory solution LAB=02 YES=1 </dev/null 2>&1) ||
-        fail "make solution YES=1 exited $?: $out"
-    for f in pmap.c pool.c gil.c; do
-        grep -q "^+++ reference: solutions/$lab/$f" <<<"$out" || fail "make solution YES=1 shows no diff of $f"
+    out=$(make -s --no-print-directory solution LAB=02 TASK=2 YES=1 </dev/null 2>&1) ||
+        fail "make solution TASK=2 YES=1 exited $?: $out"
+    grep -q "^+++ reference: solutions/$lab/pool.c" <<<"$out" || fail "make solution TASK=2 shows no diff of pool.c"
+    for f in pmap.c gil.c; do
+        grep -q "solutions/$lab/$f" <<<"$out" && fail "make solution TASK=2 shows $f, another task's answer"
     done
 fi
 # A student copy (no solutions/): it says so and shows nothing.
 mkdir -p "$tmp/copy/grader/scripts" "$tmp/copy/labs"
 cp grader/scripts/student-*.sh "$tmp/copy/grader/scripts/"
 cp -r labs/$lab "$tmp/copy/labs/"
-out=$(YES=1 bash "$tmp/copy/grader/scripts/student-solution.sh" 02 2>&1) &&
+out=$(YES=1 bash "$tmp/copy/grader/scripts/student-solution.sh" 02 2 2>&1) &&
     fail "make solution in a copy without solutions/ succeeded"
 grep -q 'no reference solutions in this copy' <<<"$out" || fail "make solution in a student copy says: $out"
 echo "student loop: make, watch ($(command -v inotifywait >/dev/null && echo inotify and poll || echo poll)) and solution passed"

@@ -206,10 +206,13 @@ static void test_budget_keeps_other_tasks_shares(void **state)
  * thread, naming the blocking call and the student's file:line. */
 static void test_timeout_stacks_show_a_deadlock(void **state)
 {
+    const char *word;
     char *out = fixture("gdb-deadlock.txt"), *cause, *student[] = {"fixes.c"};
-    char *d = condense_timeout(out, "/work/wt-trace", student, 1, &cause);
+    char *d =
+        condense_timeout(out, "/work/wt-trace", student, 1, &cause, &word);
 
     (void)state;
+    assert_string_equal(word, "deadlock");
     assert_non_null(cause);
     assert_true(starts_with(cause, "a deadlock?"));
     assert_non_null(strstr(d, "thread 1 (the test's main thread): waits in "
@@ -235,11 +238,13 @@ static void test_timeout_stacks_show_a_deadlock(void **state)
  * wake-up. */
 static void test_timeout_stacks_show_a_lock_held_while_blocked(void **state)
 {
+    const char *word;
     char *out = fixture("gdb-tsan-lock-held.txt"), *cause,
          *student[] = {"pool.c"};
-    char *d = condense_timeout(out, "/work/main", student, 1, &cause);
+    char *d = condense_timeout(out, "/work/main", student, 1, &cause, &word);
 
     (void)state;
+    assert_string_equal(word, "lock-held-blocked");
     assert_non_null(cause);
     assert_true(starts_with(cause, "a lock held while blocked?"));
     assert_non_null(strstr(d, "thread 1 (the test's main thread): waits in "
@@ -259,10 +264,13 @@ static void test_timeout_stacks_show_a_lock_held_while_blocked(void **state)
  * student's frame is bbuf.c, not the lab's sync_hooks.c in between. */
 static void test_timeout_stacks_show_a_lost_wakeup(void **state)
 {
+    const char *word;
     char *out = fixture("gdb-lost-wakeup.txt"), *cause, *student[] = {"bbuf.c"};
-    char *d = condense_timeout(out, "/work/wt-trace", student, 1, &cause);
+    char *d =
+        condense_timeout(out, "/work/wt-trace", student, 1, &cause, &word);
 
     (void)state;
+    assert_string_equal(word, "lost-wakeup");
     assert_non_null(cause);
     assert_true(starts_with(cause, "a lost wake-up?"));
     assert_non_null(strstr(d, "waits in pthread_cond_wait, called from "
@@ -276,11 +284,13 @@ static void test_timeout_stacks_show_a_lost_wakeup(void **state)
 
 static void test_timeout_without_stacks_has_no_cause(void **state)
 {
-    char *cause,
-        *d = condense_timeout("[ RUN      ] t\nhello\n", "", NULL, 0, &cause);
+    const char *word;
+    char *cause, *d = condense_timeout("[ RUN      ] t\nhello\n", "", NULL, 0,
+                                       &cause, &word);
 
     (void)state;
     assert_null(cause);
+    assert_null(word);
     assert_string_equal(d, "hello\n");
     free(d);
 }

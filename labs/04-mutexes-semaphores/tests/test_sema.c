@@ -98,14 +98,26 @@ struct handoff {
     int errors;
 };
 
+/* Never more than PAIRS * n posts, far below SEMA_MAX: -EOVERFLOW means
+ * the value went below 0 and wrapped around. Said at once, since the
+ * waiters asleep then are never woken (a failed post signals nobody). */
 static void *handoff_poster(void *arg)
 {
     struct handoff *h = arg;
+    int rc;
 
     harness_start_wait(h->start);
-    for (long i = 0; i < h->n; i++)
-        if (sema_post(h->s) != 0)
+    for (long i = 0; i < h->n; i++) {
+        rc = sema_post(h->s);
+        if (rc == -EOVERFLOW && !h->errors)
+            harness_symptom("wrapped",
+                            "sema_post returned -EOVERFLOW although far "
+                            "fewer than SEMA_MAX posts were made: the value "
+                            "went below 0 and wrapped around, so a "
+                            "sema_wait took a permit that was not there");
+        if (rc != 0)
             h->errors++;
+    }
     return NULL;
 }
 
@@ -140,7 +152,15 @@ static void test_sema_handoff_no_lost_wakeup(void **state)
         xpthread_join(t[i], NULL);
     harness_start_destroy(&start);
     for (int i = 0; i < 2 * PAIRS; i++)
-        if (h[i].errors)
+        if (h[i].errors && i % 2 == 0 && sema_post(s) == -EOVERFLOW)
+            harness_fail_symptom("wrapped",
+                                 "sema_post returned an error %d times, "
+                                 "-EOVERFLOW with far fewer than SEMA_MAX "
+                                 "posts: the value went below 0 and wrapped "
+                                 "around (a sema_wait took a permit that was "
+                                 "not there)",
+                                 h[i].errors);
+        else if (h[i].errors)
             harness_fail("%s returned an error %d times",
                          i % 2 ? "sema_wait" : "sema_post", h[i].errors);
     if (sema_trywait(s) != -EAGAIN)
@@ -160,6 +180,7 @@ struct pool {
     pthread_mutex_t *m;
     int *inside, *peak; /* guarded by *m */
     long n;
+    int permits;
     int errors;
 };
 
@@ -176,6 +197,14 @@ static void *pool_main(void *arg)
         pthread_mutex_lock(p->m);
         if (++*p->inside > *p->peak)
             *p->peak = *p->inside;
+        /* Said at once: the test may hang after it (wrapped value). */
+        if (*p->inside == p->permits + 1 && *p->peak == p->permits + 1)
+            harness_symptom("overlap",
+                            "%d threads held a permit at once, with only %d "
+                            "permits: a wait returned without one (a "
+                            "wake-up is not a permit: test the value again "
+                            "after waking)",
+                            *p->inside, p->permits);
         pthread_mutex_unlock(p->m);
         harness_chaos_point();
         pthread_mutex_lock(p->m);
@@ -200,7 +229,7 @@ static void test_sema_bounds_holders(void **state)
     (void)state;
     harness_start_init(&start, THREADS);
     for (int i = 0; i < THREADS; i++) {
-        p[i] = (struct pool){s, &start, &m, &inside, &peak, n, 0};
+        p[i] = (struct pool){s, &start, &m, &inside, &peak, n, PERMITS, 0};
         xpthread_create(&t[i], NULL, pool_main, &p[i]);
     }
     for (int i = 0; i < THREADS; i++)
@@ -209,17 +238,30 @@ static void test_sema_bounds_holders(void **state)
     for (int i = 0; i < THREADS; i++)
         if (p[i].errors)
             harness_fail("sema_wait returned an error %d times", p[i].errors);
-    if (peak > PERMITS)
-        harness_fail("%d threads held a permit at once, with only %d "
-                     "permits: a wait returned without one (a wake-up is "
-                     "not a permit: test the value again after waking)",
-                     peak, PERMITS);
-    while (sema_trywait(s) == 0 && left <= PERMITS)
+    /* Far more than PERMITS left: the value went below 0 and wrapped. */
+    while (left < 1000 && sema_trywait(s) == 0)
         left++;
+    if (peak > PERMITS)
+        harness_fail_symptom("overlap",
+                             "%d threads held a permit at once, with only %d "
+                             "permits: a wait returned without one (a "
+                             "wake-up is not a permit: test the value again "
+                             "after waking)",
+                             peak, PERMITS);
+    if (left == 1000)
+        harness_fail_symptom("wrapped",
+                             "after every thread gave its permit back, over "
+                             "1000 permits were left instead of %d: the "
+                             "value went below 0 and wrapped around (a wait "
+                             "took a permit that was not there)",
+                             PERMITS);
     if (left != PERMITS)
-        harness_fail("after every thread gave its permit back, %d permits "
-                     "were left instead of %d",
-                     left, PERMITS);
+        harness_fail_symptom("lost-update",
+                             "after every thread gave its permit back, %d "
+                             "permit(s) were left instead of %d: a change "
+                             "of the value was lost (two threads changed "
+                             "it at once)",
+                             left, PERMITS);
     sema_destroy(s);
 }
 
