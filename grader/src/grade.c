@@ -730,7 +730,7 @@ static void judge_tool(struct entry *en, const struct run_result *r,
 struct planned {
     struct entry *en;
     struct run_spec spec;
-    char *logdir, *bindir;
+    char *logdir, *bindir, *vgdb;
 };
 
 static char **spec_env(const struct rubric_test *t, enum check_kind k,
@@ -918,9 +918,13 @@ static void plan(struct planned *p, struct entry *en, const struct lab *lab,
     p->bindir = gr_strdup(bin);
     *strrchr(p->bindir, '/') = '\0';
     p->spec.bindir = p->bindir;
-    /* gdb attaches to any native process, a sanitized one included; under
-     * Valgrind it would see Valgrind's own stack, not the test's. */
-    p->spec.backtrace = !check_is_valgrind(en->kind);
+    /* gdb attaches to any native process, a sanitized one included, and
+     * reads one under Valgrind through Valgrind's gdbserver. */
+    p->spec.backtrace = 1;
+    if (check_is_valgrind(en->kind)) {
+        p->vgdb = gr_printf("%s/" VGDB_PREFIX, p->logdir);
+        p->spec.vgdb_prefix = p->vgdb;
+    }
     if (strcmp(variant, "plain") == 0)
         p->spec.memory_mib = lab->rubric.memory_mib;
     free(bin);
@@ -936,6 +940,7 @@ static void plan_free(struct planned *p)
     free(p->spec.env);
     free(p->logdir);
     free(p->bindir);
+    free(p->vgdb);
 }
 
 static void run_phase(struct entry **ens, int n, const struct lab *lab,

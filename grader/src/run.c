@@ -9,7 +9,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -155,10 +158,84 @@ static int count_below(pid_t top, pid_t except)
     return count;
 }
 
-/* Every thread's stack, from gdb, into the test's output: where it hung. */
-static void take_backtrace(pid_t pid, int out_fd)
+/* The pid `pid` has in its own (innermost) PID namespace: NSpid's last. */
+static pid_t inner_pid(pid_t pid)
 {
-    char pidarg[32], link[64], exe[4096] = "";
+    char path[64], line[256];
+    pid_t inner = pid;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    if (!(f = fopen(path, "r")))
+        return pid;
+    while (fgets(line, sizeof(line), f))
+        if (strncmp(line, "NSpid:", 6) == 0) {
+            char *tok = strtok(line + 6, " \t\n"), *last = NULL;
+
+            for (; tok; tok = strtok(NULL, " \t\n"))
+                last = tok;
+            if (last)
+                inner = (pid_t)atoi(last);
+        }
+    fclose(f);
+    return inner;
+}
+
+/* Join the namespaces of the test's init (user first, when it has one of
+ * its own: it grants the rest), so that what runs next sees only what the
+ * test sees. NULL, or what failed. */
+static const char *join_test_namespaces(pid_t init)
+{
+    static const struct {
+        const char *name;
+        int type;
+    } ns[] = {{"user", CLONE_NEWUSER},
+              {"pid", CLONE_NEWPID},
+              {"net", CLONE_NEWNET},
+              {"mnt", CLONE_NEWNS}};
+
+    for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+        char path[64], mine[64];
+        struct stat a, b;
+        int fd;
+
+        snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)init, ns[i].name);
+        snprintf(mine, sizeof(mine), "/proc/self/ns/%s", ns[i].name);
+        if (stat(path, &a) < 0)
+            return ns[i].name;
+        if (stat(mine, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+            continue; /* the same as ours already */
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || setns(fd, ns[i].type) < 0)
+            return ns[i].name;
+        close(fd);
+    }
+    return chdir("/") < 0 ? "chdir" : NULL;
+}
+
+/* The program a spec runs the test of: under Valgrind, the argument before
+ * "--run" (argv[0] is valgrind). */
+static const char *spec_program(const struct run_spec *spec)
+{
+    for (int i = 1; spec->argv[i]; i++)
+        if (strcmp(spec->argv[i], "--run") == 0)
+            return spec->argv[i - 1];
+    return NULL;
+}
+
+/*
+ * Every thread's stack, from gdb, into the test's output: where it hung.
+ * A process under Valgrind is read through Valgrind's gdbserver (vgdb):
+ * gdb attached to the process would see Valgrind's own stack. vgdb finds
+ * the server by the pid Valgrind has in the test's PID namespace, and wakes
+ * it with ptrace when every thread is blocked, so it runs in that
+ * namespace (setns to init's, then a fork).
+ */
+static void take_backtrace(const struct run_spec *spec, pid_t pid, pid_t init,
+                           int out_fd)
+{
+    char pidarg[32], link[64], exe[4096] = "", *remote = NULL;
+    const char *prog = spec->vgdb_prefix ? spec_program(spec) : NULL;
     ssize_t n;
     pid_t g;
     int st;
@@ -170,6 +247,11 @@ static void take_backtrace(pid_t pid, int out_fd)
     snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
     n = readlink(link, exe, sizeof(exe) - 1);
     exe[n > 0 ? n : 0] = '\0';
+    if (prog) {
+        snprintf(exe, sizeof(exe), "%s", prog);
+        remote = gr_printf("target remote | vgdb --vgdb-prefix=%s --pid=%d",
+                           spec->vgdb_prefix, (int)inner_pid(pid));
+    }
     if (exe[0] != '/' || access(exe, R_OK) != 0)
         exe[0] = '\0';
     dprintf(out_fd, "\n=== grader: every thread's stack at the timeout ===\n");
@@ -186,6 +268,55 @@ static void take_backtrace(pid_t pid, int out_fd)
         dup2(out_fd, 1);
         dup2(out_fd, 2);
         alarm(20);
+        if (remote) {
+            pid_t c;
+
+            /* setns moves our children, not us. gdb runs in the
+             * namespaces, its reaper is us, outside: it must be reaped
+             * here, or the namespace's init waits for it for ever. */
+            if (init > 0) {
+                const char *why = join_test_namespaces(init);
+
+                if (why) {
+                    dprintf(1,
+                            "(no stacks: cannot enter the test's "
+                            "namespaces: %s)\n",
+                            why);
+                    _exit(1);
+                }
+            }
+            alarm(0);
+            if ((c = fork()) > 0) {
+                for (int i = 0; i < 200; i++) {
+                    struct timespec tick = {0, 100 * 1000 * 1000};
+
+                    if (waitpid(c, &st, WNOHANG) == c)
+                        _exit(0);
+                    nanosleep(&tick, NULL);
+                }
+                dprintf(1, "(no stacks: gdb through vgdb took more than "
+                           "20 s)\n");
+                kill(c, SIGKILL);
+                waitpid(c, &st, 0);
+                _exit(1);
+            }
+            alarm(20);
+            /* Valgrind's gdbserver answers only its own uid; and gdb, in
+             * the test's namespaces as the test's uid, can do nothing the
+             * test could not. */
+            if (grader_sandbox.drop &&
+                (setgroups(0, NULL) < 0 || setgid(grader_sandbox.gid) < 0 ||
+                 setuid(spec->uid) < 0)) {
+                dprintf(1, "(no stacks: cannot take the test's uid)\n");
+                _exit(1);
+            }
+            if (exe[0])
+                execlp("gdb", "gdb", "-nx", "-batch", "-iex", "set sysroot /",
+                       "-iex", "set pagination off", exe, "-ex", remote, "-ex",
+                       "thread apply all bt", (char *)0);
+            dprintf(1, "(gdb not available: no backtrace)\n");
+            _exit(127);
+        }
         if (exe[0])
             execlp("gdb", "gdb", "-nx", "-batch", "-iex", "set sysroot /",
                    "-iex", "set pagination off", exe, "-p", pidarg, "-ex",
@@ -197,6 +328,7 @@ static void take_backtrace(pid_t pid, int out_fd)
     }
     if (g > 0)
         waitpid(g, &st, 0);
+    free(remote);
     dprintf(out_fd, "=== grader: end of stacks ===\n");
 }
 
@@ -362,7 +494,7 @@ static void supervise(const struct run_spec *spec, int out_w, int res_w,
             test = t;
         }
         if (spec->backtrace)
-            take_backtrace(test, out_w);
+            take_backtrace(spec, test, init, out_w);
         /* The test alone, as timeout(1) would: what it does on SIGTERM
          * (a coverage build writes its counts) it may do, for a while. In
          * a PID namespace init then reports what it left, as usual. */

@@ -20,13 +20,15 @@ struct run_spec {
     const char *bindir;  /* its binaries: the only other part of the build
                             the sandbox shows it (read-only) */
     int backtrace;       /* on timeout, take every thread's stack with gdb */
-    uid_t uid;           /* the test's own uid (set by run_batch) */
-    long memory_mib;     /* RLIMIT_DATA in MiB, 0 for none (sanitizers and
+    const char *vgdb_prefix; /* under Valgrind: its gdbserver's --vgdb-prefix,
+                                which the stacks are read through */
+    uid_t uid;               /* the test's own uid (set by run_batch) */
+    long memory_mib;         /* RLIMIT_DATA in MiB, 0 for none (sanitizers and
                             valgrind reserve more address space than this) */
-    double term_grace;   /* on timeout, SIGTERM the test and wait this long
+    double term_grace;       /* on timeout, SIGTERM the test and wait this long
                             before the kill (0: kill at once); `grader exec`
                             uses it so a coverage build writes its counts */
-    int task;            /* its share of a struct budget (index), or -1 */
+    int task;                /* its share of a struct budget (index), or -1 */
 };
 
 /*

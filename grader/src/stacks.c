@@ -345,7 +345,11 @@ char *condense_timeout(const char *out, const char *root, char *const *student,
 
         snprintf(line, sizeof(line), "%.*s", (int)n, p);
         p = e ? e + 1 : NULL;
+        /* gdb names a native thread "Thread 2 (Thread 0x7f.. (LWP 123)",
+         * one read through Valgrind's gdbserver "Thread 2 (Thread 123 (tid
+         * 2 VgTs_WaitSys))". */
         if (sscanf(line, "Thread %d (Thread %*s (LWP %d)", &num, &lwp) == 2 ||
+            sscanf(line, "Thread %d (Thread %d (tid", &num, &lwp) == 2 ||
             starts_with(line, "=== grader: end of stacks")) {
             if (nth > 0 && nth <= MAX_THREADS)
                 judge_thread(&th[nth - 1], fr, nfr, student, nstudent);

@@ -29,35 +29,37 @@ static char **vec(int n, ...)
 }
 
 /*
- * --vgdb=no: by default Valgrind makes FIFOs and a shared-memory file in
- * /tmp named by pid, and leaves them when it is killed (a timeout). A later
- * test of another uid that gets the same pid cannot replace them, and
- * Valgrind exits 1 before the test starts ("cannot create shared_mem
- * file ... Permission denied"): the rare "exited with status 1" under
- * Helgrind and Memcheck that the flake gate and CI met. We never attach
- * gdb to a Valgrind run, so nothing is lost.
+ * --vgdb-prefix: Valgrind's gdbserver (on by default) makes FIFOs and a
+ * shared-memory file named by pid, in /tmp unless told otherwise, and
+ * leaves them when it is killed (a timeout). A later test of another uid
+ * that got the same pid could not replace them, and Valgrind exited 1
+ * before the test started ("cannot create shared_mem file ... Permission
+ * denied"). In the test's own run folder they cannot collide, and at a
+ * timeout the supervisor reads every thread's stack through them (gdb
+ * attached to the process itself would see Valgrind's stack, not the
+ * test's): run.c, take_backtrace.
  */
 char **tool_argv(enum check_kind k, const char *bin, const char *test,
                  const char *logdir)
 {
     char *log = gr_printf("--log-file=%s/vg.%%p", logdir);
+    char *vgdb = gr_printf("--vgdb-prefix=%s/" VGDB_PREFIX, logdir);
     char **v;
 
     switch (k) {
     case CHK_HELGRIND:
-        v = vec(10, "valgrind", "--tool=helgrind", "--vgdb=no",
-                "--error-exitcode=99", "--num-callers=16",
-                "--trace-children=no", log, bin, "--run", test);
+        v = vec(10, "valgrind", "--tool=helgrind", vgdb, "--error-exitcode=99",
+                "--num-callers=16", "--trace-children=no", log, bin, "--run",
+                test);
         break;
     case CHK_DRD:
-        v = vec(10, "valgrind", "--tool=drd", "--vgdb=no",
-                "--error-exitcode=99", "--num-callers=16",
-                "--trace-children=no", log, bin, "--run", test);
+        v = vec(10, "valgrind", "--tool=drd", vgdb, "--error-exitcode=99",
+                "--num-callers=16", "--trace-children=no", log, bin, "--run",
+                test);
         break;
     case CHK_MEMCHECK:
-        v = vec(13, "valgrind", "--tool=memcheck", "--vgdb=no",
-                "--error-exitcode=99", "--leak-check=full",
-                "--errors-for-leak-kinds=definite",
+        v = vec(13, "valgrind", "--tool=memcheck", vgdb, "--error-exitcode=99",
+                "--leak-check=full", "--errors-for-leak-kinds=definite",
                 "--show-leak-kinds=definite", "--track-fds=yes",
                 "--num-callers=16", log, bin, "--run", test);
         break;
@@ -65,6 +67,7 @@ char **tool_argv(enum check_kind k, const char *bin, const char *test,
         v = vec(3, bin, "--run", test);
     }
     free(log);
+    free(vgdb);
     return v;
 }
 

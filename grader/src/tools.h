@@ -8,6 +8,10 @@
 
 #include "rubric.h"
 
+/* Valgrind's gdbserver files, in a test's run folder: logdir/VGDB_PREFIX-*.
+ * Not "vg...": those are the logs read_logs takes (and refuses a FIFO). */
+#define VGDB_PREFIX "gdbserver"
+
 /* argv to run `test` of `bin` under check k, logs going to logdir. */
 char **tool_argv(enum check_kind k, const char *bin, const char *test,
                  const char *logdir);
