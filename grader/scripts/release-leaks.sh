@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Does a student copy hold the reference answers? Prints each file of DEST
-# that holds 3 or more distinct lines of solutions/ (at least 30 characters
-# long, whitespace trimmed) found nowhere under labs/ or harness/ -- lines
-# students could only have got from a solution. Usage: release-leaks.sh ROOT DEST
+# that holds any line of solutions/ of meaningful length (at least 30
+# characters, whitespace trimmed) found nowhere in what students are given
+# anyway (labs/, harness/, the grader's own source): a line students could
+# only have got from a solution. One is enough: a single line can be the
+# answer to a task (a release/acquire pair, a while around a wait).
+# Usage: release-leaks.sh ROOT DEST
 set -eu
 root=$1 dest=$2
 [[ -d $root/solutions ]] || exit 0
 given=$(mktemp) answers=$(mktemp)
 trap 'rm -f "$given" "$answers"' EXIT
-find "$root/labs" "$root/harness" -type f -print0 | xargs -0 cat >"$given"
+find "$root/labs" "$root/harness" "$root/grader/src" -type f -print0 | xargs -0 cat >"$given"
 find "$root/solutions" -type f -print0 | xargs -0 cat >"$answers"
 find "$dest" -type f -not -path '*/.git/*' -not -path '*/build/*' -print0 |
     xargs -0 grep -Il . 2>/dev/null | tr '\n' '\0' |
@@ -33,6 +36,6 @@ find "$dest" -type f -not -path '*/.git/*' -not -path '*/build/*' -print0 |
         }
     }
     END {
-        for (f in C) if (C[f] >= 3)
+        for (f in C)
             printf "  %s: %d lines of solutions/, e.g. %s\n", f, C[f], EX[f]
     }'

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # `make release DEST=dir`: the student copy of the repository. Everything
-# but what release-exclude.txt lists (solutions, mutants, instructor-only
-# tests) and the slides marked for after the deadline. In the copy,
+# but what release-exclude.txt lists (solutions, mutants, wheats,
+# instructor-only tests) and the decks marked for after the deadline. In the copy,
 # `make check` checks the copy itself (release-check.sh): the grader's
 # unit tests, the provided files unchanged since the release (a manifest
 # of their SHA-256), no reference answer present, and every lab gradeable.
@@ -34,11 +34,12 @@ else
     list=$(find . -type f -not -path './build/*' -not -path './.git/*' | sed 's|^\./||' | sort)
 fi
 mapfile -t prefixes < <(sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$here/release-exclude.txt" | grep -v '^$')
+# A deck for after the deadline carries the line <!-- deck: after-deadline -->:
+# the one marker, which the slides' own check (slides/tools/includes.mjs)
+# reads too, there to allow quoting solutions/.
 after_deadline() {
-    [[ $1 == slides/* ]] || return 1
-    [[ $1 == *after-deadline* ]] && return 0
-    [[ $1 == *.md ]] && head -20 "$1" | grep -q '^release:[[:space:]]*after-deadline' && return 0
-    return 1
+    [[ $1 == slides/*.md ]] || return 1
+    grep -qE '^[[:space:]]*<!--[[:space:]]*deck:[[:space:]]*after-deadline[[:space:]]*-->[[:space:]]*$' "$1"
 }
 n=0 skipped=0
 while IFS= read -r f; do
@@ -53,6 +54,23 @@ while IFS= read -r f; do
     cp -p "$f" "$dest/$f"
     n=$((n + 1))
 done <<<"$list"
+
+# Links in the copy's Markdown to files the copy leaves out (the
+# instructors' guide, the benchmarks) would dangle: the link becomes its
+# text, said to be in the instructors' copy. A link to a file that is in
+# neither (a generated diagram) is left alone.
+find "$dest" -name '*.md' -not -path '*/.git/*' -print0 |
+    xargs -0 -r perl -pi -e '
+        use File::Basename qw(dirname);
+        use File::Spec;
+        BEGIN { ($root, $dest) = splice(@ARGV, 0, 2) }
+        s{\[([^\]]+)\]\(([^)#\s]+)(#[^)]*)?\)}{
+            my ($text, $target) = ($1, $2);
+            my $rel = File::Spec->abs2rel(dirname($ARGV), $dest);
+            my $path = File::Spec->canonpath("$rel/$target");
+            ($target =~ m{^[a-z]+:} || -e "$dest/$path" || !-e "$root/$path")
+                ? $& : "$text (in the instructors\x27 copy)"
+        }ge' "$root" "$dest"
 
 # make check in the copy checks the copy (check.sh grades solutions/ and
 # mutants, which a student copy does not have).
