@@ -354,5 +354,9 @@ int harness_trace_write(const char *path, const char *title);
 void harness_trace_export(const char *title);
 /* Internal: the automatic spans ('c' computing, 'w' waiting). */
 void harness__trace_auto(char cat, const char *label, uint64_t t0);
+/* The speedup checks' own: keep the spans just recorded as the baseline's
+ * (drawn above the candidate's, on one scale), or forget them. */
+void harness__trace_keep_baseline(void);
+void harness__trace_drop_baseline(void);
 
 #endif /* HARNESS_H */

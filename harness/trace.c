@@ -329,25 +329,47 @@ const char *harness_trace_verdict(void)
     return text;
 }
 
-void harness_trace_print_timeline(const char *title)
-{
-    char row[TRACE_COLS + 1];
+/* The baseline's spans, kept by harness__trace_keep_baseline: drawn above
+ * the candidate's, on the same scale, so the two lengths compare. */
+static struct {
     struct span *s;
     struct lane *lanes;
-    uint64_t lo = UINT64_MAX, hi = 0, w;
-    int nl, used, n = snapshot(&s, &lanes, &nl), shown = 0;
-    int o = shape(s, n, &used);
+    int n, nl;
+} baseline;
 
-    if (n == 0)
-        goto out;
+void harness__trace_keep_baseline(void)
+{
+    free(baseline.s);
+    free(baseline.lanes);
+    baseline.n = snapshot(&baseline.s, &baseline.lanes, &baseline.nl);
+}
+
+void harness__trace_drop_baseline(void)
+{
+    free(baseline.s);
+    free(baseline.lanes);
+    memset(&baseline, 0, sizeof(baseline));
+}
+
+static void span_range(const struct span *s, int n, uint64_t *lo, uint64_t *hi)
+{
+    *lo = UINT64_MAX;
+    *hi = 0;
     for (int i = 0; i < n; i++) {
-        lo = s[i].t0 < lo ? s[i].t0 : lo;
-        hi = s[i].t1 > hi ? s[i].t1 : hi;
+        *lo = s[i].t0 < *lo ? s[i].t0 : *lo;
+        *hi = s[i].t1 > *hi ? s[i].t1 : *hi;
     }
-    w = hi > lo ? hi - lo : 1;
-    printf("timeline of %s (%.1f ms across; # computing, ~ waiting for "
-           "I/O, = a span of the test):\n",
-           title, (double)(hi - lo) / 1e6);
+}
+
+/* One run's lanes, `w` ns to the full width (from its own first span). */
+static void draw_lanes(const struct span *s, int n, const struct lane *lanes,
+                       int nl, uint64_t w)
+{
+    char row[TRACE_COLS + 1];
+    uint64_t lo, hi;
+    int shown = 0;
+
+    span_range(s, n, &lo, &hi);
     for (int l = 0; l < nl; l++) {
         int any = 0;
 
@@ -367,11 +389,54 @@ void harness_trace_print_timeline(const char *title)
         if (!any)
             continue;
         if (shown++ == TRACE_SHOWN) {
-            printf("  (and more lanes)\n");
+            printf("    (and more lanes)\n");
             break;
         }
-        printf("  %-14.14s |%s|\n", lanes[l].name, row);
+        printf("    %-14.14s |%s|\n", lanes[l].name, row);
     }
+}
+
+void harness_trace_print_timeline(const char *title)
+{
+    struct span *s;
+    struct lane *lanes;
+    uint64_t lo, hi, blo = 0, bhi = 0, w;
+    int nl, used, n = snapshot(&s, &lanes, &nl);
+    int o = shape(s, n, &used), cats[3] = {0, 0, 0};
+    const char *names[3] = {"# computing", "~ waiting for I/O",
+                            "= a span of the test"};
+    char legend[96] = "";
+
+    if (n == 0)
+        goto out;
+    span_range(s, n, &lo, &hi);
+    w = hi > lo ? hi - lo : 1;
+    if (baseline.n > 0) {
+        span_range(baseline.s, baseline.n, &blo, &bhi);
+        if (bhi - blo > w)
+            w = bhi - blo;
+    }
+    /* The legend names only the marks drawn. */
+    for (int k = 0; k < 2; k++) {
+        const struct span *x = k ? baseline.s : s;
+        int m = k ? baseline.n : n;
+
+        for (int i = 0; i < m; i++)
+            cats[x[i].cat == 'c' ? 0 : x[i].cat == 'w' ? 1 : 2] = 1;
+    }
+    for (int k = 0; k < 3; k++)
+        if (cats[k])
+            snprintf(legend + strlen(legend), sizeof(legend) - strlen(legend),
+                     "%s%s", legend[0] ? ", " : "", names[k]);
+    printf("timeline of %s (%s; one column is %.1f ms):\n", title, legend,
+           (double)w / TRACE_COLS / 1e6);
+    if (baseline.n > 0) {
+        printf("  the baseline, %.1f ms:\n", (double)(bhi - blo) / 1e6);
+        draw_lanes(baseline.s, baseline.n, baseline.lanes, baseline.nl, w);
+    }
+    printf("  %s, %.1f ms:\n", baseline.n > 0 ? "yours" : "the run",
+           (double)(hi - lo) / 1e6);
+    draw_lanes(s, n, lanes, nl, w);
     if (used >= 2)
         printf("  %s\n", o ? "some lanes overlap: they ran at the same time"
                            : "no two lanes overlap: they ran one after "

@@ -1020,5 +1020,7 @@ int timeline_line(const char *line)
     return (n > 2 && line[n - 1] == '|' && strchr(line, '|') < line + n - 1) ||
            starts_with(line, "no two lanes overlap") ||
            starts_with(line, "some lanes overlap") ||
-           starts_with(line, "(and more lanes)");
+           starts_with(line, "(and more lanes)") ||
+           /* a run's heading: "the baseline, 12.3 ms:", "yours, 4.5 ms:" */
+           (n > 4 && strcmp(line + n - 4, " ms:") == 0);
 }

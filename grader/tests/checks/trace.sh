@@ -37,6 +37,12 @@ serial() {
         | .status == "failed"' "$out/results.json" >/dev/null ||
         fail "$lab/$mutant: results.json: the speedup check of $test did not fail"
     echo "$log" | grep -q "timeline of " || fail "$lab/$mutant: no ASCII timeline in the failure:"$'\n'"$log"
+    # The baseline's run is drawn above the student's, on one scale (lab
+    # 06's check estimates its baseline from one client: it has no run).
+    if [[ $lab != 06-* ]]; then
+        echo "$log" | grep -qE "^ +the baseline, [0-9.]+ ms:\$" && echo "$log" | grep -qE "^ +yours, [0-9.]+ ms:\$" ||
+            fail "$lab/$mutant: the timeline does not show the baseline's run above yours:"$'\n'"$log"
+    fi
     rows=$(echo "$log" | grep -cE "^ +$lane [0-9]+ +\|[#~=.]+\|\$")
     [[ $rows -ge 2 ]] ||
         fail "$lab/$mutant: the ASCII timeline shows $rows $lane lanes, want 2 or more:"$'\n'"$log"
