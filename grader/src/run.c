@@ -795,16 +795,27 @@ static void job_finish(struct job *j)
 
 double budget_left(const struct budget *b, int task, double now)
 {
-    double left = b->deadline - now;
+    double left = b->deadline - now, keep[64], total = 0, others = 0;
+    int n = b->ntasks < 64 ? b->ntasks : 64;
 
-    for (int u = 0; u < b->ntasks; u++) {
-        double keep = b->share[u] - b->spent[u];
+    /* What each unfinished task may still claim: the rest of its share,
+     * at most what its runs not yet made could take. */
+    for (int u = 0; u < n; u++) {
+        double k = b->share[u] - b->spent[u];
 
-        if (u == task || b->worst[u] <= 0 || keep <= 0)
-            continue;
-        left -= keep < b->worst[u] ? keep : b->worst[u];
+        keep[u] = b->worst[u] <= 0 || k <= 0 ? 0
+                  : k < b->worst[u]          ? k
+                                             : b->worst[u];
+        total += keep[u];
+        if (u != task)
+            others += keep[u];
     }
-    return left;
+    /* Time not spent on any task's runs (building the variants) is the
+     * lab's: when the claims exceed what is left, each shrinks in
+     * proportion, so the task whose turn it is keeps its part. */
+    if (total > left && total > 0)
+        others *= left / total;
+    return left - others;
 }
 
 /* Why a run of this task is not started, or NULL: it may start. */

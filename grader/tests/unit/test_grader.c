@@ -202,6 +202,24 @@ static void test_budget_keeps_other_tasks_shares(void **state)
     assert_true(budget_left(&b, 1, 99) <= 0);
 }
 
+/* Building the variants takes time no task's runs took (a minute under
+ * load): the claims then shrink in proportion, and the task whose turn it
+ * is still gets its part rather than nothing. */
+static void test_budget_shares_what_builds_left(void **state)
+{
+    double share[2] = {40, 60}, spent[2] = {0, 0}, worst[2] = {100, 100};
+    struct budget b = {100, 2, share, spent, worst};
+
+    (void)state;
+    assert_true(budget_left(&b, 0, 50) > 19.9 && budget_left(&b, 0, 50) < 20.1);
+    assert_true(budget_left(&b, 1, 50) > 29.9 && budget_left(&b, 1, 50) < 30.1);
+    /* A task past its share claims nothing, and gets nothing while others
+     * still claim more than is left. */
+    spent[0] = 45;
+    assert_true(budget_left(&b, 0, 50) <= 0);
+    assert_true(budget_left(&b, 1, 50) > 49.9);
+}
+
 /* gdb's stacks of lab 03's deadlocking bank (a real hang): one line per
  * thread, naming the blocking call and the student's file:line. */
 static void test_timeout_stacks_show_a_deadlock(void **state)
@@ -578,6 +596,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_tsan_report_condensed_to_the_two_accesses),
     cmocka_unit_test(test_tsan_report_names_locks_held_and_the_heap_block),
     cmocka_unit_test(test_budget_keeps_other_tasks_shares),
+    cmocka_unit_test(test_budget_shares_what_builds_left),
     cmocka_unit_test(test_timeout_stacks_show_a_deadlock),
     cmocka_unit_test(test_timeout_stacks_show_a_lost_wakeup),
     cmocka_unit_test(test_timeout_stacks_show_a_lock_held_while_blocked),
