@@ -5,6 +5,7 @@
  * speedup and I/O-bound threads that release it around their waits a big one.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,13 +112,17 @@ static void test_gil_mutual_exclusion(void **state)
     harness_start_destroy(&in.start);
     gil_destroy(in.g);
     if (in.violations != 0)
-        harness_fail("%d times a thread began a step while another was in "
-                     "one: the GIL let two threads run at once",
-                     in.violations);
+        harness_fail_symptom("overlap",
+                             "%d times a thread began a step while another "
+                             "was in one: the GIL let two threads run at "
+                             "once",
+                             in.violations);
     if (in.counter != in.made)
-        harness_fail("4 threads made %ld steps in all, the shared counter "
-                     "says %ld: updates were lost, so two threads ran at once",
-                     in.made, in.counter);
+        harness_fail_symptom("lost-update",
+                             "4 threads made %ld steps in all, the shared "
+                             "counter says %ld: updates were lost, so two "
+                             "threads ran at once",
+                             in.made, in.counter);
 }
 
 /* ---------------------------------------------------------------- */
@@ -192,14 +197,16 @@ static void test_gil_no_starvation(void **state)
     if (s.turns[0] < 2 || s.turns[1] < 2 ||
         smaller_share(s.turns) < min_turns ||
         smaller_share(s.steps) < min_steps)
-        harness_fail("starvation: in a fixed time one CPU-bound thread got "
-                     "the GIL %ld times and made %ld steps, the other %ld "
-                     "times and %ld steps; they should take turns, once a "
-                     "switch interval or so. Does a waiting thread ask the "
-                     "holder to drop the GIL after an interval, and does "
-                     "gil_check hand it over, waiting until the other thread "
-                     "has taken it?",
-                     s.turns[0], s.steps[0], s.turns[1], s.steps[1]);
+        harness_fail_symptom("starved",
+                             "starvation: in a fixed time one CPU-bound "
+                             "thread got the GIL %ld times and made %ld "
+                             "steps, the other %ld times and %ld steps; they "
+                             "should take turns, once a switch interval or "
+                             "so. Does a waiting thread ask the holder to "
+                             "drop the GIL after an interval, and does "
+                             "gil_check hand it over, waiting until the "
+                             "other thread has taken it?",
+                             s.turns[0], s.steps[0], s.turns[1], s.steps[1]);
 }
 
 /* ---------------------------------------------------------------- */
@@ -211,11 +218,20 @@ struct run {
     long work;      /* per thread: fib steps, or I/O waits */
     unsigned io_ms; /* 0: CPU-bound */
     uint64_t sink;  /* guarded by the GIL */
+    /* Threads in a blocking call at once: without the GIL, so atomic. */
+    atomic_int inside, peak;
 };
 
 static void *io_wait(void *arg)
 {
-    harness_io_wait_ms(*(unsigned *)arg);
+    struct run *r = arg;
+    int now = atomic_fetch_add(&r->inside, 1) + 1;
+    int peak = atomic_load(&r->peak);
+
+    while (now > peak && !atomic_compare_exchange_weak(&r->peak, &peak, now))
+        ;
+    harness_io_wait_ms(r->io_ms);
+    atomic_fetch_sub(&r->inside, 1);
     return NULL;
 }
 
@@ -226,7 +242,7 @@ static void *run_thread(void *arg)
     gil_acquire(r->g);
     for (long i = 0; i < r->work; i++) {
         if (r->io_ms) /* "fetch a URL": a blocking call, GIL released */
-            (void)gil_call_unlocked(r->g, io_wait, &r->io_ms);
+            (void)gil_call_unlocked(r->g, io_wait, r);
         for (int k = 0; k < (r->io_ms ? 8 : 1); k++) {
             r->sink += fib(18);
             gil_check(r->g);
@@ -245,6 +261,11 @@ static void run_body(void *arg)
         xpthread_create(&t[i], NULL, run_thread, r);
     for (unsigned i = 0; i < r->threads; i++)
         xpthread_join(t[i], NULL);
+    if (r->io_ms && r->threads > 1 && atomic_load(&r->peak) < 2)
+        harness_symptom("serialized",
+                        "%u I/O-bound threads never waited at the same "
+                        "time: each blocking call kept the others out",
+                        r->threads);
 }
 
 /*
@@ -258,8 +279,8 @@ static void run_body(void *arg)
 static void test_gil_cpu_bound_no_speedup(void **state)
 {
     long steps = harness_param_long("steps", 6000);
-    struct run one = {NULL, 1, 2 * steps, 0, 0};
-    struct run two = {NULL, 2, steps, 0, 0};
+    struct run one = {NULL, 1, 2 * steps, 0, 0, 0, 0};
+    struct run two = {NULL, 2, steps, 0, 0, 0, 0};
     double max = harness_param_double("max_parallelism", 1.15);
     int trials = (int)harness_param_long("trials", 3);
     double base_s = 1e30, cand_s = 1e30, par = 0;
@@ -297,8 +318,8 @@ static void test_gil_io_bound_speedup(void **state)
 {
     long waits = harness_param_long("waits", 4);
     unsigned ms = (unsigned)harness_param_long("wait_ms", 10);
-    struct run one = {NULL, 1, 4 * waits, ms, 0};
-    struct run four = {NULL, 4, waits, ms, 0};
+    struct run one = {NULL, 1, 4 * waits, ms, 0, 0, 0};
+    struct run four = {NULL, 4, waits, ms, 0, 0, 0};
 
     (void)state;
     one.g = four.g = make_gil(5000);

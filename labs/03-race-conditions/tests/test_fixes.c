@@ -76,11 +76,14 @@ static void test_counter_no_lost_updates(void **state)
         got = counter_read(c);
         counter_destroy(c);
         if (got != nthreads * iters)
-            harness_fail("round %d: %d threads x %ld increments gave %ld, "
-                         "expected %ld: %ld increments were lost (two "
-                         "threads loaded the same value, both stored +1)",
-                         round, nthreads, iters, got, nthreads * iters,
-                         nthreads * iters - got);
+            harness_fail_symptom(got < nthreads * iters ? "lost-update"
+                                                        : "miscount",
+                                 "round %d: %d threads x %ld increments gave "
+                                 "%ld, expected %ld: %ld increments were lost "
+                                 "(two threads loaded the same value, both "
+                                 "stored +1)",
+                                 round, nthreads, iters, got, nthreads * iters,
+                                 nthreads * iters - got);
     }
 }
 
@@ -230,10 +233,12 @@ static void run_audit(int nthreads, int naccounts, long transfers,
     harness_start_destroy(&start);
     bank_check_workers(jobs, nthreads);
     if (bad)
-        harness_fail("bank_total during transfers: %ld of %ld calls were "
-                     "wrong (e.g. %ld, expected %ld): it saw money in flight; "
-                     "it must hold every account at once",
-                     bad, audits, sample, want);
+        harness_fail_symptom("money-in-flight",
+                             "bank_total during transfers: %ld of %ld calls "
+                             "were wrong (e.g. %ld, expected %ld): it saw "
+                             "money in flight; it must hold every account "
+                             "at once",
+                             bad, audits, sample, want);
     bank_check_total(b, naccounts, "after the audit");
     bank_destroy(b);
 }
@@ -330,16 +335,20 @@ static void registry_check(const struct registry_job *jobs, int nthreads,
     for (int i = 0; i < nthreads; i++)
         for (int k = 0; k < nnames; k++)
             if (jobs[i].ids[k] < 0)
-                harness_fail("round %d: registry_intern(\"name-%02d\") "
-                             "returned %d (%s), with room for exactly the %d "
-                             "names interned: was a name added twice?",
-                             round, k, jobs[i].ids[k],
-                             strerror(-jobs[i].ids[k]), nnames);
+                harness_fail_symptom(
+                    jobs[i].ids[k] == -ENOSPC ? "duplicate" : "error",
+                    "round %d: registry_intern(\"name-%02d\") returned %d "
+                    "(%s), with room for exactly the %d names interned: was "
+                    "a name added twice?",
+                    round, k, jobs[i].ids[k], strerror(-jobs[i].ids[k]),
+                    nnames);
     if (count != nnames)
-        harness_fail("round %d: %d threads interned the same %d names; the "
-                     "registry holds %d: a name was added twice (checked "
-                     "absent, then added, with another thread in between)",
-                     round, nthreads, nnames, count);
+        harness_fail_symptom(count > nnames ? "duplicate" : "miscount",
+                             "round %d: %d threads interned the same %d "
+                             "names; the registry holds %d: a name was added "
+                             "twice (checked absent, then added, with "
+                             "another thread in between)",
+                             round, nthreads, nnames, count);
     for (int k = 0; k < nnames; k++) {
         int id = jobs[0].ids[k];
 
@@ -380,6 +389,11 @@ static void run_registry(int nthreads, int nnames, int rounds)
         registry_check(jobs, nthreads, nnames, registry_count(r), round);
         if (registry_intern(r, "one-too-many") != -ENOSPC)
             harness_fail("a new name in a full registry: expected -ENOSPC");
+        /* Hangs here if that error path kept the lock. */
+        if (registry_count(r) != nnames)
+            harness_fail("after a refused name the registry holds %d names, "
+                         "expected %d",
+                         registry_count(r), nnames);
         if (registry_intern(r, NULL) != -EINVAL)
             harness_fail("registry_intern(r, NULL): expected -EINVAL");
         registry_destroy(r);
@@ -464,10 +478,11 @@ static void lazy_explain(int round, int status)
         harness_fail("round %d: the child was killed by signal %d", round,
                      WTERMSIG(status));
     if (code >= 10 && code < 60)
-        harness_fail("round %d: %d threads called lookup_table_get at once "
-                     "and lookup_table_build ran %d times, expected once "
-                     "(check-then-act on the pointer)",
-                     round, LAZY_THREADS, code - 10);
+        harness_fail_symptom(code > 11 ? "built-twice" : "miscount",
+                             "round %d: %d threads called lookup_table_get "
+                             "at once and lookup_table_build ran %d times, "
+                             "expected once (check-then-act on the pointer)",
+                             round, LAZY_THREADS, code - 10);
     if (code == 2)
         harness_fail("round %d: callers got different tables", round);
     if (code == 3)
