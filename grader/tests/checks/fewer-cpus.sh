@@ -7,7 +7,8 @@
 # (extra_data.provisional, .regrade) and the score (top-level extra_data
 # and output); regrade.tsv names it with the command that grades it
 # again; grade-class notes them in the gradebook and lists them in its
-# own regrade.tsv.
+# own regrade.tsv. In GitHub Classroom the lab's step exits 0 (nothing failed), the
+# job summary says provisional, and a check that does fail still exits 1.
 set -u
 cd "$(dirname "$0")/../../.." || exit 1
 fail() { echo "$*"; exit 1; }
@@ -53,4 +54,21 @@ grep -q "^alice,.*02-threads provisional: [0-9]* points to grade again" "$tmp/co
 grep -qP "^alice\t02-threads\ttest_pmap_cpu_speedup\tspeedup\tskip\t3\t" "$tmp/cout/regrade.tsv" ||
     fail "the class's regrade.tsv does not name alice's check: $(cat "$tmp/cout/regrade.tsv")"
 
-echo "one CPU: $test skipped, 3 points provisional in the table, results.json and regrade.tsv, and grade-class's gradebook and regrade.tsv"
+# GitHub Classroom: a provisional check does not fail the lab's step...
+CLASSROOM_SRC=solutions ONLY=speedup TEST=$test taskset -c 0 \
+    bash grader/scripts/classroom-lab.sh "$lab" >"$tmp/cl.log" 2>&1 ||
+    fail "classroom-lab.sh failed the step for a provisional check: $(tail -5 "$tmp/cl.log")"
+grep -q "PROVISIONAL" "$tmp/cl.log" || fail "classroom-lab.sh does not say provisional"
+GITHUB_STEP_SUMMARY=$tmp/summary.md bash grader/scripts/classroom-report.sh \
+    "build/grade/classroom/$lab" >"$tmp/ann" 2>&1
+grep -q "(provisional)" "$tmp/summary.md" && grep -q "Provisional" "$tmp/summary.md" ||
+    fail "the job summary does not say provisional: $(head -5 "$tmp/summary.md")"
+grep -q "^::warning .*provisional" "$tmp/ann" && ! grep -q "^::error" "$tmp/ann" ||
+    fail "want one ::warning and no ::error: $(cat "$tmp/ann")"
+# ... and a failed one still does (the skeleton's functional test).
+CLASSROOM_SRC=labs ONLY=functional TEST=test_pmap_matches_serial \
+    bash grader/scripts/classroom-lab.sh "$lab" >"$tmp/cl2.log" 2>&1
+rc=$?
+[[ $rc -eq 1 ]] || fail "classroom-lab.sh exit $rc for a failed check, want 1: $(tail -5 "$tmp/cl2.log")"
+rm -rf "build/grade/classroom/$lab"
+echo "one CPU: $test skipped, 3 points provisional in the table, results.json and regrade.tsv; Classroom step passes, a failure still fails"
