@@ -235,6 +235,11 @@ flake: $(GRADER)
 deps:
 	@bash $(ROOT)/grader/scripts/deps.sh
 
+# A Debian 11 root (glibc 2.31) for make check's old-glibc item: built
+# once, outside the checkout (OLD_GLIBC_ROOT, default /var/cache/labs-bullseye).
+old-glibc-root:
+	@bash $(ROOT)/grader/scripts/old-glibc-root.sh
+
 FORMAT_FILES = $(shell cd $(ROOT) && git ls-files '*.c' '*.h' 2>/dev/null)
 format:
 	cd $(ROOT) && clang-format -i $(FORMAT_FILES)
@@ -263,6 +268,7 @@ help:
 	@echo 'make check                                    the repository'"'"'s own tests'
 	@echo 'make doctor                                   tools, CPUs, sanitizer health'
 	@echo 'make deps                                     install what is missing'
+	@echo 'make old-glibc-root                           a Debian 11 root for make check (root, network)'
 	@echo 'make flake [N=20] [LAB=NN]                    grade the solutions N times, hunting flakes'
 	@echo 'make format | format-check                    clang-format the tree'
 	@echo 'make grade ... TRACE=1                        also write timelines (build/grade/traces/)'
@@ -271,4 +277,4 @@ help:
 	@echo 'make slides | slides-check | slides-sync      the decks (slides/README.md)'
 	@echo 'make release | grade-class | gradescope | classroom   instructors (docs/instructors.md)'
 
-.PHONY: all grade test doctor check deps flake format format-check clean help
+.PHONY: all grade test doctor check deps old-glibc-root flake format format-check clean help

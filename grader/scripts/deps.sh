@@ -24,6 +24,7 @@ need=(
     "inotifywait:inotify-tools"
     "xmllint:libxml2-utils"
     "patch:patch"
+    "/usr/sbin/debootstrap:debootstrap"
 )
 
 missing=()

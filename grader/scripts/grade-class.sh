@@ -124,6 +124,9 @@ done
 
 csv=$out/gradebook.csv
 log=$out/grade-class.log
+# Every student's provisional checks (docs/instructors.md, "Regrade").
+regrade=$out/regrade.tsv
+printf 'student\tlab\ttest\tcheck\toutcome\tpoints\twhere\tcommand\n' >"$regrade.tmp"
 {
     printf 'student'
     printf ',%s' "${lablist[@]}"
@@ -204,6 +207,14 @@ for dir in "$subs"/*/; do
         else
             row+=,$s
             total=$((total + s))
+            # Points not measured on this machine: pending, not lost.
+            p=$(tail -n +2 "$sdir/labs/$lab/regrade.tsv" 2>/dev/null |
+                awk -F'\t' '{ n += $5 } END { print n + 0 }')
+            if [[ $p -gt 0 ]]; then
+                notes+=("$lab provisional: $p points to grade again (regrade.tsv)")
+                tail -n +2 "$sdir/labs/$lab/regrade.tsv" |
+                    sed "s/^/$(printf '%s\t' "$safe")/" >>"$regrade.tmp"
+            fi
         fi
     done
     # A total over labs that were not all graded would look like a grade.
@@ -218,6 +229,9 @@ for dir in "$subs"/*/; do
     printf 'grade-class: %-24s %4s points  exit %d  %3d s\n' "$safe" "${total:-?}" "$rc" "$((SECONDS - t0))" | tee -a "$log"
 done
 mv "$csv.tmp" "$csv"
+mv "$regrade.tmp" "$regrade"
+k=$(($(wc -l <"$regrade") - 1))
+[[ $k -gt 0 ]] && echo "grade-class: $k provisional check(s), not measured here: $regrade" | tee -a "$log"
 echo "grade-class: $n student(s) in $((SECONDS - t_all)) s; gradebook: $csv" | tee -a "$log"
 if [[ $errors -gt 0 ]]; then
     echo "grade-class: $errors student(s) not fully graded: grader errors above (cells left empty)" | tee -a "$log"

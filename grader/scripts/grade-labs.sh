@@ -75,11 +75,25 @@ for lab in "${selected[@]}"; do
 done
 
 # One results.json: the tests of every lab, the scores summed, the labs'
-# top-level outputs (containment, grader errors) kept once each.
-jq -s '{score: (map(.score // 0) | add),
-        execution_time: (map(.execution_time // 0) | add),
-        output: (map(.output // empty) | unique | join("\n")),
-        tests: (map(.tests) | add)}' "${parts[@]}" >"$out/results.json.tmp" &&
+# top-level outputs (containment, grader errors) kept once each, and the
+# provisional checks (docs/architecture.md) of them all.
+jq -s '(map(.extra_data // empty | select(.provisional))) as $p
+       | {score: (map(.score // 0) | add),
+          execution_time: (map(.execution_time // 0) | add),
+          output: (map(.output // empty) | unique | join("\n")),
+          tests: (map(.tests) | add)}
+       + if ($p | length) > 0 then
+           {extra_data: {provisional: true,
+                         pending_points: ($p | map(.pending_points) | add),
+                         regrade: ($p | map(.regrade) | add)}}
+         else {} end' "${parts[@]}" >"$out/results.json.tmp" &&
     mv "$out/results.json.tmp" "$out/results.json"
 cat "$out"/labs/*/report.txt >"$out/report.txt" 2>/dev/null
+# regrade.tsv: one header, every lab's lines.
+{
+    printf 'lab\ttest\tcheck\toutcome\tpoints\twhere\tcommand\n'
+    for lab in "${selected[@]}"; do
+        tail -n +2 "$out/labs/$lab/regrade.tsv" 2>/dev/null
+    done
+} >"$out/regrade.tsv"
 exit "$status"

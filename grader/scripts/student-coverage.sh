@@ -75,7 +75,7 @@ mkdir -p "$root/build/coverage"
 cobj=$root/build/coverage
 for part in covwrap faults; do
     if [[ ! -f $cobj/$part.o || $cobj/$part.o -ot $root/grader/coverage/$part.c ]]; then
-        ${CC:-gcc} -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror \
+        ${CC:-gcc} -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I "$root/harness" \
             -c "$root/grader/coverage/$part.c" -o "$cobj/$part.o.tmp" &&
             mv -f "$cobj/$part.o.tmp" "$cobj/$part.o" ||
             { echo "coverage: cannot build $cobj/$part.o" >&2; exit 2; }

@@ -504,15 +504,24 @@ static int cmd_grade(struct cli *c)
     path = path_join(outdir, "junit.xml");
     if (report_junit(path, rs, nsel) != 0)
         gr_die("cannot write %s", path);
+    free(path);
+    path = path_join(outdir, "regrade.tsv");
+    if (report_regrade(path, rs, nsel, c->src) != 0)
+        gr_die("cannot write %s", path);
     {
-        int score = 0, max = 0;
+        int score = 0, max = 0, pending = 0;
 
         for (int i = 0; i < nsel; i++) {
             score += rs[i].score;
             max += rs[i].max;
+            pending += lab_pending(&rs[i]);
         }
         printf("\ntotal: %d/%d points; results in %s/results.json\n", score,
                max, outdir);
+        if (pending)
+            printf("PROVISIONAL: %d point%s not measured on this machine; "
+                   "the checks to grade again: %s\n",
+                   pending, pending == 1 ? "" : "s", path);
         printf("containment: %s\n", containment_line());
     }
     free(path);

@@ -20,6 +20,28 @@ int entry_passed(const struct entry *en)
     return en->outcome == OUT_PASS;
 }
 
+int entry_provisional(const struct entry *en)
+{
+    return (en->outcome == OUT_SKIP || en->outcome == OUT_INCONCLUSIVE) &&
+           en->score < en->max;
+}
+
+const char *entry_regrade_where(const struct entry *en)
+{
+    return en->outcome == OUT_SKIP ? "on a machine with 2 or more usable CPUs"
+                                   : "on a quiet machine";
+}
+
+int lab_pending(const struct lab_result *r)
+{
+    int n = 0;
+
+    for (int i = 0; i < r->nentries; i++)
+        if (entry_provisional(&r->entries[i]))
+            n += r->entries[i].max - r->entries[i].score;
+    return n;
+}
+
 static const char *colour_of(enum outcome o)
 {
     switch (o) {
@@ -59,8 +81,16 @@ void report_table(FILE *f, const struct lab_result *r, int color)
     const char *b = color ? BOLD : "", *z = color ? RESET : "";
     const char *d = color ? DIM : "";
 
-    fprintf(f, "\n%s%s — %s%s   %d/%d points, %.1f s\n", b, r->lab->name,
-            r->lab->rubric.title, z, r->score, r->max, r->seconds);
+    int pending = lab_pending(r);
+
+    fprintf(f, "\n%s%s — %s%s   %d/%d points%s, %.1f s\n", b, r->lab->name,
+            r->lab->rubric.title, z, r->score, r->max,
+            pending ? " (provisional)" : "", r->seconds);
+    if (pending)
+        fprintf(f,
+                "  %sprovisional: %d point%s not measured on this machine, "
+                "to grade again (regrade.tsv)%s\n",
+                color ? YELLOW : "", pending, pending == 1 ? "" : "s", z);
     if (r->nentries && r->entries[0].outcome == OUT_BUILD) {
         /* Nothing ran: say why once, not under every check. */
         fprintf(f, "  %s%s%s: 0 points for every check\n", color ? RED : "",
@@ -82,6 +112,10 @@ void report_table(FILE *f, const struct lab_result *r, int color)
         if (entry_passed(en))
             continue;
         fprintf(f, "      %s%s%s\n", c, en->summary ? en->summary : "", z);
+        if (entry_provisional(en))
+            fprintf(f, "      %sprovisional: %d point%s to grade again %s%s\n",
+                    c, en->max - en->score, en->max - en->score == 1 ? "" : "s",
+                    entry_regrade_where(en), z);
         if (en->detail && *en->detail && en->outcome != OUT_NOTRUN)
             indented(f, en->detail, 24, d, z);
         if (entry_hint(en, NULL) && en->outcome != OUT_NOTRUN &&
@@ -95,11 +129,19 @@ static char *entry_output(const struct entry *en)
     struct sbuf b = {0};
 
     sbuf_printf(&b, "%s\n", en->summary ? en->summary : "");
+    if (entry_provisional(en))
+        sbuf_printf(&b,
+                    "provisional: not measured here; %d point%s to grade "
+                    "again %s\n",
+                    en->max - en->score, en->max - en->score == 1 ? "" : "s",
+                    entry_regrade_where(en));
     if (en->notes && *en->notes)
         sbuf_puts(&b, en->notes);
     if (!entry_passed(en) && en->detail && *en->detail)
         sbuf_printf(&b, "\n%s", en->detail);
-    if (!entry_passed(en) && entry_hint(en, NULL))
+    if (!entry_passed(en) && entry_hint(en, NULL) &&
+        en->outcome != OUT_NOTRUN && en->outcome != OUT_SKIP &&
+        en->outcome != OUT_INCONCLUSIVE)
         sbuf_printf(&b, "\nhint: %s\n", entry_hint(en, NULL));
     return sbuf_steal(&b);
 }
@@ -156,7 +198,8 @@ int report_json(const char *path, const struct lab_result *rs, int n,
                 double seconds, const char *output, const char *src)
 {
     json_t *root = json_object(), *tests = json_array();
-    int score = 0, rc;
+    json_t *regrade = json_array();
+    int score = 0, pending = 0, rc;
 
     for (int l = 0; l < n; l++) {
         for (int i = 0; i < rs[l].nentries; i++) {
@@ -190,6 +233,18 @@ int report_json(const char *path, const struct lab_result *rs, int n,
                           en->test->task, "check", check_name(en->kind),
                           "outcome", outcome_name(en->outcome), "command",
                           command, "symptoms", symptoms_json(en)));
+            if (entry_provisional(en)) {
+                json_t *x = json_object_get(t, "extra_data");
+                char *r = gr_printf("%s: %s [%s]", rs[l].lab->name,
+                                    en->test->name, check_name(en->kind));
+
+                json_object_set_new(x, "provisional", json_true());
+                json_object_set_new(x, "regrade",
+                                    json_string(entry_regrade_where(en)));
+                json_array_append_new(regrade, json_string(r));
+                pending += en->max - en->score;
+                free(r);
+            }
             json_array_append_new(tests, t);
             score += en->score;
             free(name);
@@ -202,12 +257,58 @@ int report_json(const char *path, const struct lab_result *rs, int n,
     }
     json_object_set_new(root, "score", json_integer(score));
     json_object_set_new(root, "execution_time", json_real(seconds));
-    if (output)
+    if (pending) {
+        char *o = gr_printf(
+            "PROVISIONAL score: %d point%s not measured on this machine "
+            "(too few CPUs, or too busy) await a regrade: %s%s%s",
+            pending, pending == 1 ? "" : "s",
+            json_string_value(json_array_get(regrade, 0)),
+            json_array_size(regrade) > 1 ? " and more (extra_data.regrade)"
+                                         : "",
+            output ? "\n\n" : "");
+        char *all = gr_printf("%s%s", o, output ? output : "");
+
+        json_object_set_new(root, "output", json_string(all));
+        json_object_set_new(root, "extra_data",
+                            json_pack("{s:b,s:i,s:O}", "provisional", 1,
+                                      "pending_points", pending, "regrade",
+                                      regrade));
+        free(o);
+        free(all);
+    } else if (output) {
         json_object_set_new(root, "output", json_string(output));
+    }
+    json_decref(regrade);
     json_object_set_new(root, "tests", tests);
     rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_ENSURE_ASCII);
     json_decref(root);
     return rc;
+}
+
+int report_regrade(const char *path, const struct lab_result *rs, int n,
+                   const char *src)
+{
+    FILE *f = fopen(path, "w");
+
+    if (!f)
+        return -1;
+    fputs("lab\ttest\tcheck\toutcome\tpoints\twhere\tcommand\n", f);
+    for (int l = 0; l < n; l++) {
+        for (int i = 0; i < rs[l].nentries; i++) {
+            const struct entry *en = &rs[l].entries[i];
+            char *command;
+
+            if (!entry_provisional(en))
+                continue;
+            command = entry_command(&rs[l], en, src);
+            fprintf(f, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", rs[l].lab->name,
+                    en->test->name, check_name(en->kind),
+                    outcome_name(en->outcome), en->max - en->score,
+                    entry_regrade_where(en), command);
+            free(command);
+        }
+    }
+    return fclose(f) == 0 ? 0 : -1;
 }
 
 static void xml_escaped(FILE *f, const char *s)

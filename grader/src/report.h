@@ -16,4 +16,21 @@ int report_json(const char *path, const struct lab_result *rs, int n,
 int report_junit(const char *path, const struct lab_result *rs, int n);
 int entry_passed(const struct entry *en);
 
+/*
+ * Provisional: a check this machine could not measure, so neither passed
+ * nor failed: skipped (fewer CPUs than it needs) or inconclusive (the
+ * machine too busy for the reference to show its speedup). Its points are
+ * pending, not lost: the score is provisional until the check is graded
+ * again where it can be measured, and the regrade list names it.
+ */
+int entry_provisional(const struct entry *en);
+/* Where to grade it again: "on a machine with 2 or more usable CPUs"... */
+const char *entry_regrade_where(const struct entry *en);
+/* The points of r's provisional checks. */
+int lab_pending(const struct lab_result *r);
+/* regrade.tsv: a header line, then one line per provisional check: lab,
+ * test, check, outcome, points pending, where to regrade, the command. */
+int report_regrade(const char *path, const struct lab_result *rs, int n,
+                   const char *src);
+
 #endif

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../harness/compat.h" /* sigabbrev_np before glibc 2.32 */
 #include "util.h"
 
 void gr_die(const char *fmt, ...)

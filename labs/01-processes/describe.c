@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "compat.h" /* sigabbrev_np before glibc 2.32 */
 #include "run.h"
 
 char *run_status_describe(const struct run_status *st, char *buf, size_t len)

@@ -6,12 +6,12 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "compat.h" /* pidfd_open, pidfd_send_signal, close_range */
 #include "daemon.h"
 
 /* What the daemon (or the intermediate child) tells daemon_start. */

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "compat.h" /* close_range before glibc 2.34 */
 #include "msg.h"
 #include "pool.h"
 
