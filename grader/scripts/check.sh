@@ -157,13 +157,14 @@ done
 # when it exits 0 (its output is shown when it fails). They run after the
 # labs, so they may use what the labs built.
 #
-# The two longest (about 4 minutes each) run beside the others:
-# corpus-configurations works in copies of its own, student-coverage in
-# build/coverage/. The checks whose verdicts measure time (speedups) wait
+# The longest run beside the others: corpus-configurations (about 4
+# minutes) works in copies of its own, student-coverage (4 minutes) in
+# build/coverage/, old-glibc (under 2) in a root of its own and grades
+# functional checks only. The checks whose verdicts measure time (speedups) wait
 # until both are done, so fork bombs and fault runs cannot make them
 # inconclusive. On a clean clone this keeps make check under 15 minutes
 # (it took 939 s with the corpus configurations alone aside).
-aside=" corpus-configurations student-coverage "
+aside=" corpus-configurations student-coverage old-glibc "
 quiet=" instructor-classroom instructor-grade-class student-loop trace wheats "
 feature() { # name
     local t0=$SECONDS log
