@@ -1240,9 +1240,9 @@ static void budget_init(struct budget *b, const struct lab *lab,
     }
     for (int u = 0; u < b->ntasks; u++)
         if (b->share[u] < 0)
-            b->share[u] = total > 0 ? (lab->rubric.budget - fixed) *
-                                          b->worst[u] / total
-                                    : 0;
+            b->share[u] =
+                total > 0 ? (lab->rubric.budget - fixed) * b->worst[u] / total
+                          : 0;
 }
 
 static void budget_free(struct budget *b)
