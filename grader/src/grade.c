@@ -1107,6 +1107,7 @@ static void tool_phase(struct lab *lab, const struct grade_opts *o,
         int n = 0;
         const char *missing = tool_missing((enum check_kind)k);
         char *log = NULL;
+        double built;
 
         for (int i = 0; i < res->nentries; i++) {
             struct entry *en = &res->entries[i];
@@ -1133,6 +1134,7 @@ static void tool_phase(struct lab *lab, const struct grade_opts *o,
         }
         if (n == 0)
             continue;
+        built = now_seconds();
         if (build_variant(o, lab, check_variant((enum check_kind)k), &log) <
             0) {
             char *errs = first_errors(log, o->root);
@@ -1150,6 +1152,7 @@ static void tool_phase(struct lab *lab, const struct grade_opts *o,
             continue;
         }
         free(log);
+        b->deadline += now_seconds() - built; /* the grader's time */
         if (k == CHK_TSAN &&
             !(tsan_prefix = tsan_prefix_for_machine(o->root, o->out))) {
             for (int i = 0; i < n; i++) {
@@ -1192,12 +1195,19 @@ static void speedup_phase(struct lab *lab, const struct grade_opts *o,
  * The lab's budget shared out among its tasks in proportion to the worst
  * case of their checks (the sum of their timeouts), so that a task whose
  * code hangs under every tool cannot take the time another task's checks
- * need: run.h, struct budget.
+ * need: run.h, struct budget. Memcheck's factor makes a task with
+ * Valgrind checks weigh fifty times one without: lab 05's task 4 (two
+ * functional tests and two speedups) got 0.9 s of 120, less than a fresh
+ * build took, and a correct submission lost its functional points as "not
+ * run". So each task is guaranteed at least a floor, budget / (4 x tasks)
+ * (never more than its worst case), and the rest is shared out as before.
+ * The clock starts after the build: building is the grader's time, not a
+ * task's (tool_phase pushes the deadline back by each variant's build).
  */
 static void budget_init(struct budget *b, const struct lab *lab,
                         const struct lab_result *res, double t0)
 {
-    double total = 0;
+    double total = 0, fixed = 0, floor_share;
 
     memset(b, 0, sizeof(*b));
     b->deadline = t0 + lab->rubric.budget;
@@ -1216,10 +1226,23 @@ static void budget_init(struct budget *b, const struct lab *lab,
         b->worst[en->test->task - 1] += w;
         total += w;
     }
+    floor_share = b->ntasks > 0 ? lab->rubric.budget / (4.0 * b->ntasks) : 0;
     for (int u = 0; u < b->ntasks; u++) {
+        double f = b->worst[u] < floor_share ? b->worst[u] : floor_share;
+
         b->spent[u] = 0;
-        b->share[u] = total > 0 ? lab->rubric.budget * b->worst[u] / total : 0;
+        b->share[u] = -1;
+        if (total > 0 && lab->rubric.budget * b->worst[u] / total < f) {
+            b->share[u] = f; /* raised to the floor */
+            fixed += f;
+            total -= b->worst[u];
+        }
     }
+    for (int u = 0; u < b->ntasks; u++)
+        if (b->share[u] < 0)
+            b->share[u] =
+                total > 0 ? (lab->rubric.budget - fixed) * b->worst[u] / total
+                          : 0;
 }
 
 static void budget_free(struct budget *b)
@@ -1288,7 +1311,8 @@ int grade_lab(struct lab *lab, const struct grade_opts *o,
     for (int i = 0; i < res->nentries; i++)
         if (res->entries[i].kind == CHK_FUNCTIONAL)
             batch[n++] = &res->entries[i];
-    budget_init(&budget, lab, res, t0);
+    /* The clock starts now: the build was the grader's time, not a task's. */
+    budget_init(&budget, lab, res, now_seconds());
     run_phase(batch, n, lab, o, o->jobs, &budget, NULL);
     free(batch);
     tool_phase(lab, o, res, &budget);

@@ -13,6 +13,15 @@
 #include "harness.h"
 #include "run.h"
 
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
+
 #define RUN(...) ((char *const[]){__VA_ARGS__, NULL})
 
 static void expect_status(int rc, const struct run_status *st, enum run_how how,
@@ -71,6 +80,19 @@ static void test_run_missing_command_is_error(void **state)
 
     (void)state;
     rc = run_command(RUN("no-such-command-lab01"), &st);
+    /*
+     * Under Valgrind only: glibc's posix_spawn clones with CLONE_VM |
+     * CLONE_VFORK and reads the exec's errno from memory it shares with
+     * the child, but Valgrind runs that clone as a plain fork, so the
+     * errno is lost: posix_spawnp returns 0 and the child exits 127. A
+     * correct posix_spawnp run_command must not lose its Memcheck point
+     * for that, so here (and only here) the same outcome is accepted.
+     * The functional check runs natively and still wants -ENOENT: a
+     * run_command that never learns its exec failed is caught there.
+     */
+    if (rc == 0 && RUNNING_ON_VALGRIND && st.how == RUN_EXITED &&
+        st.code == 127)
+        rc = -ENOENT;
     if (rc != -ENOENT)
         harness_fail("a program that does not exist: expected -ENOENT, got "
                      "%d%s",
