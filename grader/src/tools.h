@@ -60,8 +60,9 @@ char *condense_valgrind(const char *log, const char *root, int *count,
                         char **summary);
 int count_fd_leaks(const char *log, char **detail);
 /* Helgrind's log without its lock-order reports whose later acquisition was
- * a trylock (by the call on that line of srcdir/FILE); *dropped counts
- * them. tools.c says why. */
+ * a trylock (by the call on that line of srcdir/FILE), or that lack the
+ * stacks of their required order; *dropped counts them. With no srcdir,
+ * nothing is set aside. tools.c says why. */
 char *helgrind_drop_trylock_orders(const char *log, const char *srcdir,
                                    int *dropped);
 /* Strip cmocka's noise from a test's output: the lines that explain. */
