@@ -5,6 +5,9 @@
 #   make release DEST=dir              a student copy: no solutions, no mutants
 #   make grade-class SUBMISSIONS=dir   grade one folder per student, one after
 #                                      another -> build/grade/gradebook.csv
+#        [SHARD=i/N] [DEADLINE=date]   every N-th student; each at its last
+#                                      commit before the deadline
+#   make merge-gradebooks SHARDS="d1 d2 ..."   join the shards' gradebooks
 #   make gradescope [LAB=NN]           build/gradescope/autograder.zip
 #   make classroom                     regenerate .github/classroom/autograding.json
 #                                      and .github/workflows/classroom.yml
@@ -18,10 +21,15 @@ release: $(GRADER)
 	@bash $(INSTR_SCRIPTS)/release.sh "$(DEST)"
 
 grade-class: $(GRADER)
-	@test -n "$(SUBMISSIONS)" || { echo 'usage: make grade-class SUBMISSIONS=dir [LAB=NN[,NN]] [ONLY=checks] [JOBS=n]' >&2; exit 2; }
+	@test -n "$(SUBMISSIONS)" || { echo 'usage: make grade-class SUBMISSIONS=dir [LAB=NN[,NN]] [ONLY=checks] [JOBS=n] [SHARD=i/N] [DEADLINE=date]' >&2; exit 2; }
 	@bash $(INSTR_SCRIPTS)/grade-class.sh --root $(ROOT) --submissions "$(SUBMISSIONS)" \
 	    $(if $(LAB),--labs "$(LAB)") $(if $(ONLY),--only "$(ONLY)") \
-	    $(if $(JOBS),--jobs "$(JOBS)") $(if $(GRADEBOOK_DIR),--out "$(GRADEBOOK_DIR)")
+	    $(if $(JOBS),--jobs "$(JOBS)") $(if $(GRADEBOOK_DIR),--out "$(GRADEBOOK_DIR)") \
+	    $(if $(SHARD),--shard "$(SHARD)") $(if $(DEADLINE),--deadline "$(DEADLINE)")
+
+merge-gradebooks:
+	@test -n "$(SHARDS)" || { echo 'usage: make merge-gradebooks SHARDS="dir1 dir2 ..." [GRADEBOOK_DIR=dir]' >&2; exit 2; }
+	@bash $(INSTR_SCRIPTS)/merge-gradebooks.sh --out "$(or $(GRADEBOOK_DIR),$(BUILD)/grade)" $(SHARDS)
 
 gradescope: $(GRADER)
 	@bash $(INSTR_SCRIPTS)/gradescope/build.sh $(if $(LAB),--labs "$(LAB)") \
@@ -36,4 +44,4 @@ points: $(GRADER)
 points-check: $(GRADER)
 	@bash $(INSTR_SCRIPTS)/points-check.sh
 
-.PHONY: release grade-class gradescope classroom points points-check
+.PHONY: release grade-class merge-gradebooks gradescope classroom points points-check

@@ -12,8 +12,24 @@
 #
 # Usage: grade-class.sh --root DIR --submissions DIR [--out DIR]
 #                       [--labs "01 02"] [--only CHECKS] [--jobs N]
+#                       [--shard I/N [--list-shard]] [--deadline DATE]
 # (--jobs: the grader's parallel functional and tool checks within one
 # student's lab; the default is the usable CPUs)
+#
+# --shard I/N grades every N-th student from the I-th (1 <= I <= N) in the
+# class's one order (folder names, sorted bytewise), into a partial
+# gradebook; merge-gradebooks.sh joins the N of them into the gradebook a
+# serial run gives. OUT/order.tsv says where each row goes (its index in
+# the whole class) and which shard it is: "# shard I/N of M students",
+# then "INDEX<TAB>NAME" per row. --list-shard prints the shard's folder
+# names, one a line, and grades nothing (the Actions workflow clones only
+# those).
+#
+# --deadline DATE: each folder that is a git clone is graded at its last
+# commit before DATE (git rev-list -1 --before), or, when a graded lab's
+# rubric has a late policy (`late =`), at its last commit before the
+# policy's cutoff, the penalty applied in the gradebook. DATE is what
+# date(1) reads: give the zone ('2026-12-01 23:59 +0100').
 # Exit: 0 when every student was graded (whatever their scores), 1 when
 # some student could not be graded (grader error, killed or timed out; see
 # OUT/grade-class.log), 2 on bad arguments, when another grade-class runs
@@ -27,7 +43,7 @@ set -u
 # Students in the same order everywhere, so which of two folders whose
 # names clean to one gets the suffix does not depend on the locale.
 export LC_COLLATE=C
-root='' subs='' out='' labs='' only='' jobs=''
+root='' subs='' out='' labs='' only='' jobs='' shard='' list_shard='' deadline=''
 while [[ $# -gt 0 ]]; do
     case $1 in
     --root) root=$2; shift 2 ;;
@@ -36,6 +52,9 @@ while [[ $# -gt 0 ]]; do
     --labs) labs=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
+    --shard) shard=$2; shift 2 ;;
+    --list-shard) list_shard=1; shift ;;
+    --deadline) deadline=$2; shift 2 ;;
     *) echo "grade-class: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -48,6 +67,33 @@ here=$root/grader/scripts
 out=${out:-$root/build/grade}
 [[ -d $subs ]] || { echo "grade-class: SUBMISSIONS=$subs: no such directory" >&2; exit 2; }
 subs=$(cd "$subs" && pwd)
+shard_i=1 shard_n=1
+if [[ -n $shard ]]; then
+    [[ $shard =~ ^([0-9]+)/([0-9]+)$ ]] && shard_i=$((10#${BASH_REMATCH[1]})) shard_n=$((10#${BASH_REMATCH[2]})) &&
+        ((shard_n >= 1 && shard_i >= 1 && shard_i <= shard_n)) ||
+        { echo "grade-class: SHARD=$shard: want I/N with 1 <= I <= N (SHARD=2/4)" >&2; exit 2; }
+fi
+deadline_s=
+if [[ -n $deadline ]]; then
+    deadline_s=$(date -d "$deadline" +%s 2>/dev/null) ||
+        { echo "grade-class: DEADLINE=$deadline: not a date (try '2026-12-01 23:59 +0100')" >&2; exit 2; }
+fi
+
+# The class in its one order: the folders, sorted bytewise (LC_COLLATE=C
+# above), dot folders left out. Shards and the serial run share it, so a
+# row's index, and which of two clashing names gets the suffix, is the
+# same whichever shard grades it.
+students=()
+for dir in "$subs"/*/; do
+    dir=${dir%/}
+    [[ $(basename "$dir") == .* ]] && continue
+    students+=("$dir")
+done
+mine() { (($1 % shard_n == shard_i - 1)); }
+if [[ -n $list_shard ]]; then
+    for k in "${!students[@]}"; do mine "$k" && basename "${students[$k]}"; done
+    exit 0
+fi
 
 # One grade-class at a time per checkout. Two at once would grade two
 # students at once, which the one-after-another rule above exists to
@@ -133,17 +179,18 @@ printf 'student\tlab\ttest\tcheck\toutcome\tpoints\twhere\tcommand\n' >"$regrade
     printf ',total,notes\n'
 } >"$csv.tmp"
 : >"$log"
-echo "grade-class: ${#lablist[@]} lab(s): ${lablist[*]}${only:+ (only $only)}" | tee -a "$log"
+echo "grade-class: ${#lablist[@]} lab(s): ${lablist[*]}${only:+ (only $only)}${shard:+; shard $shard_i/$shard_n}" | tee -a "$log"
 [[ -n $uncontained ]] && echo "grade-class: WARNING: $uncontained" | tee -a "$log"
+
+echo "# shard $shard_i/$shard_n of ${#students[@]} students" >"$out/order.tsv"
 
 n=0 errors=0
 declare -A taken=() # recorded names already used in this run
 t_all=$SECONDS
-for dir in "$subs"/*/; do
-    dir=${dir%/}
+for idx in "${!students[@]}"; do
+    dir=${students[$idx]}
     name=$(basename "$dir")
-    [[ $name == .* ]] && continue
-    notes=(${uncontained:+"$uncontained"})
+    notes=(${uncontained:+"$uncontained"}) said=
     shown=${name//[$'\n\r\t']/?} # the name as notes show it: one line
     # The student's name becomes a folder and a CSV cell: keep it tame.
     safe=$(printf '%s' "$name" | tr -c 'A-Za-z0-9._@+-' '_')
@@ -152,14 +199,19 @@ for dir in "$subs"/*/; do
     if [[ -n ${taken[$safe]:-} ]]; then
         k=2
         while [[ -n ${taken[$safe-$k]:-} || -d $subs/$safe-$k ]]; do k=$((k + 1)); done
-        echo "grade-class: $name: $safe is taken (by ${taken[$safe]}): recorded as $safe-$k" | tee -a "$log"
+        said="grade-class: $name: $safe is taken (by ${taken[$safe]}): recorded as $safe-$k"
         notes+=("folder '$shown' recorded as $safe-$k: $safe was taken by '${taken[$safe]}'")
         safe=$safe-$k
     elif [[ $safe != "$name" ]]; then
-        echo "grade-class: $name is recorded as $safe" | tee -a "$log"
+        said="grade-class: $name is recorded as $safe"
         notes+=("folder '$shown' recorded as $safe")
     fi
     taken[$safe]=$shown
+    # Another shard's student: named above (the suffixes need every name),
+    # graded there.
+    mine "$idx" || continue
+    [[ -n $said ]] && echo "$said" | tee -a "$log"
+    printf '%d\t%s\n' "$idx" "$safe" >>"$out/order.tsv"
     n=$((n + 1))
     t0=$SECONDS
     sdir=$out/$safe

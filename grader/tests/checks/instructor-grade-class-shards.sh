@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# A class graded in shards and merged equals the class graded serially,
+# row for row (order, cells, totals, notes), with every student's results
+# folder. The sample class (grader/tests/submissions), plus `a b` and
+# `a_b` (whose clash is settled by the class's order, whichever shard
+# grades them); lab 03, functional checks only, to stay fast. Then the
+# engines: GNU parallel runs the shards (locally, -S :) through
+# grade-class-parallel.sh, and the Actions workflow template parses.
+set -u
+cd "$(dirname "$0")/../../.." || exit 1
+fail() { echo "$*"; exit 1; }
+tmp=$(mktemp -d /tmp/instructor-shards.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+chmod 755 "$tmp"
+bash grader/tests/submissions/build.sh "$tmp/class" || fail "could not assemble the sample class"
+cp -r "$tmp/class/alice" "$tmp/class/a b"
+mkdir "$tmp/class/a_b"
+args=(SUBMISSIONS="$tmp/class" LAB=03 ONLY=functional JOBS=4)
+
+make -s --no-print-directory grade-class "${args[@]}" GRADEBOOK_DIR="$tmp/serial" >"$tmp/serial.log" 2>&1
+[[ -s $tmp/serial/gradebook.csv ]] || { cat "$tmp/serial.log"; fail "the serial run wrote no gradebook"; }
+shards=()
+for i in 1 2 3 4; do
+    make -s --no-print-directory grade-class "${args[@]}" SHARD=$i/4 GRADEBOOK_DIR="$tmp/shard$i" \
+        >"$tmp/shard$i.log" 2>&1
+    [[ -s $tmp/shard$i/gradebook.csv ]] || { cat "$tmp/shard$i.log"; fail "shard $i/4 wrote no gradebook"; }
+    shards+=("$tmp/shard$i")
+done
+rows() { tail -n +2 "$1" | wc -l; }
+[[ $(rows "$tmp/shard1/gradebook.csv") -eq 3 && $(rows "$tmp/shard4/gradebook.csv") -eq 2 ]] ||
+    fail "10 students in 4 shards: want 3,3,2,2 rows; shard 1 has $(rows "$tmp/shard1/gradebook.csv")"
+
+make -s --no-print-directory merge-gradebooks SHARDS="${shards[*]}" GRADEBOOK_DIR="$tmp/merged" >"$tmp/merge.log" 2>&1 ||
+    { cat "$tmp/merge.log"; fail "merge-gradebooks failed"; }
+diff "$tmp/serial/gradebook.csv" "$tmp/merged/gradebook.csv" >"$tmp/diff" ||
+    { cat "$tmp/diff"; fail "the merged gradebook differs from the serial one"; }
+diff "$tmp/serial/order.tsv" "$tmp/merged/order.tsv" >/dev/null || fail "order.tsv differs"
+for s in $(tail -n +2 "$tmp/serial/order.tsv" | cut -f2); do
+    a=$(jq -c '[.tests[] | [.extra_data.test, .extra_data.check, .extra_data.outcome, .score]]' "$tmp/serial/$s/results.json")
+    b=$(jq -c '[.tests[] | [.extra_data.test, .extra_data.check, .extra_data.outcome, .score]]' "$tmp/merged/$s/results.json" 2>/dev/null)
+    [[ -n $a && $a == "$b" ]] || fail "$s: the merged results.json differs from the serial one"
+done
+grep -q "a_b is taken (by a b): recorded as a_b-2" "$tmp/merged/grade-class.log" ||
+    fail "the clash of 'a b' and 'a_b' is not in the merged log"
+echo "serial and 4 shards merged: the same gradebook, $(rows "$tmp/serial/gradebook.csv") rows"
+
+# A shard missing, or given twice: the merge refuses.
+bash grader/scripts/merge-gradebooks.sh --out "$tmp/bad" "$tmp/shard1" "$tmp/shard2" "$tmp/shard3" >/dev/null 2>&1
+[[ $? -eq 2 ]] || fail "a merge with shard 4 missing did not refuse"
+bash grader/scripts/merge-gradebooks.sh --out "$tmp/bad" "${shards[@]}" "$tmp/shard2" >/dev/null 2>&1
+[[ $? -eq 2 ]] || fail "a merge with shard 2 twice did not refuse"
+bash grader/scripts/grade-class.sh --root . --submissions "$tmp/class" --shard 5/4 >/dev/null 2>&1
+[[ $? -eq 2 ]] || fail "SHARD=5/4 was taken"
+[[ $(bash grader/scripts/grade-class.sh --root . --submissions "$tmp/class" --shard 2/4 --list-shard | tr '\n' ' ') == "a_b crash o'brien, pat " ]] ||
+    fail "--list-shard 2/4: want a_b, crash, o'brien, pat"
+echo "a missing or doubled shard and a bad SHARD are refused"
