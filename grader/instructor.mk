@@ -8,6 +8,8 @@
 #        [SHARD=i/N] [DEADLINE=date]   every N-th student; each at its last
 #                                      commit before the deadline
 #   make merge-gradebooks SHARDS="d1 d2 ..."   join the shards' gradebooks
+#   make grade-class-parallel SUBMISSIONS=dir HOSTS=h1,h2 NSHARDS=n
+#                                      shards on a lab of machines (GNU parallel)
 #   make gradescope [LAB=NN]           build/gradescope/autograder.zip
 #   make classroom                     regenerate .github/classroom/autograding.json
 #                                      and .github/workflows/classroom.yml
@@ -31,6 +33,13 @@ merge-gradebooks:
 	@test -n "$(SHARDS)" || { echo 'usage: make merge-gradebooks SHARDS="dir1 dir2 ..." [GRADEBOOK_DIR=dir]' >&2; exit 2; }
 	@bash $(INSTR_SCRIPTS)/merge-gradebooks.sh --out "$(or $(GRADEBOOK_DIR),$(BUILD)/grade)" $(SHARDS)
 
+grade-class-parallel: $(GRADER)
+	@test -n "$(SUBMISSIONS)" -a -n "$(HOSTS)" -a -n "$(NSHARDS)" || { echo 'usage: make grade-class-parallel SUBMISSIONS=dir HOSTS=host1,host2 NSHARDS=n [LAB=NN] [ONLY=checks] [DEADLINE=date] [REMOTE_ROOT=path]' >&2; exit 2; }
+	@bash $(INSTR_SCRIPTS)/grade-class-parallel.sh --submissions "$(SUBMISSIONS)" --shards "$(NSHARDS)" \
+	    -S "$(HOSTS)" $(if $(REMOTE_ROOT),--remote-root "$(REMOTE_ROOT)") \
+	    $(if $(LAB),--labs "$(LAB)") $(if $(ONLY),--only "$(ONLY)") $(if $(JOBS),--jobs "$(JOBS)") \
+	    $(if $(DEADLINE),--deadline "$(DEADLINE)") $(if $(GRADEBOOK_DIR),--out "$(GRADEBOOK_DIR)")
+
 gradescope: $(GRADER)
 	@bash $(INSTR_SCRIPTS)/gradescope/build.sh $(if $(LAB),--labs "$(LAB)") \
 	    $(if $(ONLY),--only "$(ONLY)")
@@ -44,4 +53,4 @@ points: $(GRADER)
 points-check: $(GRADER)
 	@bash $(INSTR_SCRIPTS)/points-check.sh
 
-.PHONY: release grade-class merge-gradebooks gradescope classroom points points-check
+.PHONY: release grade-class merge-gradebooks grade-class-parallel gradescope classroom points points-check

@@ -55,3 +55,30 @@ bash grader/scripts/grade-class.sh --root . --submissions "$tmp/class" --shard 5
 [[ $(bash grader/scripts/grade-class.sh --root . --submissions "$tmp/class" --shard 2/4 --list-shard | tr '\n' ' ') == "a_b crash o'brien, pat " ]] ||
     fail "--list-shard 2/4: want a_b, crash, o'brien, pat"
 echo "a missing or doubled shard and a bad SHARD are refused"
+
+# GNU parallel runs the shards (here on this machine: -S :, the way it
+# runs them over ssh on a lab of machines) and merges: three students of
+# the class, whose rows must be the serial run's.
+mkdir "$tmp/three" && cp -r "$tmp/class/"{alice,erin,frank} "$tmp/three/"
+make -s --no-print-directory grade-class-parallel SUBMISSIONS="$tmp/three" HOSTS=: NSHARDS=2 \
+    LAB=03 ONLY=functional JOBS=4 GRADEBOOK_DIR="$tmp/par" >"$tmp/par.log" 2>&1 ||
+    { cat "$tmp/par.log"; fail "grade-class-parallel failed"; }
+diff <(grep -E '^(student|alice|erin|frank),' "$tmp/serial/gradebook.csv") "$tmp/par/gradebook.csv" ||
+    fail "grade-class-parallel's gradebook differs from the serial rows"
+echo "GNU parallel (-S :) graded 3 students in 2 shards: the serial rows"
+
+# The Actions template: valid YAML, a matrix over the planned shards, each
+# grading SHARD=i/N, one job merging them.
+python3 - .github/workflows/grade-class.yml <<'PY' || fail "the grade-class workflow is not what it should be"
+import sys, yaml
+w = yaml.safe_load(open(sys.argv[1]))
+inputs = w["on"]["workflow_dispatch"]["inputs"]
+assert {"roster", "lab", "deadline", "shards"} <= set(inputs), inputs
+g = w["jobs"]["grade"]
+assert "fromJSON(needs.plan.outputs.shards)" in str(g["strategy"]["matrix"]["shard"])
+assert g["env"]["SHARD"] == "${{ matrix.shard }}/${{ inputs.shards }}"
+run = " ".join(s.get("run", "") for s in g["steps"])
+assert "--list-shard" in run and "make -s grade-class" in run and "DEADLINE=" in run
+assert "merge-gradebooks" in " ".join(s.get("run", "") for s in w["jobs"]["merge"]["steps"])
+PY
+echo "the Actions workflow parses: a matrix of shards and a merge"
