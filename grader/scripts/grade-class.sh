@@ -184,6 +184,58 @@ echo "grade-class: ${#lablist[@]} lab(s): ${lablist[*]}${only:+ (only $only)}${s
 
 echo "# shard $shard_i/$shard_n of ${#students[@]} students" >"$out/order.tsv"
 
+# DEADLINE=: the commits graded are the last before it; when a graded
+# lab's rubric has a late policy (`late =`, read by the grader: `grader
+# late`), the last before the latest cutoff (none: the last commit), and
+# each lab's score loses the percent its policy says.
+until_s=$deadline_s
+if [[ -n $deadline_s ]]; then
+    for lab in "${lablist[@]}"; do
+        IFS=$'\t' read -r _ policy cutoff _ < <("$root/build/bin/grader" late --root "$root" --lab "$lab" | tail -n +2)
+        [[ -z $policy ]] && continue
+        echo "grade-class: $lab: late policy: $policy" | tee -a "$log"
+        if [[ -z $cutoff ]]; then
+            until_s='' no_cutoff=1
+        elif [[ -z ${no_cutoff:-} ]] && ((deadline_s + cutoff > until_s)); then
+            until_s=$((deadline_s + cutoff))
+        fi
+    done
+fi
+# An arithmetic expression of scores (numbers from the grader), with at
+# most two decimals, trailing zeros dropped.
+num() { awk "BEGIN { x = sprintf(\"%.2f\", $1); sub(/0+\$/, \"\", x); sub(/\\.\$/, \"\", x); print x }"; }
+# git on a student's clone, its hooks and fsmonitor never run.
+sgit() { git -c core.fsmonitor=false -c core.hooksPath=/dev/null -c safe.directory='*' -C "$dir" "$@"; }
+# Sets from (the tree to stage: the commit's files in $sdir/checkout) and
+# late_s (seconds after the deadline), and says what was taken.
+at_deadline() {
+    local commit when
+    if [[ ! -e $dir/.git ]] || ! sgit rev-parse --verify -q HEAD >/dev/null 2>&1; then
+        notes+=("not a git clone with commits: graded as it is (DEADLINE needs the history)")
+        echo "grade-class: $safe: not a git clone with commits: graded as it is" | tee -a "$log"
+        return
+    fi
+    commit=$(sgit rev-list -1 ${until_s:+--before="@$until_s"} HEAD 2>/dev/null)
+    if [[ -z $commit ]]; then
+        notes+=("no commit before the deadline: graded as empty")
+        echo "grade-class: $safe: no commit before the deadline" | tee -a "$log"
+        from=$sdir/checkout
+        mkdir -p "$from"
+        return
+    fi
+    when=$(sgit log -1 --format=%ct "$commit")
+    mkdir -p "$sdir/checkout"
+    sgit archive --format=tar "$commit" | tar -x -C "$sdir/checkout" ||
+        notes+=("commit $commit could not be read whole")
+    from=$sdir/checkout
+    ((when > deadline_s)) && late_s=$((when - deadline_s))
+    printf '%s\t%s\t%s\n' "$commit" "$(date -u -d "@$when" '+%F %T UTC')" "${late_s:-0}" >"$sdir/commit.tsv"
+    echo "grade-class: $safe: commit ${commit:0:12} of $(date -u -d "@$when" '+%F %T UTC')${late_s:+, $late_s s late}" >>"$log"
+}
+
+# 93784 -> "1d 2h": how late, for the notes.
+late_words() { printf '%dd %dh' $(($1 / 86400)) $(($1 % 86400 / 3600)); }
+
 n=0 errors=0
 declare -A taken=() # recorded names already used in this run
 t_all=$SECONDS
@@ -217,10 +269,13 @@ for idx in "${!students[@]}"; do
     sdir=$out/$safe
     rm -rf "$sdir"; mkdir -p "$sdir"
     before=$(ls "$root/build/trees" 2>/dev/null)
+    from=$dir late_s=
+    [[ -n $deadline_s ]] && at_deadline
     # Only the declared student files, staged at a path the grader takes
     # safely; then every lab, each in its own grader run.
-    bash "$here/stage-submission.sh" --root "$root" --from "$dir" \
+    bash "$here/stage-submission.sh" --root "$root" --from "$from" \
         --to "$sdir/src" --labs "${lablist[*]}" >"$sdir/stage.log" 2>&1
+    rm -rf "$sdir/checkout"
     bash "$here/grade-labs.sh" --root "$root" --src "$sdir/src" --out "$sdir" \
         --labs "${lablist[*]}" ${only:+--only "$only"} ${jobs:+--jobs "$jobs"} --timeout "$limit" \
         >"$sdir/grade.log" 2>&1
@@ -257,8 +312,16 @@ for idx in "${!students[@]}"; do
             notes+=("$lab not graded: $why")
             echo "grade-class: $safe $lab: NOT GRADED ($why); see $sdir/labs/$lab/report.txt" | tee -a "$log"
         else
+            if [[ -n $late_s ]]; then
+                pen=$("$root/build/bin/grader" late --root "$root" --lab "$lab" --seconds "$late_s" |
+                    awk -F'\t' 'NR == 2 { print $5 }')
+                if [[ ${pen:-100} != 0 ]]; then
+                    was=$s s=$(num "$s * (100 - ${pen:-100}) / 100")
+                    notes+=("$lab: $(late_words "$late_s") late: -${pen:-100}% ($was -> $s)")
+                fi
+            fi
             row+=,$s
-            total=$((total + s))
+            total=$(num "$total + $s")
             # Points not measured on this machine: pending, not lost.
             p=$(tail -n +2 "$sdir/labs/$lab/regrade.tsv" 2>/dev/null |
                 awk -F'\t' '{ n += $5 } END { print n + 0 }')
