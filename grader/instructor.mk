@@ -27,18 +27,21 @@ grade-class: $(GRADER)
 	@bash $(INSTR_SCRIPTS)/grade-class.sh --root $(ROOT) --submissions "$(SUBMISSIONS)" \
 	    $(if $(LAB),--labs "$(LAB)") $(if $(ONLY),--only "$(ONLY)") \
 	    $(if $(JOBS),--jobs "$(JOBS)") $(if $(GRADEBOOK_DIR),--out "$(GRADEBOOK_DIR)") \
-	    $(if $(SHARD),--shard "$(SHARD)") $(if $(DEADLINE),--deadline "$(DEADLINE)")
+	    $(if $(SHARD),--shard "$(SHARD)") $(if $(DEADLINE),--deadline "$(DEADLINE)") \
+	    $(if $(ROSTER),--roster "$(ROSTER)")
 
 merge-gradebooks:
 	@test -n "$(SHARDS)" || { echo 'usage: make merge-gradebooks SHARDS="dir1 dir2 ..." [GRADEBOOK_DIR=dir]' >&2; exit 2; }
-	@bash $(INSTR_SCRIPTS)/merge-gradebooks.sh --out "$(or $(GRADEBOOK_DIR),$(BUILD)/grade)" $(SHARDS)
+	@bash $(INSTR_SCRIPTS)/merge-gradebooks.sh --out "$(or $(GRADEBOOK_DIR),$(BUILD)/grade)" \
+	    $(if $(ROSTER),--roster "$(ROSTER)") $(SHARDS)
 
 grade-class-parallel: $(GRADER)
 	@test -n "$(SUBMISSIONS)" -a -n "$(HOSTS)" -a -n "$(NSHARDS)" || { echo 'usage: make grade-class-parallel SUBMISSIONS=dir HOSTS=host1,host2 NSHARDS=n [LAB=NN] [ONLY=checks] [DEADLINE=date] [REMOTE_ROOT=path]' >&2; exit 2; }
 	@bash $(INSTR_SCRIPTS)/grade-class-parallel.sh --submissions "$(SUBMISSIONS)" --shards "$(NSHARDS)" \
 	    -S "$(HOSTS)" $(if $(REMOTE_ROOT),--remote-root "$(REMOTE_ROOT)") \
 	    $(if $(LAB),--labs "$(LAB)") $(if $(ONLY),--only "$(ONLY)") $(if $(JOBS),--jobs "$(JOBS)") \
-	    $(if $(DEADLINE),--deadline "$(DEADLINE)") $(if $(GRADEBOOK_DIR),--out "$(GRADEBOOK_DIR)")
+	    $(if $(DEADLINE),--deadline "$(DEADLINE)") $(if $(GRADEBOOK_DIR),--out "$(GRADEBOOK_DIR)") \
+	    $(if $(ROSTER),--roster "$(ROSTER)")
 
 gradescope: $(GRADER)
 	@bash $(INSTR_SCRIPTS)/gradescope/build.sh $(if $(LAB),--labs "$(LAB)") \

@@ -15,13 +15,13 @@
 # Usage: grade-class-parallel.sh --submissions DIR --shards N
 #            [-S LOGINS | --sshloginfile FILE] [--remote-root PATH]
 #            [--out DIR] [grade-class options: --labs, --only, --jobs,
-#            --deadline]
+#            --deadline] [--roster FILE]
 # Exit: 0 all graded and merged; 1 some student not fully graded (the
 # gradebook's notes say which) or some shard failed; 2 bad arguments, or
 # the shards could not be merged.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
-subs='' shards='' logins=() remote='' out='' pass=()
+subs='' shards='' logins=() remote='' out='' pass=() roster=()
 while [[ $# -gt 0 ]]; do
     case $1 in
     --submissions) subs=$2; shift 2 ;;
@@ -30,6 +30,7 @@ while [[ $# -gt 0 ]]; do
     --sshloginfile) logins+=(--sshloginfile "$2"); shift 2 ;;
     --remote-root) remote=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
+    --roster) roster=(--roster "$2"); shift 2 ;;
     --labs | --only | --jobs | --deadline) pass+=("$1" "$2"); shift 2 ;;
     *) echo "grade-class-parallel: unknown argument $1" >&2; exit 2 ;;
     esac
@@ -58,7 +59,7 @@ parallel -j1 "${logins[@]}" --wd "$remote" --return 'build/shards/{}' --return '
 failed=$?
 dirs=()
 for i in $(seq 1 "$shards"); do dirs+=("build/shards/$i"); done
-bash grader/scripts/merge-gradebooks.sh --out "$out" "${dirs[@]}" || exit 2
+bash grader/scripts/merge-gradebooks.sh --out "$out" "${roster[@]}" "${dirs[@]}" || exit 2
 incomplete=$(cat build/shards/*/exit 2>/dev/null | grep -cv '^0$')
 [[ $failed -eq 0 && $incomplete -eq 0 ]] || {
     echo "grade-class-parallel: $failed shard(s) failed, $incomplete not fully graded: see build/shards/*.log and the gradebook's notes" >&2

@@ -13,6 +13,7 @@
 # Usage: grade-class.sh --root DIR --submissions DIR [--out DIR]
 #                       [--labs "01 02"] [--only CHECKS] [--jobs N]
 #                       [--shard I/N [--list-shard]] [--deadline DATE]
+#                       [--roster FILE]
 # (--jobs: the grader's parallel functional and tool checks within one
 # student's lab; the default is the usable CPUs)
 #
@@ -30,6 +31,9 @@
 # rubric has a late policy (`late =`), at its last commit before the
 # policy's cutoff, the penalty applied in the gradebook. DATE is what
 # date(1) reads: give the zone ('2026-12-01 23:59 +0100').
+#
+# Beside the gradebook: regrade.tsv, canvas.csv and moodle.csv
+# (class-reports.sh; --roster says who each folder is).
 # Exit: 0 when every student was graded (whatever their scores), 1 when
 # some student could not be graded (grader error, killed or timed out; see
 # OUT/grade-class.log), 2 on bad arguments, when another grade-class runs
@@ -43,7 +47,7 @@ set -u
 # Students in the same order everywhere, so which of two folders whose
 # names clean to one gets the suffix does not depend on the locale.
 export LC_COLLATE=C
-root='' subs='' out='' labs='' only='' jobs='' shard='' list_shard='' deadline=''
+root='' subs='' out='' labs='' only='' jobs='' shard='' list_shard='' deadline='' roster=''
 while [[ $# -gt 0 ]]; do
     case $1 in
     --root) root=$2; shift 2 ;;
@@ -55,6 +59,7 @@ while [[ $# -gt 0 ]]; do
     --shard) shard=$2; shift 2 ;;
     --list-shard) list_shard=1; shift ;;
     --deadline) deadline=$2; shift 2 ;;
+    --roster) roster=$2; shift 2 ;;
     *) echo "grade-class: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -170,9 +175,6 @@ done
 
 csv=$out/gradebook.csv
 log=$out/grade-class.log
-# Every student's provisional checks (docs/instructors.md, "Regrade").
-regrade=$out/regrade.tsv
-printf 'student\tlab\ttest\tcheck\toutcome\tpoints\twhere\tcommand\n' >"$regrade.tmp"
 {
     printf 'student'
     printf ',%s' "${lablist[@]}"
@@ -327,8 +329,6 @@ for idx in "${!students[@]}"; do
                 awk -F'\t' '{ n += $5 } END { print n + 0 }')
             if [[ $p -gt 0 ]]; then
                 notes+=("$lab provisional: $p points to grade again (regrade.tsv)")
-                tail -n +2 "$sdir/labs/$lab/regrade.tsv" |
-                    sed "s/^/$(printf '%s\t' "$safe")/" >>"$regrade.tmp"
             fi
         fi
     done
@@ -344,9 +344,12 @@ for idx in "${!students[@]}"; do
     printf 'grade-class: %-24s %4s points  exit %d  %3d s\n' "$safe" "${total:-?}" "$rc" "$((SECONDS - t0))" | tee -a "$log"
 done
 mv "$csv.tmp" "$csv"
-mv "$regrade.tmp" "$regrade"
-k=$(($(wc -l <"$regrade") - 1))
-[[ $k -gt 0 ]] && echo "grade-class: $k provisional check(s), not measured here: $regrade" | tee -a "$log"
+# The class's regrade list and LMS gradebooks, from every student's
+# results (class-reports.sh; merge-gradebooks writes the same).
+bash "$here/class-reports.sh" --out "$out" ${roster:+--roster "$roster"} ||
+    echo "grade-class: the regrade list and LMS gradebooks could not be written" | tee -a "$log"
+k=$(($(wc -l <"$out/regrade.tsv" 2>/dev/null || echo 1) - 1))
+[[ $k -gt 0 ]] && echo "grade-class: $k check(s) or lab(s) to grade again: $out/regrade.tsv" | tee -a "$log"
 echo "grade-class: $n student(s) in $((SECONDS - t_all)) s; gradebook: $csv" | tee -a "$log"
 if [[ $errors -gt 0 ]]; then
     echo "grade-class: $errors student(s) not fully graded: grader errors above (cells left empty)" | tee -a "$log"

@@ -6,16 +6,20 @@
 # shard's order.tsv says where its rows go), every student's results folder
 # beside it, the shards' logs one after another.
 #
-# Usage: merge-gradebooks.sh --out DIR SHARD_DIR...
+# Then the regrade list and the LMS gradebooks of the whole class
+# (class-reports.sh).
+#
+# Usage: merge-gradebooks.sh --out DIR [--roster FILE] SHARD_DIR...
 # Exit: 0 merged; 2 when the shards do not make one class (a shard missing
 # or given twice, different labs, a different class size).
 set -u
 export LC_ALL=C
-out=''
+out='' roster=''
 shards=()
 while [[ $# -gt 0 ]]; do
     case $1 in
     --out) out=$2; shift 2 ;;
+    --roster) roster=$2; shift 2 ;;
     -*) echo "merge-gradebooks: unknown argument $1" >&2; exit 2 ;;
     *) shards+=("$1"); shift ;;
     esac
@@ -79,5 +83,6 @@ done >"$out/grade-class.log.tmp"
 mv "$out/gradebook.csv.tmp" "$out/gradebook.csv"
 mv "$out/order.tsv.tmp" "$out/order.tsv"
 mv "$out/grade-class.log.tmp" "$out/grade-class.log"
+bash "$here/class-reports.sh" --out "$out" ${roster:+--roster "$roster"} || exit 2
 echo "merge-gradebooks: $total_n shard(s), $class_m student(s): $out/gradebook.csv"
 exit 0

@@ -36,6 +36,9 @@ make -s --no-print-directory merge-gradebooks SHARDS="${shards[*]}" GRADEBOOK_DI
 diff "$tmp/serial/gradebook.csv" "$tmp/merged/gradebook.csv" >"$tmp/diff" ||
     { cat "$tmp/diff"; fail "the merged gradebook differs from the serial one"; }
 diff "$tmp/serial/order.tsv" "$tmp/merged/order.tsv" >/dev/null || fail "order.tsv differs"
+for f in regrade.tsv canvas.csv moodle.csv; do
+    diff "$tmp/serial/$f" "$tmp/merged/$f" >/dev/null || fail "$f: merged and serial differ"
+done
 for s in $(tail -n +2 "$tmp/serial/order.tsv" | cut -f2); do
     a=$(jq -c '[.tests[] | [.extra_data.test, .extra_data.check, .extra_data.outcome, .score]]' "$tmp/serial/$s/results.json")
     b=$(jq -c '[.tests[] | [.extra_data.test, .extra_data.check, .extra_data.outcome, .score]]' "$tmp/merged/$s/results.json" 2>/dev/null)
