@@ -10,6 +10,8 @@
 #   make merge-gradebooks SHARDS="d1 d2 ..."   join the shards' gradebooks
 #   make grade-class-parallel SUBMISSIONS=dir HOSTS=h1,h2 NSHARDS=n
 #                                      shards on a lab of machines (GNU parallel)
+#   make similarity [LAB=NN]           pairs of a graded class's files ranked by
+#                                      similarity (sim_c), the skeleton left out
 #   make gradescope [LAB=NN]           build/gradescope/autograder.zip
 #   make classroom                     regenerate .github/classroom/autograding.json
 #                                      and .github/workflows/classroom.yml
@@ -43,6 +45,10 @@ grade-class-parallel: $(GRADER)
 	    $(if $(DEADLINE),--deadline "$(DEADLINE)") $(if $(GRADEBOOK_DIR),--out "$(GRADEBOOK_DIR)") \
 	    $(if $(ROSTER),--roster "$(ROSTER)")
 
+similarity: $(GRADER)
+	@bash $(INSTR_SCRIPTS)/similarity.sh --root $(ROOT) $(if $(LAB),--labs "$(LAB)") \
+	    $(if $(GRADEBOOK_DIR),--out "$(GRADEBOOK_DIR)") $(if $(THRESHOLD),--threshold "$(THRESHOLD)")
+
 gradescope: $(GRADER)
 	@bash $(INSTR_SCRIPTS)/gradescope/build.sh $(if $(LAB),--labs "$(LAB)") \
 	    $(if $(ONLY),--only "$(ONLY)")
@@ -56,4 +62,4 @@ points: $(GRADER)
 points-check: $(GRADER)
 	@bash $(INSTR_SCRIPTS)/points-check.sh
 
-.PHONY: release grade-class merge-gradebooks grade-class-parallel gradescope classroom points points-check
+.PHONY: release grade-class merge-gradebooks grade-class-parallel similarity gradescope classroom points points-check

@@ -24,6 +24,7 @@ need=(
     "inotifywait:inotify-tools"
     "xmllint:libxml2-utils"
     "parallel:parallel"
+    "sim_c:similarity-tester"
     "/usr/lib/python3/dist-packages/yaml/__init__.py:python3-yaml"
     "patch:patch"
     "/usr/sbin/debootstrap:debootstrap"
