@@ -4,9 +4,10 @@
 # row for row (order, cells, totals, notes), with every student's results
 # folder. The sample class (grader/tests/submissions), plus `a b` and
 # `a_b` (whose clash is settled by the class's order, whichever shard
-# grades them); lab 03, functional checks only, to stay fast. Then the
-# engines: GNU parallel runs the shards (locally, -S :) through
-# grade-class-parallel.sh, and the Actions workflow template parses.
+# grades them); lab 03, functional checks only, to stay fast. The shards
+# run through grade-class-parallel.sh (GNU parallel, here with -S : and
+# no ssh), and make merge-gradebooks merges them again. Then the Actions
+# workflow template parses and has its matrix and merge.
 set -u
 cd "$(dirname "$0")/../../.." || exit 1
 fail() { echo "$*"; exit 1; }
@@ -20,16 +21,22 @@ args=(SUBMISSIONS="$tmp/class" LAB=03 ONLY=functional JOBS=4)
 
 make -s --no-print-directory grade-class "${args[@]}" GRADEBOOK_DIR="$tmp/serial" >"$tmp/serial.log" 2>&1
 [[ -s $tmp/serial/gradebook.csv ]] || { cat "$tmp/serial.log"; fail "the serial run wrote no gradebook"; }
+# The 4 shards, run by GNU parallel on this machine (-S :, one shard after
+# another: the way grade-class-parallel runs them over ssh on a lab of
+# machines, one shard per machine at a time), which merges them.
+bash grader/scripts/grade-class-parallel.sh --submissions "$tmp/class" --shards 4 -S : \
+    --labs 03 --only functional --jobs 4 --work "$tmp/shards" --out "$tmp/par" >"$tmp/par.log" 2>&1 ||
+    { cat "$tmp/par.log"; fail "grade-class-parallel failed"; }
 shards=()
 for i in 1 2 3 4; do
-    make -s --no-print-directory grade-class "${args[@]}" SHARD=$i/4 GRADEBOOK_DIR="$tmp/shard$i" \
-        >"$tmp/shard$i.log" 2>&1
-    [[ -s $tmp/shard$i/gradebook.csv ]] || { cat "$tmp/shard$i.log"; fail "shard $i/4 wrote no gradebook"; }
-    shards+=("$tmp/shard$i")
+    [[ -s $tmp/shards/$i/gradebook.csv ]] || { cat "$tmp/shards/$i.log"; fail "shard $i/4 wrote no gradebook"; }
+    shards+=("$tmp/shards/$i")
 done
 rows() { tail -n +2 "$1" | wc -l; }
-[[ $(rows "$tmp/shard1/gradebook.csv") -eq 3 && $(rows "$tmp/shard4/gradebook.csv") -eq 2 ]] ||
-    fail "10 students in 4 shards: want 3,3,2,2 rows; shard 1 has $(rows "$tmp/shard1/gradebook.csv")"
+[[ $(rows "${shards[0]}/gradebook.csv") -eq 3 && $(rows "${shards[3]}/gradebook.csv") -eq 2 ]] ||
+    fail "10 students in 4 shards: want 3,3,2,2 rows; shard 1 has $(rows "${shards[0]}/gradebook.csv")"
+diff "$tmp/serial/gradebook.csv" "$tmp/par/gradebook.csv" >/dev/null ||
+    fail "grade-class-parallel's gradebook differs from the serial one"
 
 make -s --no-print-directory merge-gradebooks SHARDS="${shards[*]}" GRADEBOOK_DIR="$tmp/merged" >"$tmp/merge.log" 2>&1 ||
     { cat "$tmp/merge.log"; fail "merge-gradebooks failed"; }
@@ -46,29 +53,18 @@ for s in $(tail -n +2 "$tmp/serial/order.tsv" | cut -f2); do
 done
 grep -q "a_b is taken (by a b): recorded as a_b-2" "$tmp/merged/grade-class.log" ||
     fail "the clash of 'a b' and 'a_b' is not in the merged log"
-echo "serial and 4 shards merged: the same gradebook, $(rows "$tmp/serial/gradebook.csv") rows"
+echo "serial and 4 shards (GNU parallel, -S :) merged: the same gradebook, $(rows "$tmp/serial/gradebook.csv") rows"
 
 # A shard missing, or given twice: the merge refuses.
-bash grader/scripts/merge-gradebooks.sh --out "$tmp/bad" "$tmp/shard1" "$tmp/shard2" "$tmp/shard3" >/dev/null 2>&1
+bash grader/scripts/merge-gradebooks.sh --out "$tmp/bad" "${shards[@]:0:3}" >/dev/null 2>&1
 [[ $? -eq 2 ]] || fail "a merge with shard 4 missing did not refuse"
-bash grader/scripts/merge-gradebooks.sh --out "$tmp/bad" "${shards[@]}" "$tmp/shard2" >/dev/null 2>&1
+bash grader/scripts/merge-gradebooks.sh --out "$tmp/bad" "${shards[@]}" "${shards[1]}" >/dev/null 2>&1
 [[ $? -eq 2 ]] || fail "a merge with shard 2 twice did not refuse"
 bash grader/scripts/grade-class.sh --root . --submissions "$tmp/class" --shard 5/4 >/dev/null 2>&1
 [[ $? -eq 2 ]] || fail "SHARD=5/4 was taken"
 [[ $(bash grader/scripts/grade-class.sh --root . --submissions "$tmp/class" --shard 2/4 --list-shard | tr '\n' ' ') == "a_b crash o'brien, pat " ]] ||
     fail "--list-shard 2/4: want a_b, crash, o'brien, pat"
 echo "a missing or doubled shard and a bad SHARD are refused"
-
-# GNU parallel runs the shards (here on this machine: -S :, the way it
-# runs them over ssh on a lab of machines) and merges: three students of
-# the class, whose rows must be the serial run's.
-mkdir "$tmp/three" && cp -r "$tmp/class/"{alice,erin,frank} "$tmp/three/"
-make -s --no-print-directory grade-class-parallel SUBMISSIONS="$tmp/three" HOSTS=: NSHARDS=2 \
-    LAB=03 ONLY=functional JOBS=4 GRADEBOOK_DIR="$tmp/par" >"$tmp/par.log" 2>&1 ||
-    { cat "$tmp/par.log"; fail "grade-class-parallel failed"; }
-diff <(grep -E '^(student|alice|erin|frank),' "$tmp/serial/gradebook.csv") "$tmp/par/gradebook.csv" ||
-    fail "grade-class-parallel's gradebook differs from the serial rows"
-echo "GNU parallel (-S :) graded 3 students in 2 shards: the serial rows"
 
 # The Actions template: valid YAML, a matrix over the planned shards, each
 # grading SHARD=i/N, one job merging them.
