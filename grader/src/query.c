@@ -385,10 +385,10 @@ static json_t *rubric_test_json(const struct rubric *r,
         json_object_set_new(hints, t->hint_words[i],
                             json_string(t->hint_texts[i]));
     return json_pack(
-        "{s:s,s:i,s:f,s:b,s:o,s:i,s:o,s:o,s:o,s:s?,s:o}", "name", t->name,
-        "task", t->task, "timeout", t->timeout, "chaos", t->chaos, "points",
-        pts, "max_score", test_points(t), "timeouts", tos, "requires",
-        string_array(t->requires, t->nrequires), "params",
+        "{s:s,s:i,s:f,s:b,s:b,s:o,s:i,s:o,s:o,s:o,s:s?,s:o}", "name", t->name,
+        "task", t->task, "timeout", t->timeout, "chaos", t->chaos, "hidden",
+        t->hidden, "points", pts, "max_score", test_points(t), "timeouts", tos,
+        "requires", string_array(t->requires, t->nrequires), "params",
         string_array(t->params, t->nparams), "hint", t->hint, "hints", hints);
 }
 

@@ -258,6 +258,8 @@ static int test_key(struct load_ctx *c, const char *section, const char *key,
         t->timeout = d;
     } else if (strcmp(key, "chaos") == 0) {
         t->chaos = d != 0;
+    } else if (strcmp(key, "hidden") == 0) {
+        t->hidden = d != 0;
     } else {
         return 0;
     }

@@ -31,6 +31,7 @@ struct rubric_test {
     double timeout; /* seconds in the plain build */
     int points[CHK_COUNT];
     int chaos;
+    int hidden;        /* `hidden = 1`: results shown after the due date */
     char *hint;        /* shown when no keyed hint matches */
     char **hint_words; /* `hint.<word> = text`: keyed to a symptom */
     char **hint_texts;
