@@ -5,6 +5,13 @@
 #   make release DEST=dir              a student copy: no solutions, no mutants
 #   make grade-class SUBMISSIONS=dir   grade one folder per student, one after
 #                                      another -> build/grade/gradebook.csv
+#        [SHARD=i/N] [DEADLINE=date]   every N-th student; each at its last
+#                                      commit before the deadline
+#   make merge-gradebooks SHARDS="d1 d2 ..."   join the shards' gradebooks
+#   make grade-class-parallel SUBMISSIONS=dir HOSTS=h1,h2 NSHARDS=n
+#                                      shards on a lab of machines (GNU parallel)
+#   make similarity [LAB=NN]           pairs of a graded class's files ranked by
+#                                      similarity (sim_c), the skeleton left out
 #   make gradescope [LAB=NN]           build/gradescope/autograder.zip
 #   make classroom                     regenerate .github/classroom/autograding.json
 #                                      and .github/workflows/classroom.yml
@@ -18,10 +25,29 @@ release: $(GRADER)
 	@bash $(INSTR_SCRIPTS)/release.sh "$(DEST)"
 
 grade-class: $(GRADER)
-	@test -n "$(SUBMISSIONS)" || { echo 'usage: make grade-class SUBMISSIONS=dir [LAB=NN[,NN]] [ONLY=checks] [JOBS=n]' >&2; exit 2; }
+	@test -n "$(SUBMISSIONS)" || { echo 'usage: make grade-class SUBMISSIONS=dir [LAB=NN[,NN]] [ONLY=checks] [JOBS=n] [SHARD=i/N] [DEADLINE=date]' >&2; exit 2; }
 	@bash $(INSTR_SCRIPTS)/grade-class.sh --root $(ROOT) --submissions "$(SUBMISSIONS)" \
 	    $(if $(LAB),--labs "$(LAB)") $(if $(ONLY),--only "$(ONLY)") \
-	    $(if $(JOBS),--jobs "$(JOBS)") $(if $(GRADEBOOK_DIR),--out "$(GRADEBOOK_DIR)")
+	    $(if $(JOBS),--jobs "$(JOBS)") $(if $(GRADEBOOK_DIR),--out "$(GRADEBOOK_DIR)") \
+	    $(if $(SHARD),--shard "$(SHARD)") $(if $(DEADLINE),--deadline "$(DEADLINE)") \
+	    $(if $(ROSTER),--roster "$(ROSTER)")
+
+merge-gradebooks:
+	@test -n "$(SHARDS)" || { echo 'usage: make merge-gradebooks SHARDS="dir1 dir2 ..." [GRADEBOOK_DIR=dir]' >&2; exit 2; }
+	@bash $(INSTR_SCRIPTS)/merge-gradebooks.sh --out "$(or $(GRADEBOOK_DIR),$(BUILD)/grade)" \
+	    $(if $(ROSTER),--roster "$(ROSTER)") $(SHARDS)
+
+grade-class-parallel: $(GRADER)
+	@test -n "$(SUBMISSIONS)" -a -n "$(HOSTS)" -a -n "$(NSHARDS)" || { echo 'usage: make grade-class-parallel SUBMISSIONS=dir HOSTS=host1,host2 NSHARDS=n [LAB=NN] [ONLY=checks] [DEADLINE=date] [REMOTE_ROOT=path]' >&2; exit 2; }
+	@bash $(INSTR_SCRIPTS)/grade-class-parallel.sh --submissions "$(SUBMISSIONS)" --shards "$(NSHARDS)" \
+	    -S "$(HOSTS)" $(if $(REMOTE_ROOT),--remote-root "$(REMOTE_ROOT)") \
+	    $(if $(LAB),--labs "$(LAB)") $(if $(ONLY),--only "$(ONLY)") $(if $(JOBS),--jobs "$(JOBS)") \
+	    $(if $(DEADLINE),--deadline "$(DEADLINE)") $(if $(GRADEBOOK_DIR),--out "$(GRADEBOOK_DIR)") \
+	    $(if $(ROSTER),--roster "$(ROSTER)")
+
+similarity: $(GRADER)
+	@bash $(INSTR_SCRIPTS)/similarity.sh --root $(ROOT) $(if $(LAB),--labs "$(LAB)") \
+	    $(if $(GRADEBOOK_DIR),--out "$(GRADEBOOK_DIR)") $(if $(THRESHOLD),--threshold "$(THRESHOLD)")
 
 gradescope: $(GRADER)
 	@bash $(INSTR_SCRIPTS)/gradescope/build.sh $(if $(LAB),--labs "$(LAB)") \
@@ -36,4 +62,4 @@ points: $(GRADER)
 points-check: $(GRADER)
 	@bash $(INSTR_SCRIPTS)/points-check.sh
 
-.PHONY: release grade-class gradescope classroom points points-check
+.PHONY: release grade-class merge-gradebooks grade-class-parallel similarity gradescope classroom points points-check

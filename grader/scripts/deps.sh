@@ -23,6 +23,9 @@ need=(
     "/usr/include/uv.h:libuv1-dev"
     "inotifywait:inotify-tools"
     "xmllint:libxml2-utils"
+    "parallel:parallel"
+    "sim_c:similarity-tester"
+    "/usr/lib/python3/dist-packages/yaml/__init__.py:python3-yaml"
     "patch:patch"
     "/usr/sbin/debootstrap:debootstrap"
 )

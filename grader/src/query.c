@@ -10,6 +10,7 @@
  *   grader checks
  *   grader tag    --root DIR [--src labs|solutions|DIR]
  *   grader hints  --root DIR [--lab NN]
+ *   grader late   --root DIR [--lab NN] [--seconds S]
  *
  * Tab-separated output opens with a header line naming its columns.
  */
@@ -34,10 +35,11 @@ struct query {
     char *root, *lab, *src;
     enum format format;
     int tasks;
+    double seconds; /* grader late --seconds */
 };
 
-static const char *const query_commands[] = {"labs",   "rubric", "points",
-                                             "checks", "tag",    "hints"};
+static const char *const query_commands[] = {
+    "labs", "rubric", "points", "checks", "tag", "hints", "late"};
 
 int query_command(const char *cmd)
 {
@@ -57,6 +59,7 @@ static void query_usage(void)
           "       grader checks\n"
           "       grader tag    --root DIR [--src labs|solutions|DIR]\n"
           "       grader hints  --root DIR [--lab NN]\n"
+          "       grader late   --root DIR [--lab NN] [--seconds S]\n"
           "labs: name, number, title, budget, student files, test binaries, "
           "tasks.\n"
           "rubric: per test its task, timeouts, chaos, points per check, "
@@ -67,7 +70,10 @@ static void query_usage(void)
           "tag: \"TAG<TAB>TREE\": the build folder name of a graded tree, and "
           "the tree.\n"
           "hints: each keyed hint (hint.<symptom>) and the mutants that "
-          "prove it;\n  exit 1 when one has none.\n",
+          "prove it;\n  exit 1 when one has none.\n"
+          "late: each lab's late policy (rubric `late =`), its cutoff in "
+          "seconds\n  (empty: none), and the percent of the score lost by "
+          "work S seconds late.\n",
           stderr);
     exit(2);
 }
@@ -379,10 +385,10 @@ static json_t *rubric_test_json(const struct rubric *r,
         json_object_set_new(hints, t->hint_words[i],
                             json_string(t->hint_texts[i]));
     return json_pack(
-        "{s:s,s:i,s:f,s:b,s:o,s:i,s:o,s:o,s:o,s:s?,s:o}", "name", t->name,
-        "task", t->task, "timeout", t->timeout, "chaos", t->chaos, "points",
-        pts, "max_score", test_points(t), "timeouts", tos, "requires",
-        string_array(t->requires, t->nrequires), "params",
+        "{s:s,s:i,s:f,s:b,s:b,s:o,s:i,s:o,s:o,s:o,s:s?,s:o}", "name", t->name,
+        "task", t->task, "timeout", t->timeout, "chaos", t->chaos, "hidden",
+        t->hidden, "points", pts, "max_score", test_points(t), "timeouts", tos,
+        "requires", string_array(t->requires, t->nrequires), "params",
         string_array(t->params, t->nparams), "hint", t->hint, "hints", hints);
 }
 
@@ -599,6 +605,31 @@ static int cmd_points(const struct query *q)
     return broken ? 2 : 0;
 }
 
+/*
+ * The late policy of each lab, for grade-class: TSV lab, policy (the
+ * rubric's text, empty when the lab takes no late work), cutoff (seconds
+ * after the deadline past which nothing is accepted; empty: no cutoff),
+ * late (the seconds asked about), penalty (percent of the score lost).
+ */
+static int cmd_late(const struct query *q)
+{
+    struct lab *labs;
+    int broken = 0, n = selected_labs(q, 0, &labs, &broken);
+
+    printf("lab\tpolicy\tcutoff\tlate\tpenalty\n");
+    for (int i = 0; i < n; i++) {
+        const struct rubric *r = &labs[i].rubric;
+
+        printf("%s\t%s\t", labs[i].name, r->late ? r->late : "");
+        if (!r->late)
+            printf("0");
+        else if (r->late_cutoff >= 0)
+            printf("%.0f", r->late_cutoff);
+        printf("\t%.0f\t%g\n", q->seconds, rubric_late_penalty(r, q->seconds));
+    }
+    return broken ? 2 : 0;
+}
+
 static int cmd_tag(const struct query *q)
 {
     char *tag, *tree = tree_resolve(q->root, q->src, &tag);
@@ -612,10 +643,15 @@ static int cmd_tag(const struct query *q)
 int query_main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"root", required_argument, 0, 'r'}, {"lab", required_argument, 0, 'l'},
-        {"src", required_argument, 0, 's'},  {"tsv", no_argument, 0, 'T'},
-        {"json", no_argument, 0, 'J'},       {"markdown", no_argument, 0, 'M'},
-        {"tasks", no_argument, 0, 'k'},      {0, 0, 0, 0},
+        {"root", required_argument, 0, 'r'},
+        {"lab", required_argument, 0, 'l'},
+        {"src", required_argument, 0, 's'},
+        {"tsv", no_argument, 0, 'T'},
+        {"json", no_argument, 0, 'J'},
+        {"markdown", no_argument, 0, 'M'},
+        {"tasks", no_argument, 0, 'k'},
+        {"seconds", required_argument, 0, 'S'},
+        {0, 0, 0, 0},
     };
     struct query q = {.cmd = argv[0], .format = FMT_TSV};
     int ch;
@@ -645,6 +681,14 @@ int query_main(int argc, char **argv)
         case 'k':
             q.tasks = 1;
             break;
+        case 'S': {
+            char *end;
+
+            q.seconds = strtod(optarg, &end);
+            if (end == optarg || *end)
+                query_usage();
+            break;
+        }
         default:
             query_usage();
         }
@@ -668,6 +712,8 @@ int query_main(int argc, char **argv)
         return cmd_tag(&q);
     if (strcmp(q.cmd, "hints") == 0)
         return cmd_hints(&q);
+    if (strcmp(q.cmd, "late") == 0)
+        return cmd_late(&q);
     query_usage();
     return 2;
 }

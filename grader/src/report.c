@@ -190,7 +190,8 @@ static char *entry_command(const struct lab_result *r, const struct entry *en,
 
 /*
  * Gradescope's tests[] entries: name, number, score, max_score, status,
- * output, tags, visibility; and in extra_data (the format's place for a
+ * output, tags, visibility (after_due_date for a rubric's hidden test);
+ * and in extra_data (the format's place for a
  * test's own data) the fields every consumer reads instead of the name:
  * lab, test, task, check, outcome, command.
  */
@@ -225,7 +226,11 @@ int report_json(const char *path, const struct lab_result *rs, int n,
             json_object_set_new(
                 t, "tags",
                 json_pack("[s,s,s]", rs[l].lab->name, tag_check, tag_res));
-            json_object_set_new(t, "visibility", json_string("visible"));
+            /* A test the rubric hides until the due date (Gradescope
+             * shows its result, score included, only then). */
+            json_object_set_new(
+                t, "visibility",
+                json_string(en->test->hidden ? "after_due_date" : "visible"));
             json_object_set_new(
                 t, "extra_data",
                 json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:o}", "lab",

@@ -93,6 +93,84 @@ static int parse_number(const char *v, double *out)
     return errno || end == v || *trim(end) != '\0' || *out < 0 ? -1 : 0;
 }
 
+/* "day" -> 86400: the periods a late policy counts in. */
+static double period_seconds(const char *unit, size_t n)
+{
+    static const struct {
+        const char *name;
+        double s;
+    } units[] = {{"h", 3600},    {"hour", 3600}, {"d", 86400},
+                 {"day", 86400}, {"w", 604800},  {"week", 604800}};
+
+    for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++)
+        if (strlen(units[i].name) == n && strncmp(unit, units[i].name, n) == 0)
+            return units[i].s;
+    return 0;
+}
+
+/*
+ * `late = P%/PERIOD[, max M%][, cutoff N UNIT]`: P percent of the score
+ * lost per started PERIOD (hour, day, week) after the deadline, at most
+ * M percent, nothing accepted past N units (7d, 48h, 2w).
+ */
+static int parse_late(struct rubric *r, const char *val)
+{
+    const char *p = val;
+    char *end;
+    size_t n;
+
+    r->late_max = 100;
+    r->late_cutoff = -1;
+    r->late_percent = strtod(p, &end);
+    if (end == p || r->late_percent < 0 || r->late_percent > 100 ||
+        strncmp(end, "%/", 2) != 0)
+        return 0;
+    p = end + 2;
+    n = strcspn(p, ", ");
+    r->late_period = period_seconds(p, n);
+    if (!r->late_period)
+        return 0;
+    for (p += n; *p;) {
+        double d;
+
+        p += strspn(p, ", ");
+        if (starts_with(p, "max ")) {
+            d = strtod(p + 4, &end);
+            if (end == p + 4 || *end != '%' || d < 0 || d > 100)
+                return 0;
+            r->late_max = d;
+            p = end + 1;
+        } else if (starts_with(p, "cutoff ")) {
+            d = strtod(p + 7, &end);
+            n = strcspn(end, ", ");
+            if (end == p + 7 || d < 0 || !period_seconds(end, n))
+                return 0;
+            r->late_cutoff = d * period_seconds(end, n);
+            p = end + n;
+        } else if (*p) {
+            return 0;
+        }
+    }
+    free(r->late);
+    r->late = gr_strdup(val);
+    return 1;
+}
+
+double rubric_late_penalty(const struct rubric *r, double late_s)
+{
+    double periods, p;
+
+    if (late_s <= 0)
+        return 0;
+    if (!r->late || (r->late_cutoff >= 0 && late_s > r->late_cutoff))
+        return 100;
+    periods = (double)(long)(late_s / r->late_period); /* started periods */
+    if (periods * r->late_period < late_s)
+        periods += 1;
+    p = r->late_percent * periods;
+    return p < r->late_max ? p : r->late_max;
+}
+
 static int lab_key(struct load_ctx *c, const char *key, const char *val)
 {
     struct rubric *r = c->r;
@@ -103,6 +181,8 @@ static int lab_key(struct load_ctx *c, const char *key, const char *val)
         r->title = gr_strdup(val);
         return 1;
     }
+    if (strcmp(key, "late") == 0)
+        return parse_late(r, val);
     if (starts_with(key, "files.")) {
         char *end;
         long task = strtol(key + 6, &end, 10);
@@ -178,6 +258,8 @@ static int test_key(struct load_ctx *c, const char *section, const char *key,
         t->timeout = d;
     } else if (strcmp(key, "chaos") == 0) {
         t->chaos = d != 0;
+    } else if (strcmp(key, "hidden") == 0) {
+        t->hidden = d != 0;
     } else {
         return 0;
     }

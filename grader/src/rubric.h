@@ -31,6 +31,7 @@ struct rubric_test {
     double timeout; /* seconds in the plain build */
     int points[CHK_COUNT];
     int chaos;
+    int hidden;        /* `hidden = 1`: results shown after the due date */
     char *hint;        /* shown when no keyed hint matches */
     char **hint_words; /* `hint.<word> = text`: keyed to a symptom */
     char **hint_texts;
@@ -48,6 +49,11 @@ struct rubric {
     int *file_tasks;
     char **task_files;
     int ntask_files;
+    /* `late = 10%/day, max 50%, cutoff 7d` in [lab]: the score lost per
+     * started period after the deadline, at most late_max, and nothing
+     * accepted past late_cutoff (< 0: no cutoff). NULL: no late work. */
+    char *late;
+    double late_percent, late_period, late_max, late_cutoff;
     double budget;   /* seconds for the whole lab */
     long memory_mib; /* heap limit of a plain-build test, in MiB */
     double factor[CHK_COUNT];
@@ -63,5 +69,9 @@ const char *rubric_hint(const struct rubric_test *t, const char *word);
 /* Whether word is a symptom word (harness/protocol.h's syntax). */
 int symptom_word(const char *word);
 int rubric_max_points(const struct rubric *r);
+/* The percent of a lab's score lost by work late_s seconds after the
+ * deadline under r's late policy: 0 when on time, 100 past the cutoff or
+ * when the lab takes no late work. */
+double rubric_late_penalty(const struct rubric *r, double late_s);
 
 #endif

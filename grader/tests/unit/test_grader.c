@@ -64,6 +64,38 @@ static void test_rubric_reads_points_and_params(void **state)
     unlink(path);
 }
 
+/* `late =`: percent per started period, a cap, a cutoff; `hidden =`. */
+static void test_rubric_late_policy_and_hidden(void **state)
+{
+    struct rubric r;
+    char *err = NULL;
+    char *path = temp_ini("[lab]\nlate = 10%/day, max 50%, cutoff 7d\n"
+                          "[test_a]\nfunctional = 1\nhidden = 1\n");
+
+    (void)state;
+    assert_int_equal(rubric_load(path, &r, &err), 0);
+    assert_true(r.tests[0].hidden);
+    assert_true(rubric_late_penalty(&r, 0) == 0);
+    assert_true(rubric_late_penalty(&r, 1) == 10);          /* a day started */
+    assert_true(rubric_late_penalty(&r, 86400) == 10);      /* exactly a day */
+    assert_true(rubric_late_penalty(&r, 86401) == 20);      /* the second */
+    assert_true(rubric_late_penalty(&r, 6 * 86400) == 50);  /* the cap */
+    assert_true(rubric_late_penalty(&r, 8 * 86400) == 100); /* past cutoff */
+    unlink(path);
+
+    path = temp_ini("[lab]\ntitle = T\n[test_a]\nfunctional = 1\n");
+    assert_int_equal(rubric_load(path, &r, &err), 0);
+    assert_true(!r.tests[0].hidden && !r.late);
+    assert_true(rubric_late_penalty(&r, 1) == 100); /* no late work */
+    unlink(path);
+
+    path = temp_ini("[lab]\nlate = 10 per day\n[test_a]\nfunctional = 1\n");
+    assert_int_equal(rubric_load(path, &r, &err), -1);
+    assert_non_null(strstr(err, "late"));
+    free(err);
+    unlink(path);
+}
+
 static void test_rubric_rejects_typos_and_bad_requires(void **state)
 {
     struct rubric r;
@@ -613,6 +645,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_tool_log_tail_is_the_last_lines),
     cmocka_unit_test(test_rubric_reads_points_and_params),
     cmocka_unit_test(test_rubric_rejects_typos_and_bad_requires),
+    cmocka_unit_test(test_rubric_late_policy_and_hidden),
     cmocka_unit_test(test_mutant_needs_a_check),
     cmocka_unit_test(test_lab_names_resolve),
     cmocka_unit_test(test_tsan_report_condensed_to_the_two_accesses),

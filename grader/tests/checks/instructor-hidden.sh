@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Tests hidden until the due date: a rubric's `hidden = 1` makes that
+# test's checks `visibility: after_due_date` in results.json (the grader's
+# and the Gradescope autograder's), every other test stays visible, and
+# `grader rubric --json` says which. In a copy of the repository whose lab
+# 03 rubric hides one test; the reference graded through run_autograder
+# (functional checks only).
+set -u
+cd "$(dirname "$0")/../../.." || exit 1
+root=$PWD
+fail() { echo "$*"; exit 1; }
+tmp=$(mktemp -d /tmp/instructor-hidden.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+chmod 755 "$tmp"
+lab=03-race-conditions
+test=test_schedule_worst_case
+ag=$tmp/ag
+r=$ag/source
+mkdir -p "$r" "$ag/submission"
+tar -C "$root" --exclude=./build --exclude=./.git -cf - . | tar -C "$r" -xf -
+mkdir -p "$r/build/bin" && cp build/bin/grader "$r/build/bin/"
+sed -i "/^\\[$test\\]/a hidden = 1" "$r/labs/$lab/rubric.ini"
+printf 'LABS=%s\nONLY=functional\n' "$lab" >"$r/gradescope.env"
+cp grader/scripts/gradescope/run_autograder "$r/"
+[[ $("$r/build/bin/grader" rubric --root "$r" --lab 03 --json |
+    jq -r '[.labs[].tests[] | select(.hidden) | .name] | join(" ")') == "$test" ]] ||
+    fail "grader rubric --json does not say that $test is hidden"
+
+for f in $(build/bin/grader labs --root . --lab 03 --json | jq -r '.labs[].student[]'); do
+    cp "solutions/$lab/$f" "$ag/submission/"
+done
+chmod -R a+rX "$tmp"
+AUTOGRADER=$ag bash "$r/run_autograder" >"$tmp/run.log" 2>&1 || { tail -20 "$tmp/run.log"; fail "run_autograder exited non-zero"; }
+res=$ag/results/results.json
+[[ -f $res ]] || { cat "$tmp/run.log"; fail "no results.json"; }
+jq -e --arg t "$test" '(.tests | length > 1)
+    and all(.tests[]; (.extra_data.test == $t) == (.visibility == "after_due_date"))
+    and all(.tests[]; .visibility == "after_due_date" or .visibility == "visible")
+    and any(.tests[]; .extra_data.test == $t)' "$res" >/dev/null ||
+    fail "results.json: want $test after_due_date and every other test visible: $(jq -c '[.tests[] | [.extra_data.test, .visibility]]' "$res")"
+# The grader's own results.json, as make grade writes it, says the same.
+jq -e --arg t "$test" 'all(.tests[]; (.extra_data.test == $t) == (.visibility == "after_due_date"))' \
+    "$ag/work/out/results.json" >/dev/null || fail "the grader's results.json does not mark $test"
+echo "hidden = 1: $test after_due_date in results.json (grader and Gradescope), the rest visible"
