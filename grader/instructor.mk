@@ -10,6 +10,8 @@
 #                                      and .github/workflows/classroom.yml
 #   make points                        the rubrics' points per lab and task
 #   make points-check                  handouts and Classroom files agree with them
+#   make mutate [LAB=NN] [OPS=a,b]     mechanical mutants of solutions/, graded
+#                                      -> build/mutate/NN/report.txt
 
 INSTR_SCRIPTS := $(ROOT)/grader/scripts
 
@@ -37,3 +39,13 @@ points-check:
 	@bash $(INSTR_SCRIPTS)/points-check.sh
 
 .PHONY: release grade-class gradescope classroom points points-check
+
+# make mutate [LAB=NN[,NN]] [OPS=op,op] [MUTATE_TIMEOUT=s]: mechanical
+# mutants of solutions/ (grader/mutate/ops/*.cocci), one per site, each graded
+# on the tests that run its line -> build/mutate/NN/report.txt. docs/mutation.md
+mutate: $(GRADER)
+	@python3 $(ROOT)/grader/mutate/mutate.py --root $(ROOT) \
+	    $(if $(LAB),--lab "$(LAB)") $(if $(OPS),--ops "$(OPS)") \
+	    $(if $(MUTATE_TIMEOUT),--timeout "$(MUTATE_TIMEOUT)")
+
+.PHONY: mutate

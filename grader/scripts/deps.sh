@@ -22,6 +22,8 @@ need=(
     "/usr/include/uv.h:libuv1-dev"
     "inotifywait:inotify-tools"
     "xmllint:libxml2-utils"
+    "spatch:coccinelle"
+    "python3:python3"
 )
 
 missing=()

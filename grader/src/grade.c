@@ -954,13 +954,48 @@ static void lab_broken(struct lab_result *res, const char *why)
     en->notes = gr_strdup("");
 }
 
+/* --test NAME[,NAME]: is this test one of those asked for (or all)? */
+static int test_wanted(const struct grade_opts *o, const char *name)
+{
+    char **v;
+    int n, yes = 0;
+
+    if (!o->only_test)
+        return 1;
+    n = split_list(o->only_test, ",", &v);
+    for (int i = 0; i < n; i++) {
+        yes |= !strcmp(v[i], name);
+        free(v[i]);
+    }
+    free(v);
+    return yes;
+}
+
+/* The first name of --test that the lab's rubric lacks, or NULL. */
+static char *test_missing(struct lab *lab, const struct grade_opts *o)
+{
+    char **v, *bad = NULL;
+    int n;
+
+    if (!o->only_test)
+        return NULL;
+    n = split_list(o->only_test, ",", &v);
+    for (int i = 0; i < n; i++) {
+        if (!bad && !rubric_find(&lab->rubric, v[i]))
+            bad = gr_strdup(v[i]);
+        free(v[i]);
+    }
+    free(v);
+    return bad;
+}
+
 static void make_entries(struct lab *lab, const struct grade_opts *o,
                          struct lab_result *res)
 {
     for (int i = 0; i < lab->rubric.ntests; i++) {
         struct rubric_test *t = &lab->rubric.tests[i];
 
-        if (o->only_test && strcmp(o->only_test, t->name) != 0)
+        if (!test_wanted(o, t->name))
             continue;
         for (int k = 0; k < CHK_COUNT; k++) {
             struct entry *en;
@@ -1092,10 +1127,15 @@ int grade_lab(struct lab *lab, const struct grade_opts *o,
         lab_broken(res, lab->broken);
         goto out;
     }
-    if (o->only_test && !rubric_find(&lab->rubric, o->only_test)) {
-        *err = gr_printf("%s has no test named %s (see its rubric.ini)",
-                         lab->name, o->only_test);
-        return -1;
+    {
+        char *bad = test_missing(lab, o);
+
+        if (bad) {
+            *err = gr_printf("%s has no test named %s (see its rubric.ini)",
+                             lab->name, bad);
+            free(bad);
+            return -1;
+        }
     }
     make_entries(lab, o, res);
     problem = stage_student_files(o, lab);

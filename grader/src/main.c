@@ -56,7 +56,7 @@ static int usable_cpus(void)
 static void usage(void)
 {
     fputs("usage: grader grade --root DIR [--src labs|solutions|DIR] "
-          "[--lab NN[,NN]] [--only CHECKS] [--test NAME] [--jobs N]\n"
+          "[--lab NN[,NN]] [--only CHECKS] [--test NAME[,NAME]] [--jobs N]\n"
           "                    [--out DIR] [--trace]\n"
           "       grader grade --root DIR --mutant DIR\n"
           "       grader doctor --root DIR\n"
