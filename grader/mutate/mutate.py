@@ -48,7 +48,7 @@ def mutate_site(p):
 UNUSED_OK = "".join('_Pragma("GCC diagnostic ignored \\"-W%s\\"") ' % w for w in (
     "unused-parameter", "unused-variable", "unused-but-set-variable",
     "unused-but-set-parameter", "unused-function", "unused-label",
-    "unused-value"))
+    "unused-value", "type-limits", "tautological-compare"))
 
 
 def log(*a):
@@ -153,8 +153,9 @@ def make_mutants(root, lab, files, ops, outdir):
                     mdir = os.path.join(outdir, "mutants", mid)
                     os.makedirs(mdir, exist_ok=True)
                     # A deleted call can leave a parameter or variable
-                    # unused, which -Werror would make a build failure:
-                    # silence those on line 1, so line numbers hold.
+                    # unused, and `unsigned >= 0` is always true: -Werror
+                    # would make those build failures. Silence them on
+                    # line 1, so line numbers hold.
                     open(os.path.join(mdir, name), "w").write(UNUSED_OK + new)
                     open(os.path.join(mdir, "diff"), "w").write(d)
                     lines = sorted(changed_lines(d)) or [line]
