@@ -46,6 +46,7 @@ points-check:
 mutate: $(GRADER)
 	@python3 $(ROOT)/grader/mutate/mutate.py --root $(ROOT) \
 	    $(if $(LAB),--lab "$(LAB)") $(if $(OPS),--ops "$(OPS)") \
-	    $(if $(MUTATE_TIMEOUT),--timeout "$(MUTATE_TIMEOUT)")
+	    $(if $(MUTATE_TIMEOUT),--timeout "$(MUTATE_TIMEOUT)") \
+	    $(if $(filter-out 0,$(REPORT_ONLY)),--report-only)
 
 .PHONY: mutate
