@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Models: an atomic read-modify-write split into a load and a store (a lost update between them).
 @@
 expression A, V, O, R;

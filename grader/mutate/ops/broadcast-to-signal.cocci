@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Models: waking one waiter where every waiter must re-check (broadcast -> signal).
 @@
 expression C;

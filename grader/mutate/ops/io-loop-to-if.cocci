@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Models: a short read or write taken as complete: the loop around read/write runs once.
 @@
 expression E;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Models: a shared mapping never sized or flushed, or an fd left in the epoll set: ftruncate, msync or epoll_ctl(DEL) deleted.
 @@
 expression list Es;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Models: a critical section left unprotected: one lock and the unlocks that end it removed.
 @@
 expression M;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Models: an ordering too weak to publish data: acquire, release, acq_rel or seq_cst made relaxed.
 @@
 symbol memory_order_acquire, memory_order_release, memory_order_acq_rel, memory_order_seq_cst, memory_order_relaxed;

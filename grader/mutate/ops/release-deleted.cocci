@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Models: a resource never released or reaped: close, free, munmap, waitpid, shm_unlink, join or destroy deleted.
 @@
 expression list Es;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Models: an interrupted or would-block call taken as done or failed: its EINTR/EAGAIN test made false (no retry).
 @@
 expression E;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Models: an unlock forgotten on one path (usually an early return or an error path).
 @@
 expression list Es;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Models: a condition wait tested once (`if`), not again after every wake-up (`while`).
 @@
 expression E;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Models: a forgotten wake-up: the state changes but no waiter is told (signal, broadcast or post deleted).
 @@
 expression list Es;
