@@ -276,5 +276,6 @@ help:
 	@echo 'make lab07-bench [SRC=...]                    lab 07 task 4: the decision-rule table'
 	@echo 'make slides | slides-check | slides-sync      the decks (slides/README.md)'
 	@echo 'make release | grade-class | gradescope | classroom   instructors (docs/instructors.md)'
+	@echo 'make mutate [LAB=NN] [OPS=a,b]                mechanical mutants of solutions/ (docs/mutation.md)'
 
 .PHONY: all grade test doctor check deps old-glibc-root flake format format-check clean help

@@ -17,6 +17,8 @@
 #                                      and .github/workflows/classroom.yml
 #   make points                        the rubrics' points per lab and task
 #   make points-check                  handouts and Classroom files agree with them
+#   make mutate [LAB=NN] [OPS=a,b]     mechanical mutants of solutions/, graded
+#                                      -> build/mutate/NN/report.txt
 
 INSTR_SCRIPTS := $(ROOT)/grader/scripts
 
@@ -62,4 +64,14 @@ points: $(GRADER)
 points-check: $(GRADER)
 	@bash $(INSTR_SCRIPTS)/points-check.sh
 
-.PHONY: release grade-class merge-gradebooks grade-class-parallel similarity gradescope classroom points points-check
+.PHONY: release grade-class merge-gradebooks grade-class-parallel similarity gradescope classroom points points-check mutate
+
+# make mutate [LAB=NN[,NN]] [OPS=op,op] [MUTATE_TIMEOUT=s]: mechanical
+# mutants of solutions/ (grader/mutate/ops/*.cocci), one per site, each graded
+# on the tests that run its line -> build/mutate/NN/report.txt. docs/mutation.md
+mutate: $(GRADER)
+	@python3 $(ROOT)/grader/mutate/mutate.py --root $(ROOT) \
+	    $(if $(LAB),--lab "$(LAB)") $(if $(OPS),--ops "$(OPS)") \
+	    $(if $(MUTATE_TIMEOUT),--timeout "$(MUTATE_TIMEOUT)") \
+	    $(if $(filter-out 0,$(REPORT_ONLY)),--report-only)
+

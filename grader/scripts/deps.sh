@@ -28,6 +28,8 @@ need=(
     "/usr/lib/python3/dist-packages/yaml/__init__.py:python3-yaml"
     "patch:patch"
     "/usr/sbin/debootstrap:debootstrap"
+    "spatch:coccinelle"
+    "python3:python3"
 )
 
 missing=()

@@ -16,19 +16,23 @@
 #
 # Usage: student-coverage.sh --lab LAB [--src SRC] [--faults]
 #                            [--min PCT [--except FILE]] [--quiet]
+#                            [--per-test FILE]
 #   --faults       the fault runs, above
 #   --min PCT      exit 1 when a student file has less than PCT% of its
 #                  lines run, or a fault run hung (make check uses it on
 #                  solutions/)
 #   --except FILE  lines "NN-topic/file.c PCT reason": a lower minimum
 #                  for that file, with the reason written beside it
+#   --per-test FILE  also write, for each test, the lines of the student's
+#                  files it ran: "test<TAB>file.c<TAB>line" (make mutate
+#                  grades a mutant only on the tests that run its line)
 # Exit: 0 done (and every file at --min or above), 1 below --min, a hung
 # fault run with --min, or the build failed; 2 bad arguments or missing
 # tools.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 source "$root/grader/scripts/student-lib.sh"
-arg= src=labs min= quiet= except=/dev/null faults=
+arg= src=labs min= quiet= except=/dev/null faults= per_test=
 while [[ $# -gt 0 ]]; do
     case $1 in
     --lab) arg=$2; shift 2 ;;
@@ -37,6 +41,7 @@ while [[ $# -gt 0 ]]; do
     --except) except=$2; shift 2 ;;
     --quiet) quiet=1; shift ;;
     --faults) faults=1; shift ;;
+    --per-test) per_test=$2; shift 2 ;;
     *) echo "usage: student-coverage.sh --lab LAB [--src SRC] [--faults] [--min PCT] [--quiet]" >&2; exit 2 ;;
     esac
 done
@@ -214,6 +219,30 @@ if [[ ${#failed[@]} -gt 0 ]]; then
     for f in "${failed[@]}"; do say "    $f"; done
 fi
 [[ ${#left[@]} -eq 0 ]] || say "coverage: processes left running by ${left[*]}: the grader killed them"
+
+# --per-test: each test's own counts (in its run folder), read by gcov
+# beside a copy of the notes (.gcno) the build wrote: the lines of the
+# student's files (#line names them) with a count above zero. Plain files
+# only, as merge_counts takes them.
+if [[ -n $per_test ]]; then
+    : >"$per_test.tmp"
+    for t in "${tests[@]}"; do
+        d=$work/runs/$t/gcov$objs/$lab/cov/student
+        [[ -d $d && ! -L $d ]] || continue
+        rm -rf "$work/pt" && mkdir -p "$work/pt"
+        for f in $(student_files "$lab"); do
+            g=$d/${f%.c}.gcda
+            [[ -f $g && ! -L $g ]] || continue
+            cp "$g" "$objs/$lab/cov/student/${f%.c}.gcno" "$work/pt/"
+        done
+        (cd "$work/pt" && ls ./*.gcda >/dev/null 2>&1 &&
+            gcov -j -t -o "$work/pt" ./*.gcda 2>/dev/null) |
+            jq -r --arg t "$t" '.files[] | .file as $f
+                | .lines[] | select(.count > 0)
+                | "\($t)\t\($f | split("/") | last)\t\(.line_number)"'
+    done | sort -u >>"$per_test.tmp"
+    mv -f "$per_test.tmp" "$per_test"
+fi
 
 # --faults: each call site of the student's code that the tests reached
 # (a C library call that can fail, as faults.c lists them) is made to fail,
