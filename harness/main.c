@@ -365,6 +365,11 @@ static int run_one(const struct CMUnitTest *t)
  * of the schedule it replays.
  */
 #define SCHED_SCHEDULE_LIMIT_S 20
+/* Once a schedule has failed and this much time has gone, stop exploring:
+ * the first failure is the verdict, and the count of the others is not
+ * worth a timeout (a spinning thread makes every schedule run to
+ * HARNESS_SCHED_STEPS). */
+#define SCHED_ENOUGH_NS 2000000000ull
 
 static const char *sched_strategy(int both, long i)
 {
@@ -391,6 +396,8 @@ static int explore(const struct CMUnitTest *t, const char *argv0, long runs)
         pid_t pid;
         int st;
 
+        if (failed && harness_now_ns() - t0 > SCHED_ENOUGH_NS)
+            break;
         fflush(stdout);
         fflush(stderr);
         pid = fork();
