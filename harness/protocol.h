@@ -35,10 +35,12 @@
 #define HARNESS_ENV_TRACE "HARNESS_TRACE"
 /*
  * The controlled scheduler of the sched build (harness/scheduler.c,
- * docs/sched.md). Set by hand or by a replay command for now; the grader
- * does not pass them yet.
+ * docs/sched.md). Set by the grader's sched check (HARNESS_SCHED=both and
+ * HARNESS_SCHED_RUNS), by `make sched`, or by a replay command.
  *
- * HARNESS_SCHED: the strategy, "pct" (the default) or "random".
+ * HARNESS_SCHED: the strategy, "pct" (the default) or "random"; or, with
+ *   HARNESS_SCHED_RUNS, "both": the schedules alternate, PCT first, and a
+ *   failure names the strategy of the schedule that failed.
  * HARNESS_SCHED_SEED: the 64-bit seed (strtoull: 0x... or decimal) of the
  *   schedule; default HARNESS_SCHED_DEFAULT_SEED. Same seed, same binary:
  *   the same schedule.
@@ -64,6 +66,7 @@
 #define HARNESS_ENV_SCHED_SPURIOUS "HARNESS_SCHED_SPURIOUS"
 #define HARNESS_ENV_SCHED_STEPS "HARNESS_SCHED_STEPS"
 #define HARNESS_ENV_SCHED_TRACE "HARNESS_SCHED_TRACE"
+#define HARNESS_SCHED_BOTH "both"
 #define HARNESS_SCHED_DEFAULT_SEED 0x5eed5eed5eed5eedull
 #define HARNESS_SCHED_TRACE_VERSION "harness-sched-trace 1"
 /* A prefix: rubric `param.KEY = value` arrives as HARNESS_PARAM_KEY=value

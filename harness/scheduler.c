@@ -570,8 +570,15 @@ static struct sthread *choose(struct sthread *me)
                 c[n++] = S.threads[i];
             }
         /* A yield lets the others go first; a yield with nobody else
-         * ready lets time pass (a polling loop waits for a deadline). */
+         * ready lets time pass (a polling loop waits for a deadline).
+         * Under PCT the yielder also drops below every thread, as a
+         * change point would: else, back at the top a step later, it
+         * could repeat a back-off (lock, trylock fails, unlock, yield) in
+         * lockstep with another thread for ever, a livelock no real
+         * scheduler keeps up (the trylock-backoff wheats). */
         if (yielder >= 0 && n > 1) {
+            if (!S.strategy_random)
+                me->prio = -++S.demoted;
             c[yielder] = c[--n];
         } else if (yielder >= 0) {
             uint64_t d = next_deadline();

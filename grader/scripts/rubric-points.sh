@@ -3,7 +3,7 @@
 # Points per lab, from the rubrics (the only place points live), as the
 # grader reads them (`grader points`: the grader is their only reader).
 # Prints a tab-separated table: a header line, then one line per lab:
-#   lab title total functional tsan helgrind drd memcheck asan speedup
+#   lab title total functional tsan helgrind drd memcheck asan speedup sched
 # (a column per check kind, in the grader's order: `grader checks`).
 # With --tasks, one line per (lab, task): lab task total functional ...
 # Usage: rubric-points.sh [--tasks] [ROOT]   (ROOT: the repository, default ..)

@@ -3,8 +3,9 @@
  * Grading one lab against one source tree. The order matters:
  *   1. build the plain variant (a compile error is a result: 0 points);
  *   2. functional checks, several tests at once;
- *   3. tool checks (TSan, Valgrind, ASan), only for tests that passed
- *      functionally, each variant built the first time it is needed;
+ *   3. tool checks (TSan, Valgrind, ASan, the controlled scheduler), only
+ *      for tests that passed functionally, each variant built the first
+ *      time it is needed;
  *   4. speedup checks, one at a time with nothing else running.
  */
 #include <dirent.h>
@@ -22,6 +23,7 @@
 #include "grade.h"
 #include "run.h"
 #include "sandbox.h"
+#include "schedcheck.h"
 #include "tools.h"
 #include "trace.h"
 #include "util.h"
@@ -725,6 +727,21 @@ static void judge_tool(struct entry *en, const struct run_result *r,
     }
 }
 
+/* A run under the controlled scheduler: judged on the output without the
+ * scheduler's lines, which its report shows its own way (schedcheck.c). */
+static void judge_sched(struct entry *en, const struct run_result *r,
+                        const struct lab *lab, const struct grade_opts *o)
+{
+    struct run_result rest = *r;
+    struct sched_out s;
+
+    sched_split(r->output, &s);
+    rest.output = s.rest;
+    judge(en, &rest, o->root);
+    sched_report(en, r, &s, lab, o);
+    sched_out_free(&s);
+}
+
 /* ---- the phases -------------------------------------------------------- */
 
 struct planned {
@@ -733,8 +750,8 @@ struct planned {
     char *logdir, *bindir, *vgdb;
 };
 
-static char **spec_env(const struct rubric_test *t, enum check_kind k,
-                       const char *logdir)
+static char **spec_env(const struct rubric *r, const struct rubric_test *t,
+                       enum check_kind k, const char *logdir)
 {
     char **tool = tool_env(k, logdir);
     int nt = 0, n = 0;
@@ -742,12 +759,16 @@ static char **spec_env(const struct rubric_test *t, enum check_kind k,
 
     while (tool[nt])
         nt++;
-    env = gr_alloc(sizeof(char *) * (size_t)(nt + t->nparams + 3));
+    env = gr_alloc(sizeof(char *) * (size_t)(nt + t->nparams + 4));
     for (int i = 0; i < nt; i++)
         env[n++] = tool[i];
     for (int i = 0; i < t->nparams; i++)
         env[n++] = gr_printf(HARNESS_ENV_PARAM_PREFIX "%s", t->params[i]);
-    if (t->chaos)
+    /* The scheduler makes its own spurious wake-ups; without chaos, the
+     * schedule is the one `make sched` replays. */
+    if (k == CHK_SCHED)
+        sched_env(env, &n, r);
+    else if (t->chaos)
         env[n++] = gr_strdup(HARNESS_ENV_CHAOS "=1");
     free(tool);
     return env;
@@ -909,7 +930,7 @@ static void plan(struct planned *p, struct entry *en, const struct lab *lab,
         argv = v;
     }
     p->spec.argv = argv;
-    p->spec.env = spec_env(t, en->kind, p->logdir);
+    p->spec.env = spec_env(&lab->rubric, t, en->kind, p->logdir);
     if (o->trace_dir && en->kind == CHK_SPEEDUP)
         trace_env(&p->spec);
     p->spec.timeout = entry_timeout(en, lab);
@@ -962,6 +983,8 @@ static void run_phase(struct entry **ens, int n, const struct lab *lab,
     for (int i = 0; i < n; i++) {
         if (ens[i]->kind == CHK_FUNCTIONAL || ens[i]->kind == CHK_SPEEDUP)
             judge(ens[i], &rs[i], o->root);
+        else if (ens[i]->kind == CHK_SCHED)
+            judge_sched(ens[i], &rs[i], lab, o);
         else
             judge_tool(ens[i], &rs[i], ps[i].logdir, o->root, srcdir);
         if (rs[i].timed_out && !rs[i].killed)
@@ -1103,12 +1126,14 @@ static void tool_phase(struct lab *lab, const struct grade_opts *o,
         gr_alloc(sizeof(*batch) * (size_t)(res->nentries + 1));
     const char *tsan_prefix = NULL;
 
-    for (int k = CHK_TSAN; k <= CHK_ASAN; k++) {
+    for (int k = CHK_TSAN; k < CHK_COUNT; k++) {
         int n = 0;
         const char *missing = tool_missing((enum check_kind)k);
         char *log = NULL;
         double built;
 
+        if (k == CHK_SPEEDUP) /* its own phase, alone */
+            continue;
         for (int i = 0; i < res->nentries; i++) {
             struct entry *en = &res->entries[i];
             const char *pre;

@@ -27,6 +27,7 @@ static const struct {
     [CHK_MEMCHECK] = {"memcheck", "Memcheck", "vg"},
     [CHK_ASAN] = {"asan", "ASan", "asan"},
     [CHK_SPEEDUP] = {"speedup", "speedup", "plain"},
+    [CHK_SCHED] = {"sched", "sched", "sched"},
 };
 
 const char *check_name(enum check_kind k)
@@ -209,6 +210,10 @@ static int lab_key(struct load_ctx *c, const char *key, const char *val)
         r->factor[CHK_TSAN] = d;
     else if (strcmp(key, "asan_factor") == 0)
         r->factor[CHK_ASAN] = d;
+    else if (strcmp(key, "sched_factor") == 0)
+        r->factor[CHK_SCHED] = d;
+    else if (strcmp(key, "sched_runs") == 0 && d >= 1)
+        r->sched_runs = (long)d;
     else if (strcmp(key, "valgrind_factor") == 0)
         r->factor[CHK_HELGRIND] = r->factor[CHK_DRD] = r->factor[CHK_MEMCHECK] =
             d;
@@ -296,6 +301,10 @@ int rubric_load(const char *path, struct rubric *r, char **err)
     r->factor[CHK_TSAN] = 8;
     r->factor[CHK_ASAN] = 4;
     r->factor[CHK_HELGRIND] = r->factor[CHK_DRD] = r->factor[CHK_MEMCHECK] = 30;
+    /* All of a test's schedules in one run: sched_runs short schedules,
+     * each forked, one at a time. */
+    r->factor[CHK_SCHED] = 3;
+    r->sched_runs = 40;
     rc = ini_parse(path, rubric_handler, &c);
     if (rc < 0)
         sbuf_printf(&c.err, "cannot open %s", path);

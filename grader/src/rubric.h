@@ -12,6 +12,7 @@ enum check_kind {
     CHK_MEMCHECK,
     CHK_ASAN,
     CHK_SPEEDUP,
+    CHK_SCHED, /* the controlled scheduler: docs/sched.md */
     CHK_COUNT
 };
 
@@ -20,7 +21,8 @@ enum check_kind {
 const char *check_name(enum check_kind k);  /* "tsan" */
 const char *check_title(enum check_kind k); /* "TSan": a table heading */
 int check_parse(const char *name);          /* a check_kind, or -1 */
-/* The build variant a check runs in: "plain", "tsan", "asan" or "vg". */
+/* The build variant a check runs in: "plain", "tsan", "asan", "vg" or
+ * "sched". */
 const char *check_variant(enum check_kind k);
 const char *check_list(void); /* "functional, tsan, ...": for messages */
 
@@ -57,6 +59,7 @@ struct rubric {
     double budget;   /* seconds for the whole lab */
     long memory_mib; /* heap limit of a plain-build test, in MiB */
     double factor[CHK_COUNT];
+    long sched_runs; /* schedules a sched check explores (half of each) */
     struct rubric_test *tests;
     int ntests;
 };

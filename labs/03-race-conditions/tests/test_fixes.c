@@ -25,6 +25,21 @@
 
 #define MAX_WORKERS 8
 
+/*
+ * fix_param - the rubric's param.KEY (default dflt); in the sched build,
+ * which runs many schedules of one thread at a time (docs/sched.md),
+ * param.sched_KEY (default sched_dflt) instead.
+ */
+static long fix_param(const char *key, long dflt, long sched_dflt)
+{
+    char sched_key[64];
+
+    if (!harness_sched_enabled())
+        return harness_param_long(key, dflt);
+    snprintf(sched_key, sizeof(sched_key), "sched_%s", key);
+    return harness_param_long(sched_key, sched_dflt);
+}
+
 /* A per-thread xorshift32: the workers share no random state. */
 static unsigned next_rand(unsigned *s)
 {
@@ -184,9 +199,8 @@ static void bank_phase(struct bank *b, int nthreads, int naccounts, long n,
 static void test_bank_conserves_money(void **state)
 {
     const int nthreads = 4, naccounts = 16;
-    long fast = harness_param_long("transfers", UNDER_TSAN ? 100000 : 1000000);
-    long slow =
-        harness_param_long("chaos_transfers", UNDER_TSAN ? 20000 : 100000);
+    long fast = fix_param("transfers", UNDER_TSAN ? 100000 : 1000000, 200);
+    long slow = fix_param("chaos_transfers", UNDER_TSAN ? 20000 : 100000, 200);
     struct bank *b = bank_create(naccounts, BANK_INITIAL);
 
     (void)state;
@@ -247,8 +261,8 @@ static void test_bank_total_consistent(void **state)
 {
     (void)state;
     harness_chaos_enable(1);
-    run_audit(3, 8, harness_param_long("transfers", UNDER_TSAN ? 4000 : 20000),
-              harness_param_long("audits", 100000));
+    run_audit(3, 8, fix_param("transfers", UNDER_TSAN ? 4000 : 20000, 100),
+              fix_param("audits", 100000, 50));
 }
 
 /* Small enough for Helgrind and Memcheck: mutexes only, no atomics. */
@@ -404,7 +418,7 @@ static void test_registry_interns_once(void **state)
 {
     (void)state;
     harness_chaos_enable(1);
-    run_registry(4, MAX_NAMES, (int)harness_param_long("rounds", 100));
+    run_registry(4, MAX_NAMES, (int)fix_param("rounds", 100, 10));
 }
 
 static void test_registry_small_lock_based(void **state)

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* The sched check (docs/sched.md): its environment, and its report: the
+ * schedule that failed, its last steps, the wait-for picture, and the
+ * command that replays it. (Not sched.h: that would hide <sched.h>.) */
+#ifndef GRADER_SCHEDCHECK_H
+#define GRADER_SCHEDCHECK_H
+
+#include "grade.h"
+#include "run.h"
+
+/* Append the scheduler's variables for a sched check to env (n entries so
+ * far; room for two more): both strategies, the rubric's sched_runs. */
+void sched_env(char **env, int *n, const struct rubric *r);
+
+/* What the scheduler printed, set apart from the rest of a run's output. */
+struct sched_out {
+    char *rest;    /* the output without the scheduler's lines */
+    char *steps;   /* the failed schedule's last steps, trimmed */
+    char *picture; /* a deadlock's wait-for picture, or "" */
+};
+
+void sched_split(const char *output, struct sched_out *s);
+void sched_out_free(struct sched_out *s);
+
+/* After judge(): the summary names the schedule that failed and how many
+ * did, the detail shows its last steps and the replay command, and a
+ * deadlock or lost wake-up is named as the cause. */
+void sched_report(struct entry *en, const struct run_result *r,
+                  const struct sched_out *s, const struct lab *lab,
+                  const struct grade_opts *o);
+
+#endif
