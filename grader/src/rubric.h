@@ -30,6 +30,7 @@ struct rubric_test {
     char *name;
     char *binary; /* the test binary that holds it (filled in by lab.c) */
     int task;
+    char *part;     /* "a: counter": a row of its own in the handout's table */
     double timeout; /* seconds in the plain build */
     int points[CHK_COUNT];
     int chaos;
