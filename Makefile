@@ -257,7 +257,7 @@ compile_commands.json: $(wildcard $(ROOT)/labs/*/lab.mk) $(ROOT)/Makefile
 -include $(ROOT)/slides/slides.mk
 -include $(ROOT)/grader/instructor.mk
 -include $(ROOT)/grader/student.mk
--include $(ROOT)/grader/bench/bench.mk
+-include $(ROOT)/bench/bench.mk
 
 clean:
 	rm -rf $(BUILD) compile_commands.json
@@ -272,7 +272,7 @@ help:
 	@echo 'make flake [N=20] [LAB=NN]                    grade the solutions N times, hunting flakes'
 	@echo 'make format | format-check                    clang-format the tree'
 	@echo 'make grade ... TRACE=1                        also write timelines (build/grade/traces/)'
-	@echo 'make bench [QUICK=1]                          benchmarks against the limits (docs/benchmarks.md)'
+	@echo 'make bench [QUICK=1] [REF=solutions]          benchmarks against the limits (docs/benchmarks.md)'
 	@echo 'make lab07-bench [SRC=...]                    lab 07 task 4: the decision-rule table'
 	@echo 'make slides | slides-check | slides-sync      the decks (slides/README.md)'
 	@echo 'make release | grade-class | gradescope | classroom   instructors (docs/instructors.md)'
