@@ -202,14 +202,9 @@ static char *first_errors(const char *log, const char *root)
     struct sbuf b = {0};
     const char *p = log;
     int lines = 0;
+    char line[1024];
 
-    while (p && *p && lines < 20) {
-        const char *e = strchr(p, '\n');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        char line[1024];
-
-        snprintf(line, sizeof(line), "%.*s", (int)n, p);
-        p = e ? e + 1 : NULL;
+    while (lines < 20 && next_line(&p, line, sizeof(line))) {
         if (starts_with(line, "make") || starts_with(line, "cc1:") ||
             starts_with(line, "gcc ") || starts_with(line, "printf"))
             continue;
@@ -480,15 +475,11 @@ static char *first_failure_line(const char *out, const char *root)
 {
     char *why = NULL, *where = NULL, *res;
     const char *p = out;
+    char line[1001]; /* a line's first 1,000 characters */
 
-    while (p && *p && (!why || !where)) {
-        const char *e = strchr(p, '\n');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        char line[1024], *l;
+    while ((!why || !where) && next_line(&p, line, sizeof(line))) {
+        char *l = trim(line);
 
-        snprintf(line, sizeof(line), "%.*s", (int)(n > 1000 ? 1000 : n), p);
-        p = e ? e + 1 : NULL;
-        l = trim(line);
         if (starts_with(l, "[  ERROR   ] --- "))
             l = trim(l + 17);
         if (starts_with(l, "[   LINE   ] --- ")) {
@@ -1048,7 +1039,7 @@ static void set_all(struct lab_result *res, enum outcome o, const char *why,
     }
 }
 
-static const char *tsan_prefix_for_machine(const char *root, const char *out);
+static const char *tsan_prefix_for_machine(const char *out);
 
 /*
  * The lab itself is broken (its rubric, lab.mk, or the two disagree): one
@@ -1178,8 +1169,7 @@ static void tool_phase(struct lab *lab, const struct grade_opts *o,
         }
         free(log);
         b->deadline += now_seconds() - built; /* the grader's time */
-        if (k == CHK_TSAN &&
-            !(tsan_prefix = tsan_prefix_for_machine(o->root, o->out))) {
+        if (k == CHK_TSAN && !(tsan_prefix = tsan_prefix_for_machine(o->out))) {
             for (int i = 0; i < n; i++) {
                 batch[i]->outcome = OUT_ERROR;
                 batch[i]->summary = gr_strdup(
@@ -1352,65 +1342,24 @@ out:
 }
 
 /*
- * ThreadSanitizer maps its shadow memory at fixed addresses; on kernels
- * with vm.mmap_rnd_bits above 28-30 it dies with "unexpected memory
- * mapping". Probe once per run with a tiny program; if it fails that way
- * and `setarch <arch> -R` (no address randomization) cures it, use that.
+ * The prefix TSan runs need here: "-" for none, the machine's name for
+ * `setarch <arch> -R`, NULL when TSan cannot run (tsan_probe, once).
  */
-static const char *tsan_prefix_for_machine(const char *root, const char *out)
+static const char *tsan_prefix_for_machine(const char *out)
 {
-    static int probed;
-    static char arch[64];
-    static const char *prefix;
-    char *src, *bin, *cmd, *log, *logpath;
+    static int said;
+    const char *arch;
+    enum tsan_probe_result r = tsan_probe(out, &arch);
 
-    (void)root;
-    if (probed)
-        return prefix;
-    probed = 1;
-    src = gr_printf("%s/tsan-probe.c", out);
-    bin = gr_printf("%s/tsan-probe", out);
-    logpath = gr_printf("%s/tsan-probe.log", out);
-    mkdir_p(out);
-    write_file(src, "#include <pthread.h>\nstatic void *f(void *a){return "
-                    "a;}\nint main(void){pthread_t t;pthread_create(&t,0,f,0);"
-                    "return pthread_join(t,0);}\n");
-    cmd = gr_printf("cc -fsanitize=thread -pthread -o '%s' '%s' 2>'%s' && "
-                    "'%s' >>'%s' 2>&1",
-                    bin, src, logpath, bin, logpath);
-    prefix = NULL;
-    if (system(cmd) == 0) {
-        prefix = "-"; /* works as it is */
-    } else {
-        log = read_run_file(logpath, 1 << 16, NULL, geteuid());
-        if (log && strstr(log, "unexpected memory mapping")) {
-            FILE *p = popen("uname -m", "r");
-
-            if (p && fgets(arch, sizeof(arch), p)) {
-                char *fix;
-
-                trim(arch);
-                fix =
-                    gr_printf("setarch %s -R '%s' >/dev/null 2>&1", arch, bin);
-                if (system(fix) == 0) {
-                    prefix = arch;
-                    fprintf(stderr,
-                            "grader: TSan needs a fixed memory "
-                            "layout on this kernel: running it "
-                            "under `setarch %s -R` (or: sysctl "
-                            "vm.mmap_rnd_bits=28)\n",
-                            arch);
-                }
-                free(fix);
-            }
-            if (p)
-                pclose(p);
-        }
-        free(log);
-    }
-    free(cmd);
-    free(src);
-    free(bin);
-    free(logpath);
-    return prefix;
+    if (r == TSAN_RUNS)
+        return "-";
+    if (r != TSAN_NEEDS_SETARCH)
+        return NULL;
+    if (!said++)
+        fprintf(stderr,
+                "grader: TSan needs a fixed memory layout on this kernel: "
+                "running it under `setarch %s -R` (or: sysctl "
+                "vm.mmap_rnd_bits=28)\n",
+                arch);
+    return arch;
 }
