@@ -278,10 +278,11 @@ format:
 format-check:
 	cd $(ROOT) && clang-format --dry-run -Werror $(FORMAT_FILES)
 
-# compile_commands.json for clangd: every lab source with the flags above.
-compile_commands.json: $(wildcard $(ROOT)/labs/*/lab.mk) $(ROOT)/Makefile
-	@bash $(ROOT)/grader/scripts/compile-commands.sh "$(CC)" \
-	    "$(BASE_CFLAGS) -O2" $(LABS) > $@.tmp && mv $@.tmp $@
+# compile_commands.json for clangd: the commands of a build from scratch,
+# as bear records them (grader/scripts/compile-commands.sh).
+compile_commands.json: $(wildcard $(ROOT)/labs/*/lab.mk) $(ROOT)/Makefile \
+                       $(ROOT)/grader/scripts/compile-commands.sh
+	@bash $(ROOT)/grader/scripts/compile-commands.sh $(LABS) > $@.tmp && mv $@.tmp $@
 
 # Feature fragments, each owned by its own folder: slides (make slides,
 # slides-check), instructors (release, grade-class, gradescope) and

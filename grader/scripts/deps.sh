@@ -30,6 +30,7 @@ need=(
     "/usr/sbin/debootstrap:debootstrap"
     "spatch:coccinelle"
     "python3:python3"
+    "bear:bear"
 )
 
 missing=()
