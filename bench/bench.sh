@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # `make bench`: run every benchmark program, gather their rows into
 # build/bench/bench.csv (benchmark,variant,value,unit), time the grader,
-# judge the goals of docs/benchmarks.md, print a table, draw SVG plots.
+# judge the goals of docs/benchmarks.md, print a table, draw SVG plots
+# (plot.sh, with gnuplot).
 # Usage: bench.sh [--quick] [--ref DIR]   (--quick: do not time `make
 # check`; --ref: the reference tree the programs were built from and the
 # grader times, default solutions, as `make bench REF=DIR` passes it)
@@ -162,7 +163,7 @@ END {
 } >"$csv"
 rm -f "$rows" "$echo_rows"
 rm -f "$out"/*.svg # no chart of a benchmark that did not run this time
-awk -F, -v dir="$out" -f "$root/bench/plot.awk" "$csv"
+bash "$root/bench/plot.sh" "$csv" "$out" || notes+=("plots: not drawn (gnuplot)")
 
 # The table.
 printf 'load at end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" \

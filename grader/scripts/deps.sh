@@ -31,6 +31,7 @@ need=(
     "spatch:coccinelle"
     "python3:python3"
     "bear:bear"
+    "gnuplot:gnuplot-nox"
 )
 
 missing=()
