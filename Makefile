@@ -21,14 +21,17 @@ VFLAGS_tsan := -O1 -fsanitize=thread
 VFLAGS_asan := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
                -fno-sanitize-recover=all
 VFLAGS_vg := -O1
-VFLAGS_cov := -O0 --coverage
+# cov (make coverage): gcc's -O0 range analysis finds format-truncation
+# "errors" in tests that -O2 proves safe.
+VFLAGS_cov := -O0 --coverage -Wno-error=format-truncation
 # -fno-optimize-sibling-calls: a call site is a return address, and a tail
 # call (`return pthread_mutex_unlock(m);`) would name the caller's line.
 VFLAGS_sched := -O2 -fno-optimize-sibling-calls -DHARNESS_SCHED_BUILD
 
 # The coverage build's fault injection renames the C library calls of the
-# student's objects, and only theirs, to grader/coverage/faults.c's
-# wrappers: a file of "old new" lines for objcopy --redefine-syms.
+# student's objects, and only theirs, to harness/coverage/faults.c's
+# wrappers: a file of "old new" lines for objcopy --redefine-syms, which
+# the Makefile reads from its object (COV_SYMS, below).
 STUDENT_REDEFINE_SYMS ?=
 # The sched build (docs/sched.md) renames the synchronization calls of the
 # student's objects and of the test's own (its threads are under the
@@ -44,6 +47,9 @@ SRC ?= labs
 
 ifeq ($(filter $(VARIANT),plain tsan asan vg cov sched),)
 $(error VARIANT=$(VARIANT): use plain, tsan, asan, vg, cov or sched)
+endif
+ifeq ($(VARIANT),cov)
+STUDENT_REDEFINE_SYMS := $(BUILD)/harness/coverage/faults.syms
 endif
 ifeq ($(VARIANT),sched)
 STUDENT_REDEFINE_SYMS := $(ROOT)/harness/sched.syms
@@ -71,6 +77,30 @@ $(HARNESS_DIR)/%.o: $(ROOT)/harness/%.c
 
 $(HARNESS_LIB): $(HARNESS_OBJS)
 	$(AR) rcs $@.$$$$.tmp $^ && mv -f $@.$$$$.tmp $@
+
+# The coverage runtime, linked into the cov variant's binaries only, and
+# built without --coverage itself. covwrap.c writes gcov's counts before
+# _exit and exec (ld --wrap); faults.c wraps the C library calls of the
+# student's objects, and only theirs: objcopy --redefine-syms renames
+# them after the list of its covfault_* functions (faults.syms, "old new"
+# lines, read from the object with nm).
+COV_RUNTIME_DIR := $(BUILD)/harness/coverage
+COV_RUNTIME := $(COV_RUNTIME_DIR)/covwrap.o $(COV_RUNTIME_DIR)/faults.o
+COV_SYMS := $(COV_RUNTIME_DIR)/faults.syms
+
+$(COV_RUNTIME_DIR)/%.o: $(ROOT)/harness/coverage/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -O2 -I$(ROOT)/harness -MF $(@:.o=.d) -c $< -o $@.$$$$.tmp && \
+	    mv -f $@.$$$$.tmp $@
+
+$(COV_SYMS): $(COV_RUNTIME_DIR)/faults.o
+	nm $< | awk '$$2 == "T" && $$3 ~ /^covfault_/ { print substr($$3, 10), $$3 }' \
+	    >$@.$$$$.tmp && mv -f $@.$$$$.tmp $@
+
+ifeq ($(VARIANT),cov)
+COV_LINK := $(COV_RUNTIME) -Wl,--wrap=_exit,--wrap=execvp
+COV_RUNTIME_DEPS := $(COV_RUNTIME)
+endif
 
 # ---------------------------------------------------------------------------
 # A lab's tests against a source tree. Student files are copied from
@@ -111,13 +141,14 @@ $$($(1)_DIR)/tests/%.o: $(ROOT)/labs/$(1)/tests/%.c $$(TEST_REDEFINE_SYMS)
 # The student's objects may not replace what the tests, the harness or
 # cmocka define or call (grader/scripts/student-symbols.sh says why).
 $$($(1)_DIR)/bin/%: $$($(1)_DIR)/tests/%.o $$($(1)_OBJS) $(HARNESS_LIB) \
-                    $(ROOT)/grader/scripts/student-symbols.sh
+                    $(ROOT)/grader/scripts/student-symbols.sh $(COV_RUNTIME_DEPS)
 	@mkdir -p $$(@D)
 	@bash $(ROOT)/grader/scripts/student-symbols.sh \
 	    "$$(or $$(GRADER_SHOWN_TREE),$(TREE))/$(1)" "$$(CC)" \
 	    $$(filter $$($(1)_DIR)/student/%,$$^) -- \
-	    $$(filter-out $$($(1)_DIR)/student/% %.sh,$$^)
-	$$(CC) $$($(1)_CFLAGS) -o $$@ $$(filter-out %.sh,$$^) -lcmocka $$($(1)_LDLIBS)
+	    $$(filter-out $$($(1)_DIR)/student/% %.sh $(COV_RUNTIME_DEPS),$$^)
+	$$(CC) $$($(1)_CFLAGS) -o $$@ $$(filter-out %.sh $(COV_RUNTIME_DEPS),$$^) \
+	    -lcmocka $$($(1)_LDLIBS) $(COV_LINK)
 
 # The list binaries the grader learns test names from (`list/<test>
 # --list`): the test file, support objects and harness, without the
@@ -129,10 +160,10 @@ $$($(1)_DIR)/bin/%: $$($(1)_DIR)/tests/%.o $$($(1)_OBJS) $(HARNESS_LIB) \
 # way, grader/scripts/student-coverage.sh).
 $$($(1)_DIR)/list/%: $$($(1)_DIR)/tests/%.o \
                      $$(filter $$($(1)_DIR)/support/%,$$($(1)_OBJS)) \
-                     $(HARNESS_LIB)
+                     $(HARNESS_LIB) $(COV_RUNTIME_DEPS)
 	@mkdir -p $$(@D)
-	$$(CC) $$($(1)_CFLAGS) -no-pie -o $$@ $$^ -lcmocka $$($(1)_LDLIBS) \
-	    -Wl,--unresolved-symbols=ignore-all
+	$$(CC) $$($(1)_CFLAGS) -no-pie -o $$@ $$(filter-out $(COV_RUNTIME_DEPS),$$^) \
+	    -lcmocka $$($(1)_LDLIBS) $(COV_LINK) -Wl,--unresolved-symbols=ignore-all
 
 lab-build-$(1): $$($(1)_BINS) \
     $$(if $$(filter plain cov,$(VARIANT)),$$(addprefix $$($(1)_DIR)/list/,$$($(1)_TESTS)))
@@ -178,7 +209,8 @@ $(BUILD)/unit/%: $(ROOT)/grader/tests/unit/%.c $(GRADER_OBJS) $(HARNESS_LIB) | $
 	$(CC) $(GRADER_CFLAGS) -I$(ROOT)/harness \
 	    -DFIXTURES=\"$(ROOT)/grader/tests/unit/fixtures\" -o $@ $^ -lcmocka $(GRADER_LIBS)
 
--include $(wildcard $(BUILD)/grader/*.d $(BUILD)/unit/*.d $(HARNESS_DIR)/*.d)
+-include $(wildcard $(BUILD)/grader/*.d $(BUILD)/unit/*.d $(HARNESS_DIR)/*.d \
+                   $(COV_RUNTIME_DIR)/*.d)
 
 grader: $(GRADER)
 unit: $(UNIT_TESTS)
@@ -246,10 +278,11 @@ format:
 format-check:
 	cd $(ROOT) && clang-format --dry-run -Werror $(FORMAT_FILES)
 
-# compile_commands.json for clangd: every lab source with the flags above.
-compile_commands.json: $(wildcard $(ROOT)/labs/*/lab.mk) $(ROOT)/Makefile
-	@bash $(ROOT)/grader/scripts/compile-commands.sh "$(CC)" \
-	    "$(BASE_CFLAGS) -O2" $(LABS) > $@.tmp && mv $@.tmp $@
+# compile_commands.json for clangd: the commands of a build from scratch,
+# as bear records them (grader/scripts/compile-commands.sh).
+compile_commands.json: $(wildcard $(ROOT)/labs/*/lab.mk) $(ROOT)/Makefile \
+                       $(ROOT)/grader/scripts/compile-commands.sh
+	@bash $(ROOT)/grader/scripts/compile-commands.sh $(LABS) > $@.tmp && mv $@.tmp $@
 
 # Feature fragments, each owned by its own folder: slides (make slides,
 # slides-check), instructors (release, grade-class, gradescope) and
@@ -257,7 +290,7 @@ compile_commands.json: $(wildcard $(ROOT)/labs/*/lab.mk) $(ROOT)/Makefile
 -include $(ROOT)/slides/slides.mk
 -include $(ROOT)/grader/instructor.mk
 -include $(ROOT)/grader/student.mk
--include $(ROOT)/grader/bench/bench.mk
+-include $(ROOT)/bench/bench.mk
 
 clean:
 	rm -rf $(BUILD) compile_commands.json
@@ -272,7 +305,7 @@ help:
 	@echo 'make flake [N=20] [LAB=NN]                    grade the solutions N times, hunting flakes'
 	@echo 'make format | format-check                    clang-format the tree'
 	@echo 'make grade ... TRACE=1                        also write timelines (build/grade/traces/)'
-	@echo 'make bench [QUICK=1]                          benchmarks against the limits (docs/benchmarks.md)'
+	@echo 'make bench [QUICK=1] [REF=solutions]          benchmarks against the limits (docs/benchmarks.md)'
 	@echo 'make lab07-bench [SRC=...]                    lab 07 task 4: the decision-rule table'
 	@echo 'make slides | slides-check | slides-sync      the decks (slides/README.md)'
 	@echo 'make release | grade-class | gradescope | classroom   instructors (docs/instructors.md)'

@@ -16,6 +16,7 @@
 #   make classroom                     regenerate .github/classroom/autograding.json
 #                                      and .github/workflows/classroom.yml
 #   make points                        the rubrics' points per lab and task
+#   make points-tables                 rewrite the handouts' Grading tables from them
 #   make points-check                  handouts and Classroom files agree with them
 #   make mutate [LAB=NN] [OPS=a,b]     mechanical mutants of solutions/, graded
 #                                      -> build/mutate/NN/report.txt
@@ -61,10 +62,13 @@ classroom: $(GRADER)
 points: $(GRADER)
 	@bash $(INSTR_SCRIPTS)/rubric-points.sh | column -t -s "$$(printf '\t')"
 
+points-tables: $(GRADER)
+	@bash $(INSTR_SCRIPTS)/points-tables.sh
+
 points-check: $(GRADER)
 	@bash $(INSTR_SCRIPTS)/points-check.sh
 
-.PHONY: release grade-class merge-gradebooks grade-class-parallel similarity gradescope classroom points points-check mutate
+.PHONY: release grade-class merge-gradebooks grade-class-parallel similarity gradescope classroom points points-tables points-check mutate
 
 # make mutate [LAB=NN[,NN]] [OPS=op,op] [MUTATE_TIMEOUT=s]: mechanical
 # mutants of solutions/ (grader/mutate/ops/*.cocci), one per site, each graded

@@ -360,4 +360,17 @@ void harness__trace_auto(char cat, const char *label, uint64_t t0);
 void harness__trace_keep_baseline(void);
 void harness__trace_drop_baseline(void);
 
+/*
+ * expect_rc - fail the running test at the caller's file:line unless a
+ * call returned `want`: "bbuf_put returned -38 (Function not implemented),
+ * expected 0 (Success)" (a value above 0, a count, has no errno name).
+ * `what` names the call in the student's words; EXPECT_RC(call, want)
+ * names it by the call's own text.
+ */
+#define expect_rc(what, rc, want)                                              \
+    harness__expect_rc(__FILE__, __LINE__, (what), (long)(rc), (long)(want))
+#define EXPECT_RC(call, want) expect_rc(#call, (call), (want))
+void harness__expect_rc(const char *file, int line, const char *what, long rc,
+                        long want);
+
 #endif /* HARNESS_H */

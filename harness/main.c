@@ -130,6 +130,27 @@ void harness__fail(const char *file, int line, const char *fmt, ...)
     fail_with(file, line, text);
 }
 
+/* "-22 (Invalid argument)", or "3" for a value that is no error. */
+static void describe_rc(char *buf, size_t size, long v)
+{
+    if (v <= 0)
+        snprintf(buf, size, "%ld (%s)", v, strerror((int)-v));
+    else
+        snprintf(buf, size, "%ld", v);
+}
+
+void harness__expect_rc(const char *file, int line, const char *what, long rc,
+                        long want)
+{
+    char got[128], wanted[128];
+
+    if (rc == want)
+        return;
+    describe_rc(got, sizeof(got), rc);
+    describe_rc(wanted, sizeof(wanted), want);
+    harness__fail(file, line, "%s returned %s, expected %s", what, got, wanted);
+}
+
 /* The same words on stderr; only the result line's kind differs. */
 void harness__fail_slow(const char *file, int line, const char *fmt, ...)
 {

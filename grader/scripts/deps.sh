@@ -30,6 +30,8 @@ need=(
     "/usr/sbin/debootstrap:debootstrap"
     "spatch:coccinelle"
     "python3:python3"
+    "bear:bear"
+    "gnuplot:gnuplot-nox"
 )
 
 missing=()

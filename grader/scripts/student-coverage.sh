@@ -10,7 +10,7 @@
 # HTML under build/coverage/<tree>/<lab>/index.html.
 #
 # With --faults (FAULTS=1) it then makes the C library calls of the
-# student's code fail, one call site at a time (grader/coverage/faults.c),
+# student's code fail, one call site at a time (harness/coverage/faults.c),
 # so that the lines handling a failed malloc, fork or pthread_create run
 # too. make check measures the reference solutions this way.
 #
@@ -70,46 +70,16 @@ grader=$root/build/bin/grader
 make -s --no-print-directory -C "$root" grader >&2 ||
     { echo "coverage: cannot build the grader" >&2; exit 2; }
 
-# Two objects join the coverage build (grader/coverage/): covwrap.c writes
-# gcov's counts in processes that end in _exit() or exec, or are stopped by
-# the timeout (its SIGTERM); faults.c wraps the C library calls of the
-# student's objects (renamed by objcopy, from the list of its covfault_*
-# functions) to record where they are made and, with --faults, to make one
-# of them fail.
-mkdir -p "$root/build/coverage"
-cobj=$root/build/coverage
-for part in covwrap faults; do
-    if [[ ! -f $cobj/$part.o || $cobj/$part.o -ot $root/grader/coverage/$part.c ]]; then
-        ${CC:-gcc} -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I "$root/harness" \
-            -c "$root/grader/coverage/$part.c" -o "$cobj/$part.o.tmp" &&
-            mv -f "$cobj/$part.o.tmp" "$cobj/$part.o" ||
-            { echo "coverage: cannot build $cobj/$part.o" >&2; exit 2; }
-    fi
-done
-syms=$cobj/faults.syms
-nm "$cobj/faults.o" | awk '$2 == "T" && $3 ~ /^covfault_/ { print substr($3, 10), $3 }' \
-    >"$syms.tmp" && mv -f "$syms.tmp" "$syms"
-# The Makefile's cov variant, plus the two objects; and gcc's -O0 range
-# analysis finds format-truncation "errors" in tests that -O2 proves safe.
-cov_flags="-O0 --coverage -Wno-error=format-truncation -Wl,--wrap=_exit,--wrap=execvp,$cobj/covwrap.o,$cobj/faults.o"
-
-# Objects built with other flags or renamings are rebuilt; the binaries
-# (and their list/ twins) are always relinked (make cannot see that the
-# wrapping was changed).
-stamp=$objs/$lab/cov/flags
-want_stamp="$cov_flags $(cksum <"$syms")"
-if [[ ! -f $stamp || $(cat "$stamp") != "$want_stamp" ]]; then
-    rm -rf "$objs/$lab/cov"
-    mkdir -p "$objs/$lab/cov"
-    echo "$want_stamp" >"$stamp"
-fi
-rm -rf "$objs/$lab/cov/bin" "$objs/$lab/cov/list"
+# The Makefile's cov variant links the coverage runtime (harness/coverage/)
+# into the lab's binaries: covwrap.c writes gcov's counts in processes
+# that end in _exit() or exec, or are stopped by the timeout (its SIGTERM);
+# faults.c wraps the C library calls of the student's objects to record
+# where they are made and, with --faults, to make one of them fail.
 
 # Fresh counts: a .gcda left from an earlier run would add to this one.
 find "$objs/$lab" -name '*.gcda' -delete 2>/dev/null
 say "coverage: building $lab from ${tree#"$root"/} with --coverage ..."
 if ! log=$(make -s --no-print-directory -C "$root" lab-build LAB="$lab" VARIANT=cov \
-    VFLAGS_cov="$cov_flags" STUDENT_REDEFINE_SYMS="$syms" \
     TREE="$tree" OUT="$objs" 2>&1); then
     echo "$log" | head -40
     echo "coverage: $lab does not build (make test LAB=${lab%%-*} shows why)" >&2

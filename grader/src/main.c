@@ -41,6 +41,7 @@
 #include "report.h"
 #include "run.h"
 #include "sandbox.h"
+#include "tools.h"
 #include "util.h"
 
 struct cli {
@@ -624,33 +625,21 @@ static int cmd_doctor(struct cli *c)
     printf("cpus:\n  usable         %d (sched_getaffinity)%s\n", cpus,
            cpus < 2 ? ": CPU-bound speedup checks will be skipped" : "");
     printf("threadsanitizer:\n");
-    mkdir_p(out);
     {
-        char *cmd = gr_printf(
-            "cd '%s' && printf '#include <pthread.h>\\nstatic void *f(void "
-            "*a){return a;}\\nint main(void){pthread_t t;pthread_create(&t,0,"
-            "f,0);return pthread_join(t,0);}\\n' > p.c && cc "
-            "-fsanitize=thread -pthread p.c -o p 2>build.log && ./p >run.log "
-            "2>&1",
-            out);
-        int ok = system(cmd) == 0;
+        const char *arch;
 
-        free(cmd);
-        if (ok) {
+        switch (tsan_probe(out, &arch)) {
+        case TSAN_RUNS:
             printf("  runs here      yes\n");
-        } else {
-            char *log = gr_printf("%s/run.log", out), *text;
-
-            text = read_file(log, 1 << 16, NULL);
-            if (text && strstr(text, "unexpected memory mapping"))
-                printf("  runs here      only without ASLR: the grader uses "
-                       "`setarch $(uname -m) -R`; or fix the kernel: sudo "
-                       "sysctl vm.mmap_rnd_bits=28\n");
-            else
-                printf("  runs here      NO: see %s/build.log and run.log\n",
-                       out);
-            free(text);
-            free(log);
+            break;
+        case TSAN_NEEDS_SETARCH:
+        case TSAN_NEEDS_LAYOUT:
+            printf("  runs here      only without ASLR: the grader uses "
+                   "`setarch $(uname -m) -R`; or fix the kernel: sudo "
+                   "sysctl vm.mmap_rnd_bits=28\n");
+            break;
+        default:
+            printf("  runs here      NO: see %s/tsan-probe.log\n", out);
         }
     }
     show("mmap_rnd_bits", "cat /proc/sys/vm/mmap_rnd_bits 2>/dev/null");

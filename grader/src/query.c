@@ -385,10 +385,11 @@ static json_t *rubric_test_json(const struct rubric *r,
         json_object_set_new(hints, t->hint_words[i],
                             json_string(t->hint_texts[i]));
     return json_pack(
-        "{s:s,s:i,s:f,s:b,s:b,s:o,s:i,s:o,s:o,s:o,s:s?,s:o}", "name", t->name,
-        "task", t->task, "timeout", t->timeout, "chaos", t->chaos, "hidden",
-        t->hidden, "points", pts, "max_score", test_points(t), "timeouts", tos,
-        "requires", string_array(t->requires, t->nrequires), "params",
+        "{s:s,s:i,s:s?,s:f,s:b,s:b,s:o,s:i,s:o,s:o,s:o,s:s?,s:o}", "name",
+        t->name, "task", t->task, "part", t->part, "timeout", t->timeout,
+        "chaos", t->chaos, "hidden", t->hidden, "points", pts, "max_score",
+        test_points(t), "timeouts", tos, "requires",
+        string_array(t->requires, t->nrequires), "params",
         string_array(t->params, t->nparams), "hint", t->hint, "hints", hints);
 }
 
@@ -413,49 +414,100 @@ static void rubric_tsv(const struct lab *l)
     }
 }
 
+/* A row of the points table: a task, or a part of one (rubric `part`). */
+struct points_row {
+    int task;
+    const char *part; /* NULL: the whole task */
+    int ntests;
+    int points[CHK_COUNT + 1]; /* per check; [CHK_COUNT]: the row's total */
+};
+
+static int same_part(const char *a, const char *b)
+{
+    return a == b || (a && b && !strcmp(a, b));
+}
+
+/* The rows, by task, a task's parts in the order the rubric names them. */
+static int points_rows(const struct rubric *r, struct points_row **out)
+{
+    struct points_row *v = gr_alloc(sizeof(*v) * (size_t)(r->ntests + 1));
+    int *tasks, ntasks = rubric_tasks(r, &tasks), n = 0;
+
+    for (int i = 0; i < ntasks; i++)
+        for (int j = 0; j < r->ntests; j++) {
+            const struct rubric_test *t = &r->tests[j];
+            int row;
+
+            if (t->task != tasks[i])
+                continue;
+            for (row = n - 1; row >= 0 && v[row].task == t->task; row--)
+                if (same_part(v[row].part, t->part))
+                    break;
+            if (row < 0 || v[row].task != t->task) {
+                row = n++;
+                memset(&v[row], 0, sizeof(v[row]));
+                v[row].task = t->task;
+                v[row].part = t->part;
+            }
+            v[row].ntests++;
+            for (int k = 0; k < CHK_COUNT; k++) {
+                v[row].points[k] += t->points[k];
+                v[row].points[CHK_COUNT] += t->points[k];
+            }
+        }
+    free(tasks);
+    *out = v;
+    return n;
+}
+
 /*
- * The points table of a handout's Grading section: a row per task, a
- * column per check that earns points in this lab, a total row.
+ * The points table of a handout's Grading section: a row per task (or
+ * per part of a task, where the rubric names parts), the number of tests
+ * it has, a column per check that earns points in this lab, a total row.
  */
 static void rubric_markdown(const struct lab *l)
 {
     const struct rubric *r = &l->rubric;
     struct task *titles;
-    int ntitles = lab_tasks(l, &titles), *tasks, ntasks;
+    struct points_row *rows;
+    int ntitles = lab_tasks(l, &titles), nrows = points_rows(r, &rows);
     int used[CHK_COUNT];
 
-    ntasks = rubric_tasks(r, &tasks);
     for (int k = 0; k < CHK_COUNT; k++)
         used[k] = points_of(r, -1, k) > 0;
-    printf("| task |");
+    printf("| task | tests |");
     for (int k = 0; k < CHK_COUNT; k++)
         if (used[k])
             printf(" %s |", check_title(k));
-    printf(" total |\n| --- |");
+    printf(" total |\n| --- | ---: |");
     for (int k = 0; k < CHK_COUNT; k++)
         if (used[k])
             printf(" ---: |");
     printf(" ---: |\n");
-    for (int i = 0; i < ntasks; i++) {
-        printf("| %d %s |", tasks[i], task_title(titles, ntitles, tasks[i]));
-        for (int k = 0; k < CHK_COUNT; k++) {
-            int p = points_of(r, tasks[i], k);
+    for (int i = 0; i < nrows; i++) {
+        const struct points_row *row = &rows[i];
 
+        if (row->part)
+            printf("| %d%s | %d |", row->task, row->part, row->ntests);
+        else
+            printf("| %d %s | %d |", row->task,
+                   task_title(titles, ntitles, row->task), row->ntests);
+        for (int k = 0; k < CHK_COUNT; k++) {
             if (!used[k])
                 continue;
-            if (p)
-                printf(" %d |", p);
+            if (row->points[k])
+                printf(" %d |", row->points[k]);
             else
                 printf(" |");
         }
-        printf(" %d |\n", points_of(r, tasks[i], -1));
+        printf(" %d |\n", row->points[CHK_COUNT]);
     }
-    printf("| **total** |");
+    printf("| **total** | **%d** |", r->ntests);
     for (int k = 0; k < CHK_COUNT; k++)
         if (used[k])
             printf(" **%d** |", points_of(r, -1, k));
     printf(" **%d** |\n", rubric_max_points(r));
-    free(tasks);
+    free(rows);
 }
 
 static int cmd_rubric(const struct query *q)

@@ -60,17 +60,15 @@ static const char *colour_of(enum outcome o)
 static void indented(FILE *f, const char *text, int max, const char *pre,
                      const char *post)
 {
-    const char *p = text;
+    const char *p = text, *line;
+    size_t len;
     int n = 0;
 
-    while (p && *p && n < max) {
-        const char *e = strchr(p, '\n');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-
+    for (line = p; n < max && (len = next_line(&p, NULL, 0)); line = p) {
+        len--; /* next_line counts the newline */
         if (len)
-            fprintf(f, "%s      %.*s%s\n", pre, (int)len, p, post);
+            fprintf(f, "%s      %.*s%s\n", pre, (int)len, line, post);
         n += len != 0;
-        p = e ? e + 1 : NULL;
     }
     if (p && *p)
         fprintf(f, "%s      ...%s\n", pre, post);
@@ -318,22 +316,12 @@ int report_regrade(const char *path, const struct lab_result *rs, int n,
 
 static void xml_escaped(FILE *f, const char *s)
 {
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
+    struct sbuf b = {0};
 
-        if (c == '<')
-            fputs("&lt;", f);
-        else if (c == '>')
-            fputs("&gt;", f);
-        else if (c == '&')
-            fputs("&amp;", f);
-        else if (c == '"')
-            fputs("&quot;", f);
-        else if (c < 0x20 && c != '\n' && c != '\t')
-            fputc('?', f); /* not allowed in XML 1.0 */
-        else
-            fputc(c, f);
-    }
+    sbuf_xml(&b, s);
+    if (b.s)
+        fputs(b.s, f);
+    sbuf_free(&b);
 }
 
 int report_junit(const char *path, const struct lab_result *rs, int n)

@@ -247,6 +247,9 @@ static int test_key(struct load_ctx *c, const char *section, const char *key,
             gr_die("out of memory");
         t->hint_words[t->nhints] = gr_strdup(key + 5);
         t->hint_texts[t->nhints++] = gr_strdup(val);
+    } else if (strcmp(key, "part") == 0) {
+        free(t->part);
+        t->part = gr_strdup(val);
     } else if (strcmp(key, "requires") == 0) {
         t->nrequires = split_list(val, ", ", &t->requires);
     } else if (starts_with(key, "param.")) {

@@ -28,8 +28,9 @@ const char *check_list(void); /* "functional, tsan, ...": for messages */
 
 struct rubric_test {
     char *name;
-    char *binary; /* the test binary that holds it (filled in by lab.c) */
+    char *binary; /* the test binary that holds it (map_tests, stage.c) */
     int task;
+    char *part;     /* "a: counter": a row of its own in the handout's table */
     double timeout; /* seconds in the plain build */
     int points[CHK_COUNT];
     int chaos;

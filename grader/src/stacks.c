@@ -320,6 +320,7 @@ char *condense_timeout(const char *out, const char *root, char *const *student,
     struct frame *fr = gr_alloc(sizeof(*fr) * 64);
     int nth = 0, nfr = 0;
     const char *p;
+    char line[2048];
 
     *cause = NULL;
     *word = NULL;
@@ -337,14 +338,10 @@ char *condense_timeout(const char *out, const char *root, char *const *student,
         free(o);
         free(before);
     }
-    for (p = stacks; p && *p;) {
-        const char *e = strchr(p, '\n');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        char line[2048];
+    p = stacks;
+    while (next_line(&p, line, sizeof(line))) {
         int num, lwp;
 
-        snprintf(line, sizeof(line), "%.*s", (int)n, p);
-        p = e ? e + 1 : NULL;
         /* gdb names a native thread "Thread 2 (Thread 0x7f.. (LWP 123)",
          * one read through Valgrind's gdbserver "Thread 2 (Thread 123 (tid
          * 2 VgTs_WaitSys))". */

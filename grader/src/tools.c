@@ -333,18 +333,13 @@ char *condense_tsan(const char *log, const char *root, int *count,
     int reports = 0, shown = 0, in_report = 0, race = 0, kept_frame = 0;
     enum { S_NONE, S_ACCESS, S_ALLOC, S_MUTEX, S_SKIP } sect = S_NONE;
     struct tsan_race r;
-    char *generic_summary = NULL, *race_summary = NULL;
+    char *generic_summary = NULL, *race_summary = NULL, line[2048];
 
     *summary = NULL;
     memset(&r, 0, sizeof(r));
-    while (p && *p) {
-        const char *e = strchr(p, '\n');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        char line[2048], *l;
+    while (next_line(&p, line, sizeof(line))) {
+        char *l = trim(line);
 
-        snprintf(line, sizeof(line), "%.*s", (int)n, p);
-        p = e ? e + 1 : NULL;
-        l = trim(line);
         if (strstr(l, "WARNING: ThreadSanitizer:")) {
             reports++;
             in_report = reports <= 2;
@@ -502,17 +497,12 @@ char *condense_valgrind(const char *log, const char *root, int *count,
     struct sbuf b = {0};
     const char *p = log;
     int errors = 0, in_error = 0, frames = 0, skip_block = 0, leak = 0;
-    char alloc_fn[64] = "", leak_site[512] = "";
+    char alloc_fn[64] = "", leak_site[512] = "", raw[2048];
 
     *summary = NULL;
-    while (p && *p) {
-        const char *e = strchr(p, '\n');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        char raw[2048], *body;
+    while (next_line(&p, raw, sizeof(raw))) {
+        char *body = trim((char *)vg_body(raw));
 
-        snprintf(raw, sizeof(raw), "%.*s", (int)n, p);
-        p = e ? e + 1 : NULL;
-        body = trim((char *)vg_body(raw));
         if (!*body) {
             skip_block = 0;
             continue;
@@ -755,16 +745,11 @@ int count_fd_leaks(const char *log, char **detail)
     struct sbuf b = {0};
     const char *p = log;
     int leaks = 0;
-    char pending[512] = "";
+    char pending[512] = "", raw[2048];
 
-    while (p && *p) {
-        const char *e = strchr(p, '\n');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        char raw[2048], *body;
+    while (next_line(&p, raw, sizeof(raw))) {
+        char *body = trim((char *)vg_body(raw));
 
-        snprintf(raw, sizeof(raw), "%.*s", (int)n, p);
-        p = e ? e + 1 : NULL;
-        body = trim((char *)vg_body(raw));
         if (starts_with(body, "Open ") && !strstr(body, "descriptor 0:") &&
             !strstr(body, "descriptor 1:") && !strstr(body, "descriptor 2:")) {
             snprintf(pending, sizeof(pending), "%s", body);
@@ -986,14 +971,9 @@ char *condense_output(const char *out, const char *root, int max_lines)
     struct sbuf b = {0};
     const char *p = out;
     int lines = 0;
+    char line[2048];
 
-    while (p && *p && lines < max_lines) {
-        const char *e = strchr(p, '\n');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        char line[2048];
-
-        snprintf(line, sizeof(line), "%.*s", (int)n, p);
-        p = e ? e + 1 : NULL;
+    while (lines < max_lines && next_line(&p, line, sizeof(line))) {
         if (gdb_noise(line) || starts_with(line, "[harness] start:") ||
             starts_with(line, "[harness] skipped:") ||
             starts_with(line, "[harness] inconclusive:") ||
@@ -1027,4 +1007,61 @@ int timeline_line(const char *line)
            starts_with(line, "(and more lanes)") ||
            /* a run's heading: "the baseline, 12.3 ms:", "yours, 4.5 ms:" */
            (n > 4 && strcmp(line + n - 4, " ms:") == 0);
+}
+
+static int tsan_probe_setarch(const char *bin, char *arch, size_t size)
+{
+    FILE *p = popen("uname -m", "r");
+    int ok = 0;
+
+    if (p && fgets(arch, (int)size, p)) {
+        char *fix;
+
+        trim(arch); /* the newline: uname prints no leading blank */
+        fix = gr_printf("setarch %s -R '%s' >/dev/null 2>&1", arch, bin);
+        ok = system(fix) == 0;
+        free(fix);
+    }
+    if (p)
+        pclose(p);
+    return ok;
+}
+
+enum tsan_probe_result tsan_probe(const char *dir, const char **arch)
+{
+    static int probed;
+    static enum tsan_probe_result result;
+    static char machine[64];
+    char *src, *bin, *logpath, *cmd, *log;
+
+    *arch = machine;
+    if (probed)
+        return result;
+    probed = 1;
+    src = gr_printf("%s/tsan-probe.c", dir);
+    bin = gr_printf("%s/tsan-probe", dir);
+    logpath = gr_printf("%s/tsan-probe.log", dir);
+    mkdir_p(dir);
+    write_file(src, "#include <pthread.h>\nstatic void *f(void *a){return "
+                    "a;}\nint main(void){pthread_t t;pthread_create(&t,0,f,0);"
+                    "return pthread_join(t,0);}\n");
+    cmd = gr_printf("cc -fsanitize=thread -pthread -o '%s' '%s' 2>'%s' && "
+                    "'%s' >>'%s' 2>&1",
+                    bin, src, logpath, bin, logpath);
+    result = TSAN_RUNS;
+    if (system(cmd) != 0) {
+        log = read_run_file(logpath, 1 << 16, NULL, geteuid());
+        if (!log || !strstr(log, "unexpected memory mapping"))
+            result = TSAN_BROKEN;
+        else if (tsan_probe_setarch(bin, machine, sizeof(machine)))
+            result = TSAN_NEEDS_SETARCH;
+        else
+            result = TSAN_NEEDS_LAYOUT;
+        free(log);
+    }
+    free(cmd);
+    free(src);
+    free(bin);
+    free(logpath);
+    return result;
 }

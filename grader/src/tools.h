@@ -85,4 +85,20 @@ int timeline_line(const char *line);
 /* Which tools exist here; NULL when fine, else what to do. */
 const char *tool_missing(enum check_kind k);
 
+/*
+ * tsan_probe - whether ThreadSanitizer runs on this machine: builds and
+ * runs a tiny threaded program in dir (tsan-probe.c, tsan-probe, its log
+ * tsan-probe.log), once per process. TSan maps its shadow memory at fixed
+ * addresses; on kernels with vm.mmap_rnd_bits above 28-30 it dies with
+ * "unexpected memory mapping", and `setarch ARCH -R` (no address
+ * randomization) may cure that: then *arch gets ARCH.
+ */
+enum tsan_probe_result {
+    TSAN_RUNS,          /* as it is */
+    TSAN_NEEDS_SETARCH, /* under `setarch *arch -R` */
+    TSAN_NEEDS_LAYOUT,  /* only with a fixed memory layout; setarch fails */
+    TSAN_BROKEN,        /* does not build or run: the log says why */
+};
+enum tsan_probe_result tsan_probe(const char *dir, const char **arch);
+
 #endif

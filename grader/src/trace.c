@@ -44,6 +44,7 @@ int trace_parse(const char *text, struct trace *t, char **err)
 {
     const char *p = text;
     int lineno = 0;
+    char line[512];
 
     memset(t, 0, sizeof(*t));
     *err = NULL;
@@ -55,13 +56,7 @@ int trace_parse(const char *text, struct trace *t, char **err)
     }
     t->lanes = gr_alloc(sizeof(*t->lanes) * TRACE_MAX_LANES);
     t->spans = gr_alloc(sizeof(*t->spans) * 1024);
-    while (p && *p) {
-        const char *e = strchr(p, '\n');
-        char line[512];
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-
-        snprintf(line, sizeof(line), "%.*s", (int)(n < 511 ? n : 511), p);
-        p = e ? e + 1 : NULL;
+    while (next_line(&p, line, sizeof(line))) {
         lineno++;
         if (starts_with(line, "title ")) {
             rest_of(t->title, sizeof(t->title), line + 6);
@@ -233,29 +228,6 @@ char *trace_chrome_json(const struct trace *t)
     }
 }
 
-static void xml_text(struct sbuf *b, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<':
-            sbuf_puts(b, "&lt;");
-            break;
-        case '>':
-            sbuf_puts(b, "&gt;");
-            break;
-        case '&':
-            sbuf_puts(b, "&amp;");
-            break;
-        case '"':
-            sbuf_puts(b, "&quot;");
-            break;
-        default:
-            if ((unsigned char)*s >= 0x20)
-                sbuf_add(b, s, 1);
-        }
-    }
-}
-
 /* A round tick step (1, 2 or 5 times a power of ten) giving <= 10 ticks. */
 static double tick_step(double span_ms)
 {
@@ -305,7 +277,7 @@ char *trace_svg(const struct trace *t)
                 "<text x=\"10\" y=\"20\" font-size=\"14\" "
                 "font-weight=\"bold\">",
                 SVG_W, height, SVG_W, height);
-    xml_text(&b, t->title[0] ? t->title : "timeline");
+    sbuf_xml(&b, t->title[0] ? t->title : "timeline");
     sbuf_printf(&b,
                 "</text>\n<text x=\"10\" y=\"36\" fill=\"#555\">%.1f ms "
                 "across, %d lane(s)</text>\n",
@@ -331,7 +303,7 @@ char *trace_svg(const struct trace *t)
                     "fill=\"#f2f2f2\"/>\n<text x=\"%d\" y=\"%d\" "
                     "text-anchor=\"end\">",
                     SVG_LEFT, y, plot, SVG_LANE, SVG_LEFT - 8, y + 15);
-        xml_text(&b, t->lanes[i].name);
+        sbuf_xml(&b, t->lanes[i].name);
         sbuf_puts(&b, "</text>\n");
     }
     /* Spans: at least a pixel wide, so a short one still shows */
@@ -346,7 +318,7 @@ char *trace_svg(const struct trace *t)
                     "<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" "
                     "fill=\"%s\"><title>",
                     x, y, len < 1 ? 1 : len, SVG_LANE - 4, cat_colour(s->cat));
-        xml_text(&b, s->label[0] ? s->label : cat_name(s->cat));
+        sbuf_xml(&b, s->label[0] ? s->label : cat_name(s->cat));
         sbuf_printf(&b, ": %.3f ms at %.3f ms</title></rect>\n",
                     (double)(s->t1 - s->t0) / 1e6, (double)(s->t0 - lo) / 1e6);
     }

@@ -309,6 +309,41 @@ char *abs_path(const char *path)
     return gr_strdup(buf);
 }
 
+size_t next_line(const char **p, char *buf, size_t size)
+{
+    const char *s = *p, *e;
+    size_t n;
+
+    if (!s || !*s)
+        return 0;
+    e = strchr(s, '\n');
+    n = e ? (size_t)(e - s) : strlen(s);
+    if (buf && size)
+        snprintf(buf, size, "%.*s", (int)(n < size ? n : size - 1), s);
+    *p = e ? e + 1 : NULL;
+    return n + 1;
+}
+
+void sbuf_xml(struct sbuf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if (c == '<')
+            sbuf_puts(b, "&lt;");
+        else if (c == '>')
+            sbuf_puts(b, "&gt;");
+        else if (c == '&')
+            sbuf_puts(b, "&amp;");
+        else if (c == '"')
+            sbuf_puts(b, "&quot;");
+        else if (c < 0x20 && c != '\n' && c != '\t')
+            sbuf_puts(b, "?"); /* not allowed in XML 1.0 */
+        else
+            sbuf_add(b, s, 1);
+    }
+}
+
 char *trim(char *s)
 {
     char *e;

@@ -56,6 +56,19 @@ int is_file(const char *path);
 char *path_join(const char *a, const char *b);
 char *abs_path(const char *path); /* realpath, or NULL */
 
+/*
+ * next_line - walk a text line by line: `while ((n = next_line(&p, buf,
+ * sizeof(buf))))`. Copies the line *p starts, without its newline and cut
+ * to fit, into buf (when buf is not NULL), and moves *p past it: to the
+ * next line, or to NULL after a last line without a newline. Returns the
+ * line's whole length plus one; 0 when no line is left (*p NULL or at the
+ * end of the text), *p then unchanged.
+ */
+size_t next_line(const char **p, char *buf, size_t size);
+/* sbuf_xml - add s escaped for XML text or an attribute value; a control
+ * character XML 1.0 does not allow becomes '?'. */
+void sbuf_xml(struct sbuf *b, const char *s);
+
 /* Split s on any of seps, trimming blanks; returns the count. */
 int split_list(const char *s, const char *seps, char ***out);
 char *trim(char *s);

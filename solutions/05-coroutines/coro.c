@@ -41,7 +41,7 @@ static _Thread_local struct coro *current;
  * Why `pop` + `jmp` rather than `ret`: the CPU predicts a `ret` from its
  * return stack buffer, which holds the address after *this* context's
  * call, so every `ret` into another context was mispredicted (measured in
- * grader/bench/switch.c: a bare switch costs 7.5 ns ending in `ret`, 3.0 ns
+ * bench/switch.c: a bare switch costs 7.5 ns ending in `ret`, 3.0 ns
  * ending in `pop` + `jmp`). An indirect jump is predicted from where it
  * went before, which in a ping-pong is right. rcx is free to clobber: the
  * ABI lets any called function do so.

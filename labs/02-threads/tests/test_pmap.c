@@ -9,15 +9,6 @@
 #include "harness.h"
 #include "pmap.h"
 
-/* rc must be want: the message names the call, in the student's words. */
-#define EXPECT_RC(call, want) expect_rc(#call, (call), (want))
-static void expect_rc(const char *what, int rc, int want)
-{
-    if (rc != want)
-        harness_fail("%s returned %d (%s), expected %d (%s)", what, rc,
-                     strerror(-rc), want, strerror(-want));
-}
-
 static uint64_t square_plus(uint64_t x, void *ctx)
 {
     return x * x + *(const uint64_t *)ctx;

@@ -14,15 +14,6 @@
 #include "harness.h"
 #include "pool.h"
 
-/* rc must be want: the message names the call, in the student's words. */
-#define EXPECT_RC(call, want) expect_rc(#call, (call), (want))
-static void expect_rc(const char *what, int rc, int want)
-{
-    if (rc != want)
-        harness_fail("%s returned %d (%s), expected %d (%s)", what, rc,
-                     strerror(-rc), want, strerror(-want));
-}
-
 static struct pool *make_pool(unsigned n)
 {
     struct pool *p = NULL;

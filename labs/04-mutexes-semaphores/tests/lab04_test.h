@@ -40,19 +40,4 @@ static inline long lab04_param(const char *key, long dflt, long vg_dflt)
     return harness_param_long(vg_key, vg_dflt);
 }
 
-/*
- * expect_rc - fail at the caller's line unless a call returned `want`:
- * "bbuf_put returned -38 (Function not implemented), expected 0 (Success)".
- */
-#define expect_rc(what, rc, want)                                              \
-    lab04_expect_rc(__FILE__, __LINE__, what, rc, want)
-
-static inline void lab04_expect_rc(const char *file, int line, const char *what,
-                                   int rc, int want)
-{
-    if (rc != want)
-        harness__fail(file, line, "%s returned %d (%s), expected %d (%s)", what,
-                      rc, strerror(-rc), want, strerror(-want));
-}
-
 #endif /* LAB04_TEST_H */

@@ -258,16 +258,6 @@ static void *misuser(void *arg)
     return NULL;
 }
 
-#define expect_rc(what, rc, want) expect__rc(__FILE__, __LINE__, what, rc, want)
-
-static void expect__rc(const char *file, int line, const char *what, int rc,
-                       int want)
-{
-    if (rc != want)
-        harness__fail(file, line, "%s returned %d (%s), expected %d (%s)", what,
-                      rc, strerror(-rc), want, strerror(-want));
-}
-
 static void test_green_bad_arguments(void **state)
 {
     struct green_chan *ch = NULL;

@@ -51,15 +51,6 @@ static inline int lab07_wait_child(pid_t pid)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-/* Fail with both values by name when a call does not return what it must. */
-#define lab07_expect_rc(call, want)                                            \
-    do {                                                                       \
-        long got_ = (long)(call);                                              \
-        if (got_ != (long)(want))                                              \
-            harness_fail("%s returned %ld, expected %s (%ld)", #call, got_,    \
-                         #want, (long)(want));                                 \
-    } while (0)
-
 static inline void lab07_ignore_sigpipe(void)
 {
     signal(SIGPIPE, SIG_IGN);

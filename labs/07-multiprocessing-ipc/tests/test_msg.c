@@ -326,21 +326,21 @@ static void test_msg_errors_reported(void **state)
     (void)state;
     lab07_ignore_sigpipe();
     xpipe(fds);
-    lab07_expect_rc(msg_send(fds[1], NULL, 3), -EINVAL);
-    lab07_expect_rc(msg_recv(fds[0], buf, sizeof(buf), NULL), -EINVAL);
-    lab07_expect_rc(msg_recv(fds[0], NULL, 8, &len), -EINVAL);
+    EXPECT_RC(msg_send(fds[1], NULL, 3), -EINVAL);
+    EXPECT_RC(msg_recv(fds[0], buf, sizeof(buf), NULL), -EINVAL);
+    EXPECT_RC(msg_recv(fds[0], NULL, 8, &len), -EINVAL);
     xclose(fds[0]);
     rc = msg_send(fds[1], buf, sizeof(buf));
     if (rc != -EPIPE)
         harness_fail("a send with no reader left: expected -EPIPE, got %d", rc);
     xclose(fds[1]);
-    lab07_expect_rc(msg_send(-1, buf, 1), -EBADF);
-    lab07_expect_rc(msg_recv(-1, buf, sizeof(buf), &len), -EBADF);
+    EXPECT_RC(msg_send(-1, buf, 1), -EBADF);
+    EXPECT_RC(msg_recv(-1, buf, sizeof(buf), &len), -EBADF);
     /* A length the 4-byte header cannot hold, refused before any write
      * (to /dev/null, which would take it all without reading buf). */
     fds[1] = open("/dev/null", O_WRONLY | O_CLOEXEC);
     assert_true(fds[1] >= 0);
-    lab07_expect_rc(msg_send(fds[1], buf, MSG_MAX_LEN + 1), -EMSGSIZE);
+    EXPECT_RC(msg_send(fds[1], buf, MSG_MAX_LEN + 1), -EMSGSIZE);
     xclose(fds[1]);
 }
 

@@ -423,11 +423,11 @@ static void test_pool_bad_arguments(void **state)
     struct pool *p = NULL;
 
     (void)state;
-    lab07_expect_rc(pool_create(0, &p), -EINVAL);
-    lab07_expect_rc(pool_create(65, &p), -EINVAL);
-    lab07_expect_rc(pool_create(2, NULL), -EINVAL);
+    EXPECT_RC(pool_create(0, &p), -EINVAL);
+    EXPECT_RC(pool_create(65, &p), -EINVAL);
+    EXPECT_RC(pool_create(2, NULL), -EINVAL);
     p = create(1);
-    lab07_expect_rc(pool_map(p, NULL, &big, 1), -EINVAL);
+    EXPECT_RC(pool_map(p, NULL, &big, 1), -EINVAL);
     if (pool_map(p, square_task, &big, 1) != -EINVAL)
         harness_fail("an input over POOL_MAX_MSG: expected -EINVAL before "
                      "any task runs");

@@ -95,10 +95,10 @@ static void test_ring_bad_arguments(void **state)
 
     (void)state;
     snprintf(name, sizeof(name), "%s", ring_name());
-    lab07_expect_rc(ring_create(NULL, 4096, &r), -EINVAL);
-    lab07_expect_rc(ring_create(name, 4096, NULL), -EINVAL);
-    lab07_expect_rc(ring_create(name, 10, &r), -EINVAL);
-    lab07_expect_rc(ring_create(name, (size_t)2 << 30, &r), -EINVAL);
+    EXPECT_RC(ring_create(NULL, 4096, &r), -EINVAL);
+    EXPECT_RC(ring_create(name, 4096, NULL), -EINVAL);
+    EXPECT_RC(ring_create(name, 10, &r), -EINVAL);
+    EXPECT_RC(ring_create(name, (size_t)2 << 30, &r), -EINVAL);
     left = shm_exists(name);
     if (left) {
         shm_unlink(name);
@@ -109,18 +109,18 @@ static void test_ring_bad_arguments(void **state)
     /* On a ring holding one message, so that no call can wait: the
      * refused calls take nothing, and an empty message is no error. */
     r = create(name, 4096);
-    lab07_expect_rc(ring_send(r, "abc", 3), 0);
-    lab07_expect_rc(ring_send(r, NULL, 4), -EINVAL);
-    lab07_expect_rc(ring_recv(r, got, sizeof(got), NULL), -EINVAL);
-    lab07_expect_rc(ring_recv(r, NULL, sizeof(got), &len), -EINVAL);
-    lab07_expect_rc(ring_recv(r, got, sizeof(got), &len), 1);
+    EXPECT_RC(ring_send(r, "abc", 3), 0);
+    EXPECT_RC(ring_send(r, NULL, 4), -EINVAL);
+    EXPECT_RC(ring_recv(r, got, sizeof(got), NULL), -EINVAL);
+    EXPECT_RC(ring_recv(r, NULL, sizeof(got), &len), -EINVAL);
+    EXPECT_RC(ring_recv(r, got, sizeof(got), &len), 1);
     if (len != 3 || memcmp(got, "abc", 3) != 0)
         harness_fail("after the refused calls ring_recv gave %zu bytes, "
                      "expected the 3 of \"abc\" that were sent",
                      len);
-    lab07_expect_rc(ring_send(r, NULL, 0), 0);
-    lab07_expect_rc(ring_recv(r, NULL, 0, &len), 1);
-    lab07_expect_rc(len, 0);
+    EXPECT_RC(ring_send(r, NULL, 0), 0);
+    EXPECT_RC(ring_recv(r, NULL, 0, &len), 1);
+    EXPECT_RC(len, 0);
     destroy(r, name);
     ring_destroy(NULL);
     ring_detach(NULL);

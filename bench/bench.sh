@@ -2,16 +2,27 @@
 # SPDX-License-Identifier: MIT
 # `make bench`: run every benchmark program, gather their rows into
 # build/bench/bench.csv (benchmark,variant,value,unit), time the grader,
-# judge the goals of docs/benchmarks.md, print a table, draw SVG plots.
-# Usage: bench.sh [--quick]   (--quick: do not time `make check`)
+# judge the goals of docs/benchmarks.md, print a table, draw SVG plots
+# (plot.sh, with gnuplot).
+# Usage: bench.sh [--quick] [--ref DIR]   (--quick: do not time `make
+# check`; --ref: the reference tree the programs were built from and the
+# grader times, default solutions, as `make bench REF=DIR` passes it)
 # Knobs (environment): ECHO_SECONDS (2) per echo run, ECHO_TRIALS (3).
 set -u -o pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
+root=$(cd "$(dirname "$0")/.." && pwd)
 out=$root/build/bench
 bin=$out/bin
 csv=$out/bench.csv
 quick=0
-[[ ${1:-} == --quick ]] && quick=1
+ref=solutions
+while (($#)); do
+    case $1 in
+    --quick) quick=1 ;;
+    --ref) ref=${2:?--ref needs a directory}; shift ;;
+    *) echo "usage: bench.sh [--quick] [--ref DIR]" >&2; exit 2 ;;
+    esac
+    shift
+done
 echo_seconds=${ECHO_SECONDS:-2}
 echo_trials=${ECHO_TRIALS:-3}
 mkdir -p "$out"
@@ -93,14 +104,14 @@ timed() { # timed VARIANT CMD...: one "grader" row; notes a failure
 grader=$root/build/bin/grader
 for lab in "$root"/labs/[0-9][0-9]-*/; do
     lab=$(basename "$lab")
-    say "grading one lab: $lab (solutions)"
+    say "grading one lab: $lab ($ref)"
     rm -rf "$out/grade/$lab"
     timed "grade one lab ${lab%%-*}" "$grader" grade --root "$root" \
-        --src solutions --lab "$lab" --out "$out/grade/$lab"
+        --src "$ref" --lab "$lab" --out "$out/grade/$lab"
 done
-say "grading all labs (solutions)"
+say "grading all labs ($ref)"
 rm -rf "$out/grade/all"
-timed "grade all labs" "$grader" grade --root "$root" --src solutions \
+timed "grade all labs" "$grader" grade --root "$root" --src "$ref" \
     --out "$out/grade/all"
 if ((quick)); then
     notes+=("make check: not timed (QUICK=1)")
@@ -152,7 +163,7 @@ END {
 } >"$csv"
 rm -f "$rows" "$echo_rows"
 rm -f "$out"/*.svg # no chart of a benchmark that did not run this time
-awk -F, -v dir="$out" -f "$root/grader/bench/plot.awk" "$csv"
+bash "$root/bench/plot.sh" "$csv" "$out" || notes+=("plots: not drawn (gnuplot)")
 
 # The table.
 printf 'load at end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" \

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Linked into the coverage build (grader/scripts/student-coverage.sh) so
- * that gcov's counts are written by every process that ran student code.
+ * Linked into the coverage build (the Makefile's cov variant, for
+ * grader/scripts/student-coverage.sh) so that gcov's counts are written
+ * by every process that ran student code.
  *
  * gcov writes its counts when a process calls exit(). A forked child that
  * ends in _exit() or replaces itself with exec (lab 01's children, lab 07's

@@ -3,7 +3,8 @@
  * Fault injection for the coverage build: makes one call of the student's
  * code to the C library fail, so that the lines handling that failure run.
  *
- * How it is wired (grader/scripts/student-coverage.sh): the student's
+ * How it is wired (the Makefile's cov variant, which make coverage
+ * builds: grader/scripts/student-coverage.sh): the student's
  * objects, and only those, have their calls renamed with objcopy
  * --redefine-syms (malloc -> covfault_malloc, ...; the list is every
  * covfault_* function below, read from this object with nm). Each wrapper
