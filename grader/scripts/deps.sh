@@ -26,7 +26,6 @@ need=(
     "parallel:parallel"
     "sim_c:similarity-tester"
     "/usr/lib/python3/dist-packages/yaml/__init__.py:python3-yaml"
-    "patch:patch"
     "/usr/sbin/debootstrap:debootstrap"
     "spatch:coccinelle"
     "python3:python3"
