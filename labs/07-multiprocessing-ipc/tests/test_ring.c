@@ -4,6 +4,8 @@
  * /dev/shm, and beats a pipe. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -315,6 +317,109 @@ static void test_ring_reader_sleeps(void **state)
                      cpu_ms);
 }
 
+/*
+ * The int a child sends through fd within limit_ms: 1 when it came, 0 when
+ * it did not (the child is then killed and reaped).
+ */
+static int child_verdict(pid_t pid, int fd, int *verdict, unsigned limit_ms)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int n;
+
+    do
+        n = poll(&p, 1, (int)limit_ms);
+    while (n < 0 && errno == EINTR);
+    if (n == 1 && read(fd, verdict, sizeof(*verdict)) == sizeof(*verdict))
+        return 1;
+    kill(pid, SIGKILL);
+    lab07_wait_child(pid);
+    return 0;
+}
+
+/*
+ * One side blocks (a reader on an empty ring, or a writer on a full one)
+ * in a child; the parent, the other side, calls ring_close after pause_ms.
+ * The blocked call must return what the header says for a closed ring: 0
+ * from ring_recv, -EPIPE from ring_send. The pause only gives the child
+ * time to fall asleep; the expected result is the same whatever it did by
+ * then.
+ */
+static void close_wakes(int writer, unsigned pause_ms)
+{
+    static char buf[48];
+    char saved[64];
+    int fds[2], verdict = -1;
+    struct ring *r;
+    size_t len;
+    pid_t pid;
+
+    snprintf(saved, sizeof(saved), "%s", ring_name());
+    r = create(saved, 256);
+    xpipe(fds);
+    pid = xfork();
+    if (pid == 0) {
+        int rc = 0;
+
+        close(fds[0]);
+        if (writer) /* fills the ring, then blocks until the close */
+            for (long i = 0; rc == 0 && i < 1000000; i++)
+                rc = ring_send(r, buf, sizeof(buf));
+        else
+            rc = ring_recv(r, buf, sizeof(buf), &len);
+        if (write(fds[1], &rc, sizeof(rc)) != sizeof(rc))
+            _exit(2);
+        _exit(0);
+    }
+    xclose(fds[1]);
+    harness_io_wait_ms(pause_ms);
+    ring_close(r);
+    if (!child_verdict(pid, fds[0], &verdict, 5000)) {
+        xclose(fds[0]);
+        /* Not ring_destroy: destroying a condition variable that a killed
+         * process still counts as a waiter may block for ever. */
+        ring_detach(r);
+        shm_unlink(saved);
+        harness_fail("a %s waiting in %s on %s ring was still blocked 5 s "
+                     "after ring_close (called %u ms after it started): "
+                     "close must wake every side that sleeps (broadcast "
+                     "each condition, under the lock, after marking the "
+                     "ring closed)",
+                     writer ? "writer" : "reader",
+                     writer ? "ring_send" : "ring_recv",
+                     writer ? "a full" : "an empty", pause_ms);
+    }
+    xclose(fds[0]);
+    assert_int_equal(lab07_wait_child(pid), 0);
+    destroy(r, saved);
+    if (verdict != (writer ? -EPIPE : 0))
+        harness_fail("%s returned %d when the ring was closed while it "
+                     "waited, expected %s",
+                     writer ? "ring_send" : "ring_recv", verdict,
+                     writer ? "-EPIPE" : "0 (the end of the stream)");
+}
+
+/* ring_close wakes a reader waiting on an empty ring: ring_recv returns 0. */
+static void test_ring_close_wakes_reader(void **state)
+{
+    static const unsigned pauses[] = {200, 20, 2, 0};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(pauses) / sizeof(pauses[0]); i++)
+        close_wakes(0, pauses[i]);
+}
+
+/* ring_close by the reader's side wakes a writer waiting for room in a full
+ * ring: ring_send returns -EPIPE ("after ring_close"; any process may
+ * close). */
+static void test_ring_close_wakes_writer(void **state)
+{
+    static const unsigned pauses[] = {200, 20, 2, 0};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(pauses) / sizeof(pauses[0]); i++)
+        close_wakes(1, pauses[i]);
+}
+
 /* The speedup check: 4 KiB messages to a child through a pipe (raw
  * read/write, no framing) against the same bytes through the ring. */
 #define MSG4K 4096
@@ -513,6 +618,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_ring_checksum_across_processes),
     cmocka_unit_test(test_ring_stream_small),
     cmocka_unit_test(test_ring_reader_sleeps),
+    cmocka_unit_test(test_ring_close_wakes_reader),
+    cmocka_unit_test(test_ring_close_wakes_writer),
     cmocka_unit_test(test_ring_faster_than_pipe),
 };
 
