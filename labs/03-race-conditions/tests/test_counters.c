@@ -5,6 +5,7 @@
  * 2 threads, best of several trials.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <string.h>
@@ -12,6 +13,12 @@
 
 #include "harness.h"
 #include "counters.h"
+
+#if defined(__SANITIZE_THREAD__)
+#define UNDER_TSAN 1 /* ThreadSanitizer is 5-15x slower: scale work down */
+#else
+#define UNDER_TSAN 0
+#endif
 
 static void expect_exact(const struct count_ops *ops)
 {
@@ -39,10 +46,99 @@ static void test_count_global_mutex_exact(void **state)
     expect_exact(&count_global_mutex);
 }
 
+/*
+ * Two threads add to one shared counter until they have really run at the
+ * same time: a read-modify-write split into an atomic load and an atomic
+ * store loses adds only where two threads overlap, and on a busy machine
+ * a fixed, short run may fit in one time slice and never overlap. Each
+ * thread publishes its progress every HAMMER_BATCH adds; a batch during
+ * which the other thread's progress moved was (almost surely) concurrent.
+ * They stop after enough such batches, or at a cap. ThreadSanitizer sees
+ * no race in a split read-modify-write (both accesses are atomic): only
+ * the total shows it.
+ */
+#define HAMMER_BATCH 1024
+
+struct hammer {
+    const struct count_ops *ops;
+    void *c;
+    struct harness_start *start;
+    long max_adds, want_overlaps;
+    atomic_long progress[2];
+    atomic_long overlaps;
+    long adds[2]; /* adds[i]: written by thread i, read after the join */
+};
+
+struct hammer_arg {
+    struct hammer *h;
+    int self;
+};
+
+static void *hammer_worker(void *arg)
+{
+    struct hammer_arg *a = arg;
+    struct hammer *h = a->h;
+    long n = 0, seen;
+
+    harness_start_wait(h->start);
+    seen = atomic_load(&h->progress[1 - a->self]);
+    while (n < h->max_adds && atomic_load(&h->overlaps) < h->want_overlaps) {
+        long now;
+
+        for (int k = 0; k < HAMMER_BATCH; k++)
+            h->ops->add(h->c, a->self);
+        n += HAMMER_BATCH;
+        atomic_store(&h->progress[a->self], n);
+        now = atomic_load(&h->progress[1 - a->self]);
+        if (now != seen)
+            atomic_fetch_add(&h->overlaps, 1);
+        seen = now;
+    }
+    h->adds[a->self] = n;
+    return NULL;
+}
+
+static void expect_exact_hammered(const struct count_ops *ops)
+{
+    struct harness_start start;
+    struct hammer h = {.ops = ops, .start = &start};
+    struct hammer_arg args[2] = {{&h, 0}, {&h, 1}};
+    pthread_t t[2];
+    long got, want;
+
+    h.max_adds = harness_param_long("hammer_max", 20000000);
+    h.want_overlaps =
+        harness_param_long("hammer_overlaps", UNDER_TSAN ? 100 : 500);
+    h.c = ops->create(2);
+    if (!h.c)
+        harness_fail("%s: create returned NULL (not written yet?)", ops->name);
+    harness_start_init(&start, 2);
+    for (int i = 0; i < 2; i++)
+        xpthread_create(&t[i], NULL, hammer_worker, &args[i]);
+    for (int i = 0; i < 2; i++)
+        xpthread_join(t[i], NULL);
+    harness_start_destroy(&start);
+    got = ops->total(h.c);
+    ops->destroy(h.c);
+    want = h.adds[0] + h.adds[1];
+    harness_note("%s: %ld adds by 2 threads, %ld batches of %d while the "
+                 "other thread ran",
+                 ops->name, want, atomic_load(&h.overlaps), HAMMER_BATCH);
+    if (got != want)
+        harness_fail("%s: 2 threads added %ld times at once, the total is "
+                     "%ld%s",
+                     ops->name, want, got,
+                     got < want ? ": adds were lost (a load and a store are "
+                                  "two steps, even when each is atomic: use "
+                                  "one atomic read-modify-write)"
+                                : "");
+}
+
 static void test_count_one_atomic_exact(void **state)
 {
     (void)state;
     expect_exact(&count_one_atomic);
+    expect_exact_hammered(&count_one_atomic);
 }
 
 static void test_count_per_thread_packed_exact(void **state)
@@ -55,6 +151,30 @@ static void test_count_per_thread_padded_exact(void **state)
 {
     (void)state;
     expect_exact(&count_per_thread_padded);
+}
+
+/*
+ * Each way created, used by two threads, destroyed: small, for Memcheck
+ * (it checks that destroy frees what create allocated).
+ */
+static void test_count_create_destroy(void **state)
+{
+    static const struct count_ops *const all[] = {
+        &count_global_mutex, &count_one_atomic, &count_per_thread_packed,
+        &count_per_thread_padded};
+    long iters = harness_param_long("iters", 1000);
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        long got = count_run(all[i], 2, iters);
+
+        if (got != 2 * iters)
+            harness_fail("%s: 2 threads x %ld adds gave %ld, expected %ld%s",
+                         all[i]->name, iters, got, 2 * iters,
+                         got == -ENOMEM ? " (create returned NULL: not "
+                                          "written yet?)"
+                                        : "");
+    }
 }
 
 /*
@@ -192,6 +312,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_count_one_atomic_exact),
     cmocka_unit_test(test_count_per_thread_packed_exact),
     cmocka_unit_test(test_count_per_thread_padded_exact),
+    cmocka_unit_test(test_count_create_destroy),
     cmocka_unit_test(test_count_padded_layout),
     cmocka_unit_test(test_count_padded_beats_mutex),
 };

@@ -191,6 +191,76 @@ static void bank_phase(struct bank *b, int nthreads, int naccounts, long n,
 }
 
 /*
+ * The argument bounds of fixes.h, at their edges: 1 to 1024 accounts,
+ * account numbers 0 to naccounts - 1, a registry of capacity 1. Checked at
+ * the end of the concurrent tests: the racy programs handed out already
+ * get them right, and must not earn points for it.
+ */
+static void bank_edges(int naccounts)
+{
+    struct bank *b = bank_create(naccounts, BANK_INITIAL);
+    int last = naccounts - 1;
+
+    if (!b)
+        harness_fail("bank_create(%d, %d) returned NULL: 1 to 1024 accounts "
+                     "are allowed",
+                     naccounts, BANK_INITIAL);
+    if (bank_transfer(b, 0, naccounts, 5) != -EINVAL ||
+        bank_transfer(b, naccounts, 0, 5) != -EINVAL)
+        harness_fail("%d accounts: a transfer to or from account %d (one "
+                     "past the last) must return -EINVAL",
+                     naccounts, naccounts);
+    if (bank_transfer(b, last, 0, 5) != 0)
+        harness_fail("%d accounts: a transfer from the last account, %d, to "
+                     "account 0 must return 0",
+                     naccounts, last);
+    /* Not bank_total: ThreadSanitizer cannot hold 1024 locks at once. */
+    if (bank_balance(b, last) != BANK_INITIAL - (last ? 5 : 0) ||
+        bank_balance(b, 0) != BANK_INITIAL + (last ? 5 : 0))
+        harness_fail("%d accounts: after one transfer of 5 from account %d "
+                     "to 0, they hold %ld and %ld (expected %d and %d)",
+                     naccounts, last, bank_balance(b, last), bank_balance(b, 0),
+                     BANK_INITIAL - (last ? 5 : 0),
+                     BANK_INITIAL + (last ? 5 : 0));
+    bank_destroy(b);
+}
+
+static void bank_check_edges(void)
+{
+    bank_edges(1);
+    bank_edges(1024);
+    if (bank_create(0, BANK_INITIAL) || bank_create(1025, BANK_INITIAL))
+        harness_fail("bank_create with 0 or 1025 accounts must return NULL "
+                     "(1 to 1024 are allowed)");
+}
+
+static void registry_check_capacity_one(void)
+{
+    struct registry *r = registry_create(1);
+    int rc;
+
+    if (!r)
+        harness_fail("registry_create(1) returned NULL");
+    if ((rc = registry_intern(r, "only")) != 0)
+        harness_fail("registry of capacity 1: the first name got %d, "
+                     "expected id 0",
+                     rc);
+    if ((rc = registry_intern(r, "only")) != 0)
+        harness_fail("registry of capacity 1, full: the name it holds got "
+                     "%d, expected its id 0 (only an absent name is refused)",
+                     rc);
+    if ((rc = registry_intern(r, "second")) != -ENOSPC)
+        harness_fail("registry of capacity 1, full: a second name got %d, "
+                     "expected -ENOSPC",
+                     rc);
+    if (registry_count(r) != 1)
+        harness_fail("registry of capacity 1: registry_count is %d, "
+                     "expected 1",
+                     registry_count(r));
+    registry_destroy(r);
+}
+
+/*
  * 1,000,000 random transfers (some from an account to itself) by 4
  * threads among 16 accounts at full speed, then 100,000 more with chaos
  * on, which makes a lost update certain in racy code. A wrong lock order
@@ -214,6 +284,7 @@ static void test_bank_conserves_money(void **state)
     harness_chaos_enable(1);
     bank_phase(b, nthreads, naccounts, slow, "after the transfers with chaos");
     bank_destroy(b);
+    bank_check_edges();
 }
 
 /*
@@ -237,6 +308,9 @@ static void run_audit(int nthreads, int naccounts, long transfers,
     while (atomic_load(&done) < nthreads && audits < max_audits) {
         long got = bank_total(b);
 
+        /* bank_balance too is for any thread, while transfers run: with
+         * no lock it races with them (ThreadSanitizer, Helgrind). */
+        (void)bank_balance(b, (int)(audits % naccounts));
         audits++;
         if (got != want && bad++ == 0)
             sample = got;
@@ -310,7 +384,8 @@ struct registry_job {
     struct registry *r;
     int nnames;
     unsigned seed;
-    int ids[MAX_NAMES]; /* ids[k]: what this thread got for name k */
+    int ids[MAX_NAMES];         /* ids[k]: what this thread got for name k */
+    int count_seen, count_want; /* a registry_count below what it added */
 };
 
 static void name_of(int k, char *buf, size_t len)
@@ -335,8 +410,17 @@ static void *registry_worker(void *arg)
     }
     harness_start_wait(j->start);
     for (int k = 0; k < j->nnames; k++) {
+        int n;
+
         name_of(order[k], name, sizeof(name));
         j->ids[order[k]] = registry_intern(j->r, name);
+        /* registry_count is for any thread, while others intern: k + 1
+         * names are in by now, at least. */
+        n = registry_count(j->r);
+        if (n < k + 1 && !j->count_want) {
+            j->count_seen = n;
+            j->count_want = k + 1;
+        }
     }
     return NULL;
 }
@@ -346,6 +430,12 @@ static void registry_check(const struct registry_job *jobs, int nthreads,
 {
     int seen[MAX_NAMES] = {0};
 
+    for (int i = 0; i < nthreads; i++)
+        if (jobs[i].count_want)
+            harness_fail("round %d: registry_count returned %d to a thread "
+                         "whose %d interns had all returned: it must count "
+                         "every name added so far",
+                         round, jobs[i].count_seen, jobs[i].count_want);
     for (int i = 0; i < nthreads; i++)
         for (int k = 0; k < nnames; k++)
             if (jobs[i].ids[k] < 0)
@@ -419,6 +509,7 @@ static void test_registry_interns_once(void **state)
     (void)state;
     harness_chaos_enable(1);
     run_registry(4, MAX_NAMES, (int)fix_param("rounds", 100, 10));
+    registry_check_capacity_one();
 }
 
 static void test_registry_small_lock_based(void **state)
@@ -625,6 +716,36 @@ static void test_mailbox_publishes_whole_message(void **state)
         mailbox_round(round);
 }
 
+/*
+ * The counter and the mailbox, small: created, used by two threads,
+ * destroyed, for Memcheck (the big tests are too slow under it).
+ */
+static void test_counter_mailbox_small(void **state)
+{
+    const int nthreads = 2;
+    long iters = harness_param_long("iters", 1000);
+    struct counter *c = counter_create();
+    struct counter_job job;
+    struct harness_start start;
+    pthread_t t[2];
+
+    (void)state;
+    assert_non_null(c);
+    job = (struct counter_job){&start, c, iters};
+    harness_start_init(&start, (unsigned)nthreads);
+    for (int i = 0; i < nthreads; i++)
+        xpthread_create(&t[i], NULL, counter_worker, &job);
+    for (int i = 0; i < nthreads; i++)
+        xpthread_join(t[i], NULL);
+    harness_start_destroy(&start);
+    if (counter_read(c) != nthreads * iters)
+        harness_fail("%d threads x %ld increments gave %ld, expected %ld",
+                     nthreads, iters, counter_read(c), nthreads * iters);
+    counter_destroy(c);
+    for (int round = 0; round < 3; round++)
+        mailbox_round(round);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_counter_no_lost_updates),
     cmocka_unit_test(test_bank_conserves_money),
@@ -635,6 +756,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_registry_small_lock_based),
     cmocka_unit_test(test_lazy_init_once),
     cmocka_unit_test(test_mailbox_publishes_whole_message),
+    cmocka_unit_test(test_counter_mailbox_small),
 };
 
 HARNESS_MAIN(tests)

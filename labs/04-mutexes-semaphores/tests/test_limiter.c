@@ -102,6 +102,7 @@ struct crowd {
 struct member {
     struct crowd *c;
     long errors;
+    unsigned bad_peak; /* a limiter_peak of 0 read while inside, plus 1 */
 };
 
 static void *member_main(void *arg)
@@ -119,6 +120,10 @@ static void *member_main(void *arg)
         if (++c->inside > c->peak)
             c->peak = c->inside;
         pthread_mutex_unlock(&c->m);
+        /* limiter_peak is for any thread, while others enter and leave;
+         * this one is inside, so the peak is at least 1. */
+        if (limiter_peak(c->l) == 0 && !w->bad_peak)
+            w->bad_peak = 1;
         if (c->hold_us)
             harness_io_wait_us(c->hold_us);
         else
@@ -141,7 +146,7 @@ static void crowd_run(struct crowd *c, int threads)
     c->start = &start;
     harness_start_init(&start, (unsigned)threads);
     for (int i = 0; i < threads; i++) {
-        w[i] = (struct member){c, 0};
+        w[i] = (struct member){c, 0, 0};
         xpthread_create(&t[i], NULL, member_main, &w[i]);
     }
     for (int i = 0; i < threads; i++)
@@ -151,6 +156,10 @@ static void crowd_run(struct crowd *c, int threads)
         if (w[i].errors)
             harness_fail("limiter_enter or limiter_leave failed %ld times",
                          w[i].errors);
+    for (int i = 0; i < threads; i++)
+        if (w[i].bad_peak)
+            harness_fail("limiter_peak returned 0 to a thread that was "
+                         "inside: the peak is at least 1 once anyone entered");
 }
 
 static void test_limiter_bounds_inside(void **state)

@@ -33,6 +33,14 @@ static void test_philo_one_diner_eats(void **state)
     expect_rc("table_pick_up(t, n)", table_pick_up(t, DINERS), -EINVAL);
     expect_rc("table_put_down(t, n)", table_put_down(t, DINERS), -EINVAL);
     expect_rc("table_create(&t, 1)", table_create(&dummy, 1), -EINVAL);
+    /* Two diners, the smallest table philo.h allows: they share both forks. */
+    table_destroy(t);
+    t = make(2);
+    for (unsigned i = 0; i < 2; i++) {
+        expect_rc("table_pick_up, 2 diners", table_pick_up(t, i), 0);
+        expect_rc("table_put_down, 2 diners", table_put_down(t, i), 0);
+    }
+    expect_rc("table_pick_up(t, 2), 2 diners", table_pick_up(t, 2), -EINVAL);
     expect_rc("table_create(NULL, n)", table_create(NULL, DINERS), -EINVAL);
     table_destroy(t);
     table_destroy(NULL); /* philo.h: a no-op */

@@ -2,6 +2,7 @@
 /* Lab 04, task 1: the semaphore counts, sleeps, wakes, times out, and
  * never spins. */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -167,6 +168,75 @@ static void test_sema_handoff_no_lost_wakeup(void **state)
         harness_fail("%d x %ld posts and as many waits left a permit over: "
                      "a wait returned without taking one",
                      PAIRS, n);
+    sema_destroy(s);
+}
+
+/*
+ * sema_trywait is for any thread, while others post and take: each of
+ * three threads posts one permit, then takes one with trywait, n times.
+ * A thread that has posted and not yet taken keeps a permit in the
+ * semaphore, so its trywait finds one soon (it yields between tries); at
+ * the end none is left.
+ */
+struct trier {
+    struct sema *s;
+    struct harness_start *start;
+    long n, errors, stuck;
+};
+
+static void *trier_main(void *arg)
+{
+    struct trier *w = arg;
+
+    harness_start_wait(w->start);
+    for (long i = 0; i < w->n; i++) {
+        long tries = 0;
+        int rc;
+
+        if (sema_post(w->s) != 0)
+            w->errors++;
+        while ((rc = sema_trywait(w->s)) == -EAGAIN && ++tries < 1000000)
+            sched_yield();
+        if (rc == -EAGAIN)
+            w->stuck++;
+        else if (rc != 0)
+            w->errors++;
+    }
+    return NULL;
+}
+
+static void test_sema_trywait_concurrent(void **state)
+{
+    enum { THREADS = 3 };
+    struct harness_start start;
+    struct trier w[THREADS];
+    pthread_t t[THREADS];
+    struct sema *s = make(0);
+    long n = lab04_param("iters", 20000, 500);
+
+    (void)state;
+    harness_start_init(&start, THREADS);
+    for (int i = 0; i < THREADS; i++) {
+        w[i] = (struct trier){s, &start, n, 0, 0};
+        xpthread_create(&t[i], NULL, trier_main, &w[i]);
+    }
+    for (int i = 0; i < THREADS; i++)
+        xpthread_join(t[i], NULL);
+    harness_start_destroy(&start);
+    for (int i = 0; i < THREADS; i++) {
+        if (w[i].errors)
+            harness_fail("sema_post or sema_trywait returned an error %ld "
+                         "times",
+                         w[i].errors);
+        if (w[i].stuck)
+            harness_fail("sema_trywait found no permit a million times in a "
+                         "row, while the thread's own post was not taken "
+                         "back yet: a permit was lost");
+    }
+    if (sema_trywait(s) != -EAGAIN)
+        harness_fail("%d threads each posted and took back %ld permits; a "
+                     "permit was left over",
+                     THREADS, n);
     sema_destroy(s);
 }
 
@@ -338,6 +408,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_sema_counts_permits),
     cmocka_unit_test(test_sema_wait_sleeps_until_post),
     cmocka_unit_test(test_sema_handoff_no_lost_wakeup),
+    cmocka_unit_test(test_sema_trywait_concurrent),
     cmocka_unit_test(test_sema_bounds_holders),
     cmocka_unit_test(test_sema_timedwait_times_out),
     cmocka_unit_test(test_sema_timedwait_gets_post),
