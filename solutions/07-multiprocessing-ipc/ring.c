@@ -146,14 +146,17 @@ static int ring__init_sync(struct ring *r)
     int rc;
 
     pthread_mutexattr_init(&ma);
-    pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
-    rc = pthread_mutex_init(&r->lock, &ma);
+    /* A private mutex would look fine, and hang across processes. */
+    rc = pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
+    if (!rc)
+        rc = pthread_mutex_init(&r->lock, &ma);
     pthread_mutexattr_destroy(&ma);
     if (rc)
         return -rc;
     pthread_condattr_init(&ca);
-    pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_SHARED);
-    rc = pthread_cond_init(&r->not_empty, &ca);
+    rc = pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_SHARED);
+    if (!rc)
+        rc = pthread_cond_init(&r->not_empty, &ca);
     if (!rc && (rc = pthread_cond_init(&r->not_full, &ca)))
         pthread_cond_destroy(&r->not_empty);
     pthread_condattr_destroy(&ca);

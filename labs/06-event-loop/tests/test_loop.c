@@ -339,12 +339,13 @@ static void test_loop_stop_returns(void **state)
     xpipe(p);
     assert_int_equal(
         loop_watch(loop, p[1], LOOP_WRITABLE, count_cb, &ticks, "ever"), 0);
-    loop_timer_add(loop, 5, 0, stop_after_cb, &stops, "stop");
+    assert_true(loop_timer_add(loop, 5, 0, stop_after_cb, &stops, "stop") > 0);
     expect_run_ok(loop);
     assert_int_equal(stops, 1);
     if (ticks < 1)
         harness_fail("a writable pipe's callback never ran in 5 ms");
-    loop_timer_add(loop, 5, 0, stop_after_cb, &stops, "stop again");
+    assert_true(
+        loop_timer_add(loop, 5, 0, stop_after_cb, &stops, "stop again") > 0);
     expect_run_ok(loop);
     assert_int_equal(stops, 2);
     assert_int_equal(loop_unwatch(loop, p[1]), 0);
@@ -423,8 +424,9 @@ static void test_loop_idle_sleeps(void **state)
     xpipe(p);
     assert_int_equal(
         loop_watch(loop, p[0], LOOP_READABLE, count_cb, &ticks, "silent"), 0);
-    loop_timer_add(loop, 20, 20, tick_cb, &ticks, "tick");
-    loop_timer_add(loop, 300, 0, stop_after_cb, &stops, "stop");
+    assert_true(loop_timer_add(loop, 20, 20, tick_cb, &ticks, "tick") > 0);
+    assert_true(loop_timer_add(loop, 300, 0, stop_after_cb, &stops, "stop") >
+                0);
     t0 = harness_now_ns();
     cpu0 = harness_thread_cpu_seconds();
     expect_run_ok(loop);
@@ -503,8 +505,9 @@ static void test_loop_slow_callback_reported(void **state)
     xpipe(p);
     assert_int_equal(write(p[1], "x", 1), 1);
     loop_set_slow_detector(loop, 40, slow_report, &log);
-    loop_timer_add(loop, 1, 0, tick_cb, &ticks, "quick");
-    loop_timer_add(loop, 2, 0, sleepy_timer_cb, NULL, "sleepy_timer");
+    assert_true(loop_timer_add(loop, 1, 0, tick_cb, &ticks, "quick") > 0);
+    assert_true(
+        loop_timer_add(loop, 2, 0, sleepy_timer_cb, NULL, "sleepy_timer") > 0);
     assert_int_equal(loop_watch(loop, p[0], LOOP_READABLE, sleepy_io_cb, NULL,
                                 "sleepy_reader"),
                      0);
@@ -535,7 +538,8 @@ static void test_loop_slow_callback_reported(void **state)
     /* Off again: no more reports. */
     i = log.n;
     loop_set_slow_detector(loop, 40, NULL, NULL);
-    loop_timer_add(loop, 1, 0, sleepy_timer_cb, NULL, "sleepy_timer");
+    assert_true(
+        loop_timer_add(loop, 1, 0, sleepy_timer_cb, NULL, "sleepy_timer") > 0);
     expect_run_ok(loop);
     if (log.n != i)
         harness_fail("a report after the detector was turned off");
