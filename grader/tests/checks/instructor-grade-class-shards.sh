@@ -35,8 +35,8 @@ done
 rows() { tail -n +2 "$1" | wc -l; }
 [[ $(rows "${shards[0]}/gradebook.csv") -eq 3 && $(rows "${shards[3]}/gradebook.csv") -eq 2 ]] ||
     fail "10 students in 4 shards: want 3,3,2,2 rows; shard 1 has $(rows "${shards[0]}/gradebook.csv")"
-diff "$tmp/serial/gradebook.csv" "$tmp/par/gradebook.csv" >/dev/null ||
-    fail "grade-class-parallel's gradebook differs from the serial one"
+diff "$tmp/serial/gradebook.csv" "$tmp/par/gradebook.csv" >"$tmp/diff" ||
+    fail "grade-class-parallel's gradebook differs from the serial one:"$'\n'"$(cat "$tmp/diff")"
 
 make -s --no-print-directory merge-gradebooks SHARDS="${shards[*]}" GRADEBOOK_DIR="$tmp/merged" >"$tmp/merge.log" 2>&1 ||
     { cat "$tmp/merge.log"; fail "merge-gradebooks failed"; }
