@@ -310,6 +310,14 @@ static void take_backtrace(const struct run_spec *spec, pid_t pid, pid_t init,
                 dprintf(1, "(no stacks: cannot take the test's uid)\n");
                 _exit(1);
             }
+            /* And the test's process limit: a test that ptraces gdb (same
+             * uid, same namespace) must not fork past it from there. */
+            if (grader_sandbox.nproc > 0) {
+                struct rlimit rl = {(rlim_t)grader_sandbox.nproc,
+                                    (rlim_t)grader_sandbox.nproc};
+
+                setrlimit(RLIMIT_NPROC, &rl);
+            }
             if (exe[0])
                 execlp("gdb", "gdb", "-nx", "-batch", "-iex", "set sysroot /",
                        "-iex", "set pagination off", exe, "-ex", remote, "-ex",
