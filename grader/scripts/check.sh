@@ -171,7 +171,7 @@ done
 # that times out in one run under the aside checks' load and not in the
 # other would make them differ, so instructor-grade-class-shards is quiet.
 aside=" corpus-configurations student-coverage old-glibc "
-quiet=" instructor-classroom instructor-grade-class instructor-grade-class-shards student-loop trace wheats "
+quiet=" instructor-classroom instructor-grade-class instructor-grade-class-shards instructor-grade-class-deadline student-loop trace wheats "
 feature() { # name
     local t0=$SECONDS log
     if log=$(bash "grader/tests/checks/$1.sh" 2>&1); then
