@@ -159,6 +159,20 @@ merge_counts() {
 }
 
 failed=() left=() ran=0 t0=$SECONDS tests=()
+# The tests run as many at a time as there are CPUs: each in a run folder
+# of its own, with counts of its own (merge_counts adds them up), and most
+# of a test's time is waiting (its threads sleep, its children run).
+par=$(nproc 2>/dev/null || echo 2)
+one_test() { # TEST: its exit status and time (ms) to runs/TEST.{rc,ms}
+    local test=$1 start=$EPOCHREALTIME sites=$work/runs/$1/sites
+    run_test "$test" "${limit_of[$test]}" "$test" COVFAULT_RECORD="$sites"
+    echo $? >"$work/runs/$test.rc"
+    # A file, not a link the test made (which cp would follow).
+    [[ -f $sites && ! -L $sites ]] && cp "$sites" "$work/sites/$test"
+    # Its time: the fault runs below take the quickest test to a site.
+    awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d\n", (b - a) * 1000 }' \
+        >"$work/runs/$test.ms"
+}
 while IFS=$'\t' read -r test task fn all chaos timeout params; do
     [[ $all -gt 0 ]] || continue
     if [[ -z ${bin_of[$test]:-} ]]; then
@@ -168,21 +182,18 @@ while IFS=$'\t' read -r test task fn all chaos timeout params; do
     params_of[$test]=$params chaos_of[$test]=$chaos
     # -O0 and the counters make tests slower than the grader's -O2 build.
     limit_of[$test]=$(awk -v t="$timeout" 'BEGIN { t *= 4; print (t < 30) ? 30 : t }')
-    start=$EPOCHREALTIME
-    run_test "$test" "${limit_of[$test]}" "$test" COVFAULT_RECORD="$work/runs/$test/sites"
-    rc=$?
-    # A file, not a link the test made (which cp would follow).
-    sites=$work/runs/$test/sites
-    [[ -f $sites && ! -L $sites ]] && cp "$sites" "$work/sites/$test"
-    # Its time, in ms: the fault runs below take the quickest test to a site.
-    printf '%s %s\n' "$test" \
-        "$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }')" \
-        >>"$work/times"
-    ran=$((ran + 1))
     tests+=("$test")
-    [[ $rc -eq 0 ]] || failed+=("$test (exit $rc)")
-    grep -q '^grader exec: it left' "$work/runs/$test.log" && left+=("$test")
+    while (($(jobs -rp | wc -l) >= par)); do wait -n; done
+    one_test "$test" &
 done < <(student_rubric "$lab")
+wait
+for test in "${tests[@]}"; do
+    rc=$(cat "$work/runs/$test.rc" 2>/dev/null || echo "?")
+    echo "$test $(cat "$work/runs/$test.ms" 2>/dev/null || echo 0)" >>"$work/times"
+    ran=$((ran + 1))
+    [[ $rc == 0 ]] || failed+=("$test (exit $rc)")
+    grep -q '^grader exec: it left' "$work/runs/$test.log" && left+=("$test")
+done
 say "coverage: ran $ran tests in $((SECONDS - t0)) s"
 if [[ ${#failed[@]} -gt 0 ]]; then
     say "coverage: ${#failed[@]} of them failed (their lines still count up to where they stopped):"
