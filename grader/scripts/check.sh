@@ -54,6 +54,9 @@ labs=("$@")
 if [[ ${#labs[@]} -eq 0 ]]; then
     mapfile -t labs < <(build/bin/grader labs --root . --tsv | tail -n +2 | cut -f1)
 fi
+# The feature checks (grader/tests/checks/NAME.sh) run with the whole
+# suite only: make check LAB=NN is the labs' part.
+all=$(( $# == 0 ))
 
 # One grading run; prints "score max build_failures" from its results.json.
 summary() {
@@ -68,149 +71,257 @@ only_inconclusive() {
            all(.tags | index("result:inconclusive"))' "$1/results.json" >/dev/null 2>&1
 }
 
-mutants_total=0 mutants_caught=0
-# Grade mutant $1; write "rc seconds" and the grader's output to $2.
-grade_mutant() {
-    local t0=$SECONDS log rc try
-    # A speedup check that came out inconclusive (machine busy) has not
-    # judged the mutant: grade it again, at most three times in all.
-    for try in 1 2 3; do
-        log=$("$grader" grade --root . --mutant "$1" 2>&1)
-        rc=$?
-        [[ $rc -eq 1 ]] && grep -q ' inconclusive ' <<<"$log" || break
-    done
-    printf '%s %s\n%s\n' "$rc" "$((SECONDS - t0))" "$log" >"$2"
+# ---------------------------------------------------------------- items
+# Each item prints its verdict as its first line, "ok TEXT" or "FAIL
+# TEXT", then what a failure should show. Items run in the background, in
+# folders of their own (a grader makes its own tree and run folders).
+
+untimed=$(build/bin/grader checks | grep -vx speedup | paste -sd, -)
+
+has_speedup() { # LAB: does its rubric give speedup points?
+    build/bin/grader rubric --root . --lab "$1" --tsv | awk -F'\t' 'NR > 1 && $13 > 0 { f = 1 } END { exit !f }'
 }
 
-for lab in "${labs[@]}"; do
-    echo "== $lab"
-    t0=$SECONDS
-    dir=$out/$lab-solutions
-    log=$("$grader" grade --root . --src solutions --lab "$lab" --out "$dir" --quiet 2>&1)
+item_solutions() { # LAB CHECKS WHAT: the reference scores full marks on CHECKS
+    local lab=$1 only=$2 what=$3 t0=$SECONDS dir log rc score max builds again="" try
+    dir=$out/$lab-solutions-${what// /-}
+    log=$("$grader" grade --root . --src solutions --lab "$lab" --only "$only" --out "$dir" --quiet 2>&1)
     rc=$?
     read -r score max builds <<<"$(summary "$dir")"
     # "inconclusive: machine busy" is not a verdict: when it is the only
-    # shortfall, measure the speedups again (alone), at most twice.
-    again=""
+    # shortfall, measure the speedups again, at most twice.
     for try in 1 2; do
         [[ $rc -eq 1 ]] && only_inconclusive "$dir" || break
         again=" after $try speedup rerun(s): the machine was busy"
         "$grader" grade --root . --src solutions --lab "$lab" --only speedup \
-            --out "$dir-speedup" --quiet >/dev/null 2>&1 && rc=0 && score=$max
+            --out "$dir-again" --quiet >/dev/null 2>&1 && rc=0 && score=$max
     done
     if [[ $rc -eq 0 && -n $max && $score == "$max" && $max -gt 0 ]]; then
-        ok "$lab: solutions score $score/$max ($((SECONDS - t0)) s$again)"
+        echo "ok $lab: solutions score $score/$max on $what ($((SECONDS - t0)) s$again)"
     else
-        bad "$lab: solutions score ${score:-?}/${max:-?} (exit $rc)" "$(echo "$log" | grep -v ' passed ' | head -60)"
+        echo "FAIL $lab: solutions score ${score:-?}/${max:-?} on $what (exit $rc)"
+        echo "$log" | grep -v ' passed ' | head -60
     fi
+}
 
-    t0=$SECONDS
-    dir=$out/$lab-skeleton
+item_skeleton() { # LAB: the skeleton builds and scores 0
+    local lab=$1 t0=$SECONDS dir=$out/$1-skeleton log rc score max builds
     log=$("$grader" grade --root . --src labs --lab "$lab" --out "$dir" --quiet 2>&1)
     rc=$?
     read -r score max builds <<<"$(summary "$dir")"
     if [[ $rc -eq 1 && $score == 0 && $builds == 0 ]]; then
-        ok "$lab: skeleton compiles and scores 0/$max ($((SECONDS - t0)) s)"
+        echo "ok $lab: skeleton compiles and scores 0/$max ($((SECONDS - t0)) s)"
     else
-        bad "$lab: skeleton scores ${score:-?}/${max:-?}, build failures ${builds:-?} (exit $rc)" "$(echo "$log" | head -40)"
+        echo "FAIL $lab: skeleton scores ${score:-?}/${max:-?}, build failures ${builds:-?} (exit $rc)"
+        echo "$log" | head -40
     fi
+}
 
-    # Mutants two at a time (each grades in a tree and run folder of its
-    # own, its tests under uids of its own grader) when a tool judges them:
-    # a race report or a leak does not depend on the machine's load. Those
-    # judged by the test itself run alone, after: a lost update needs two
-    # CPUs at once, a spin must get a CPU to be seen spinning, a speedup
-    # must have the machine.
-    mdir=$(mktemp -d)
-    timed=()
-    for m in grader/tests/mutants/"$lab"/*.patch; do
-        [[ -f $m ]] || continue
-        if grep -qE '^check *= *(speedup|functional)' "$m"; then
-            timed+=("$m")
-            continue
-        fi
-        while (($(jobs -rp | wc -l) >= 2)); do wait -n; done
-        grade_mutant "$m" "$mdir/$(basename "$m")" &
+item_mutant() { # PATCH: caught by the check it declares
+    local m=$1 t0=$SECONDS log rc try lab name
+    lab=$(basename "$(dirname "$m")") name=$(basename "$m" .patch)
+    # A speedup check that came out inconclusive (machine busy) has not
+    # judged the mutant: grade it again, at most three times in all.
+    for try in 1 2 3; do
+        log=$("$grader" grade --root . --mutant "$m" 2>&1)
+        rc=$?
+        [[ $rc -eq 1 ]] && grep -q ' inconclusive ' <<<"$log" || break
     done
-    wait
-    for m in "${timed[@]}"; do
-        grade_mutant "$m" "$mdir/$(basename "$m")"
-    done
+    # Exit 2: not graded (a patch that no longer applies, a mutant that
+    # does not build), which is a failure too, never a survival.
+    if [[ $rc -eq 0 ]]; then
+        echo "ok $lab/$name: $(echo "$log" | grep -m1 '^mutant ' | sed 's/^mutant [^:]*: //' | cut -c1-110) ($((SECONDS - t0)) s)"
+    elif [[ $rc -eq 2 ]]; then
+        echo "FAIL $lab/$name: could not be graded"
+        echo "$log"
+    else
+        echo "FAIL $lab/$name: not caught"
+        echo "$log"
+    fi
+}
+
+item_feature() { # NAME: grader/tests/checks/NAME.sh exits 0
+    local t0=$SECONDS log
+    if log=$(bash "grader/tests/checks/$1.sh" 2>&1); then
+        echo "ok $1 ($((SECONDS - t0)) s)"
+    else
+        echo "FAIL $1"
+        echo "$log"
+    fi
+}
+
+item_wheats() { # PHASE
+    local t0=$SECONDS log
+    if log=$(WHEATS_PHASE=$1 bash grader/tests/checks/wheats.sh 2>&1); then
+        echo "ok wheats: $(grep -c '^ok ' <<<"$log") correct variants score full marks on ${1/untimed/every check but speedup}${1/speedup/ the speedups} ($((SECONDS - t0)) s)"
+    else
+        echo "FAIL wheats (${1})"
+        echo "$log"
+    fi
+}
+
+# ---------------------------------------------------------------- pool
+# pool_start KEY CMD...: run an item in the background, at most $jobs at
+# once; its output goes to a file of its own ($file_of[KEY]). Verdicts are reported as the items
+# end. An item listed in $retry whose verdict is FAIL is not reported:
+# it is run again, alone, in the quiet phase (a busy machine can make a
+# correct reference time out; only the quiet verdict counts, and the
+# report says it needed the second run).
+res=$(mktemp -d)
+trap 'rm -rf "$res"' EXIT
+declare -A key_of=() cmd_of=() file_of=() beside=()
+n_items=0 running_beside=0
+retry=()
+jobs=1
+declare -A is_mutant=()
+report() { # KEY [note]
+    local f=${file_of[$1]} first
+    first=$(head -1 "$f" 2>/dev/null)
+    case $first in
+    "ok "*)
+        ok "${first#ok }${2:-}"
+        [[ -n ${is_mutant[$1]:-} ]] && mutants_caught=$((mutants_caught + 1))
+        ;;
+    "FAIL "*) bad "${first#FAIL }${2:-}" "$(tail -n +2 "$f")" ;;
+    *) bad "$1: no verdict (the item died)" "$(cat "$f" 2>/dev/null)" ;;
+    esac
+}
+pool_reap() {
+    local pid= key
+    wait -n -p pid
+    [[ -n $pid && -n ${key_of[$pid]:-} ]] || return 0
+    key=${key_of[$pid]}
+    unset "key_of[$pid]"
+    [[ -n ${beside[$key]:-} ]] && running_beside=$((running_beside - 1))
+    if [[ -n ${cmd_of[$key]:-} ]] && head -1 "${file_of[$key]}" | grep -q '^FAIL '; then
+        retry+=("$key")
+        printf '  ..    %s: failed on a busy machine; run again in the quiet phase\n' "$key"
+        return 0
+    fi
+    report "$key"
+}
+pool_start() { # [--retry|--beside] KEY CMD...: --beside takes no lane
+    local again= aside=
+    [[ $1 == --retry ]] && { again=1; shift; }
+    [[ $1 == --beside ]] && { aside=1; shift; }
+    local key=$1
+    shift
+    if [[ -n $aside ]]; then
+        beside[$key]=1
+        running_beside=$((running_beside + 1))
+    else
+        while ((${#key_of[@]} - running_beside >= jobs)); do pool_reap; done
+    fi
+    n_items=$((n_items + 1))
+    file_of[$key]=$res/$n_items
+    "$@" >"${file_of[$key]}" 2>&1 </dev/null &
+    key_of[$!]=$key
+    [[ -n $again ]] && cmd_of[$key]=$(printf '%q ' "$@")
+    return 0
+}
+pool_drain() { while ((${#key_of[@]} > 0)); do pool_reap; done; }
+
+mutants_total=0 mutants_caught=0
+declare -A check_of=()
+for lab in "${labs[@]}"; do
     for m in grader/tests/mutants/"$lab"/*.patch; do
         [[ -f $m ]] || continue
         mutants_total=$((mutants_total + 1))
-        name=$(basename "$m" .patch)
-        { read -r rc took && log=$(cat); } <"$mdir/$(basename "$m")" ||
-            rc=2 took=? log="(no result: the grading of this mutant died)"
-        [[ $rc -eq 0 ]] && mutants_caught=$((mutants_caught + 1))
-        # Exit 2: not graded (a patch that no longer applies, a mutant
-        # that does not build), which is a failure too, never a survival.
-        if [[ $rc -eq 2 ]]; then
-            bad "$lab/$name: could not be graded" "$log"
-        elif [[ $rc -ne 0 ]]; then
-            bad "$lab/$name: not caught" "$log"
-        else
-            ok "$lab/$name: $(echo "$log" | grep -m1 '^mutant ' | sed 's/^mutant [^:]*: //' | cut -c1-110) ($took s)"
-        fi
+        check_of[$m]=$(sed -n 's/^check *= *//p' "$m" | head -1)
+        is_mutant[$lab/$(basename "$m" .patch)]=1
     done
-    rm -rf "$mdir"
 done
 
-# Feature checks: each grader/tests/checks/NAME.sh is one item, passed
-# when it exits 0 (its output is shown when it fails). They run after the
-# labs, so they may use what the labs built.
-#
-# The longest run beside the others: corpus-configurations (about 4
-# minutes) works in copies of its own, student-coverage (4 minutes) in
-# build/coverage/, old-glibc (under 2) in a root of its own and grades
-# functional checks only. The checks whose verdicts measure time (speedups) wait
-# until both are done, so fork bombs and fault runs cannot make them
-# inconclusive. On a clean clone this keeps make check under 15 minutes
-# (it took 939 s with the corpus configurations alone aside).
-# The class graded serially and in shards must agree cell for cell: a test
-# that times out in one run under the aside checks' load and not in the
-# other would make them differ, so instructor-grade-class-shards is quiet.
+# ------------------------------------------------- phase 1: the busy part
+# Everything whose verdict does not measure time, $CHECK_JOBS (default 2)
+# at a time, beside the three longest feature checks, which start first
+# (corpus-configurations, student-coverage, old-glibc: each works in
+# copies or folders of its own): the references and skeletons on every
+# check but speedup, the mutants judged by a tool (a race report or a leak
+# does not depend on the machine's load), the wheats on their untimed
+# checks, the other feature checks.
+t_busy=$SECONDS
+jobs=${CHECK_JOBS:-2}
 aside=" corpus-configurations student-coverage old-glibc "
 quiet=" instructor-classroom instructor-grade-class instructor-grade-class-shards instructor-grade-class-deadline student-loop trace wheats "
-feature() { # name
-    local t0=$SECONDS log
-    if log=$(bash "grader/tests/checks/$1.sh" 2>&1); then
-        ok "$1 ($((SECONDS - t0)) s)"
-    else
-        bad "$1" "$log"
-    fi
-}
-if [[ $# -eq 0 ]]; then
-    echo "== feature checks"
-    aside_dir=$(mktemp -d)
+echo "== busy phase: what does not measure time, $jobs at a time beside the longest"
+if ((all)); then
     for name in $aside; do
-        [[ -f grader/tests/checks/$name.sh ]] || continue
-        (
-            t0=$SECONDS
-            bash "grader/tests/checks/$name.sh" >"$aside_dir/$name.log" 2>&1
-            echo "$? $((SECONDS - t0))" >"$aside_dir/$name.rc"
-        ) &
+        [[ -f grader/tests/checks/$name.sh ]] && pool_start --beside "$name" item_feature "$name"
     done
+fi
+for lab in "${labs[@]}"; do
+    pool_start --retry "$lab: solutions" item_solutions "$lab" "$untimed" "every check but speedup"
+    pool_start "$lab: skeleton" item_skeleton "$lab"
+    for m in grader/tests/mutants/"$lab"/*.patch; do
+        [[ -f $m ]] || continue
+        [[ ${check_of[$m]} == speedup || ${check_of[$m]} == functional ]] && continue
+        pool_start --retry "$lab/$(basename "$m" .patch)" item_mutant "$m"
+    done
+done
+if ((all)); then
+    pool_start --retry "wheats (untimed)" item_wheats untimed
     for c in grader/tests/checks/*.sh; do
         name=$(basename "$c" .sh)
         [[ $aside != *" $name "* && $quiet != *" $name "* ]] || continue
-        feature "$name"
-    done
-    wait
-    for name in $aside; do
-        [[ -f grader/tests/checks/$name.sh ]] || continue
-        read -r rc took <"$aside_dir/$name.rc" 2>/dev/null || rc=1 took=?
-        if [[ $rc -eq 0 ]]; then
-            ok "$name ($took s, beside the checks above)"
-        else
-            bad "$name" "$(cat "$aside_dir/$name.log")"
-        fi
-    done
-    rm -rf "$aside_dir"
-    for name in $quiet; do
-        [[ -f grader/tests/checks/$name.sh ]] && feature "$name"
+        pool_start "$name" item_feature "$name"
     done
 fi
+pool_drain
+echo "   busy phase: $((SECONDS - t_busy)) s"
+
+# ------------------------------------------------ phase 2: the quiet part
+# What measures time, on a machine left to it: the failed items of the
+# busy phase again, alone; the references' speedups; the mutants judged by
+# a test (a lost update needs two CPUs at once, a spin must get a CPU to
+# be seen spinning: two at a time, and any that survives is graded again
+# alone before it counts), the speedup mutants alone; the wheats'
+# speedups; the checks that compare whole runs (a test that times out in
+# one and not the other would make them differ).
+t_quiet=$SECONDS
+echo "== quiet phase (what measures time)"
+jobs=1
+rerun_failed() { # NOTE: the retry items not yet run again, each alone
+    local key
+    for key in "${retry[@]}"; do
+        [[ -e ${file_of[$key]}.again ]] && continue
+        touch "${file_of[$key]}.again"
+        eval "${cmd_of[$key]}" >"${file_of[$key]}" 2>&1 </dev/null
+        report "$key" "$1"
+    done
+}
+rerun_failed " (after a rerun alone: it failed on the busy machine)"
+for lab in "${labs[@]}"; do
+    has_speedup "$lab" && pool_start "$lab: solutions speedup" item_solutions "$lab" speedup "speedup"
+    pool_drain
+done
+jobs=2
+for lab in "${labs[@]}"; do
+    for m in grader/tests/mutants/"$lab"/*.patch; do
+        [[ -f $m && ${check_of[$m]} == functional ]] || continue
+        pool_start --retry "$lab/$(basename "$m" .patch)" item_mutant "$m"
+    done
+done
+pool_drain
+jobs=1
+rerun_failed " (graded again alone: it survived beside another)"
+for lab in "${labs[@]}"; do
+    for m in grader/tests/mutants/"$lab"/*.patch; do
+        [[ -f $m && ${check_of[$m]} == speedup ]] || continue
+        pool_start "$lab/$(basename "$m" .patch)" item_mutant "$m"
+        pool_drain
+    done
+done
+if ((all)); then
+    pool_start "wheats (speedup)" item_wheats speedup
+    pool_drain
+    for name in $quiet; do
+        [[ $name != wheats && -f grader/tests/checks/$name.sh ]] || continue
+        pool_start "$name" item_feature "$name"
+        pool_drain
+    done
+fi
+echo "   quiet phase: $((SECONDS - t_quiet)) s"
 
 echo
 echo "mutants: $mutants_caught of $mutants_total caught"
