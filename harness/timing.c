@@ -118,20 +118,32 @@ static double min2(double a, double b)
     return a < b ? a : b;
 }
 
-struct harness_ratio harness_measure_ratio(harness_body_fn base, void *base_arg,
-                                           harness_body_fn cand, void *cand_arg,
-                                           int trials)
+/* The best of `trials` runs of each side, after one warm-up run each (page
+ * faults, thread stacks, caches); after_base, when given, runs after each
+ * timed run of the baseline, outside the timing. */
+static struct harness_ratio measure(harness_body_fn base, void *base_arg,
+                                    harness_body_fn cand, void *cand_arg,
+                                    int trials, void (*after_base)(void))
 {
     struct harness_ratio r = {1e30, 1e30, 0};
 
-    base(base_arg); /* warm-up: page faults, thread stacks, caches */
+    base(base_arg);
     cand(cand_arg);
     for (int i = 0; i < trials; i++) {
         r.base_s = min2(r.base_s, time_body(base, base_arg));
+        if (after_base)
+            after_base();
         r.cand_s = min2(r.cand_s, time_body(cand, cand_arg));
     }
     r.ratio = r.cand_s > 0 ? r.base_s / r.cand_s : 0;
     return r;
+}
+
+struct harness_ratio harness_measure_ratio(harness_body_fn base, void *base_arg,
+                                           harness_body_fn cand, void *cand_arg,
+                                           int trials)
+{
+    return measure(base, base_arg, cand, cand_arg, trials, NULL);
 }
 
 /*
@@ -143,17 +155,8 @@ struct harness_ratio harness_measure_ratio(harness_body_fn base, void *base_arg,
 static struct harness_ratio measure_traced(struct traced *b, struct traced *c,
                                            int trials)
 {
-    struct harness_ratio r = {1e30, 1e30, 0};
-
-    traced_body(b); /* warm-up: page faults, thread stacks, caches */
-    traced_body(c);
-    for (int i = 0; i < trials; i++) {
-        r.base_s = min2(r.base_s, time_body(traced_body, b));
-        harness__trace_keep_baseline();
-        r.cand_s = min2(r.cand_s, time_body(traced_body, c));
-    }
-    r.ratio = r.cand_s > 0 ? r.base_s / r.cand_s : 0;
-    return r;
+    return measure(traced_body, b, traced_body, c, trials,
+                   harness__trace_keep_baseline);
 }
 
 void harness_check_io_speedup(const char *what, double min_ratio,
