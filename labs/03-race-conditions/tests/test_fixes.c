@@ -67,29 +67,38 @@ static void *counter_worker(void *arg)
     return NULL;
 }
 
+/* nthreads threads, released at once, each adding iters to a new counter;
+ * returns what the counter read after they were joined. */
+static long counter_run(int nthreads, long iters)
+{
+    struct harness_start start;
+    struct counter *c = counter_create();
+    struct counter_job job = {&start, c, iters};
+    pthread_t t[MAX_WORKERS];
+    long got;
+
+    assert_non_null(c);
+    harness_start_init(&start, (unsigned)nthreads);
+    for (int i = 0; i < nthreads; i++)
+        xpthread_create(&t[i], NULL, counter_worker, &job);
+    for (int i = 0; i < nthreads; i++)
+        xpthread_join(t[i], NULL);
+    harness_start_destroy(&start);
+    got = counter_read(c);
+    counter_destroy(c);
+    return got;
+}
+
 static void test_counter_no_lost_updates(void **state)
 {
     const int nthreads = 4;
     long iters = harness_param_long("iters", UNDER_TSAN ? 20000 : 200000);
-    pthread_t t[MAX_WORKERS];
 
     (void)state;
     harness_chaos_enable(1);
     for (int round = 0; round < 3; round++) {
-        struct harness_start start;
-        struct counter *c = counter_create();
-        struct counter_job job = {&start, c, iters};
-        long got;
+        long got = counter_run(nthreads, iters);
 
-        assert_non_null(c);
-        harness_start_init(&start, (unsigned)nthreads);
-        for (int i = 0; i < nthreads; i++)
-            xpthread_create(&t[i], NULL, counter_worker, &job);
-        for (int i = 0; i < nthreads; i++)
-            xpthread_join(t[i], NULL);
-        harness_start_destroy(&start);
-        got = counter_read(c);
-        counter_destroy(c);
         if (got != nthreads * iters)
             harness_fail_symptom(got < nthreads * iters ? "lost-update"
                                                         : "miscount",
@@ -724,24 +733,12 @@ static void test_counter_mailbox_small(void **state)
 {
     const int nthreads = 2;
     long iters = harness_param_long("iters", 1000);
-    struct counter *c = counter_create();
-    struct counter_job job;
-    struct harness_start start;
-    pthread_t t[2];
+    long got = counter_run(nthreads, iters);
 
     (void)state;
-    assert_non_null(c);
-    job = (struct counter_job){&start, c, iters};
-    harness_start_init(&start, (unsigned)nthreads);
-    for (int i = 0; i < nthreads; i++)
-        xpthread_create(&t[i], NULL, counter_worker, &job);
-    for (int i = 0; i < nthreads; i++)
-        xpthread_join(t[i], NULL);
-    harness_start_destroy(&start);
-    if (counter_read(c) != nthreads * iters)
+    if (got != nthreads * iters)
         harness_fail("%d threads x %ld increments gave %ld, expected %ld",
-                     nthreads, iters, counter_read(c), nthreads * iters);
-    counter_destroy(c);
+                     nthreads, iters, got, nthreads * iters);
     for (int round = 0; round < 3; round++)
         mailbox_round(round);
 }
