@@ -176,6 +176,9 @@ void harness__die(const char *file, int line, const char *call,
 uint64_t harness_now_ns(void);           /* CLOCK_MONOTONIC */
 double harness_cpu_seconds(void);        /* CPU time of the whole process */
 double harness_thread_cpu_seconds(void); /* CPU time of the calling thread */
+/* 1 when the test runs under a Valgrind tool (Memcheck, Helgrind, DRD):
+ * for smaller loops, and for what Valgrind itself changes (posix_spawn). */
+int harness_under_valgrind(void);
 
 /* Sleep ms / us, restarting after signals: the "simulated I/O" of the labs. */
 void harness_io_wait_ms(unsigned ms);

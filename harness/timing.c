@@ -9,6 +9,15 @@
 #include <stdio.h>
 #include <time.h>
 
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0 /* no valgrind headers: never under it */
+#endif
+
 #include "harness.h"
 #include "scheduler.h"
 
@@ -28,6 +37,11 @@ static double clock_seconds(clockid_t id)
 
     clock_gettime(id, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int harness_under_valgrind(void)
+{
+    return RUNNING_ON_VALGRIND ? 1 : 0;
 }
 
 double harness_cpu_seconds(void)

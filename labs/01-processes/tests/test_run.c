@@ -13,15 +13,6 @@
 #include "harness.h"
 #include "run.h"
 
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-#ifndef RUNNING_ON_VALGRIND
-#define RUNNING_ON_VALGRIND 0
-#endif
-
 #define RUN(...) ((char *const[]){__VA_ARGS__, NULL})
 
 static void expect_status(int rc, const struct run_status *st, enum run_how how,
@@ -90,7 +81,7 @@ static void test_run_missing_command_is_error(void **state)
      * The functional check runs natively and still wants -ENOENT: a
      * run_command that never learns its exec failed is caught there.
      */
-    if (rc == 0 && RUNNING_ON_VALGRIND && st.how == RUN_EXITED &&
+    if (rc == 0 && harness_under_valgrind() && st.how == RUN_EXITED &&
         st.code == 127)
         rc = -ENOENT;
     if (rc != -ENOENT)

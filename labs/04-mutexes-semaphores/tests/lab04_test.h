@@ -11,15 +11,6 @@
 
 #include "harness.h"
 
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-#ifndef RUNNING_ON_VALGRIND
-#define RUNNING_ON_VALGRIND 0
-#endif
-
 /*
  * lab04_param - the rubric's param.KEY (default dflt); under Valgrind,
  * param.vg_KEY (default vg_dflt) instead; in the sched build, which runs
@@ -34,7 +25,7 @@ static inline long lab04_param(const char *key, long dflt, long vg_dflt)
         snprintf(vg_key, sizeof(vg_key), "sched_%s", key);
         return harness_param_long(vg_key, vg_dflt / 10 > 0 ? vg_dflt / 10 : 1);
     }
-    if (!RUNNING_ON_VALGRIND)
+    if (!harness_under_valgrind())
         return harness_param_long(key, dflt);
     snprintf(vg_key, sizeof(vg_key), "vg_%s", key);
     return harness_param_long(vg_key, vg_dflt);
