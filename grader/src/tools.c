@@ -686,18 +686,16 @@ char *helgrind_drop_trylock_orders(const char *log, const char *srcdir,
                                    int *dropped)
 {
     struct sbuf out = {0}, block = {0};
-    const char *p = log;
+    const char *p = log, *line;
     int in_order = 0, want_frame = 0, trylock = 0, required = 0;
+    char raw[2048];
 
     *dropped = 0;
-    while (p && *p) {
-        const char *e = strchr(p, '\n');
-        size_t n = e ? (size_t)(e - p) + 1 : strlen(p);
-        char raw[2048], *body;
+    while ((line = p) && next_line(&p, raw, sizeof(raw))) {
+        /* The line as it was, newline included, for copying it out. */
+        size_t n = p ? (size_t)(p - line) : strlen(line);
+        char *body = trim((char *)vg_body(raw));
 
-        snprintf(raw, sizeof(raw), "%.*s", (int)n, p);
-        p += n;
-        body = trim((char *)vg_body(raw));
         if (in_order &&
             (starts_with(body, "---") || starts_with(body, "ERROR SUMMARY") ||
              strstr(body, "lock order"))) {
@@ -715,10 +713,10 @@ char *helgrind_drop_trylock_orders(const char *log, const char *srcdir,
             want_frame = trylock = required = 0;
         }
         if (!in_order) {
-            sbuf_add(&out, p - n, n);
+            sbuf_add(&out, line, n);
             continue;
         }
-        sbuf_add(&block, p - n, n);
+        sbuf_add(&block, line, n);
         if (starts_with(body, "Required order was established"))
             required = 1;
         if (starts_with(body, "followed by a later acquisition")) {
