@@ -237,9 +237,10 @@ done
 # at a time, beside the three longest feature checks, which start first
 # (corpus-configurations, student-coverage, old-glibc: each works in
 # copies or folders of its own): the references and skeletons on every
-# check but speedup, the mutants judged by a tool (a race report or a leak
-# does not depend on the machine's load), the wheats on their untimed
-# checks, the other feature checks.
+# check but speedup, the mutants but those a speedup judges, the wheats
+# on their untimed checks, the other feature checks. The references pass
+# their functional tests on this busy machine, so a mutant that fails one
+# here fails it for its bug; one that survives is graded again alone.
 t_busy=$SECONDS
 jobs=${CHECK_JOBS:-2}
 aside=" corpus-configurations student-coverage old-glibc "
@@ -255,7 +256,7 @@ for lab in "${labs[@]}"; do
     pool_start "$lab: skeleton" item_skeleton "$lab"
     for m in grader/tests/mutants/"$lab"/*.patch; do
         [[ -f $m ]] || continue
-        [[ ${check_of[$m]} == speedup || ${check_of[$m]} == functional ]] && continue
+        [[ ${check_of[$m]} == speedup ]] && continue
         pool_start --retry "$lab/$(basename "$m" .patch)" item_mutant "$m"
     done
 done
@@ -272,12 +273,12 @@ echo "   busy phase: $((SECONDS - t_busy)) s"
 
 # ------------------------------------------------ phase 2: the quiet part
 # What measures time, on a machine left to it: the failed items of the
-# busy phase again, alone; the references' speedups; the mutants judged by
-# a test (a lost update needs two CPUs at once, a spin must get a CPU to
-# be seen spinning: two at a time, and any that survives is graded again
-# alone before it counts), the speedup mutants alone; the wheats'
-# speedups; the checks that compare whole runs (a test that times out in
-# one and not the other would make them differ).
+# busy phase again, alone (a mutant that a test judges may survive a busy
+# machine: a lost update needs two CPUs at once, a spin must get a CPU to
+# be seen spinning; it counts only if it survives alone too); the
+# references' speedups; the speedup mutants alone; the wheats' speedups;
+# the checks that compare whole runs (a test that times out in one and
+# not the other would make them differ).
 t_quiet=$SECONDS
 echo "== quiet phase (what measures time)"
 jobs=1
@@ -295,16 +296,6 @@ for lab in "${labs[@]}"; do
     has_speedup "$lab" && pool_start "$lab: solutions speedup" item_solutions "$lab" speedup "speedup"
     pool_drain
 done
-jobs=2
-for lab in "${labs[@]}"; do
-    for m in grader/tests/mutants/"$lab"/*.patch; do
-        [[ -f $m && ${check_of[$m]} == functional ]] || continue
-        pool_start --retry "$lab/$(basename "$m" .patch)" item_mutant "$m"
-    done
-done
-pool_drain
-jobs=1
-rerun_failed " (graded again alone: it survived beside another)"
 for lab in "${labs[@]}"; do
     for m in grader/tests/mutants/"$lab"/*.patch; do
         [[ -f $m && ${check_of[$m]} == speedup ]] || continue
