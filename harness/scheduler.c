@@ -142,7 +142,7 @@ static struct {
     int nobjs;
     struct event *trace;
     size_t ntrace, cap;
-    const char *trace_path;
+    const char *trace_path, *timeline_path;
 } S;
 
 static _Thread_local struct sthread *self;
@@ -201,6 +201,16 @@ long harness__sched_runs(void)
 int harness__sched_active(void)
 {
     return S.active;
+}
+
+/* make explore measures a schedule's length in a child, which may end in
+ * _exit anywhere (a deadlock, an assert): the count goes to shared memory
+ * as it grows. */
+static volatile uint64_t *steps_sink;
+
+void harness__sched_count_steps(volatile uint64_t *sink)
+{
+    steps_sink = sink;
 }
 
 int harness_sched_enabled(void)
@@ -402,13 +412,84 @@ static void print_header(FILE *f)
     fprintf(f, " spurious %ld\n", S.spurious);
 }
 
+static void json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++)
+        if (*s == '"' || *s == '\\')
+            fprintf(f, "\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            fprintf(f, "\\u%04x", (unsigned char)*s);
+        else
+            fputc(*s, f);
+    fputc('"', f);
+}
+
+/*
+ * The schedule as a timeline (HARNESS_SCHED_TIMELINE): Chrome trace-event
+ * JSON, which ui.perfetto.dev and chrome://tracing open. Step N is a slice
+ * of 1 us at N us on its thread's track: the order, not real time.
+ */
+static void write_timeline(void)
+{
+    int named[MAX_THREADS] = {0};
+    FILE *f;
+
+    if (!S.timeline_path || !*S.timeline_path)
+        return;
+    f = fopen(S.timeline_path, "w");
+    if (!f)
+        return;
+    fprintf(f,
+            "{\"displayTimeUnit\": \"ns\", \"otherData\": "
+            "{\"seed\": \"0x%016llx\", \"strategy\": \"%s\"},\n"
+            "\"traceEvents\": [\n",
+            (unsigned long long)S.seed, S.strategy_random ? "random" : "pct");
+    fprintf(f,
+            "{\"ph\": \"M\", \"pid\": 1, \"name\": \"process_name\", "
+            "\"args\": {\"name\": \"schedule 0x%016llx\"}}",
+            (unsigned long long)S.seed);
+    for (size_t i = 0; i < S.ntrace; i++) {
+        const struct event *e = &S.trace[i];
+        char name[48];
+
+        if (e->tid >= 0 && e->tid < MAX_THREADS && !named[e->tid]) {
+            named[e->tid] = 1;
+            fprintf(f,
+                    ",\n{\"ph\": \"M\", \"pid\": 1, \"tid\": %d, "
+                    "\"name\": \"thread_name\", \"args\": {\"name\": "
+                    "\"thread %d%s\"}}",
+                    e->tid, e->tid, e->tid ? "" : " (main)");
+        }
+        if (e->obj >= 0)
+            snprintf(name, sizeof(name), "%s %s%d", op_names[e->op],
+                     obj_prefix(e->op), e->obj);
+        else
+            snprintf(name, sizeof(name), "%s", op_names[e->op]);
+        fprintf(f,
+                ",\n{\"ph\": \"X\", \"pid\": 1, \"tid\": %d, "
+                "\"ts\": %u, \"dur\": 1, \"cat\": \"sched\", \"name\": ",
+                e->tid, (unsigned)e->step);
+        json_string(f, name);
+        fprintf(f, ", \"args\": {\"step\": %u, \"site\": ", (unsigned)e->step);
+        json_string(f, sym(e->site));
+        fprintf(f, "}}");
+    }
+    fprintf(f, "\n]}\n");
+    fclose(f);
+}
+
 static void write_trace(void)
 {
     FILE *f;
 
-    if (!S.trace_path || !*S.trace_path)
+    if ((!S.trace_path || !*S.trace_path) &&
+        (!S.timeline_path || !*S.timeline_path))
         return;
     want_all_sites();
+    write_timeline();
+    if (!S.trace_path || !*S.trace_path)
+        return;
     f = strcmp(S.trace_path, "-") == 0 ? stderr : fopen(S.trace_path, "w");
     if (!f)
         return;
@@ -542,6 +623,8 @@ static struct sthread *choose(struct sthread *me)
     struct sthread *c[MAX_THREADS];
     int n, yielder;
 
+    if (steps_sink)
+        *steps_sink = S.steps + 1;
     if (++S.steps > S.max_steps) {
         char text[200];
 
@@ -630,9 +713,17 @@ static void block(struct sthread *me)
 
 /* ---- the deadlock report ---------------------------------------------- */
 
+/* Thread 0 is a lab's test, or a standalone program's main (make explore). */
+static const char *main_label = " (the test)";
+
+void harness__sched_label_main(const char *label)
+{
+    main_label = label;
+}
+
 static void describe(FILE *f, struct sthread *t)
 {
-    fprintf(f, "  thread %d%s: ", t->id, t->id == 0 ? " (the test)" : "");
+    fprintf(f, "  thread %d%s: ", t->id, t->id == 0 ? main_label : "");
     switch (t->op) {
     case OP_LOCK:
         fprintf(f, "waits to lock mutex %d, held by thread %d", t->obj->id,
@@ -663,6 +754,38 @@ static void describe(FILE *f, struct sthread *t)
                     sym(S.objs[i].lock_site));
 }
 
+/*
+ * The wait-for cycle through mutexes, if there is one: from a thread that
+ * waits to lock, follow each mutex to its holder and what that one waits
+ * for. Printed as a thread line, so the grader keeps it in the picture.
+ */
+static void print_cycle(FILE *f)
+{
+    for (int i = 0; i < S.nthreads; i++) {
+        struct sthread *t = S.threads[i], *seen[MAX_THREADS];
+        int n = 0, at = -1;
+
+        while (t && !t->done &&
+               (t->op == OP_LOCK || (t->op == OP_RELOCK && !t->cond))) {
+            for (int j = 0; j < n && at < 0; j++)
+                if (seen[j] == t)
+                    at = j;
+            if (at >= 0 || n == MAX_THREADS)
+                break;
+            seen[n++] = t;
+            t = t->obj->owner;
+        }
+        if (at < 0)
+            continue;
+        fprintf(f, "  thread %d", seen[at]->id);
+        for (int j = at; j < n; j++)
+            fprintf(f, " -> mutex %d -> thread %d", seen[j]->obj->id,
+                    seen[j]->obj->owner->id);
+        fprintf(f, ": the wait-for cycle\n");
+        return;
+    }
+}
+
 static void deadlock(void)
 {
     int lost = 0;
@@ -675,6 +798,7 @@ static void deadlock(void)
             describe(stdout, S.threads[i]);
             lost |= S.threads[i]->cond != NULL;
         }
+    print_cycle(stdout);
     fflush(stdout);
     write_trace();
     harness__fail_process(
@@ -723,6 +847,7 @@ void harness__sched_begin(void)
     S.max_steps = (uint64_t)env_long(HARNESS_ENV_SCHED_STEPS, 1000000);
     S.spurious = env_long(HARNESS_ENV_SCHED_SPURIOUS, 16);
     S.trace_path = getenv(HARNESS_ENV_SCHED_TRACE);
+    S.timeline_path = getenv(HARNESS_ENV_SCHED_TIMELINE);
     for (int i = 1; i < S.depth; i++)
         S.change[i] = 1 + rnd(S.horizon ? S.horizon : 1);
     S.current = self = new_thread();

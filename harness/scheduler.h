@@ -44,6 +44,8 @@ uint64_t harness__sched_seed(void);
 void harness__sched_set_seed(uint64_t seed);
 uint64_t harness__sched_next_seed(uint64_t seed);
 long harness__sched_runs(void);
+void harness__sched_count_steps(volatile uint64_t *sink);
+void harness__sched_label_main(const char *label);
 void harness__sched_replay_hint(const char *argv0, const char *test,
                                 uint64_t seed, char *out, size_t cap);
 /* The calls the harness itself makes for the test, with its call site. */
