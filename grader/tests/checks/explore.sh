@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # make explore (docs/sched.md) on the classic programs of grader/tests/explore/:
 #   - each buggy one (a lost update, a lock-order deadlock, a missed signal,
-#     `if` for `while`) fails some of 40 schedules, with a seed, the symptom
+#     `if` for `while`; a semaphore, an rwlock and a barrier misused, which
+#     are under the scheduler too) fails some of 40 schedules, with a seed, the symptom
 #     named (the assertion, the wait-for cycle, the lost wake-up) and the
 #     command that replays it;
 #   - that command replays the same schedule: the same trace, step for step,
@@ -30,9 +31,12 @@ declare -A symptom=(
     [abba]="^  thread [12] -> mutex [12] -> thread [12] -> mutex [12] -> thread [12]: the wait-for cycle"
     [missed-signal]="thread 0 (main): sleeps on condition .* nobody is left to signal it, at missed-signal.c:[0-9]* (main)"
     [if-not-while]="if-not-while.c:[0-9]*: consumer: Assertion \`items >= 0' failed"
+    [sem-mutex]="sem-mutex.c:[0-9]*: worker: Assertion \`inside == 1' failed"
+    [rwlock-reader-writes]="rwlock-reader-writes.c:[0-9]*: reader: Assertion \`a == b' failed"
+    [barrier-count]="thread [12]: waits at barrier 1 (2 of 3 arrived), at barrier-count.c:[0-9]* (worker)"
 )
 found=()
-for bug in lost-update abba missed-signal if-not-while; do
+for bug in lost-update abba missed-signal if-not-while sem-mutex rwlock-reader-writes barrier-count; do
     log=$work/$bug.log
     explore $bug "$log" SCHEDULES=40 && fail "$bug passed 40 schedules:"$'\n'"$(cat "$log")"
     line=$(grep -o '^explore: failed [0-9]* of 40 schedules, first at seed 0x[0-9a-f]*' "$log") ||
@@ -61,10 +65,11 @@ for bug in lost-update abba missed-signal if-not-while; do
     found+=("$bug ${line#explore: failed }")
 done
 
-for twin in lost-update-fixed abba-fixed missed-signal-fixed if-not-while-fixed; do
+for twin in lost-update-fixed abba-fixed missed-signal-fixed if-not-while-fixed \
+    sem-mutex-fixed rwlock-reader-writes-fixed barrier-count-fixed; do
     explore $twin "$work/$twin.log" SCHEDULES=40 ||
         fail "$twin failed a schedule:"$'\n'"$(cat "$work/$twin.log")"
     grep -q '^explore: passed 40 of 40 schedules' "$work/$twin.log" ||
         fail "$twin: no 'passed 40 of 40':"$'\n'"$(cat "$work/$twin.log")"
 done
-printf 'explore: %s; replayed exactly; the 4 twins passed 40 of 40\n' "$(IFS=';'; echo "${found[*]}")"
+printf 'explore: %s; replayed exactly; the 7 twins passed 40 of 40\n' "$(IFS=';'; echo "${found[*]}")"
