@@ -57,7 +57,7 @@ help-student:
 	@echo '  make watch [WATCH=poll]                       make test again on every save'
 	@echo '  make progress                                 every lab: last score, tasks left, next step'
 	@echo '  make hint LAB=NN [TASK=N] [RESET=1]           the next tier of hints for your first unfinished task'
-	@echo '  make solution LAB=NN TASK=N [YES=1]           one task's reference as a diff against your files (asks first)'
+	@echo '  make solution LAB=NN TASK=N [YES=1]           one task'"'"'s reference as a diff against your files (asks first)'
 	@echo '  make coverage LAB=NN [SRC=...] [FAULTS=1]     lines of your files the tests ran (build/coverage/);'
 	@echo '                                                FAULTS=1: and with each call that can fail failing once'
 	@echo '  make sched LAB=NN TEST=NAME [RUNS=N] [SEED=S]  one test under the controlled scheduler (docs/sched.md)'
