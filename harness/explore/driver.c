@@ -26,12 +26,22 @@ int harness_explore_main(int argc, char **argv);
  * (a real blocking call) is cut and counted as failed. */
 #define SCHEDULE_LIMIT_S 20
 
+/* The program called exit() before its main returned: end the schedule
+ * (its trace) all the same. A no-op when it has ended. */
+static void exit_cb(int status, void *arg)
+{
+    (void)arg;
+    fflush(stdout);
+    harness__sched_end(status != 0);
+}
+
 /* One schedule, in this process: the program's exit status. */
 static int run_schedule(int argc, char **argv, const char *strategy,
                         uint64_t seed)
 {
     int rc;
 
+    on_exit(exit_cb, NULL);
     setenv(HARNESS_ENV_SCHED, strategy, 1);
     harness__sched_set_seed(seed);
     harness__sched_begin();
@@ -51,6 +61,16 @@ void harness_explore_assert_fail(const char *expr, const char *file,
     harness__sched_end(1);
     fflush(stdout);
     _exit(1);
+}
+
+/* abort() in the program: the same, with the status it would have had. */
+void harness_explore_abort(void)
+{
+    fflush(stdout);
+    fprintf(stderr, "abort() called\n");
+    harness__sched_end(1);
+    fflush(stdout);
+    _exit(128 + SIGABRT);
 }
 
 static const char *strategy_of(const char *given, long i)
