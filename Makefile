@@ -102,6 +102,31 @@ COV_LINK := $(COV_RUNTIME) -Wl,--wrap=_exit,--wrap=execvp
 COV_RUNTIME_DEPS := $(COV_RUNTIME)
 endif
 
+# make explore (docs/sched.md, grader/scripts/explore.sh): one standalone
+# pthread program under the controlled scheduler. Its object is renamed as
+# a lab's student objects are (sched.syms), and its main and assert()
+# failures go to the driver (explore.syms), which links the sched harness.
+# Not -Werror: it is the self-learner's program, not graded code.
+EXPLORE_DRIVER := $(BUILD)/harness/explore/driver.o
+EXPLORE_SYMS := $(ROOT)/harness/sched.syms $(ROOT)/harness/explore/explore.syms
+
+$(EXPLORE_DRIVER): $(ROOT)/harness/explore/driver.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -O2 -I$(ROOT)/harness -MF $(@:.o=.d) -c $< -o $@.$$$$.tmp && \
+	    mv -f $@.$$$$.tmp $@
+
+ifeq ($(VARIANT)$(if $(PROG),y),schedy)
+EXPLORE_OUT ?= $(BUILD)/explore/$(notdir $(basename $(PROG)))
+$(EXPLORE_OUT)/prog.o: $(PROG) $(EXPLORE_SYMS)
+	@mkdir -p $(@D)
+	$(CC) $(filter-out -Werror -MMD -MP,$(BASE_CFLAGS)) $(VFLAGS) -c $< -o $@ && \
+	    objcopy $(addprefix --redefine-syms=,$(EXPLORE_SYMS)) $@
+$(EXPLORE_OUT)/prog: $(EXPLORE_OUT)/prog.o $(EXPLORE_DRIVER) $(HARNESS_LIB)
+	$(CC) $(BASE_CFLAGS) -o $@ $^ -lcmocka
+explore-build: $(EXPLORE_OUT)/prog
+.PHONY: explore-build
+endif
+
 # ---------------------------------------------------------------------------
 # A lab's tests against a source tree. Student files are copied from
 # $(TREE)/<lab>/ behind a #line directive: only the files the lab declares
@@ -210,7 +235,7 @@ $(BUILD)/unit/%: $(ROOT)/grader/tests/unit/%.c $(GRADER_OBJS) $(HARNESS_LIB) | $
 	    -DFIXTURES=\"$(ROOT)/grader/tests/unit/fixtures\" -o $@ $^ -lcmocka $(GRADER_LIBS)
 
 -include $(wildcard $(BUILD)/grader/*.d $(BUILD)/unit/*.d $(HARNESS_DIR)/*.d \
-                   $(COV_RUNTIME_DIR)/*.d)
+                   $(COV_RUNTIME_DIR)/*.d $(BUILD)/harness/explore/*.d)
 
 grader: $(GRADER)
 unit: $(UNIT_TESTS)

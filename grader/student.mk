@@ -15,6 +15,10 @@
 #                                    one test under the controlled scheduler,
 #                                    RUNS schedules, a failure replayable by
 #                                    its seed (docs/sched.md)
+#   make explore PROG=path/to/prog.c [SCHEDULES=N] [SEED=S] [STRATEGY=both|pct|random] [HORIZON=K] [ARGS=...]
+#                                    your own pthread program under the
+#                                    controlled scheduler: an assert() that
+#                                    fails or a deadlock, as a replayable seed
 
 STUDENT_SCRIPTS := $(ROOT)/grader/scripts
 
@@ -39,6 +43,11 @@ sched:
 	    STRATEGY="$(STRATEGY)" TRACE="$(TRACE)" \
 	    bash $(STUDENT_SCRIPTS)/student-sched.sh
 
+explore:
+	@PROG="$(PROG)" SCHEDULES="$(SCHEDULES)" SEED="$(SEED)" \
+	    STRATEGY="$(STRATEGY)" HORIZON="$(HORIZON)" ARGS="$(ARGS)" \
+	    bash $(STUDENT_SCRIPTS)/explore.sh
+
 # `make help` lists these first (a prerequisite of the top-level help).
 help: help-student
 help-student:
@@ -48,10 +57,13 @@ help-student:
 	@echo '  make watch [WATCH=poll]                       make test again on every save'
 	@echo '  make progress                                 every lab: last score, tasks left, next step'
 	@echo '  make hint LAB=NN [TASK=N] [RESET=1]           the next tier of hints for your first unfinished task'
-	@echo '  make solution LAB=NN TASK=N [YES=1]           one task's reference as a diff against your files (asks first)'
+	@echo '  make solution LAB=NN TASK=N [YES=1]           one task'"'"'s reference as a diff against your files (asks first)'
 	@echo '  make coverage LAB=NN [SRC=...] [FAULTS=1]     lines of your files the tests ran (build/coverage/);'
 	@echo '                                                FAULTS=1: and with each call that can fail failing once'
 	@echo '  make sched LAB=NN TEST=NAME [RUNS=N] [SEED=S]  one test under the controlled scheduler (docs/sched.md)'
+	@echo '  make explore PROG=prog.c [SCHEDULES=N] [SEED=S] [STRATEGY=both|pct|random]'
+	@echo '                                                your own pthread program under the scheduler: a failed'
+	@echo '                                                assert() or a deadlock as a replayable seed (docs/sched.md)'
 	@echo
 
-.PHONY: progress watch hint solution coverage sched help-student
+.PHONY: progress watch hint solution coverage sched explore help-student

@@ -57,6 +57,9 @@
  *   default 1000000.
  * HARNESS_SCHED_TRACE: write the schedule's trace to this file ("-":
  *   stderr); its first line is HARNESS_SCHED_TRACE_VERSION.
+ * HARNESS_SCHED_TIMELINE: write the same schedule as a timeline to this
+ *   file, Chrome trace-event JSON (ui.perfetto.dev opens it): one track a
+ *   thread, one slice a step, a step lasting 1 us.
  */
 #define HARNESS_ENV_SCHED "HARNESS_SCHED"
 #define HARNESS_ENV_SCHED_SEED "HARNESS_SCHED_SEED"
@@ -66,6 +69,7 @@
 #define HARNESS_ENV_SCHED_SPURIOUS "HARNESS_SCHED_SPURIOUS"
 #define HARNESS_ENV_SCHED_STEPS "HARNESS_SCHED_STEPS"
 #define HARNESS_ENV_SCHED_TRACE "HARNESS_SCHED_TRACE"
+#define HARNESS_ENV_SCHED_TIMELINE "HARNESS_SCHED_TIMELINE"
 #define HARNESS_SCHED_BOTH "both"
 #define HARNESS_SCHED_DEFAULT_SEED 0x5eed5eed5eed5eedull
 #define HARNESS_SCHED_TRACE_VERSION "harness-sched-trace 1"

@@ -9,6 +9,7 @@
 #define HARNESS_SCHEDULER_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -30,6 +31,19 @@ void harness_sched_exit(void *ret) __attribute__((noreturn));
 int harness_sched_barrier_init(pthread_barrier_t *b,
                                const pthread_barrierattr_t *attr, unsigned n);
 int harness_sched_barrier_wait(pthread_barrier_t *b);
+int harness_sched_sem_init(sem_t *s, int pshared, unsigned value);
+int harness_sched_sem_wait(sem_t *s);
+int harness_sched_sem_trywait(sem_t *s);
+int harness_sched_sem_timedwait(sem_t *s, const struct timespec *abstime);
+int harness_sched_sem_post(sem_t *s);
+int harness_sched_sem_getvalue(sem_t *s, int *value);
+int harness_sched_rwlock_init(pthread_rwlock_t *l,
+                              const pthread_rwlockattr_t *attr);
+int harness_sched_rwlock_rdlock(pthread_rwlock_t *l);
+int harness_sched_rwlock_wrlock(pthread_rwlock_t *l);
+int harness_sched_rwlock_tryrdlock(pthread_rwlock_t *l);
+int harness_sched_rwlock_trywrlock(pthread_rwlock_t *l);
+int harness_sched_rwlock_unlock(pthread_rwlock_t *l);
 int harness_sched_yield(void);
 int harness_sched_nanosleep(const struct timespec *req, struct timespec *rem);
 int harness_sched_usleep(unsigned long us);
@@ -44,6 +58,8 @@ uint64_t harness__sched_seed(void);
 void harness__sched_set_seed(uint64_t seed);
 uint64_t harness__sched_next_seed(uint64_t seed);
 long harness__sched_runs(void);
+void harness__sched_count_steps(volatile uint64_t *sink);
+void harness__sched_label_main(const char *label);
 void harness__sched_replay_hint(const char *argv0, const char *test,
                                 uint64_t seed, char *out, size_t cap);
 /* The calls the harness itself makes for the test, with its call site. */

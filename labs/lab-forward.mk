@@ -10,9 +10,13 @@ TOP := $(abspath $(CURDIR)/../..)
 ifneq ($(filter-out labs solutions /%,$(SRC)),)
 override SRC := $(abspath $(SRC))
 endif
+# So does make explore's PROG.
+ifneq ($(filter-out /%,$(PROG)),)
+override PROG := $(abspath $(PROG))
+endif
 # What the command line set reaches the top level: recipes pass it in
 # MAKEFLAGS, but $(shell) below does not (GNU make before 4.4), so name it.
-FWD_VARS := $(foreach v,SRC TEST ONLY JOBS TRACE GRADE_FLAGS,$(if $(filter \
+FWD_VARS := $(foreach v,SRC TEST ONLY JOBS TRACE GRADE_FLAGS PROG,$(if $(filter \
     command line override,$(origin $(v))),$(v)='$($(v))'))
 
 ifeq ($(MAKECMDGOALS),grade)
