@@ -335,5 +335,6 @@ help:
 	@echo 'make slides | slides-check | slides-sync      the decks (slides/README.md)'
 	@echo 'make release | grade-class | gradescope | classroom   instructors (docs/instructors.md)'
 	@echo 'make mutate [LAB=NN] [OPS=a,b]                mechanical mutants of solutions/ (docs/mutation.md)'
+	@echo 'make mutate-sample [LAB=NN]                   one killed mutant per operator into make check'
 
 .PHONY: all grade test doctor check deps old-glibc-root flake format format-check clean help

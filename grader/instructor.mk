@@ -68,7 +68,7 @@ points-tables: $(GRADER)
 points-check: $(GRADER)
 	@bash $(INSTR_SCRIPTS)/points-check.sh
 
-.PHONY: release grade-class merge-gradebooks grade-class-parallel similarity gradescope classroom points points-tables points-check mutate
+.PHONY: release grade-class merge-gradebooks grade-class-parallel similarity gradescope classroom points points-tables points-check mutate mutate-sample
 
 # make mutate [LAB=NN[,NN]] [OPS=op,op] [MUTATE_TIMEOUT=s]: mechanical
 # mutants of solutions/ (grader/mutate/ops/*.cocci), one per site, each graded
@@ -79,3 +79,9 @@ mutate: $(GRADER)
 	    $(if $(MUTATE_TIMEOUT),--timeout "$(MUTATE_TIMEOUT)") \
 	    $(if $(filter-out 0,$(REPORT_ONLY)),--report-only)
 
+# make mutate-sample [LAB=NN] [FROM=DIR]: after make mutate, keep one killed
+# mutant per operator and lab in make check, as
+# grader/tests/mutants/NN-topic/gen-OPERATOR.patch (grader/mutate/export.py).
+mutate-sample:
+	@python3 $(ROOT)/grader/mutate/export.py --root $(ROOT) \
+	    $(if $(LAB),--lab "$(LAB)") $(if $(FROM),--from "$(FROM)")
