@@ -6,9 +6,9 @@
  * echo, again and again, from THREADS epoll threads (default 2), each with
  * its own share of the connections. After a warm-up it counts the round
  * trips for SECONDS and reports requests per second and the 99th-percentile
- * round-trip latency; on stderr, the CPU the server and the generator
- * used meanwhile (a server near 100% of one CPU is the bottleneck, not the
- * generator).
+ * round-trip latency, and the server's CPU time per request; on stderr,
+ * the CPU the server and the generator used meanwhile (a server near 100%
+ * of one CPU is the bottleneck, not the generator).
  *
  * Usage: echo_load SERVER LABEL CONNS SECONDS [THREADS]
  */
@@ -307,6 +307,10 @@ int main(int argc, char **argv)
     snprintf(variant, sizeof(variant), "%s c=%d", argv[2], nconns);
     bench_row("echo req/s", variant, (double)count / seconds, "req/s");
     bench_row("echo p99", variant, (double)lat[count * 99 / 100] / 1e3, "us");
+    /* What a request costs the server, however much of a CPU it got: the
+     * figure a loaded machine disturbs least. */
+    bench_row("echo server cpu", variant,
+              (double)(srv1 - srv0) / 1e3 / (double)count, "us/req");
     wall = seconds * 1e9;
     fprintf(stderr,
             "echo_load: %s: server %.0f%% of a CPU (%.2f us a request), "
