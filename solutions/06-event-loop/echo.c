@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Lab 06, task 2: the callback-style echo server. Each connection has one
- * buffer: bytes read go in at the tail, bytes written leave from the head.
+ * buffer while it has bytes to echo: bytes read go in at the tail, bytes
+ * written leave from the head.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@ struct echo_conn {
     int fd;
     int eof;           /* the client has finished sending */
     size_t head, tail; /* buf[head, tail) is still to be written */
-    char buf[ECHO_BUF];
+    char *buf;         /* ECHO_BUF bytes; NULL while none are pending */
 };
 
 /* Touched only from the loop's thread. */
@@ -57,7 +58,21 @@ static void echo__conn_close(struct echo_conn *c)
     if (c->next)
         c->next->prev = c->prev;
     srv->stats.open--;
+    free(c->buf);
     free(c);
+}
+
+/*
+ * Everything read has been echoed: give the buffer back. An idle connection
+ * then holds none, and the next request gets one that malloc has just had
+ * back, still in the cache: with many connections the server touches one
+ * warm buffer instead of one cold buffer per client.
+ */
+static void echo__buf_release(struct echo_conn *c)
+{
+    free(c->buf);
+    c->buf = NULL;
+    c->head = c->tail = 0;
 }
 
 /* Read once if there is room. Returns 0, or -1 when the peer is gone. */
@@ -67,6 +82,8 @@ static int echo__fill(struct echo_conn *c)
 
     if (c->eof || c->tail == ECHO_BUF)
         return 0;
+    if (!c->buf && !(c->buf = malloc(ECHO_BUF)))
+        return 0; /* no memory now: try again at the next readiness */
     n = recv(c->fd, c->buf + c->tail, ECHO_BUF - c->tail, 0);
     if (n > 0)
         c->tail += (size_t)n;
@@ -94,7 +111,7 @@ static int echo__flush(struct echo_conn *c)
         c->srv->stats.echoed += n;
     }
     if (c->head == c->tail)
-        c->head = c->tail = 0;
+        echo__buf_release(c);
     return 0;
 }
 
@@ -153,6 +170,7 @@ static void echo__accept_cb(struct loop *loop, int fd, unsigned events,
         }
         c->fd = cfd;
         c->eof = 0;
+        c->buf = NULL;
         c->head = c->tail = 0;
         if (loop_watch(loop, cfd, LOOP_READABLE, echo__conn_cb, c,
                        "echo_conn") < 0) {
