@@ -75,7 +75,7 @@ static void test_ring_create_destroy_leaves_nothing(void **state)
     (void)state;
     snprintf(saved, sizeof(saved), "%s", name);
     r = create(saved, 4096);
-    if (!shm_exists(saved) && ring_create(saved, 4096, &r2) != -EEXIST)
+    if (!shm_exists(saved) || ring_create(saved, 4096, &r2) != -EEXIST)
         harness_fail("a second ring_create of %s while the first is alive: "
                      "expected -EEXIST (O_EXCL)",
                      saved);
