@@ -356,6 +356,10 @@ static int run_one(const struct CMUnitTest *t)
     if (getpid() != main_pid) {
         /* A forked child came back through the runner: that fails the test
          * whatever the parent reports (the child still holds the channel). */
+        harness_symptom("child-returned",
+                        "the code under test forked a child (pid %d, its "
+                        "parent %d) that returned from it into the test",
+                        (int)getpid(), (int)main_pid);
         emit(HARNESS_KIND_FORKED,
              "a forked child returned into the test runner: after "
              "fork() a child must exec or _exit(), never return");

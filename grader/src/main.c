@@ -277,6 +277,18 @@ static int student_file(const struct lab *lab, const char *file)
  * applied, graded on the mutant's declared check alone. A patch that no
  * longer applies is an error (exit 2), never a mutant caught or survived.
  */
+/* The symptom words a failed entry shows, for whoever writes a mutant's
+ * `symptom =` (docs/writing-a-lab.md), and the test's message for it. */
+static void print_symptoms(const struct entry *en)
+{
+    printf("  symptoms of %s: %s%s%s%s%s\n", en->test->name,
+           en->symptom ? en->symptom : "", en->symptom ? " " : "",
+           en->cause ? en->cause : "", en->cause ? " " : "",
+           outcome_name(en->outcome));
+    if (en->symptom_text)
+        printf("  %s: %s\n", en->symptom, en->symptom_text);
+}
+
 static int grade_mutant(struct cli *c, struct lab *labs, int nlabs)
 {
     char *path = abs_path(c->mutant), *copy, *labname, *name, *err = NULL;
@@ -376,6 +388,7 @@ static int grade_mutant(struct cli *c, struct lab *labs, int nlabs)
                check_name(caught->kind), caught->test->name, caught->summary);
         if (hint)
             printf("  hint%s%s: %s\n", word ? "." : "", word ? word : "", hint);
+        print_symptoms(caught);
         return 0;
     }
     printf("mutant %s/%s: SURVIVED its %s check%s%s%s%s (%s)\n", lab->name,
@@ -384,6 +397,10 @@ static int grade_mutant(struct cli *c, struct lab *labs, int nlabs)
            m.symptom ? " with symptom " : "", m.symptom ? m.symptom : "",
            m.why ? m.why : "");
     report_table(stdout, &res, 0);
+    for (int i = 0; i < res.nentries; i++)
+        if (res.entries[i].outcome != OUT_PASS &&
+            res.entries[i].outcome != OUT_NOTRUN)
+            print_symptoms(&res.entries[i]);
     return 1;
 }
 

@@ -77,6 +77,13 @@ static inline void lab01__expect_status(const char *file, int line,
     char g[64], w[64];
     struct run_status want = {how, code};
 
+    if (got->how == how && how == RUN_EXITED && code != 0 &&
+        got->code == code << 8)
+        harness__fail_symptom(file, line, "raw-status",
+                              "%s: expected exit code %d, got %d, which is "
+                              "%d << 8: the raw wait status, not the exit "
+                              "code",
+                              what, code, got->code, code);
     if (got->how != how || got->code != code)
         harness__fail(file, line, "%s: expected \"%s\", got \"%s\"", what,
                       run_status_describe(&want, w, sizeof(w)),

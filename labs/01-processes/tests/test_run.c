@@ -25,6 +25,12 @@ static void expect_status(int rc, const struct run_status *st, enum run_how how,
         harness_fail("run_command returned %d (%s), expected 0: the program "
                      "exists and ran",
                      rc, strerror(-rc));
+    if (st->how == how && how == RUN_EXITED && code != 0 &&
+        st->code == code << 8)
+        harness_fail_symptom("raw-status",
+                             "expected exit code %d, got %d, which is %d << "
+                             "8: the raw wait status, not the exit code",
+                             code, st->code, code);
     if (st->how != how || st->code != code)
         harness_fail("expected \"%s\", got \"%s\"",
                      run_status_describe(&w, want, sizeof(want)),
@@ -84,6 +90,11 @@ static void test_run_missing_command_is_error(void **state)
     if (rc == 0 && harness_under_valgrind() && st.how == RUN_EXITED &&
         st.code == 127)
         rc = -ENOENT;
+    if (rc == 0 && st.how == RUN_EXITED && st.code == 127)
+        harness_fail_symptom("exit-127",
+                             "a program that does not exist: expected "
+                             "-ENOENT, got 0 and a child that exited 127: "
+                             "the parent never learned that exec failed");
     if (rc != -ENOENT)
         harness_fail("a program that does not exist: expected -ENOENT, got "
                      "%d%s",

@@ -389,10 +389,12 @@ static void test_loop_unwatch_from_callback(void **state)
         loop_watch(loop, t.p2[0], LOOP_READABLE, first_cb, &t, "second"), 0);
     expect_run_ok(loop);
     if (t.runs1 != 1)
-        harness_fail("a callback ran %d times for fds unwatched in the same "
-                     "iteration; expected exactly one: check a watcher is "
-                     "still there before running its callback",
-                     t.runs1);
+        harness_fail_symptom("stale-callback",
+                             "a callback ran %d times for fds unwatched in "
+                             "the same iteration; expected exactly one: "
+                             "check a watcher is still there before running "
+                             "its callback",
+                             t.runs1);
     xclose(t.p1[0]);
     xclose(t.p1[1]);
     xclose(t.p2[0]);
@@ -438,10 +440,13 @@ static void test_loop_idle_sleeps(void **state)
         harness_fail("a 20 ms repeating timer ran %d times in %.0f ms", ticks,
                      wall / 1e6);
     if (cpu > max_share * (double)wall / 1e9)
-        harness_fail("an idle loop used %.1f ms of CPU in %.1f ms (%.0f%%): "
-                     "it should sleep in epoll_wait until the next deadline, "
-                     "not poll with a zero timeout",
-                     cpu * 1e3, wall / 1e6, 100.0 * cpu * 1e9 / (double)wall);
+        harness_fail_symptom("busy-poll",
+                             "an idle loop used %.1f ms of CPU in %.1f ms "
+                             "(%.0f%%): it should sleep in epoll_wait until "
+                             "the next deadline, not poll with a zero "
+                             "timeout",
+                             cpu * 1e3, wall / 1e6,
+                             100.0 * cpu * 1e9 / (double)wall);
     xclose(p[0]);
     xclose(p[1]);
     loop_destroy(loop);

@@ -212,6 +212,13 @@ static void test_msg_survives_signals(void **state)
     stop_ticking();
     xclose(down[1]);
     xclose(up[0]);
+    if (rc_send == -EINTR || rc_recv == -EINTR)
+        harness_fail_symptom("eintr",
+                             "%s returned -EINTR under a rain of %d signals: "
+                             "a read or write a signal interrupted was passed "
+                             "on instead of retried",
+                             rc_send == -EINTR ? "msg_send" : "msg_recv",
+                             (int)ticks);
     if (rc_send != 0)
         harness_fail("msg_send of 8 MiB under a rain of signals returned %d "
                      "(%s): EINTR means try again, and a short write means "

@@ -58,10 +58,12 @@ static void destroy(struct ring *r, const char *name)
     ring_destroy(r);
     if (shm_exists(copy)) {
         shm_unlink(copy); /* clean up after the failed test */
-        harness_fail("after ring_destroy, %s still exists in /dev/shm: a "
-                     "shared-memory object lives until it is unlinked "
-                     "(shm_unlink), even after every process unmapped it",
-                     copy);
+        harness_fail_symptom("shm-left",
+                             "after ring_destroy, %s still exists in "
+                             "/dev/shm: a shared-memory object lives until "
+                             "it is unlinked (shm_unlink), even after every "
+                             "process unmapped it",
+                             copy);
     }
 }
 
