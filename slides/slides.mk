@@ -16,7 +16,7 @@ SLIDES_NODE := $(SLIDES_DIR)/node_modules/.slides-ok
 SLIDES_MEASURED := $(SLIDES_OUT)/measure/machine.json
 # The traces link the reference solutions: build time only, never shipped.
 SLIDES_SOLUTIONS ?= $(ROOT)/solutions
-SLIDES_CFLAGS = $(BASE_CFLAGS) -O2 -I$(ROOT)/harness -I$(SLIDES_DIR)/tools
+SLIDES_CFLAGS = $(BASE_CFLAGS) -O2 -I$(ROOT)/harness
 SLIDES_TRACERS := $(SLIDES_TOOLS)/trace_gil $(SLIDES_TOOLS)/trace_green \
                   $(SLIDES_TOOLS)/trace_procs
 SLIDES_HARNESS := $(HARNESS_LIB)
@@ -26,18 +26,18 @@ $(SLIDES_NODE): $(SLIDES_DIR)/package.json $(SLIDES_DIR)/package-lock.json
 	cd $(SLIDES_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-$(SLIDES_TOOLS)/trace_gil: $(SLIDES_DIR)/tools/trace_gil.c $(SLIDES_DIR)/tools/spans.h \
+$(SLIDES_TOOLS)/trace_gil: $(SLIDES_DIR)/tools/trace_gil.c \
     $(SLIDES_SOLUTIONS)/02-threads/gil.c $(SLIDES_HARNESS)
 	@mkdir -p $(@D)
 	$(CC) $(SLIDES_CFLAGS) -I$(ROOT)/labs/02-threads -o $@ $(filter %.c %.a,$^) -lcmocka
 
-$(SLIDES_TOOLS)/trace_green: $(SLIDES_DIR)/tools/trace_green.c $(SLIDES_DIR)/tools/spans.h \
+$(SLIDES_TOOLS)/trace_green: $(SLIDES_DIR)/tools/trace_green.c \
     $(SLIDES_SOLUTIONS)/05-coroutines/coro.c $(SLIDES_SOLUTIONS)/05-coroutines/green.c \
     $(SLIDES_HARNESS)
 	@mkdir -p $(@D)
 	$(CC) $(SLIDES_CFLAGS) -I$(ROOT)/labs/05-coroutines -o $@ $(filter %.c %.a,$^) -lcmocka
 
-$(SLIDES_TOOLS)/trace_procs: $(SLIDES_DIR)/tools/trace_procs.c $(SLIDES_DIR)/tools/spans.h \
+$(SLIDES_TOOLS)/trace_procs: $(SLIDES_DIR)/tools/trace_procs.c \
     $(SLIDES_SOLUTIONS)/07-multiprocessing-ipc/pool.c \
     $(SLIDES_SOLUTIONS)/07-multiprocessing-ipc/msg.c $(SLIDES_HARNESS)
 	@mkdir -p $(@D)

@@ -34,6 +34,10 @@ autograding() {
     done <<<"$points" | jq -s '{tests: .}'
 }
 
+# The deadline's full grade: a cron line (UTC) kept in the workflow
+# between regenerations; make classroom DEADLINE_CRON='59 23 15 12 *' sets it.
+cron=${DEADLINE_CRON:-$(sed -n 's/^    - cron: "\(.*\)"$/\1/p' "$root/.github/workflows/classroom.yml" 2>/dev/null | head -1)}
+
 workflow() {
     local ids=() envs=()
     cat <<'YAML'
@@ -44,11 +48,20 @@ workflow() {
 # every check of the lab passes or is provisional (the action gives all
 # or nothing; classroom-lab.sh says which checks are provisional); the
 # job summary and the annotations show every check and where it failed.
+# A push grades the labs it changed (classroom-select.sh; the others keep
+# the verdict of their last grading, from the Actions cache); the
+# deadline's run (schedule, or workflow_dispatch) grades every lab. The
+# tools' Debian packages come from the Actions cache after the first run.
 name: Autograding Tests
 "on":
-  - push
-  - workflow_dispatch
-  - repository_dispatch
+  push:
+  workflow_dispatch:
+  repository_dispatch:
+YAML
+    if [[ -n $cron ]]; then
+        printf '  schedule:\n    - cron: "%s"\n' "$cron"
+    fi
+    cat <<'YAML'
 permissions:
   checks: write
   actions: read
@@ -60,8 +73,32 @@ jobs:
     steps:
       - name: Checkout code
         uses: actions/checkout@v4
+        with:
+          fetch-depth: 0
+      - name: Cache the tools' Debian packages
+        uses: actions/cache@v4
+        with:
+          path: ~/apt-archives/*.deb
+          key: apt-${{ runner.os }}-${{ env.ImageOS }}-${{ hashFiles('grader/scripts/deps.sh') }}
       - name: Install the tools and build the grader
-        run: sudo bash grader/scripts/deps.sh && make -s grader
+        run: |
+          mkdir -p ~/apt-archives/partial
+          printf 'Dir::Cache::Archives "%s";\nAPT::Keep-Downloaded-Packages "true";\n' ~/apt-archives |
+            sudo tee /etc/apt/apt.conf.d/90classroom-cache >/dev/null
+          sudo bash grader/scripts/deps.sh && make -s grader
+      - name: The last verdicts of the labs this push does not change
+        uses: actions/cache@v4
+        with:
+          path: build/classroom-cache
+          key: classroom-${{ github.run_id }}-${{ github.run_attempt }}
+          restore-keys: classroom-
+      - name: Which labs to grade
+        env:
+          EVENT: ${{ github.event_name }}
+          BEFORE: ${{ github.event.before }}
+        run: |
+          mkdir -p build/grade
+          bash grader/scripts/classroom-select.sh "$EVENT" "$BEFORE" | tee build/grade/classroom-selected
 YAML
     while IFS=$'\t' read -r lab title total _; do
         local id=lab${lab%%-*}

@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: MIT
 # `make release DEST=dir`: the student copy of the repository. Everything
 # but what release-exclude.txt lists (solutions, mutants, wheats,
-# instructor-only tests) and the decks marked for after the deadline. In the copy,
+# instructor-only tests), the decks marked for after the deadline and the
+# tests hidden until the due date (release-hidden.sh). In the copy,
 # `make check` checks the copy itself (release-check.sh): the grader's
 # unit tests, the provided files unchanged since the release (a manifest
 # of their SHA-256), no reference answer present, and every lab gradeable.
 # Before it finishes, it scans the copy for lines of the reference answers.
 #
-# Usage: release.sh DEST     (FORCE=1 to write into a non-empty DEST)
+# Usage: release.sh DEST     (FORCE=1 to write into a non-empty DEST;
+#                            KEEP_HIDDEN=1 to keep the hidden tests)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -71,6 +73,15 @@ find "$dest" -name '*.md' -not -path '*/.git/*' -print0 |
             ($target =~ m{^[a-z]+:} || -e "$dest/$path" || !-e "$root/$path")
                 ? $& : "$text (in the instructors\x27 copy)"
         }ge' "$root" "$dest"
+
+# Tests hidden until the due date (`hidden = 1`) are held back: the copy
+# has neither their code nor their rubric sections, so its make grade
+# scores the visible tests. make gradescope keeps them (KEEP_HIDDEN=1):
+# its copy is the autograder, which students do not see, and it reports
+# their results after the due date.
+if [[ -z ${KEEP_HIDDEN:-} ]]; then
+    bash "$here/release-hidden.sh" "$root" "$dest"
+fi
 
 # make check in the copy checks the copy (check.sh grades solutions/ and
 # mutants, which a student copy does not have).

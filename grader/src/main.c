@@ -42,6 +42,7 @@
 #include "run.h"
 #include "sandbox.h"
 #include "tools.h"
+#include "trace.h"
 #include "util.h"
 
 struct cli {
@@ -74,6 +75,8 @@ static void usage(void)
           "       grader doctor --root DIR\n"
           "       grader containment --root DIR\n"
           "       grader labs|rubric|points|checks|tag --help\n"
+          "       grader trace SPANS OUT.svg [--note TEXT] [--axis-of "
+          "SPANS]...\n"
           "       grader exec --root DIR --timeout S --dir RUNDIR "
           "--bindir BINDIR\n"
           "                   [--env K=V]... -- PROGRAM [ARG]...\n"
@@ -693,6 +696,8 @@ int main(int argc, char **argv)
         usage();
     if (query_command(argv[1]))
         return query_main(argc - 1, argv + 1);
+    if (strcmp(argv[1], "trace") == 0)
+        return trace_main(argc - 1, argv + 1);
     parse(argc - 1, argv + 1, &c);
     run_init();
     if (strcmp(argv[1], "grade") == 0)

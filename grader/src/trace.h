@@ -35,6 +35,13 @@ void trace_free(struct trace *t);
 /* The two renderings, as strings (the caller frees). */
 char *trace_chrome_json(const struct trace *t);
 char *trace_svg(const struct trace *t);
+/* The SVG with its time axis at least min_ns long (runs to compare share
+ * one scale) and an optional note under it. */
+char *trace_svg_axis(const struct trace *t, uint64_t min_ns, const char *note);
+
+/* `grader trace SPANS OUT.svg [--note TEXT] [--axis-of SPANS]...`: the
+ * slides draw their timelines with it. Exit 0, 1 (no spans), 2. */
+int trace_main(int argc, char **argv);
 
 /*
  * trace_export - read spans_path and write <base>.json and <base>.svg.

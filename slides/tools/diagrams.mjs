@@ -2,9 +2,11 @@
 // Diagrams for the slides, generated from what make slides-measure measured
 // on this machine (build/slides/measure/): timelines from span traces, and
 // charts of the speedups and costs the labs' speedup checks printed. Writes
-// build/slides/diagrams/*.svg. Nothing here is drawn by hand.
+// build/slides/diagrams/*.svg. Nothing here is drawn by hand; the timelines
+// are drawn by the grader (grader trace).
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { ROOT } from './includes.mjs';
 
 const MEASURE = path.join(ROOT, 'build/slides/measure');
@@ -37,6 +39,9 @@ let written = 0;
 function write(name, content) { fs.writeFileSync(path.join(OUT, name), content); written++; }
 
 // ---- timelines -----------------------------------------------------------
+// The harness's spans files (trace-NAME.spans), drawn by the grader's own
+// renderer (`grader trace`), the one that draws the students' TRACE=1
+// timelines: one format, one renderer.
 
 const NOTE = {
     'cpu-gil': 'one lane at a time: the GIL passes from thread to thread, never shared',
@@ -48,55 +53,22 @@ const NOTE = {
 
 // Timelines drawn to be compared share one time axis (the longer run's).
 const SAME_AXIS = [['cpu-gil', 'cpu-free']];
+const GRADER = path.join(ROOT, 'build/bin/grader');
 
-function timeline(tr, axisEnd) {
-    const W = 1160, left = 130, right = 30, top = 64, laneH = 46, gap = 14;
-    const H = top + tr.lanes * (laneH + gap) + 70;
-    const ran = Math.max(...tr.spans.map((s) => s.t1), 0.001);
-    const end = Math.max(ran, axisEnd || 0);
-    const x = (ms) => left + (ms / end) * (W - left - right);
-    const parts = [];
-    parts.push(text(left, 30, tr.title, 'font-size="22" font-weight="bold"'));
-    parts.push(text(W - right, 30, `${ran.toFixed(1)} ms`, 'font-size="18" text-anchor="end" fill="' + MUTED + '"'));
-    parts.push(text(left, 52, NOTE[tr.name] || '', `font-size="16" fill="${MUTED}"`));
-    const step = niceStep(end, 8);
-    const axisY = top + tr.lanes * (laneH + gap);
-    for (let t = 0; t <= end + 1e-9; t += step) {
-        parts.push(`<line x1="${x(t)}" y1="${top - 4}" x2="${x(t)}" y2="${axisY}" stroke="${GRID}"/>`);
-        parts.push(text(x(t), axisY + 20, t === 0 ? '0 ms' : `${+t.toFixed(3)}`, `font-size="15" text-anchor="middle" fill="${MUTED}"`));
+const traces = fs.readdirSync(MEASURE).filter((f) => /^trace-.*\.spans$/.test(f));
+for (const f of traces) {
+    const name = f.replace(/^trace-(.*)\.spans$/, '$1');
+    const group = SAME_AXIS.find((g) => g.includes(name)) || [];
+    const axis = group.filter((o) => o !== name && traces.includes(`trace-${o}.spans`))
+        .flatMap((o) => ['--axis-of', path.join(MEASURE, `trace-${o}.spans`)]);
+    const note = `${NOTE[name] ? NOTE[name] + '; ' : ''}${where}`;
+    const r = spawnSync(GRADER, ['trace', path.join(MEASURE, f), path.join(OUT, `timeline-${name}.svg`),
+        '--note', note, ...axis], { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (r.status !== 0) {
+        console.error(`slides: grader trace ${f} failed (exit ${r.status})`);
+        process.exit(1);
     }
-    for (let l = 0; l < tr.lanes; l++) {
-        const y = top + l * (laneH + gap);
-        parts.push(`<rect x="${left}" y="${y}" width="${W - left - right}" height="${laneH}" fill="#f4f6f9"/>`);
-        parts.push(text(left - 12, y + laneH / 2 + 6, `${tr.lane_kind} ${l}`, 'font-size="17" text-anchor="end"'));
-    }
-    for (const s of tr.spans) {
-        const y = top + s.lane * (laneH + gap);
-        const io = s.label === 'io';
-        const w = Math.max(x(s.t1) - x(s.t0), 1);
-        parts.push(`<rect x="${x(s.t0).toFixed(2)}" y="${y + (io ? 12 : 4)}" width="${w.toFixed(2)}" ` +
-            `height="${laneH - (io ? 24 : 8)}" fill="${COLOR[s.label] || COLOR.other}" rx="2"/>`);
-    }
-    const kinds = [...new Set(tr.spans.map((s) => s.label))];
-    let lx = left;
-    const ly = axisY + 46;
-    for (const k of kinds) {
-        parts.push(`<rect x="${lx}" y="${ly - 13}" width="18" height="14" fill="${COLOR[k] || COLOR.other}"/>`);
-        const label = k === 'io' ? 'waiting for I/O (GIL released)' : 'computing';
-        parts.push(text(lx + 24, ly, label, 'font-size="15"'));
-        lx += 44 + label.length * 8;
-    }
-    parts.push(text(W - right, ly, where, `font-size="13" text-anchor="end" fill="${MUTED}"`));
-    return svg(W, H, parts.join('\n'));
-}
-
-const traces = fs.readdirSync(MEASURE).filter((f) => /^trace-.*\.json$/.test(f));
-const loaded = traces.map((f) => readJson(path.join(MEASURE, f))).filter((tr) => tr && tr.spans && tr.spans.length);
-const runEnd = (tr) => Math.max(...tr.spans.map((s) => s.t1));
-for (const tr of loaded) {
-    const group = SAME_AXIS.find((g) => g.includes(tr.name)) || [tr.name];
-    const axisEnd = Math.max(...loaded.filter((o) => group.includes(o.name)).map(runEnd));
-    write(`timeline-${tr.name}.svg`, timeline(tr, axisEnd));
+    written++;
 }
 
 // ---- what the speedup checks measured ------------------------------------

@@ -3,7 +3,9 @@
 # make slides-measure: the numbers and traces the slides' diagrams are drawn
 # from, measured on this machine with the labs' own code: the speedup checks
 # of every lab graded on the reference solutions (their notes carry the
-# measured ratios and costs), and span traces from slides/tools/trace_*.
+# measured ratios and costs), and the harness's spans files
+# (trace-NAME.spans, the format TRACE=1 gradings write) from
+# slides/tools/trace_*, which diagrams.mjs draws with `grader trace`.
 # Writes build/slides/measure/. Usage: measure.sh GRADER TOOLS_DIR
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -20,14 +22,15 @@ printf '{"cpu": "%s", "cpus": %s, "kernel": "%s", "date": "%s", "host": "%s"}\n'
     "${model:-unknown CPU}" "$cpus" "$(uname -sr)" "$(date -u +%Y-%m-%d)" \
     "$(uname -m)" > "$out/machine.json"
 
+rm -f "$out"/trace-*.json # the slides' own JSON format, before the spans files
 for t in "trace_gil cpu-gil" "trace_gil cpu-free" "trace_gil io-gil" trace_green trace_procs; do
-    name=${t#trace_}; name=${name/ /-}
-    if ! "$tools"/$t > "$out/trace-$name.json.tmp" 2> "$out/trace-$name.log"; then
+    name=${t##* }; name=${name#trace_}
+    if ! "$tools"/$t "$out/trace-$name.spans.tmp" 2> "$out/trace-$name.log"; then
         echo "slides-measure: $t failed: $(head -3 "$out/trace-$name.log")" >&2
-        rm -f "$out/trace-$name.json.tmp"
+        rm -f "$out/trace-$name.spans.tmp"
         continue
     fi
-    mv "$out/trace-$name.json.tmp" "$out/trace-$name.json"
+    mv "$out/trace-$name.spans.tmp" "$out/trace-$name.spans"
 done
 
 # Speedup checks run one lab at a time and never beside each other (the
@@ -40,4 +43,4 @@ for lab in $("$grader" points --root . | awk -F'\t' 'NR == 1 { for (i = 1; i <= 
     rc=$?
     [[ $rc -le 1 ]] || echo "slides-measure: grading $lab failed (exit $rc), see $out/$lab.log" >&2
 done
-echo "slides-measure: $(ls "$out"/trace-*.json 2>/dev/null | wc -l) traces, $(ls "$out"/*/results.json 2>/dev/null | wc -l) labs graded on $cpus CPUs ($((SECONDS - t0)) s)"
+echo "slides-measure: $(ls "$out"/trace-*.spans 2>/dev/null | wc -l) traces, $(ls "$out"/*/results.json 2>/dev/null | wc -l) labs graded on $cpus CPUs ($((SECONDS - t0)) s)"

@@ -29,7 +29,8 @@ done
 out=$root/build/gradescope
 rm -rf "$out"
 mkdir -p "$out"
-bash "$root/grader/scripts/release.sh" "$out/source" >/dev/null
+# The autograder grades the hidden tests too (after_due_date): keep them.
+KEEP_HIDDEN=1 bash "$root/grader/scripts/release.sh" "$out/source" >/dev/null
 cp "$here/setup.sh" "$here/run_autograder" "$out/source/"
 chmod 755 "$out/source/setup.sh" "$out/source/run_autograder"
 {
