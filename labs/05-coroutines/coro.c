@@ -46,7 +46,7 @@ __asm__(".text\n"
         ".type coro__switch, @function\n"
         "coro__switch:\n"
         /*
-         * TODO(lab05.1): the switch itself, about fifteen instructions.
+         * TODO(lab05.1): the switch itself, about twenty instructions.
          * - Which registers must survive a call, by the System V x86-64
          *   ABI, and which two control fields (one of SSE, one of the
          *   x87 unit)? The compiler assumes every other one may be
