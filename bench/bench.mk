@@ -18,11 +18,12 @@ BENCH_REF := $(abspath $(if $(filter /%,$(REF)),$(REF),$(ROOT)/$(REF)))
 # Objects of each reference tree apart, so another REF never links stale ones.
 BENCH_REF_OBJ := $(BENCH_OBJ)/ref/$(subst /,_,$(BENCH_REF))
 
-# A reference file REF/NN-topic/x.c, with its lab's headers.
+# A reference file REF/NN-topic/x.c, with its lab's headers and the
+# harness's compat.h (what older glibcs lack), as the grader builds it.
 $(BENCH_REF_OBJ)/%.o: $(BENCH_REF)/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -I$(ROOT)/labs/$(patsubst %/,%,$(dir $*)) \
-	    -c $< -o $@
+	    -I$(ROOT)/harness -c $< -o $@
 
 # A lab's support file (given to students, e.g. lab 06's coro.c).
 $(BENCH_OBJ)/labs/%.o: $(ROOT)/labs/%.c | $(DEPS_STAMP)

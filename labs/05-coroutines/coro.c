@@ -46,10 +46,11 @@ __asm__(".text\n"
         ".type coro__switch, @function\n"
         "coro__switch:\n"
         /*
-         * TODO(lab05.1): the switch itself, about fifteen instructions.
+         * TODO(lab05.1): the switch itself, about twenty instructions.
          * - Which registers must survive a call, by the System V x86-64
-         *   ABI? The compiler assumes every other one may be clobbered by
-         *   any call, so those (and rsp) are all you must keep.
+         *   ABI, and which two control fields (one of SSE, one of the
+         *   x87 unit)? The compiler assumes every other one may be
+         *   clobbered by any call, so those (and rsp) are all you keep.
          * - Where is the return address right now, and what will `ret`
          *   do once rsp points into the other stack?
          * - Whatever order you push in, pop in the reverse order, and make

@@ -271,6 +271,92 @@ static void test_coro_callee_saved_preserved(void **state)
                      reg_names(in_coro, buf, sizeof(buf)));
 }
 
+/*
+ * The ABI's two callee-saved control fields survive a switch too: the
+ * rounding-control bits of MXCSR (SSE) and of the x87 control word. Each
+ * side sets its own rounding mode and must find it again after a switch.
+ */
+enum { MXCSR_RC = 0x6000, X87_RC = 0x0c00 }; /* the rounding-mode bits */
+
+struct fp_ctl {
+    uint32_t mxcsr;
+    uint16_t x87;
+};
+
+static struct fp_ctl fp_get(void)
+{
+    struct fp_ctl c;
+
+    __asm__ volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(c.mxcsr), "=m"(c.x87));
+    return c;
+}
+
+static void fp_set(struct fp_ctl c)
+{
+    __asm__ volatile("ldmxcsr %0\n\tfldcw %1" : : "m"(c.mxcsr), "m"(c.x87));
+}
+
+/* The same fields with the rounding mode rc (0-3) in both. */
+static struct fp_ctl fp_with_rounding(struct fp_ctl c, unsigned rc)
+{
+    c.mxcsr = (c.mxcsr & ~(uint32_t)MXCSR_RC) | rc << 13;
+    c.x87 = (uint16_t)((c.x87 & ~X87_RC) | rc << 10);
+    return c;
+}
+
+static bool fp_same(struct fp_ctl a, struct fp_ctl b)
+{
+    return (a.mxcsr & MXCSR_RC) == (b.mxcsr & MXCSR_RC) &&
+           (a.x87 & X87_RC) == (b.x87 & X87_RC);
+}
+
+/* Rounds toward zero (3), yields, and reports what it finds afterwards. */
+static void *fp_body(void *arg)
+{
+    struct fp_ctl mine = fp_with_rounding(fp_get(), 3);
+
+    fp_set(mine);
+    coro_yield(NULL);
+    *(struct fp_ctl *)arg = fp_get();
+    return NULL;
+}
+
+static void test_coro_fp_control_preserved(void **state)
+{
+    struct fp_ctl saved = fp_get(), in_coro = {0, 0}, back, up;
+    struct coro *co;
+
+    (void)state;
+    co = make(fp_body, &in_coro, 0);
+    assert_int_equal(coro_resume(co, NULL), 0); /* it now rounds to zero */
+    back = fp_get();
+    up = fp_with_rounding(saved, 2); /* the caller now rounds up */
+    fp_set(up);
+    assert_int_equal(coro_resume(co, NULL), 0);
+    up = fp_get();
+    fp_set(saved);
+    assert_true(coro_finished(co));
+    coro_destroy(co);
+    if (!fp_same(back, saved))
+        harness_fail("coming back from coro_resume, the caller's rounding "
+                     "mode (MXCSR %#x, x87 control word %#x) is the "
+                     "coroutine's, not its own (%#x, %#x): the ABI makes "
+                     "the MXCSR control bits and the x87 control word "
+                     "callee-saved, so the switch must keep them too",
+                     back.mxcsr, back.x87, saved.mxcsr, saved.x87);
+    if (!fp_same(in_coro, fp_with_rounding(saved, 3)))
+        harness_fail("coming back from coro_yield, the coroutine's rounding "
+                     "mode (MXCSR %#x, x87 control word %#x) is its "
+                     "resumer's: the switch must save and restore the "
+                     "MXCSR control bits and the x87 control word",
+                     in_coro.mxcsr, in_coro.x87);
+    if (!fp_same(up, fp_with_rounding(saved, 2)))
+        harness_fail("after the coroutine finished, the caller's rounding "
+                     "mode (MXCSR %#x, x87 control word %#x) is not the "
+                     "one it set: the last switch back must restore it too",
+                     up.mxcsr, up.x87);
+}
+
 /* The ABI: rsp is a multiple of 16 at every call; SSE code relies on it. */
 static void *align_body(void *arg)
 {
@@ -585,7 +671,8 @@ static void test_coro_switch_cheaper_than_swapcontext(void **state)
         harness_fail("a coroutine switch took %.1f ns, swapcontext %.1f ns: "
                      "only %.1fx cheaper, at least %.1fx expected. "
                      "swapcontext saves the signal mask with a system call; "
-                     "yours should save six registers and rsp, no more",
+                     "yours should save six registers, rsp and two control "
+                     "words, no more",
                      cand * 1e9, base * 1e9, base / cand, need);
 }
 
@@ -595,6 +682,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_coro_nested_resume),
     cmocka_unit_test(test_coro_many_interleaved),
     cmocka_unit_test(test_coro_callee_saved_preserved),
+    cmocka_unit_test(test_coro_fp_control_preserved),
     cmocka_unit_test(test_coro_stack_aligned),
     cmocka_unit_test(test_coro_stack_has_guard_page),
     cmocka_unit_test(test_coro_overflow_crashes_cleanly),
