@@ -289,6 +289,10 @@ void harness__assert_no_leaks(const char *file, int line,
  * harness_chaos_point() yields or pauses at random; harness_cond_wait()
  * returns spuriously about one time in `spurious` (default 3) without being
  * signalled, as POSIX allows, so `if` where `while` is needed fails for sure.
+ * With param spurious_late_ms = N, a spurious harness_cond_timedwait()
+ * first really waits up to N ms (a signal still ends it; abstime, if that
+ * comes first, is a real ETIMEDOUT), so the wake-up comes in the middle of
+ * a timed wait.
  * Off, they cost a branch.
  */
 void harness_chaos_enable(int on);

@@ -4,6 +4,7 @@
  * which makes rare interleavings and spurious wake-ups common enough that
  * a wrong answer shows as a wrong result, not only as a sanitizer report.
  */
+#include <errno.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -112,13 +113,53 @@ int harness_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
     return pthread_cond_wait(c, m);
 }
 
+/*
+ * A late spurious wake-up (param spurious_late_ms > 0): really wait, but
+ * only until late_ms from now, or abstime if that comes first, and call an
+ * early end a wake-up (0), as a signal nobody sent would. It comes in the
+ * middle of the wait, so a deadline computed again after each wake-up
+ * moves away with every one. abstime's clock is the condition variable's,
+ * which a caller cannot ask: a REALTIME time is past the year 2001, a
+ * MONOTONIC one (time since boot) is not.
+ */
+static int spurious_late(pthread_cond_t *c, pthread_mutex_t *m,
+                         const struct timespec *abstime, long late_ms)
+{
+    clockid_t clock =
+        abstime->tv_sec > 1000000000 ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+    struct timespec t;
+    int rc;
+
+    clock_gettime(clock, &t);
+    t.tv_sec += late_ms / 1000;
+    t.tv_nsec += (late_ms % 1000) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    if (t.tv_sec > abstime->tv_sec ||
+        (t.tv_sec == abstime->tv_sec && t.tv_nsec >= abstime->tv_nsec))
+        return pthread_cond_timedwait(c, m, abstime);
+    rc = pthread_cond_timedwait(c, m, &t);
+    return rc == ETIMEDOUT ? 0 : rc;
+}
+
 int harness_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
                            const struct timespec *abstime)
 {
+    static atomic_long late = -1; /* param.spurious_late_ms, read once */
+    long late_ms;
+
     if (harness__sched_active())
         return harness__sched_cond_timedwait_at(__builtin_return_address(0), c,
                                                 m, abstime);
-    if (spurious_due())
-        return spurious_wakeup(m);
-    return pthread_cond_timedwait(c, m, abstime);
+    if (!spurious_due())
+        return pthread_cond_timedwait(c, m, abstime);
+    late_ms = atomic_load_explicit(&late, memory_order_relaxed);
+    if (late_ms < 0) {
+        late_ms = harness_param_long("spurious_late_ms", 0);
+        atomic_store_explicit(&late, late_ms, memory_order_relaxed);
+    }
+    return late_ms > 0 ? spurious_late(c, m, abstime, late_ms)
+                       : spurious_wakeup(m);
 }

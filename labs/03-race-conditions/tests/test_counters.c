@@ -175,6 +175,13 @@ static void test_count_create_destroy(void **state)
                                           "written yet?)"
                                         : "");
     }
+    /* count_run (provided) refuses bad arguments before it starts. */
+    if (count_run(NULL, 2, iters) != -EINVAL ||
+        count_run(&count_one_atomic, 0, iters) != -EINVAL ||
+        count_run(&count_one_atomic, COUNT_MAX_THREADS + 1, iters) != -EINVAL ||
+        count_run(&count_one_atomic, 2, -1) != -EINVAL)
+        harness_fail("count_run with NULL ops, 0 or too many threads, or a "
+                     "negative count: expected -EINVAL");
 }
 
 /*

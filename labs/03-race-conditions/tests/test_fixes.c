@@ -55,6 +55,7 @@ struct counter_job {
     struct harness_start *start;
     struct counter *c;
     long iters;
+    atomic_int *done; /* workers that have finished adding */
 };
 
 static void *counter_worker(void *arg)
@@ -64,26 +65,50 @@ static void *counter_worker(void *arg)
     harness_start_wait(j->start);
     for (long i = 0; i < j->iters; i++)
         counter_inc(j->c);
+    atomic_fetch_add(j->done, 1);
     return NULL;
 }
 
-/* nthreads threads, released at once, each adding iters to a new counter;
- * returns what the counter read after they were joined. */
+/*
+ * nthreads threads, released at once, each adding iters to a new counter;
+ * returns what the counter read after they were joined. Meanwhile the
+ * main thread reads it too (counter_read is for any thread, while others
+ * add): each read must lie between the one before and the final count.
+ * Under ThreadSanitizer, a read that takes no part in the counter's
+ * synchronization is a race.
+ */
 static long counter_run(int nthreads, long iters)
 {
     struct harness_start start;
     struct counter *c = counter_create();
-    struct counter_job job = {&start, c, iters};
+    atomic_int done = 0;
+    struct counter_job job = {&start, c, iters, &done};
     pthread_t t[MAX_WORKERS];
-    long got;
+    long got, last = 0, bad = 0, bad_got = 0, bad_last = 0;
 
     assert_non_null(c);
-    harness_start_init(&start, (unsigned)nthreads);
+    harness_start_init(&start, (unsigned)nthreads + 1);
     for (int i = 0; i < nthreads; i++)
         xpthread_create(&t[i], NULL, counter_worker, &job);
+    harness_start_wait(&start);
+    while (atomic_load(&done) < nthreads) {
+        long v = counter_read(c);
+
+        if ((v < last || v > nthreads * iters) && bad++ == 0) {
+            bad_got = v;
+            bad_last = last;
+        }
+        last = v;
+        harness_yield();
+    }
     for (int i = 0; i < nthreads; i++)
         xpthread_join(t[i], NULL);
     harness_start_destroy(&start);
+    if (bad)
+        harness_fail("counter_read while %d threads added: %ld reads out of "
+                     "order or range (e.g. %ld after %ld, with %ld to add "
+                     "in all): a read must see the count as of one instant",
+                     nthreads, bad, bad_got, bad_last, nthreads * iters);
     got = counter_read(c);
     counter_destroy(c);
     return got;

@@ -71,6 +71,55 @@ static void test_bbuf_close_delivers_rest(void **state)
     expect_rc("bbuf_get on a closed, empty buffer", bbuf_get(b, &got), -EPIPE);
     expect_rc("bbuf_get again", bbuf_get(b, &got), -EPIPE);
     bbuf_destroy(b);
+    /* Destroyed with items still in it: they are the caller's (here on
+     * the stack, so freeing one is an invalid free), and the buffer's own
+     * memory is all released (memcheck). */
+    b = make(4);
+    for (int i = 0; i < 3; i++)
+        expect_rc("bbuf_put", bbuf_put(b, &got), 0);
+    bbuf_destroy(b);
+}
+
+/*
+ * bbuf_close from any thread: a producer puts its items, closes the buffer
+ * itself and exits; the main thread, sleeping in bbuf_get meanwhile, gets
+ * every item, then -EPIPE.
+ */
+struct closer {
+    struct bbuf *b;
+    uintptr_t n;
+    int errors;
+};
+
+static void *put_then_close_main(void *arg)
+{
+    struct closer *c = arg;
+
+    for (uintptr_t i = 1; i <= c->n; i++)
+        if (bbuf_put(c->b, (void *)i) != 0)
+            c->errors++;
+    bbuf_close(c->b);
+    return NULL;
+}
+
+static void test_bbuf_producer_closes(void **state)
+{
+    struct closer c = {make(2), 0, 0};
+    pthread_t t;
+    void *got;
+
+    (void)state;
+    c.n = (uintptr_t)lab04_param("items", 200, 20);
+    xpthread_create(&t, NULL, put_then_close_main, &c);
+    for (uintptr_t i = 1; i <= c.n; i++)
+        expect_get(c.b, (void *)i);
+    expect_rc("bbuf_get after the producer closed the buffer",
+              bbuf_get(c.b, &got), -EPIPE);
+    xpthread_join(t, NULL);
+    if (c.errors)
+        harness_fail("bbuf_put returned an error %d times before the close",
+                     c.errors);
+    bbuf_destroy(c.b);
 }
 
 struct one_call {
@@ -305,6 +354,7 @@ static void test_bbuf_many_producers_consumers(void **state)
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_bbuf_fifo_one_thread),
     cmocka_unit_test(test_bbuf_close_delivers_rest),
+    cmocka_unit_test(test_bbuf_producer_closes),
     cmocka_unit_test(test_bbuf_sleeps_when_full_or_empty),
     cmocka_unit_test(test_bbuf_close_wakes_all_getters),
     cmocka_unit_test(test_bbuf_close_wakes_all_putters),

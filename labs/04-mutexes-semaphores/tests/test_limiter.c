@@ -86,6 +86,41 @@ static void test_limiter_leave_lets_one_in(void **state)
 }
 
 /*
+ * A refused leave changes nothing: after two leaves with nobody inside,
+ * k = 2 still lets two in, and a third sleeps until one of them leaves.
+ */
+static void test_limiter_refused_leave_keeps_bound(void **state)
+{
+    struct limiter *l = make(2);
+    struct entrant e = {l, -1};
+    pthread_t t;
+    int slept;
+
+    (void)state;
+    expect_rc("limiter_leave with nobody inside", limiter_leave(l), -EPERM);
+    expect_rc("a second limiter_leave with nobody inside", limiter_leave(l),
+              -EPERM);
+    expect_rc("limiter_enter after refused leaves", limiter_enter(l), 0);
+    expect_rc("limiter_enter after refused leaves", limiter_enter(l), 0);
+    xpthread_create(&t, NULL, enter_main, &e);
+    slept = sync_hooks_await_sleepers(1, 2000) == 0;
+    expect_rc("limiter_leave", limiter_leave(l), 0);
+    xpthread_join(t, NULL);
+    if (!slept)
+        harness_fail("k = 2, two leaves refused with -EPERM, then two "
+                     "threads inside: a third limiter_enter did not sleep. "
+                     "A refused leave must not change the count (it let "
+                     "more than k in)");
+    expect_rc("the third limiter_enter, after a leave", e.rc, 0);
+    if (limiter_peak(l) != 2)
+        harness_fail("limiter_peak is %u, expected 2 (k = 2)", limiter_peak(l));
+    expect_rc("limiter_leave", limiter_leave(l), 0);
+    expect_rc("limiter_leave", limiter_leave(l), 0);
+    expect_rc("limiter_leave with nobody inside", limiter_leave(l), -EPERM);
+    limiter_destroy(l);
+}
+
+/*
  * Six threads, k = 3, chaos: the test counts who is inside by itself.
  * Never more than k; the limiter's own peak is at least what the test saw
  * (it counts a little earlier and later) and never above k.
@@ -209,6 +244,7 @@ static void test_limiter_speedup(void **state)
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_limiter_counts),
     cmocka_unit_test(test_limiter_leave_lets_one_in),
+    cmocka_unit_test(test_limiter_refused_leave_keeps_bound),
     cmocka_unit_test(test_limiter_bounds_inside),
     cmocka_unit_test(test_limiter_speedup),
 };

@@ -377,6 +377,58 @@ static void test_sema_timedwait_gets_post(void **state)
 }
 
 /*
+ * "Spurious wake-ups never make the wait longer": the rubric runs this
+ * test in chaos mode with every timed condition wait ending in a spurious
+ * wake-up a few ms after it starts (param.spurious = 1,
+ * param.spurious_late_ms), which POSIX allows. A timed wait must still give
+ * up about timeout_ms after its call; one that computes its deadline again
+ * after each wake-up moves it away every time and never gives up. The
+ * bound is generous (4 x timeout + 200 ms): the machine may be loaded.
+ */
+static void test_sema_timedwait_wakeups_keep_deadline(void **state)
+{
+    enum { MS = 100, LIMIT_MS = 4 * MS + 200 };
+    struct waiter w = {make(0), MS, -1, 0, 0};
+    struct timespec until;
+    pthread_t t;
+    int rc;
+
+    (void)state;
+    if (!harness_chaos_enabled())
+        harness_note("chaos is off: no spurious wake-up to wait through");
+    xpthread_create(&t, NULL, waiter_main, &w);
+    clock_gettime(CLOCK_REALTIME, &until); /* pthread_timedjoin_np's clock */
+    until.tv_sec += LIMIT_MS / 1000;
+    until.tv_nsec += (LIMIT_MS % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    rc = pthread_timedjoin_np(t, NULL, &until);
+    if (rc == ETIMEDOUT) /* the waiter is left behind: the process ends */
+        harness_fail("sema_timedwait(%d ms) had not returned after %d ms, "
+                     "its condition wait waking spuriously every few ms: "
+                     "each wake-up moved the deadline further away. Compute "
+                     "the absolute deadline once, before the loop",
+                     MS, LIMIT_MS);
+    if (rc != 0)
+        harness_fail("pthread_timedjoin_np: %s", strerror(rc));
+    expect_rc("sema_timedwait on an empty semaphore, waking spuriously", w.rc,
+              -ETIMEDOUT);
+    if (w.wall_s * 1e3 < MS - 1)
+        harness_fail("sema_timedwait(%d ms) returned -ETIMEDOUT after %.1f ms: "
+                     "a spurious wake-up is not a timeout",
+                     MS, w.wall_s * 1e3);
+    if (w.wall_s * 1e3 > LIMIT_MS)
+        harness_fail("sema_timedwait(%d ms) returned after %.0f ms, its "
+                     "condition wait waking spuriously every few ms: each "
+                     "wake-up moved the deadline further away. Compute the "
+                     "absolute deadline once, before the loop",
+                     MS, w.wall_s * 1e3);
+    sema_destroy(w.s);
+}
+
+/*
  * Blocking, not spinning: a waiter that nobody posts to for a while must
  * use (almost) no CPU meanwhile. The sleep here is the idle time measured,
  * not a wait for the other thread.
@@ -412,6 +464,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_sema_bounds_holders),
     cmocka_unit_test(test_sema_timedwait_times_out),
     cmocka_unit_test(test_sema_timedwait_gets_post),
+    cmocka_unit_test(test_sema_timedwait_wakeups_keep_deadline),
     cmocka_unit_test(test_sema_wait_does_not_spin),
 };
 

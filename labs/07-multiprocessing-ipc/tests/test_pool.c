@@ -26,9 +26,11 @@
 #endif
 
 #define CRASH_ME 0xDEADu
+#define EXIT_ME 0xE417u /* the worker exits (status 0), no signal */
 
 /* in: a uint64 x; out: x * x + 1, after spinning (x % 4) * spin units, so
- * tasks finish out of order. CRASH_ME crashes the worker. */
+ * tasks finish out of order. CRASH_ME crashes the worker; EXIT_ME makes it
+ * exit. */
 static uint64_t spin_units;
 
 static int square_task(const void *in, size_t in_len, void *out, size_t out_cap,
@@ -45,6 +47,8 @@ static int square_task(const void *in, size_t in_len, void *out, size_t out_cap,
         setrlimit(RLIMIT_CORE, &no_core);
         raise(SIGSEGV); /* a worker that crashes mid-task */
     }
+    if (x == EXIT_ME)
+        _exit(0); /* a worker that quits mid-task, "successfully" */
     if (spin_units && x % 4)
         harness_spin_work(spin_units * (x % 4));
     y = x * x + 1;
@@ -118,11 +122,11 @@ static void squares_check(const struct squares *s)
         const struct pool_item *it = &s->items[i];
         uint64_t x = s->in[i];
 
-        if (x == CRASH_ME) {
+        if (x == CRASH_ME || x == EXIT_ME) {
             if (it->err != -ECHILD)
-                harness_fail("item %zu crashed its worker: expected err "
-                             "-ECHILD, got %d",
-                             i, it->err);
+                harness_fail("item %zu %s its worker: expected err -ECHILD, "
+                             "got %d",
+                             i, x == CRASH_ME ? "crashed" : "exited", it->err);
             continue;
         }
         if (it->err != 0)
@@ -358,6 +362,47 @@ static void test_pool_worker_crash_reported(void **state)
     harness_assert_no_leaks(snap);
 }
 
+/*
+ * A worker that exits (status 0, no signal) before sending its result has
+ * died too: -ECHILD for its task. And a dead worker is replaced at once,
+ * so after the map, and after the next, the pool still has `workers`
+ * processes.
+ */
+static void expect_workers(int workers, const char *when)
+{
+    int n = harness_count_children();
+
+    if (n != workers)
+        harness_fail("%s, the pool of %d workers had %d child process(es): "
+                     "a dead worker must be reaped and replaced at once",
+                     when, workers, n);
+}
+
+static void test_pool_worker_exit_reported(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    struct squares s, t;
+    struct pool *p;
+
+    (void)state;
+    spin_units = 0;
+    squares_init(&s, 12, 0);
+    s.in[3] = s.in[8] = EXIT_ME;
+    squares_init(&t, 10, 5); /* a crash (signal) too */
+    p = create(2);
+    expect_workers(2, "after pool_create");
+    map_ok(p, square_task, s.items, s.n);
+    squares_check(&s);
+    expect_workers(2, "after a map in which two workers exited");
+    map_ok(p, square_task, t.items, t.n);
+    squares_check(&t);
+    expect_workers(2, "after a map in which two workers crashed");
+    pool_destroy(p);
+    squares_free(&s);
+    squares_free(&t);
+    harness_assert_no_leaks(snap);
+}
+
 /* Every task crashes: every worker dies, more than once. */
 static void test_pool_all_workers_crash(void **state)
 {
@@ -517,6 +562,8 @@ static void test_pool_bad_arguments(void **state)
     EXPECT_RC(pool_create(2, NULL), -EINVAL);
     p = create(1);
     EXPECT_RC(pool_map(p, NULL, &big, 1), -EINVAL);
+    EXPECT_RC(pool_map(NULL, square_task, &big, 1), -EINVAL);
+    EXPECT_RC(pool_map(p, square_task, NULL, 1), -EINVAL);
     if (pool_map(p, square_task, &big, 1) != -EINVAL)
         harness_fail("an input over POOL_MAX_MSG: expected -EINVAL before "
                      "any task runs");
@@ -582,6 +629,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_pool_task_errors),
     cmocka_unit_test(test_pool_worker_crash_reported),
     cmocka_unit_test(test_pool_all_workers_crash),
+    cmocka_unit_test(test_pool_worker_exit_reported),
     cmocka_unit_test(test_pool_destroy_leaves_nothing),
     cmocka_unit_test(test_pool_workers_hold_own_pipes_only),
     cmocka_unit_test(test_pool_two_pools_destroy_in_any_order),

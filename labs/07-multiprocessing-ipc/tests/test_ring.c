@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,6 +321,111 @@ static void test_ring_reader_sleeps(void **state)
 }
 
 /*
+ * The mirror image: a writer that finds the ring full sleeps too. The
+ * child sends more than the ring holds and must wait for the parent, a
+ * slow reader, to make room.
+ */
+static void test_ring_writer_sleeps(void **state)
+{
+    enum { MSG = 256, MSGS = 24 }; /* 6 KiB into a 4 KiB ring */
+    const char *name = ring_name();
+    char saved[64], buf[MSG];
+    struct ring *r;
+    double cpu_ms = 0;
+    size_t len;
+    int fds[2], rc;
+    pid_t pid;
+
+    (void)state;
+    snprintf(saved, sizeof(saved), "%s", name);
+    r = create(saved, 4096);
+    xpipe(fds);
+    pid = xfork();
+    if (pid == 0) {
+        double t0 = child_cpu_ms(), used;
+
+        close(fds[0]);
+        memset(buf, 'w', sizeof(buf));
+        rc = 0;
+        for (int i = 0; i < MSGS && rc == 0; i++)
+            rc = ring_send(r, buf, sizeof(buf));
+        used = child_cpu_ms() - t0;
+        if (write(fds[1], &used, sizeof(used)) != sizeof(used))
+            _exit(2);
+        _exit(rc == 0 ? 0 : 1);
+    }
+    xclose(fds[1]);
+    harness_io_wait_ms(300); /* the reader is slow: simulated latency */
+    for (int i = 0; i < MSGS; i++) {
+        rc = ring_recv(r, buf, sizeof(buf), &len);
+        if (rc != 1 || len != MSG)
+            harness_fail("ring_recv of message %d of %d returned %d (len "
+                         "%zu), expected 1 and %d bytes",
+                         i + 1, MSGS, rc, len, MSG);
+    }
+    if (read(fds[0], &cpu_ms, sizeof(cpu_ms)) != sizeof(cpu_ms))
+        cpu_ms = -1;
+    xclose(fds[0]);
+    assert_int_equal(lab07_wait_child(pid), 0);
+    destroy(r, saved);
+    if (cpu_ms > 20)
+        harness_fail("the writer burnt %.0f ms of CPU while the ring was "
+                     "full for 300 ms: a waiting process should sleep "
+                     "(pthread_cond_wait), not spin",
+                     cpu_ms);
+}
+
+/* Whether the page holding addr is mapped in this process (mincore
+ * fails with ENOMEM for an address nothing maps). */
+static int is_mapped(const void *addr)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    unsigned char vec;
+    void *start = (void *)((uintptr_t)addr & ~(uintptr_t)(page - 1));
+
+    return mincore(start, 1, &vec) == 0 || errno != ENOMEM;
+}
+
+/*
+ * ring_detach unmaps the ring from the process that calls it: a forked
+ * child that is done with the ring no longer has the memory *r points
+ * into (ring.h: *out points into the mapping).
+ */
+static void test_ring_detach_unmaps(void **state)
+{
+    const char *name = ring_name();
+    char saved[64];
+    struct ring *r;
+    pid_t pid;
+    int code;
+
+    (void)state;
+    snprintf(saved, sizeof(saved), "%s", name);
+    r = create(saved, 1 << 16);
+    pid = xfork();
+    if (pid == 0) {
+        if (!is_mapped(r))
+            _exit(3);
+        ring_detach(r);
+        _exit(is_mapped(r) ? 4 : 0);
+    }
+    code = lab07_wait_child(pid);
+    if (!is_mapped(r))
+        harness_fail("ring_detach in a child unmapped the parent's ring");
+    destroy(r, saved);
+    if (code == 3)
+        harness_fail("the ring ring_create returned is not in mapped memory "
+                     "in a forked child");
+    if (code == 4)
+        harness_fail("after ring_detach in a forked child, the ring's memory "
+                     "is still mapped there: munmap it (the whole length "
+                     "ring_create mapped)");
+    if (code != 0)
+        harness_fail("the child that called ring_detach ended with %d%s", code,
+                     code > 128 ? " (128 + a signal)" : "");
+}
+
+/*
  * The int a child sends through fd within limit_ms: 1 when it came, 0 when
  * it did not (the child is then killed and reaped).
  */
@@ -620,6 +726,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_ring_checksum_across_processes),
     cmocka_unit_test(test_ring_stream_small),
     cmocka_unit_test(test_ring_reader_sleeps),
+    cmocka_unit_test(test_ring_writer_sleeps),
+    cmocka_unit_test(test_ring_detach_unmaps),
     cmocka_unit_test(test_ring_close_wakes_reader),
     cmocka_unit_test(test_ring_close_wakes_writer),
     cmocka_unit_test(test_ring_faster_than_pipe),
