@@ -62,6 +62,10 @@ enum op {
     OP_TRYRDLOCK,
     OP_TRYWRLOCK,
     OP_RWUNLOCK,
+    OP_ALOAD, /* C11 atomics (harness/sched-include/stdatomic.h) */
+    OP_ASTORE,
+    OP_ARMW,
+    OP_ACAS,
     /* not pending operations: the scheduler's own choices, in the trace */
     OP_SPURIOUS,
     OP_TIMEOUT,
@@ -92,15 +96,19 @@ static const char *const op_names[OP_COUNT] = {
     [OP_TRYRDLOCK] = "tryrdlock",
     [OP_TRYWRLOCK] = "trywrlock",
     [OP_RWUNLOCK] = "rwunlock",
+    [OP_ALOAD] = "atomic-load",
+    [OP_ASTORE] = "atomic-store",
+    [OP_ARMW] = "atomic-rmw",
+    [OP_ACAS] = "atomic-cas",
     [OP_SPURIOUS] = "spurious-wakeup",
     [OP_TIMEOUT] = "timeout",
 };
 
-/* A mutex, condition variable, barrier, semaphore or rwlock, known by its
- * address. */
+/* A mutex, condition variable, barrier, semaphore, rwlock or atomic
+ * object, known by its address. */
 struct sobj {
     const void *addr;
-    char kind;             /* 'm', 'c', 'b', 's', 'r' */
+    char kind;             /* 'm', 'c', 'b', 's', 'r', 'a' */
     int id;                /* in order of first use: the same in every replay */
     struct sthread *owner; /* a mutex's holder, an rwlock's writer */
     uintptr_t lock_site;   /* where the holder took it */
@@ -239,7 +247,9 @@ int harness_sched_enabled(void)
 
 /* ---- objects and call sites ------------------------------------------ */
 
-static struct sobj *obj_of(const void *addr, char kind)
+/* The object at addr, new if need be; NULL when the table is full and
+ * `soft` (an atomic's id only labels the trace), else the test fails. */
+static struct sobj *obj_lookup(const void *addr, char kind, int soft)
 {
     size_t h = ((uintptr_t)addr >> 3) * 0x9E3779B97F4A7C15ull;
 
@@ -257,8 +267,15 @@ static struct sobj *obj_of(const void *addr, char kind)
             return o;
         }
     }
+    if (soft)
+        return NULL;
     harness__fail_process("sched: more than 2048 synchronization objects "
                           "in one test");
+}
+
+static struct sobj *obj_of(const void *addr, char kind)
+{
+    return obj_lookup(addr, kind, 0);
 }
 
 /* A call site as an address in the executable's file (the same in every
@@ -418,6 +435,11 @@ static const char *obj_prefix(enum op op)
     case OP_TRYWRLOCK:
     case OP_RWUNLOCK:
         return "rwlock ";
+    case OP_ALOAD:
+    case OP_ASTORE:
+    case OP_ARMW:
+    case OP_ACAS:
+        return "atomic ";
     default:
         return "mutex ";
     }
@@ -1506,4 +1528,22 @@ int harness_sched_rwlock_unlock(pthread_rwlock_t *l)
     else
         return EPERM;
     return 0;
+}
+
+/* ---- C11 atomics -----------------------------------------------------------
+ * The sched build's <stdatomic.h> (harness/sched-include) calls this before
+ * each atomic operation of the student's and the test's code: a point where
+ * another thread may run, so a loop that polls an atomic flag lets the
+ * thread that sets it run. The operation itself is done by the caller,
+ * after, while this thread still holds the token.
+ */
+void harness_sched_atomic(const volatile void *addr, int kind)
+{
+    static const enum op ops[] = {OP_ALOAD, OP_ASTORE, OP_ARMW, OP_ACAS};
+    struct sthread *me = me_or_null("an atomic operation");
+
+    if (!me)
+        return;
+    point(me, ops[(unsigned)kind % 4], obj_lookup((const void *)addr, 'a', 1),
+          RA);
 }
