@@ -170,6 +170,7 @@ static struct {
     struct event *trace;
     size_t ntrace, cap;
     const char *trace_path, *timeline_path;
+    size_t trace_last; /* write only the last N steps; 0: all */
 } S;
 
 static _Thread_local struct sthread *self;
@@ -481,6 +482,13 @@ static void json_string(FILE *f, const char *s)
  * JSON, which ui.perfetto.dev and chrome://tracing open. Step N is a slice
  * of 1 us at N us on its thread's track: the order, not real time.
  */
+/* The first event the trace and the timeline files show. */
+static size_t first_written(void)
+{
+    return S.trace_last && S.ntrace > S.trace_last ? S.ntrace - S.trace_last
+                                                   : 0;
+}
+
 static void write_timeline(void)
 {
     int named[MAX_THREADS] = {0};
@@ -493,14 +501,16 @@ static void write_timeline(void)
         return;
     fprintf(f,
             "{\"displayTimeUnit\": \"ns\", \"otherData\": "
-            "{\"seed\": \"0x%016llx\", \"strategy\": \"%s\"},\n"
+            "{\"seed\": \"0x%016llx\", \"strategy\": \"%s\", "
+            "\"steps\": %llu, \"events_left_out\": %zu},\n"
             "\"traceEvents\": [\n",
-            (unsigned long long)S.seed, S.strategy_random ? "random" : "pct");
+            (unsigned long long)S.seed, S.strategy_random ? "random" : "pct",
+            (unsigned long long)S.steps, first_written());
     fprintf(f,
             "{\"ph\": \"M\", \"pid\": 1, \"name\": \"process_name\", "
             "\"args\": {\"name\": \"schedule 0x%016llx\"}}",
             (unsigned long long)S.seed);
-    for (size_t i = 0; i < S.ntrace; i++) {
+    for (size_t i = first_written(); i < S.ntrace; i++) {
         const struct event *e = &S.trace[i];
         char name[48];
 
@@ -545,7 +555,10 @@ static void write_trace(void)
     if (!f)
         return;
     print_header(f);
-    for (size_t i = 0; i < S.ntrace; i++)
+    if (first_written())
+        fprintf(f, "... the first %zu events left out (%s=%zu)\n",
+                first_written(), HARNESS_ENV_SCHED_TRACE_LAST, S.trace_last);
+    for (size_t i = first_written(); i < S.ntrace; i++)
         print_event(f, &S.trace[i]);
     fprintf(f, "end %llu steps, virtual time %llu ns\n",
             (unsigned long long)S.steps, (unsigned long long)S.vnow);
@@ -923,6 +936,7 @@ void harness__sched_begin(void)
     S.spurious = env_long(HARNESS_ENV_SCHED_SPURIOUS, 16);
     S.trace_path = getenv(HARNESS_ENV_SCHED_TRACE);
     S.timeline_path = getenv(HARNESS_ENV_SCHED_TIMELINE);
+    S.trace_last = (size_t)env_long(HARNESS_ENV_SCHED_TRACE_LAST, 0);
     for (int i = 1; i < S.depth; i++)
         S.change[i] = 1 + rnd(S.horizon ? S.horizon : 1);
     S.current = self = new_thread();
