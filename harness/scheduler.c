@@ -477,11 +477,6 @@ static void json_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
-/*
- * The schedule as a timeline (HARNESS_SCHED_TIMELINE): Chrome trace-event
- * JSON, which ui.perfetto.dev and chrome://tracing open. Step N is a slice
- * of 1 us at N us on its thread's track: the order, not real time.
- */
 /* The first event the trace and the timeline files show. */
 static size_t first_written(void)
 {
@@ -489,6 +484,11 @@ static size_t first_written(void)
                                                    : 0;
 }
 
+/*
+ * The schedule as a timeline (HARNESS_SCHED_TIMELINE): Chrome trace-event
+ * JSON, which ui.perfetto.dev and chrome://tracing open. Step N is a slice
+ * of 1 us at N us on its thread's track: the order, not real time.
+ */
 static void write_timeline(void)
 {
     int named[MAX_THREADS] = {0};
