@@ -38,6 +38,11 @@ STUDENT_REDEFINE_SYMS ?=
 # scheduler too) to harness/scheduler.c. Support files are left alone: they
 # are the lab's hooks, and call the harness themselves.
 TEST_REDEFINE_SYMS :=
+# And C11 atomics, which are macros, not calls: the sched build's
+# <stdatomic.h> (harness/sched-include) makes each one a scheduling point,
+# for the student's objects and the test's, not the harness's own.
+REDEFINE_CFLAGS :=
+REDEFINE_DEPS :=
 
 # Where a lab build reads and writes (the grader sets all four).
 VARIANT ?= plain
@@ -54,6 +59,8 @@ endif
 ifeq ($(VARIANT),sched)
 STUDENT_REDEFINE_SYMS := $(ROOT)/harness/sched.syms
 TEST_REDEFINE_SYMS := $(ROOT)/harness/sched.syms
+REDEFINE_CFLAGS := -I$(ROOT)/harness/sched-include
+REDEFINE_DEPS := $(ROOT)/harness/sched-include/stdatomic.h
 endif
 VFLAGS := $(VFLAGS_$(VARIANT))
 
@@ -117,9 +124,10 @@ $(EXPLORE_DRIVER): $(ROOT)/harness/explore/driver.c
 
 ifeq ($(VARIANT)$(if $(PROG),y),schedy)
 EXPLORE_OUT ?= $(BUILD)/explore/$(notdir $(basename $(PROG)))
-$(EXPLORE_OUT)/prog.o: $(PROG) $(EXPLORE_SYMS)
+$(EXPLORE_OUT)/prog.o: $(PROG) $(EXPLORE_SYMS) $(REDEFINE_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(filter-out -Werror -MMD -MP,$(BASE_CFLAGS)) $(VFLAGS) -c $< -o $@ && \
+	$(CC) $(filter-out -Werror -MMD -MP,$(BASE_CFLAGS)) $(VFLAGS) \
+	    $(REDEFINE_CFLAGS) -c $< -o $@ && \
 	    objcopy $(addprefix --redefine-syms=,$(EXPLORE_SYMS)) $@
 $(EXPLORE_OUT)/prog: $(EXPLORE_OUT)/prog.o $(EXPLORE_DRIVER) $(HARNESS_LIB)
 	$(CC) $(BASE_CFLAGS) -o $@ $^ -lcmocka
@@ -150,17 +158,19 @@ $$($(1)_DIR)/student/%.c: $(TREE)/$(1)/%.c
 	@printf '#line 1 "%s"\n' "$$(or $$(GRADER_SHOWN_TREE),$(TREE))/$(1)/$$*.c" \
 	    > $$@.tmp && cat "$$<" >> $$@.tmp && mv $$@.tmp $$@
 
-$$($(1)_DIR)/student/%.o: $$($(1)_DIR)/student/%.c $$(STUDENT_REDEFINE_SYMS)
-	$$(CC) $$($(1)_CFLAGS) -c $$< -o $$@ $$(if $$(STUDENT_REDEFINE_SYMS),&& \
+$$($(1)_DIR)/student/%.o: $$($(1)_DIR)/student/%.c $$(STUDENT_REDEFINE_SYMS) \
+                          $(REDEFINE_DEPS)
+	$$(CC) $$($(1)_CFLAGS) $(REDEFINE_CFLAGS) -c $$< -o $$@ $$(if $$(STUDENT_REDEFINE_SYMS),&& \
 	    objcopy --redefine-syms=$$(STUDENT_REDEFINE_SYMS) $$@)
 
 $$($(1)_DIR)/support/%.o: $(ROOT)/labs/$(1)/%.c
 	@mkdir -p $$(@D)
 	$$(CC) $$($(1)_CFLAGS) -c $$< -o $$@
 
-$$($(1)_DIR)/tests/%.o: $(ROOT)/labs/$(1)/tests/%.c $$(TEST_REDEFINE_SYMS)
+$$($(1)_DIR)/tests/%.o: $(ROOT)/labs/$(1)/tests/%.c $$(TEST_REDEFINE_SYMS) \
+                        $(REDEFINE_DEPS)
 	@mkdir -p $$(@D)
-	$$(CC) $$($(1)_CFLAGS) -c $$< -o $$@ $$(if $$(TEST_REDEFINE_SYMS),&& \
+	$$(CC) $$($(1)_CFLAGS) $(REDEFINE_CFLAGS) -c $$< -o $$@ $$(if $$(TEST_REDEFINE_SYMS),&& \
 	    objcopy --redefine-syms=$$(TEST_REDEFINE_SYMS) $$@)
 
 # The student's objects may not replace what the tests, the harness or

@@ -437,6 +437,10 @@ static int explore(const struct CMUnitTest *t, const char *argv0, long runs)
             dup2(null, STDOUT_FILENO);
             dup2(null, STDERR_FILENO);
             setenv(HARNESS_ENV_SCHED, sched_strategy(both, done), 1);
+            /* Only the replay writes the trace and the timeline: no
+             * addr2line and no file for every schedule explored. */
+            unsetenv(HARNESS_ENV_SCHED_TRACE);
+            unsetenv(HARNESS_ENV_SCHED_TIMELINE);
             harness__sched_set_seed(seed);
             alarm(SCHED_SCHEDULE_LIMIT_S);
             _exit(run_one(t) ? 1 : 0);

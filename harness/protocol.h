@@ -60,6 +60,11 @@
  * HARNESS_SCHED_TIMELINE: write the same schedule as a timeline to this
  *   file, Chrome trace-event JSON (ui.perfetto.dev opens it): one track a
  *   thread, one slice a step, a step lasting 1 us.
+ * HARNESS_SCHED_TRACE_LAST: write only the last N steps to both (0 or
+ *   unset: all); the grader's sched check sets it, so a schedule that spins
+ *   to HARNESS_SCHED_STEPS leaves files of a few MB, not hundreds.
+ * Only the schedule a test replays in its own process writes them, not
+ *   the schedules explored in children (HARNESS_SCHED_RUNS).
  */
 #define HARNESS_ENV_SCHED "HARNESS_SCHED"
 #define HARNESS_ENV_SCHED_SEED "HARNESS_SCHED_SEED"
@@ -70,6 +75,7 @@
 #define HARNESS_ENV_SCHED_STEPS "HARNESS_SCHED_STEPS"
 #define HARNESS_ENV_SCHED_TRACE "HARNESS_SCHED_TRACE"
 #define HARNESS_ENV_SCHED_TIMELINE "HARNESS_SCHED_TIMELINE"
+#define HARNESS_ENV_SCHED_TRACE_LAST "HARNESS_SCHED_TRACE_LAST"
 #define HARNESS_SCHED_BOTH "both"
 #define HARNESS_SCHED_DEFAULT_SEED 0x5eed5eed5eed5eedull
 #define HARNESS_SCHED_TRACE_VERSION "harness-sched-trace 1"

@@ -62,6 +62,10 @@ enum op {
     OP_TRYRDLOCK,
     OP_TRYWRLOCK,
     OP_RWUNLOCK,
+    OP_ALOAD, /* C11 atomics (harness/sched-include/stdatomic.h) */
+    OP_ASTORE,
+    OP_ARMW,
+    OP_ACAS,
     /* not pending operations: the scheduler's own choices, in the trace */
     OP_SPURIOUS,
     OP_TIMEOUT,
@@ -92,15 +96,19 @@ static const char *const op_names[OP_COUNT] = {
     [OP_TRYRDLOCK] = "tryrdlock",
     [OP_TRYWRLOCK] = "trywrlock",
     [OP_RWUNLOCK] = "rwunlock",
+    [OP_ALOAD] = "atomic-load",
+    [OP_ASTORE] = "atomic-store",
+    [OP_ARMW] = "atomic-rmw",
+    [OP_ACAS] = "atomic-cas",
     [OP_SPURIOUS] = "spurious-wakeup",
     [OP_TIMEOUT] = "timeout",
 };
 
-/* A mutex, condition variable, barrier, semaphore or rwlock, known by its
- * address. */
+/* A mutex, condition variable, barrier, semaphore, rwlock or atomic
+ * object, known by its address. */
 struct sobj {
     const void *addr;
-    char kind;             /* 'm', 'c', 'b', 's', 'r' */
+    char kind;             /* 'm', 'c', 'b', 's', 'r', 'a' */
     int id;                /* in order of first use: the same in every replay */
     struct sthread *owner; /* a mutex's holder, an rwlock's writer */
     uintptr_t lock_site;   /* where the holder took it */
@@ -162,6 +170,7 @@ static struct {
     struct event *trace;
     size_t ntrace, cap;
     const char *trace_path, *timeline_path;
+    size_t trace_last; /* write only the last N steps; 0: all */
 } S;
 
 static _Thread_local struct sthread *self;
@@ -239,7 +248,9 @@ int harness_sched_enabled(void)
 
 /* ---- objects and call sites ------------------------------------------ */
 
-static struct sobj *obj_of(const void *addr, char kind)
+/* The object at addr, new if need be; NULL when the table is full and
+ * `soft` (an atomic's id only labels the trace), else the test fails. */
+static struct sobj *obj_lookup(const void *addr, char kind, int soft)
 {
     size_t h = ((uintptr_t)addr >> 3) * 0x9E3779B97F4A7C15ull;
 
@@ -257,8 +268,15 @@ static struct sobj *obj_of(const void *addr, char kind)
             return o;
         }
     }
+    if (soft)
+        return NULL;
     harness__fail_process("sched: more than 2048 synchronization objects "
                           "in one test");
+}
+
+static struct sobj *obj_of(const void *addr, char kind)
+{
+    return obj_lookup(addr, kind, 0);
 }
 
 /* A call site as an address in the executable's file (the same in every
@@ -418,6 +436,11 @@ static const char *obj_prefix(enum op op)
     case OP_TRYWRLOCK:
     case OP_RWUNLOCK:
         return "rwlock ";
+    case OP_ALOAD:
+    case OP_ASTORE:
+    case OP_ARMW:
+    case OP_ACAS:
+        return "atomic ";
     default:
         return "mutex ";
     }
@@ -454,6 +477,13 @@ static void json_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* The first event the trace and the timeline files show. */
+static size_t first_written(void)
+{
+    return S.trace_last && S.ntrace > S.trace_last ? S.ntrace - S.trace_last
+                                                   : 0;
+}
+
 /*
  * The schedule as a timeline (HARNESS_SCHED_TIMELINE): Chrome trace-event
  * JSON, which ui.perfetto.dev and chrome://tracing open. Step N is a slice
@@ -471,14 +501,16 @@ static void write_timeline(void)
         return;
     fprintf(f,
             "{\"displayTimeUnit\": \"ns\", \"otherData\": "
-            "{\"seed\": \"0x%016llx\", \"strategy\": \"%s\"},\n"
+            "{\"seed\": \"0x%016llx\", \"strategy\": \"%s\", "
+            "\"steps\": %llu, \"events_left_out\": %zu},\n"
             "\"traceEvents\": [\n",
-            (unsigned long long)S.seed, S.strategy_random ? "random" : "pct");
+            (unsigned long long)S.seed, S.strategy_random ? "random" : "pct",
+            (unsigned long long)S.steps, first_written());
     fprintf(f,
             "{\"ph\": \"M\", \"pid\": 1, \"name\": \"process_name\", "
             "\"args\": {\"name\": \"schedule 0x%016llx\"}}",
             (unsigned long long)S.seed);
-    for (size_t i = 0; i < S.ntrace; i++) {
+    for (size_t i = first_written(); i < S.ntrace; i++) {
         const struct event *e = &S.trace[i];
         char name[48];
 
@@ -523,7 +555,10 @@ static void write_trace(void)
     if (!f)
         return;
     print_header(f);
-    for (size_t i = 0; i < S.ntrace; i++)
+    if (first_written())
+        fprintf(f, "... the first %zu events left out (%s=%zu)\n",
+                first_written(), HARNESS_ENV_SCHED_TRACE_LAST, S.trace_last);
+    for (size_t i = first_written(); i < S.ntrace; i++)
         print_event(f, &S.trace[i]);
     fprintf(f, "end %llu steps, virtual time %llu ns\n",
             (unsigned long long)S.steps, (unsigned long long)S.vnow);
@@ -901,6 +936,7 @@ void harness__sched_begin(void)
     S.spurious = env_long(HARNESS_ENV_SCHED_SPURIOUS, 16);
     S.trace_path = getenv(HARNESS_ENV_SCHED_TRACE);
     S.timeline_path = getenv(HARNESS_ENV_SCHED_TIMELINE);
+    S.trace_last = (size_t)env_long(HARNESS_ENV_SCHED_TRACE_LAST, 0);
     for (int i = 1; i < S.depth; i++)
         S.change[i] = 1 + rnd(S.horizon ? S.horizon : 1);
     S.current = self = new_thread();
@@ -1506,4 +1542,22 @@ int harness_sched_rwlock_unlock(pthread_rwlock_t *l)
     else
         return EPERM;
     return 0;
+}
+
+/* ---- C11 atomics -----------------------------------------------------------
+ * The sched build's <stdatomic.h> (harness/sched-include) calls this before
+ * each atomic operation of the student's and the test's code: a point where
+ * another thread may run, so a loop that polls an atomic flag lets the
+ * thread that sets it run. The operation itself is done by the caller,
+ * after, while this thread still holds the token.
+ */
+void harness_sched_atomic(const volatile void *addr, int kind)
+{
+    static const enum op ops[] = {OP_ALOAD, OP_ASTORE, OP_ARMW, OP_ACAS};
+    struct sthread *me = me_or_null("an atomic operation");
+
+    if (!me)
+        return;
+    point(me, ops[(unsigned)kind % 4], obj_lookup((const void *)addr, 'a', 1),
+          RA);
 }

@@ -49,6 +49,9 @@ int harness_sched_nanosleep(const struct timespec *req, struct timespec *rem);
 int harness_sched_usleep(unsigned long us);
 unsigned harness_sched_sleep(unsigned s);
 int harness_sched_clock_gettime(clockid_t id, struct timespec *ts);
+/* Called by harness/sched-include/stdatomic.h before each C11 atomic
+ * operation (kind: load, store, read-modify-write, compare-exchange). */
+void harness_sched_atomic(const volatile void *addr, int kind);
 
 /* For the rest of the harness (main.c, threads.c, timing.c, wrappers.c). */
 int harness__sched_active(void);

@@ -8,7 +8,8 @@
 # one door, `grader exec`, with the rubric's params: RUNS schedules from
 # SEED, then the first failing one replayed as the verdict. TRACE=1
 # writes every step of the schedule replayed to
-# build/sched/<tree>/runs/<test>/sched.trace.
+# build/sched/<tree>/runs/<test>/sched.trace, and its timeline (Chrome
+# trace-event JSON, for ui.perfetto.dev) beside it, sched.json.
 #
 # Exit: the test's (0 passed every schedule, 1 some failed, 124 timed
 # out); 2 bad arguments or the build failed.
@@ -54,14 +55,18 @@ args=(--dir "$out/runs/$test" --bindir "$bindir"
 [[ -n ${SEED:-} ]] && args+=(--env HARNESS_SCHED_SEED="$SEED")
 # The whole trace goes to a file in the run folder: the door keeps only
 # 64 KiB of output, and a schedule can be longer.
-trace=$out/runs/$test/sched.trace
-rm -f "$trace"
-[[ -n ${TRACE:-} && $TRACE != 0 ]] && args+=(--env HARNESS_SCHED_TRACE="$trace")
+trace=$out/runs/$test/sched.trace timeline=$out/runs/$test/sched.json
+rm -f "$trace" "$timeline"
+[[ -n ${TRACE:-} && $TRACE != 0 ]] &&
+    args+=(--env HARNESS_SCHED_TRACE="$trace" --env HARNESS_SCHED_TIMELINE="$timeline")
 for p in $params; do args+=(--env "HARNESS_PARAM_$p"); done
 "$root/build/bin/grader" exec --root "$root" --timeout $((60 + runs / 2)) \
     "${args[@]}" -- "$bindir/$bin" --run "$test" </dev/null | tee "$out/runs/$test.log"
 rc=${PIPESTATUS[0]}
-[[ -f $trace ]] && echo "trace of the schedule replayed: $trace"
+# The run folder is the test's: name only regular files.
+[[ -f $trace && ! -L $trace ]] && echo "trace of the schedule replayed: $trace"
+[[ -f $timeline && ! -L $timeline ]] &&
+    echo "its timeline: $timeline (open it in https://ui.perfetto.dev)"
 seed=$(grep -o '^sched: failed [0-9]* of [0-9]* schedules; first at seed 0x[0-9a-f]*' \
     "$out/runs/$test.log" | grep -o '0x[0-9a-f]*$')
 [[ -n $seed ]] && echo "again, this schedule only: make sched LAB=$arg TEST=$test$([[ $src != labs ]] && echo " SRC=$src") STRATEGY=${STRATEGY:-pct} RUNS=1 SEED=$seed TRACE=1"

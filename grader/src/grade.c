@@ -78,7 +78,7 @@ static char **spec_env(const struct rubric *r, const struct rubric_test *t,
 
     while (tool[nt])
         nt++;
-    env = gr_alloc(sizeof(char *) * (size_t)(nt + t->nparams + 4));
+    env = gr_alloc(sizeof(char *) * (size_t)(nt + t->nparams + 8));
     for (int i = 0; i < nt; i++)
         env[n++] = tool[i];
     for (int i = 0; i < t->nparams; i++)
@@ -86,7 +86,7 @@ static char **spec_env(const struct rubric *r, const struct rubric_test *t,
     /* The scheduler makes its own spurious wake-ups; without chaos, the
      * schedule is the one `make sched` replays. */
     if (k == CHK_SCHED)
-        sched_env(env, &n, r);
+        sched_env(env, &n, r, logdir);
     else if (t->chaos)
         env[n++] = gr_strdup(HARNESS_ENV_CHAOS "=1");
     free(tool);
@@ -302,9 +302,10 @@ static void run_phase(struct entry **ens, int n, const struct lab *lab,
     for (int i = 0; i < n; i++) {
         if (ens[i]->kind == CHK_FUNCTIONAL || ens[i]->kind == CHK_SPEEDUP)
             judge(ens[i], &rs[i], o->root);
-        else if (ens[i]->kind == CHK_SCHED)
+        else if (ens[i]->kind == CHK_SCHED) {
             judge_sched(ens[i], &rs[i], lab, o);
-        else
+            sched_save(ens[i], lab, o, ps[i].logdir);
+        } else
             judge_tool(ens[i], &rs[i], ps[i].logdir, o->root, srcdir);
         if (rs[i].timed_out && !rs[i].killed)
             explain_timeout(ens[i], &rs[i], lab, o->root);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "schedcheck.h"
 #include "util.h"
@@ -19,11 +20,23 @@
 #define SHOWN_STEPS 10
 #define SHOWN_PICTURE 12
 
-void sched_env(char **env, int *n, const struct rubric *r)
+/* The replayed schedule's files in the run folder (only the replay writes
+ * them: harness/main.c), and how many of its last steps they keep: a
+ * schedule that spins to a million steps leaves a few MB, not hundreds. */
+#define TRACE_FILE "sched.trace"
+#define TIMELINE_FILE "sched.json"
+#define TRACE_LAST 20000
+#define SAVED_MAX ((size_t)32 << 20)
+
+void sched_env(char **env, int *n, const struct rubric *r, const char *logdir)
 {
     env[(*n)++] = gr_strdup(HARNESS_ENV_SCHED "=" HARNESS_SCHED_BOTH);
     env[(*n)++] = gr_printf(HARNESS_ENV_SCHED_RUNS "=%ld",
                             r->sched_runs > 0 ? r->sched_runs : 1);
+    env[(*n)++] = gr_printf(HARNESS_ENV_SCHED_TRACE "=%s/" TRACE_FILE, logdir);
+    env[(*n)++] =
+        gr_printf(HARNESS_ENV_SCHED_TIMELINE "=%s/" TIMELINE_FILE, logdir);
+    env[(*n)++] = gr_printf(HARNESS_ENV_SCHED_TRACE_LAST "=%d", TRACE_LAST);
 }
 
 /* "    20  t1   lock   mutex 2  sema.c:67 (sema_wait)": harness/scheduler.c,
@@ -220,4 +233,64 @@ void sched_report(struct entry *en, const struct run_result *r,
     sbuf_free(&cmd);
     free(en->detail);
     en->detail = sbuf_steal(&d);
+}
+
+/* The path as the report shows it: relative to the repository when in it. */
+static const char *shown(const char *path, const struct grade_opts *o)
+{
+    size_t n = strlen(o->root);
+
+    return strncmp(path, o->root, n) == 0 && path[n] == '/' ? path + n + 1
+                                                            : path;
+}
+
+/* Copy one file out of the run folder, which the code under test could
+ * have filled with anything: a regular file of its own, at most SAVED_MAX. */
+static int save_one(const char *logdir, uid_t owner, const char *name,
+                    const char *to)
+{
+    char *from = path_join(logdir, name), *data;
+    size_t len = 0;
+    int rc = -1;
+
+    data = read_run_file(from, SAVED_MAX, &len, owner);
+    if (data && len > 0)
+        rc = write_file(to, data);
+    free(data);
+    free(from);
+    return rc;
+}
+
+void sched_save(struct entry *en, const struct lab *lab,
+                const struct grade_opts *o, const char *logdir)
+{
+    char *dir, *trace, *timeline, *line;
+    uid_t owner;
+
+    if (en->outcome == OUT_PASS || en->outcome == OUT_BUDGET || !en->summary ||
+        !starts_with(en->summary, "under sched: failed ") ||
+        run_dir_owner(logdir, &owner) < 0)
+        return;
+    dir = gr_printf("%s/%s/sched", o->out, lab->name);
+    trace = gr_printf("%s/%s.trace", dir, en->test->name);
+    timeline = gr_printf("%s/%s.json", dir, en->test->name);
+    mkdir_p(dir);
+    unlink(trace);
+    unlink(timeline);
+    if (save_one(logdir, owner, TRACE_FILE, trace) == 0) {
+        line = gr_printf("%sthe schedule, every step: %s\n",
+                         en->detail ? en->detail : "", shown(trace, o));
+        free(en->detail);
+        en->detail = line;
+    }
+    if (save_one(logdir, owner, TIMELINE_FILE, timeline) == 0) {
+        line = gr_printf("%sits timeline: %s (open it in "
+                         "https://ui.perfetto.dev)\n",
+                         en->detail ? en->detail : "", shown(timeline, o));
+        free(en->detail);
+        en->detail = line;
+    }
+    free(trace);
+    free(timeline);
+    free(dir);
 }

@@ -9,8 +9,9 @@
 #include "run.h"
 
 /* Append the scheduler's variables for a sched check to env (n entries so
- * far; room for two more): both strategies, the rubric's sched_runs. */
-void sched_env(char **env, int *n, const struct rubric *r);
+ * far; room for five more): both strategies, the rubric's sched_runs, and
+ * the replayed schedule's trace and timeline, into the run folder logdir. */
+void sched_env(char **env, int *n, const struct rubric *r, const char *logdir);
 
 /* What the scheduler printed, set apart from the rest of a run's output. */
 struct sched_out {
@@ -28,5 +29,11 @@ void sched_out_free(struct sched_out *s);
 void sched_report(struct entry *en, const struct run_result *r,
                   const struct sched_out *s, const struct lab *lab,
                   const struct grade_opts *o);
+
+/* After sched_report, for a schedule that failed: its whole trace and its
+ * timeline (Chrome trace-event JSON) leave the run folder logdir for
+ * <o->out>/<lab>/sched/<test>.trace and .json, and the detail says where. */
+void sched_save(struct entry *en, const struct lab *lab,
+                const struct grade_opts *o, const char *logdir);
 
 #endif

@@ -6,7 +6,7 @@
 #   - the reference solution passes every schedule it is given;
 #   - a mutant that chaos mode catches only sometimes (sema-if-not-while)
 #     fails, and its first failing seed, replayed, fails again with the
-#     same trace;
+#     same trace and the same timeline (Chrome trace-event JSON, valid);
 #   - a lost wake-up (bbuf-close-signal) is named as a deadlock with its
 #     wait-for picture at once, not left to a timeout.
 set -u
@@ -93,11 +93,18 @@ grep -q "^sched: replay with: HARNESS_SCHED=random HARNESS_SCHED_SEED=$seed " "$
 for i in 1 2; do
     run ifwhile test_sema test_sema_bounds_holders "$work/replay$i" \
         HARNESS_SCHED=random HARNESS_SCHED_SEED=$seed \
-        HARNESS_SCHED_TRACE="$work/replay$i/trace" &&
+        HARNESS_SCHED_TRACE="$work/replay$i/trace" \
+        HARNESS_SCHED_TIMELINE="$work/replay$i/timeline.json" &&
         fail "sema-if-not-while: seed $seed passed on replay $i"
 done
 cmp -s "$work/replay1/trace" "$work/replay2/trace" ||
     fail "sema-if-not-while: seed $seed replayed two ways"
+cmp -s "$work/replay1/timeline.json" "$work/replay2/timeline.json" ||
+    fail "sema-if-not-while: seed $seed drew two timelines"
+slices=$(python3 -c 'import json, sys; print(sum(e["ph"] == "X" for e in json.load(open(sys.argv[1]))["traceEvents"]))' \
+    "$work/replay1/timeline.json") || fail "sema-if-not-while: the timeline is not JSON"
+[[ $slices -eq $(grep -c '^ *[0-9]*  t[0-9]' "$work/replay1/trace") ]] ||
+    fail "sema-if-not-while: $slices slices in the timeline, not one a step of the trace"
 grep -q "permits" "$work/replay1.log" ||
     fail "sema-if-not-while: the replay does not fail the test's assertion:"$'\n'"$(cat "$work/replay1.log")"
 

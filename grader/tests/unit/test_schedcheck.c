@@ -120,10 +120,58 @@ static void test_sched_report_names_seed_cause_and_replay(void **state)
     free(en.notes);
 }
 
+/* A failed schedule's trace and timeline leave the run folder for
+ * <out>/<lab>/sched/, and the detail says where; a symlink the test left
+ * in the run folder is not followed. */
+static void test_sched_save_copies_trace_and_timeline(void **state)
+{
+    char tmpl[] = "/tmp/schedsave-XXXXXX", *root = mkdtemp(tmpl);
+    struct rubric_test t = {.name = "test_x"};
+    struct lab lab = {.name = "02-threads"};
+    struct entry en = {.test = &t, .kind = CHK_SCHED, .outcome = OUT_FAIL};
+    struct grade_opts o = {0};
+    char *run, *out, *path, *data;
+
+    (void)state;
+    assert_non_null(root);
+    run = gr_printf("%s/run", root);
+    out = gr_printf("%s/out", root);
+    o.root = root;
+    o.out = out;
+    assert_int_equal(mkdir_p(run), 0);
+    path = gr_printf("%s/sched.trace", run);
+    assert_int_equal(write_file(path, "harness-sched-trace 1\n"), 0);
+    free(path);
+    path = gr_printf("%s/sched.json", run);
+    assert_int_equal(symlink("/etc/passwd", path), 0);
+    free(path);
+    en.summary = gr_strdup("under sched: failed 1 of 2 schedules, ...");
+    en.detail = gr_strdup("replay it: ...\n");
+    sched_save(&en, &lab, &o, run);
+    assert_non_null(strstr(en.detail, "the schedule, every step: "
+                                      "out/02-threads/sched/test_x.trace"));
+    assert_null(strstr(en.detail, "timeline"));
+    path = gr_printf("%s/02-threads/sched/test_x.trace", out);
+    data = read_file(path, 1024, NULL);
+    assert_non_null(data);
+    assert_string_equal(data, "harness-sched-trace 1\n");
+    free(data);
+    free(path);
+    path = gr_printf("%s/02-threads/sched/test_x.json", out);
+    assert_int_equal(access(path, F_OK), -1);
+    free(path);
+    free(en.summary);
+    free(en.detail);
+    rm_rf(root);
+    free(run);
+    free(out);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_rubric_reads_sched),
     cmocka_unit_test(test_sched_split_keeps_last_steps_and_picture),
     cmocka_unit_test(test_sched_report_names_seed_cause_and_replay),
+    cmocka_unit_test(test_sched_save_copies_trace_and_timeline),
 };
 
 HARNESS_MAIN(tests)

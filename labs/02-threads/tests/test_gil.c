@@ -319,12 +319,75 @@ static void test_gil_io_bound_speedup(void **state)
     gil_destroy(one.g);
 }
 
+/* ---------------------------------------------------------------- */
+/* Hand-overs in every interleaving: each step holds the GIL for a    */
+/* while (harness_io_wait_us stands for slow interpreter code), so a   */
+/* waiter's timed wait runs out, it sets the drop request, and the     */
+/* holder's gil_check hands over. The sched check runs this under the  */
+/* controlled scheduler, in virtual time (docs/sched.md).              */
+
+struct handover {
+    struct gil *g;
+    long steps;       /* per thread */
+    unsigned step_us; /* how long a step holds the GIL */
+    long counter;     /* guarded by the GIL */
+    int inside;       /* guarded by the GIL: threads in a step right now */
+    int violations;   /* guarded by the GIL */
+};
+
+static void *handover_thread(void *arg)
+{
+    struct handover *h = arg;
+
+    gil_acquire(h->g);
+    for (long i = 0; i < h->steps; i++) {
+        if (h->inside++ != 0)
+            h->violations++;
+        harness_io_wait_us(h->step_us); /* a slow step: the GIL stays held */
+        h->counter++;
+        h->inside--;
+        if (i % 8 == 7)
+            (void)gil_call_unlocked(h->g, nothing, NULL);
+        gil_check(h->g);
+    }
+    gil_release(h->g);
+    return NULL;
+}
+
+static void test_gil_handover_exclusive(void **state)
+{
+    struct handover h = {0};
+    pthread_t t[3];
+
+    (void)state;
+    h.g = make_gil(1000);
+    h.steps = harness_param_long("steps", harness_sched_enabled() ? 12 : 40);
+    h.step_us = 300;
+    for (int i = 0; i < 3; i++)
+        xpthread_create(&t[i], NULL, handover_thread, &h);
+    for (int i = 0; i < 3; i++)
+        xpthread_join(t[i], NULL);
+    gil_destroy(h.g);
+    if (h.violations != 0)
+        harness_fail_symptom("overlap",
+                             "%d times a thread began a step while another "
+                             "was in one: the GIL let two threads run at "
+                             "once (around a hand-over?)",
+                             h.violations);
+    if (h.counter != 3 * h.steps)
+        harness_fail_symptom("lost-update",
+                             "3 threads made %ld steps each, the shared "
+                             "counter says %ld of %ld",
+                             h.steps, h.counter, 3 * h.steps);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_gil_bad_arguments),
     cmocka_unit_test(test_gil_mutual_exclusion),
     cmocka_unit_test(test_gil_no_starvation),
     cmocka_unit_test(test_gil_cpu_bound_no_speedup),
     cmocka_unit_test(test_gil_io_bound_speedup),
+    cmocka_unit_test(test_gil_handover_exclusive),
 };
 
 HARNESS_MAIN(tests)
