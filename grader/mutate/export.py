@@ -52,24 +52,28 @@ def builds(root, lab, name, text):
 
 
 def patch_of(root, src_dir, lab, m):
-    """The mutant as a patch against solutions/. make mutate put a line of
-    pragmas before it (a deleted call can leave a variable unused, which
-    -Werror refuses); the patch keeps them only when the mutant needs them."""
+    """The mutant as a patch against solutions/ as it is now: make mutate's
+    diff applied (without fuzz) to the current reference file, or None when
+    it no longer applies (the reference changed since that run). make
+    mutate put a line of pragmas before each mutant (a deleted call can
+    leave a variable unused, which -Werror refuses); the patch keeps them
+    only when the mutant needs them."""
     ref = os.path.join(root, "solutions", lab, m["file"])
-    mutated = os.path.join(src_dir, "mutants", m["id"], m["file"])
-    if not os.path.isfile(mutated):
-        return None
-    text = open(mutated).read()
-    plain = text[len(UNUSED_OK):] if text.startswith(UNUSED_OK) else text
-    if builds(root, lab, m["file"], plain):
-        text = plain
-    label = "solutions/%s/%s" % (lab, m["file"])
-    with tempfile.NamedTemporaryFile("w", suffix=".c") as f:
-        f.write(text)
-        f.flush()
-        d = subprocess.run(["diff", "-u", "--label", label, "--label", label,
-                            ref, f.name], capture_output=True, text=True)
-    return d.stdout if d.returncode == 1 else None
+    with tempfile.TemporaryDirectory() as d:
+        out, diff = os.path.join(d, m["file"]), os.path.join(d, "diff")
+        open(diff, "w").write(m["diff"])
+        r = subprocess.run(["patch", "-s", "-F", "0", "-o", out, ref, diff],
+                           capture_output=True, text=True)
+        if r.returncode != 0 or not os.path.isfile(out):
+            return None
+        text = open(out).read()
+        if not builds(root, lab, m["file"], text):
+            text = UNUSED_OK + text
+            open(out, "w").write(text)
+        label = "solutions/%s/%s" % (lab, m["file"])
+        r = subprocess.run(["diff", "-u", "--label", label, "--label", label,
+                            ref, out], capture_output=True, text=True)
+    return r.stdout if r.returncode == 1 else None
 
 
 def main():
