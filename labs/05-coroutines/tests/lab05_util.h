@@ -156,4 +156,23 @@ static inline double lab05_spinner_share(void)
     return (harness_cpu_seconds() - cpu0) / ((double)(t - t0) / 1e9);
 }
 
+/*
+ * Seconds this thread has been on a CPU or waiting for one (runnable), from
+ * /proc/thread-self/schedstat; -1 if unavailable. A thread that never
+ * sleeps is runnable all the time, however loaded the machine; one that
+ * blocks is not.
+ */
+static inline double lab05_runnable_seconds(void)
+{
+    unsigned long long run = 0, wait = 0;
+    FILE *f = fopen("/proc/thread-self/schedstat", "r");
+    int n;
+
+    if (!f)
+        return -1;
+    n = fscanf(f, "%llu %llu", &run, &wait);
+    fclose(f);
+    return n == 2 ? (double)(run + wait) / 1e9 : -1;
+}
+
 #endif /* LAB05_UTIL_H */
