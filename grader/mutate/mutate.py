@@ -18,6 +18,7 @@ Usage: mutate.py --root DIR [--lab NN[,NN]] [--ops a,b] [--timeout S]
 Exit: 0 done, 2 could not run.
 """
 import argparse
+import difflib
 import hashlib
 import json
 import os
@@ -87,6 +88,45 @@ def spatch(cocci, path, site, outfile=None):
                           timeout=120)
 
 
+# Spellings Coccinelle 1.1.1 cannot parse (a declaration's __attribute__
+# before its type, _Alignas): spatch sees a copy with them blanked out, and
+# the mutation is carried back onto the real file line by line.
+UNPARSED = re.compile(r"__attribute__|_Alignas")
+
+
+def blank_unparsed(text):
+    """text with each UNPARSED spelling and its (...) turned to spaces."""
+    out, i = [], 0
+    for m in UNPARSED.finditer(text):
+        if m.start() < i:
+            continue
+        k, depth = m.end(), 0
+        while k < len(text):
+            if text[k] == "(":
+                depth += 1
+            elif text[k] == ")":
+                depth -= 1
+                if depth == 0:
+                    k += 1
+                    break
+            k += 1
+        out.append(text[i:m.start()])
+        out.append(re.sub(r"[^\n]", " ", text[m.start():k]))
+        i = k
+    out.append(text[i:])
+    return "".join(out)
+
+
+def unblank(orig, blanked, new):
+    """new (a mutant of blanked) with blanked's unchanged lines from orig."""
+    a, b = blanked.splitlines(True), new.splitlines(True)
+    o, out = orig.splitlines(True), []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(
+            None, a, b, autojunk=False).get_opcodes():
+        out += o[i1:i2] if tag == "equal" else b[j1:j2]
+    return "".join(out)
+
+
 def changed_lines(diff):
     """Lines of the original file a unified diff removes or changes."""
     lines, old = set(), 0
@@ -119,8 +159,11 @@ def make_mutants(root, lab, files, ops, outdir):
                 f.write(open(os.path.join(root, "grader/mutate/ops",
                                           op + ".cocci")).read())
             for name in files:
-                src = os.path.join(root, "solutions", lab, name)
-                orig = open(src).read()
+                real = os.path.join(root, "solutions", lab, name)
+                orig = open(real).read()
+                src = os.path.join(tmp, name)
+                blanked = blank_unparsed(orig)
+                open(src, "w").write(blanked)
                 # All sites at once: which candidate positions really match
                 # (the constraint is also asked about partial matches).
                 r = spatch(cocci, src, "all")
@@ -143,7 +186,7 @@ def make_mutants(root, lab, files, ops, outdir):
                     r = spatch(cocci, src, "%d:%d" % (line, col), out)
                     if r.returncode != 0 or not os.path.exists(out):
                         continue
-                    new = open(out).read()
+                    new = unblank(orig, blanked, open(out).read())
                     h = hashlib.sha1((name + "\0" + new).encode()).hexdigest()
                     if new == orig or h in seen:
                         continue
@@ -151,7 +194,8 @@ def make_mutants(root, lab, files, ops, outdir):
                     mid = "%s-%s-%d-%d" % (op, name[:-2], line, col)
                     d = subprocess.run(
                         ["diff", "-u", "--label", "a/%s/%s" % (lab, name),
-                         "--label", "b/%s/%s" % (lab, name), src, out],
+                         "--label", "b/%s/%s" % (lab, name), real, "-"],
+                        input=new,
                         capture_output=True, text=True).stdout
                     mdir = os.path.join(outdir, "mutants", mid)
                     os.makedirs(mdir, exist_ok=True)

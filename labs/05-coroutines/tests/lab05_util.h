@@ -141,4 +141,38 @@ static inline long lab05_rss_kib(void)
     return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
+/*
+ * The share of a CPU the process gets while it never sleeps, over 50 ms:
+ * what a spinning scheduler would use on this machine at this moment (on a
+ * loaded machine, far less than 1). A CPU check compares with it.
+ */
+static inline double lab05_spinner_share(void)
+{
+    double cpu0 = harness_cpu_seconds();
+    uint64_t t0 = harness_now_ns(), t;
+
+    while ((t = harness_now_ns()) - t0 < 50000000u)
+        ;
+    return (harness_cpu_seconds() - cpu0) / ((double)(t - t0) / 1e9);
+}
+
+/*
+ * Seconds this thread has been on a CPU or waiting for one (runnable), from
+ * /proc/thread-self/schedstat; -1 if unavailable. A thread that never
+ * sleeps is runnable all the time, however loaded the machine; one that
+ * blocks is not.
+ */
+static inline double lab05_runnable_seconds(void)
+{
+    unsigned long long run = 0, wait = 0;
+    FILE *f = fopen("/proc/thread-self/schedstat", "r");
+    int n;
+
+    if (!f)
+        return -1;
+    n = fscanf(f, "%llu %llu", &run, &wait);
+    fclose(f);
+    return n == 2 ? (double)(run + wait) / 1e9 : -1;
+}
+
 #endif /* LAB05_UTIL_H */

@@ -474,6 +474,48 @@ static void test_coro_overflow_crashes_cleanly(void **state)
             WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 }
 
+/* Touch the stack `arg` bytes deep, a page at a time downwards. */
+static void *use_stack(void *arg)
+{
+    size_t n = (size_t)N(arg);
+    volatile char buf[n];
+
+    for (size_t i = n; i > 0; i -= i < 512 ? i : 512)
+        buf[i - 1] = (char)i;
+    buf[0] = 1;
+    return V(buf[n - 1] + buf[0]);
+}
+
+/*
+ * coro.h: stack_size usable bytes, rounded up to whole pages; under
+ * CORO_STACK_MIN is -EINVAL but CORO_STACK_MIN itself is fine; a stack that
+ * cannot be mapped is -ENOMEM (and leaks nothing: memcheck).
+ */
+static void test_coro_create_sizes(void **state)
+{
+    /* Not a whole number of pages: 4000 bytes past the minimum. */
+    size_t odd = CORO_STACK_MIN + 4000;
+    struct coro *co = NULL;
+    void *v = NULL;
+
+    (void)state;
+    assert_int_equal(coro_create(&co, use_stack, NULL, CORO_STACK_MIN - 1),
+                     -EINVAL);
+    co = make(use_stack, V(CORO_STACK_MIN - 2048), CORO_STACK_MIN);
+    assert_int_equal(coro_resume(co, &v), 0);
+    assert_true(coro_finished(co));
+    coro_destroy(co);
+    /* A frame or two of slack, not a page: the rest is the caller's. */
+    co = make(use_stack, V(odd - 1024), odd);
+    assert_int_equal(coro_resume(co, &v), 0);
+    assert_true(coro_finished(co));
+    coro_destroy(co);
+    co = NULL;
+    if (coro_create(&co, use_stack, NULL, SIZE_MAX / 4) != -ENOMEM)
+        harness_fail("a stack of SIZE_MAX / 4 bytes cannot be mapped: "
+                     "coro_create must return -ENOMEM");
+}
+
 static void *stop_midway(void *arg)
 {
     (void)arg;
@@ -686,6 +728,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_coro_stack_aligned),
     cmocka_unit_test(test_coro_stack_has_guard_page),
     cmocka_unit_test(test_coro_overflow_crashes_cleanly),
+    cmocka_unit_test(test_coro_create_sizes),
     cmocka_unit_test(test_coro_destroy_frees_everything),
     cmocka_unit_test(test_coro_destroy_unmaps_stacks),
     cmocka_unit_test(test_coro_switch_cheaper_than_thread),

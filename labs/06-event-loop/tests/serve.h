@@ -127,6 +127,41 @@ static inline void run_until_closed(struct loop *loop, long (*open)(void *),
     }
 }
 
+static inline void serve__stop_cb(struct loop *loop, long id, void *arg)
+{
+    (void)id;
+    (void)arg;
+    loop_stop(loop);
+}
+
+/*
+ * expect_not_accepting - after the server was told to stop accepting on
+ * lfd: a client connects, the loop runs for 20 ms, and its connection must
+ * still be waiting in lfd's queue (the test accepts it), never taken by the
+ * stopped server.
+ */
+static inline void expect_not_accepting(struct loop *loop, int lfd, int port,
+                                        const char *stop)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), s;
+
+    if (c < 0 || connect(c, (void *)&a, sizeof(a)) < 0)
+        harness_fail("connect: %s", strerror(errno));
+    if (loop_timer_add(loop, 20, 0, serve__stop_cb, NULL, "stop") < 0 ||
+        loop_run(loop) != 0)
+        harness_fail("loop_run after %s failed", stop);
+    s = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+    if (s < 0)
+        harness_fail("after %s, a new connection was accepted all the same "
+                     "(the listening socket must no longer be watched)",
+                     stop);
+    close(s);
+    close(c);
+}
+
 /*
  * check_many_clients_speedup - the event loop's promise: n slow clients at
  * once take about as long as one. Baseline, measured now on the same server:

@@ -287,6 +287,49 @@ static void test_async_await_outside_task(void **state)
     loop_destroy(loop);
 }
 
+/* How many mappings the process has: a task's stack is one or two. */
+static int count_maps(void)
+{
+    char line[512];
+    int n = 0;
+    FILE *f = fopen("/proc/self/maps", "r");
+
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f))
+        n += strchr(line, '\n') != NULL;
+    fclose(f);
+    return n;
+}
+
+static void quick_task(void *arg)
+{
+    ++*(int *)arg;
+}
+
+/* async.h: when a task's body returns, the task is over and its stack
+ * freed (200 finished tasks must not keep 200 stacks). */
+static void test_async_finished_tasks_freed(void **state)
+{
+    struct loop *loop = new_loop();
+    int ran = 0, before, after;
+
+    (void)state;
+    before = count_maps();
+    for (int i = 0; i < 200; i++)
+        assert_int_equal(async_spawn(loop, quick_task, &ran), 0);
+    assert_int_equal(loop_run(loop), 0);
+    after = count_maps();
+    assert_int_equal(ran, 200);
+    assert_int_equal(async_live_tasks(), 0);
+    if (after > before + 50)
+        harness_fail("200 tasks ran to the end and the process has %d more "
+                     "mappings than before: free a task's stack when its "
+                     "body returns",
+                     after - before);
+    loop_destroy(loop);
+}
+
 /* ---- the straight-line echo server -------------------------------- */
 
 struct fixture {
@@ -321,6 +364,7 @@ static void teardown(struct fixture *f)
 {
     run_until_closed(f->loop, live_tasks, NULL);
     echo_async_stop(f->loop, f->lfd);
+    expect_not_accepting(f->loop, f->lfd, f->port, "echo_async_stop");
     loop_destroy(f->loop);
     xclose(f->lfd);
 }
@@ -400,6 +444,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_async_await_readable),
     cmocka_unit_test(test_async_await_writable),
     cmocka_unit_test(test_async_await_outside_task),
+    cmocka_unit_test(test_async_finished_tasks_freed),
     cmocka_unit_test(test_async_echo_1mib_messages),
     cmocka_unit_test(test_async_echo_trickling_clients),
     cmocka_unit_test(test_async_echo_vanishing_clients),

@@ -39,6 +39,7 @@ static void setup(struct fixture *f)
 static void teardown(struct fixture *f)
 {
     echo_server_stop(f->srv);
+    expect_not_accepting(f->loop, f->lfd, f->port, "echo_server_stop");
     loop_destroy(f->loop);
     xclose(f->lfd);
 }

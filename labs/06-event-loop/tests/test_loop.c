@@ -402,6 +402,75 @@ static void test_loop_unwatch_from_callback(void **state)
     loop_destroy(loop);
 }
 
+struct rewatch {
+    int pa[2], pb[2];
+    int b_calls, b_empty;
+    unsigned b_events;
+};
+
+static void rewatch_b_cb(struct loop *loop, int fd, unsigned events, void *arg)
+{
+    struct rewatch *r = arg;
+
+    (void)loop;
+    (void)fd;
+    r->b_calls++;
+    if (!(events & (LOOP_READABLE | LOOP_WRITABLE | LOOP_ERROR))) {
+        r->b_empty++;
+        r->b_events = events;
+    }
+}
+
+static void rewatch_a_cb(struct loop *loop, int fd, unsigned events, void *arg)
+{
+    struct rewatch *r = arg;
+    char c;
+
+    (void)events;
+    if (read(fd, &c, 1) != 1)
+        r->b_empty = -1000;
+    loop_unwatch(loop, fd);
+    /* b's fd was reported writable in this very batch; now it waits for
+     * readable, which a pipe's write end never is. */
+    loop_watch(loop, r->pb[1], LOOP_READABLE, rewatch_b_cb, r, "b");
+}
+
+/*
+ * loop.h: `events` is the readiness that fired. A callback that changes
+ * another fd's watch in the same iteration must not make that fd's
+ * callback run for readiness it no longer watches (with nothing in
+ * `events`). Either order of the two in epoll's batch is fine.
+ */
+static void test_loop_rewatch_from_callback(void **state)
+{
+    struct loop *loop = new_loop();
+    struct rewatch r = {0};
+    int stops = 0;
+
+    (void)state;
+    xpipe(r.pa);
+    xpipe(r.pb);
+    assert_int_equal(write(r.pa[1], "a", 1), 1);
+    assert_int_equal(
+        loop_watch(loop, r.pa[0], LOOP_READABLE, rewatch_a_cb, &r, "a"), 0);
+    assert_int_equal(
+        loop_watch(loop, r.pb[1], LOOP_WRITABLE, rewatch_b_cb, &r, "b"), 0);
+    assert_true(loop_timer_add(loop, 20, 0, stop_after_cb, &stops, "stop") > 0);
+    expect_run_ok(loop);
+    assert_int_equal(stops, 1);
+    if (r.b_empty)
+        harness_fail("a callback ran %d time(s) with events = %#x, for "
+                     "readiness its fd is no longer watched for (changed by "
+                     "an earlier callback of the same iteration)",
+                     r.b_empty, r.b_events);
+    assert_int_equal(loop_unwatch(loop, r.pb[1]), 0);
+    xclose(r.pa[0]);
+    xclose(r.pa[1]);
+    xclose(r.pb[0]);
+    xclose(r.pb[1]);
+    loop_destroy(loop);
+}
+
 static void tick_cb(struct loop *loop, long id, void *arg)
 {
     (void)loop;
@@ -449,6 +518,116 @@ static void test_loop_idle_sleeps(void **state)
                              100.0 * cpu * 1e9 / (double)wall);
     xclose(p[0]);
     xclose(p[1]);
+    loop_destroy(loop);
+}
+
+#define LATE_PERIOD_MS 20
+#define LATE_BLOCK_MS 110 /* five periods missed and a half */
+
+struct late {
+    int fires;
+    uint64_t block_end;
+    int in_window; /* fires after the block, before block_end + a period */
+};
+
+static void late_cb(struct loop *loop, long id, void *arg)
+{
+    struct late *l = arg;
+    uint64_t now = harness_now_ns();
+
+    (void)loop;
+    (void)id;
+    if (l->fires++ == 0) {
+        harness_io_wait_ms(LATE_BLOCK_MS); /* the loop falls behind */
+        l->block_end = harness_now_ns();
+        return;
+    }
+    if (now < l->block_end + LATE_PERIOD_MS * 1000000u)
+        l->in_window++;
+}
+
+/*
+ * loop.h: "A late loop fires a repeating timer once, not once per missed
+ * period." The first run blocks for five periods and more; in the period
+ * after it, the timer may fire for the late deadline and, if it keeps its
+ * phase, for the next boundary: at most twice, never the five missed ones
+ * in a burst.
+ */
+static void test_loop_late_repeating_timer(void **state)
+{
+    struct loop *loop = new_loop();
+    struct late l = {0};
+    int stops = 0;
+
+    (void)state;
+    assert_true(loop_timer_add(loop, 1, LATE_PERIOD_MS, late_cb, &l, "late") >
+                0);
+    assert_true(loop_timer_add(loop, LATE_BLOCK_MS + 3 * LATE_PERIOD_MS, 0,
+                               stop_after_cb, &stops, "stop") > 0);
+    expect_run_ok(loop);
+    assert_int_equal(stops, 1);
+    if (l.fires < 2)
+        harness_fail("the repeating timer ran %d time(s); after its first "
+                     "run blocked for %d ms it should run again",
+                     l.fires, LATE_BLOCK_MS);
+    if (l.in_window > 2)
+        harness_fail("after one callback blocked the loop for %d ms, a %d ms "
+                     "repeating timer ran %d times in the next %d ms: a "
+                     "late timer fires once, not once per missed period",
+                     LATE_BLOCK_MS, LATE_PERIOD_MS, l.in_window,
+                     LATE_PERIOD_MS);
+    loop_destroy(loop);
+}
+
+/* The share of a CPU this thread gets while it never sleeps, in 50 ms:
+ * what a spinning loop would use on this machine at this moment. */
+static double spinner_share(void)
+{
+    double cpu0 = harness_thread_cpu_seconds();
+    uint64_t t0 = harness_now_ns(), t;
+
+    while ((t = harness_now_ns()) - t0 < 50000000u)
+        ;
+    return (harness_thread_cpu_seconds() - cpu0) / ((double)(t - t0) / 1e9);
+}
+
+/*
+ * A 1 ms repeating timer: the wait for each deadline is under a millisecond,
+ * and epoll_wait counts whole milliseconds. A loop that rounds it down waits
+ * 0 ms, again and again, until the deadline: it spins between every tick.
+ * Its CPU is compared with a spinner's measured just before, so a loaded
+ * machine (where a spinner gets a small share) does not hide it.
+ */
+static void test_loop_short_timers_sleep(void **state)
+{
+    struct loop *loop = new_loop();
+    double max_fraction = harness_param_double("max_spinner_fraction", 0.4);
+    double spinner = spinner_share(), share, cpu0, cpu;
+    int ticks = 0, stops = 0;
+    uint64_t t0, wall;
+
+    (void)state;
+    assert_true(loop_timer_add(loop, 1, 1, tick_cb, &ticks, "tick") > 0);
+    assert_true(loop_timer_add(loop, 150, 0, stop_after_cb, &stops, "stop") >
+                0);
+    t0 = harness_now_ns();
+    cpu0 = harness_thread_cpu_seconds();
+    expect_run_ok(loop);
+    cpu = harness_thread_cpu_seconds() - cpu0;
+    wall = harness_now_ns() - t0;
+    share = cpu * 1e9 / (double)wall;
+    harness_note("1 ms ticks: %d, %.2f ms CPU in %.1f ms (%.1f%%; a spinner "
+                 "got %.0f%%)",
+                 ticks, cpu * 1e3, wall / 1e6, 100 * share, 100 * spinner);
+    assert_int_equal(stops, 1);
+    if (ticks < 1)
+        harness_fail("a 1 ms repeating timer never ran in %.0f ms", wall / 1e6);
+    if (share > 0.02 && share > max_fraction * spinner)
+        harness_fail("a loop waiting for 1 ms timers used %.0f%% of a CPU, "
+                     "as much as a spinning thread gets here (%.0f%%): is "
+                     "the epoll_wait timeout rounded down, so that a wait "
+                     "under 1 ms becomes 0 (a poll)?",
+                     100 * share, 100 * spinner);
     loop_destroy(loop);
 }
 
@@ -559,9 +738,12 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_loop_pipe_readiness),
     cmocka_unit_test(test_loop_timers_fire_in_deadline_order),
     cmocka_unit_test(test_loop_repeating_timer_and_cancel),
+    cmocka_unit_test(test_loop_late_repeating_timer),
     cmocka_unit_test(test_loop_stop_returns),
     cmocka_unit_test(test_loop_unwatch_from_callback),
+    cmocka_unit_test(test_loop_rewatch_from_callback),
     cmocka_unit_test(test_loop_idle_sleeps),
+    cmocka_unit_test(test_loop_short_timers_sleep),
     cmocka_unit_test(test_loop_slow_callback_reported),
 };
 
