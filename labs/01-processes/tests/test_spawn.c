@@ -142,6 +142,38 @@ static void test_spawn_low_descriptors(void **state)
     close(f);
 }
 
+/*
+ * The originals of in_fd and out_fd (above 2) are closed in the child once
+ * copied onto 0 and 1, even when the caller did not make them
+ * close-on-exec: the program must not hold them (a pipe's write end held
+ * there would keep its reader from ever seeing EOF).
+ */
+static void test_spawn_closes_originals(void **state)
+{
+    struct run_status st = {0, -1};
+    int in = open("/dev/null", O_RDONLY), out = lab01_file_with(NULL), rc;
+    char script[128];
+    pid_t pid;
+
+    (void)state;
+    if (in < 0 || fcntl(out, F_SETFD, 0) < 0) /* both inheritable */
+        harness_fail("could not open the test's descriptors");
+    snprintf(script, sizeof(script),
+             "[ ! -e /proc/$$/fd/%d ] && [ ! -e /proc/$$/fd/%d ]", in, out);
+    rc = run_spawn(RUN("sh", "-c", script), in, out, &pid);
+    if (rc != 0)
+        harness_fail("run_spawn returned %d (%s), expected 0", rc,
+                     strerror(-rc));
+    assert_int_equal(run_wait(pid, &st), 0);
+    if (st.how != RUN_EXITED || st.code != 0)
+        harness_fail("the program still held in_fd (%d) or out_fd (%d), "
+                     "which the caller had not made close-on-exec: close the "
+                     "originals in the child after dup2 (when above 2)",
+                     in, out);
+    close(in);
+    close(out);
+}
+
 static void test_spawn_missing_is_error_and_reaped(void **state)
 {
     struct harness_snapshot snap = harness_snapshot();
@@ -225,6 +257,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_spawn_returns_before_program_ends),
     cmocka_unit_test(test_spawn_redirects_stdin_stdout),
     cmocka_unit_test(test_spawn_low_descriptors),
+    cmocka_unit_test(test_spawn_closes_originals),
     cmocka_unit_test(test_spawn_missing_is_error_and_reaped),
     cmocka_unit_test(test_wait_decodes_status),
     cmocka_unit_test(test_wait_bad_arguments),
