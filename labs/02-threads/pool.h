@@ -7,6 +7,8 @@
 #ifndef LAB02_POOL_H
 #define LAB02_POOL_H
 
+#include "pool_hooks.h"
+
 /* The largest number of workers pool_create accepts. */
 #define POOL_MAX_WORKERS 64
 

@@ -350,9 +350,50 @@ static void test_daemon_stop_errors(void **state)
     assert_int_equal(daemon_stop(pid_path, 100), -EINVAL);
     write_pid_file("nonsense\n");
     assert_int_equal(daemon_stop(pid_path, 100), -EINVAL);
+    write_pid_file("1\n"); /* init: never a daemon of ours (above 1 only) */
+    assert_int_equal(daemon_stop(pid_path, 100), -EINVAL);
     snprintf(text, sizeof(text), "%d\n", (int)gone);
     write_pid_file(text);
     assert_int_equal(daemon_stop(pid_path, 100), -ESRCH);
+}
+
+/*
+ * A process that ignores SIGTERM does not stop: daemon_stop gives up after
+ * timeout_ms with -ETIMEDOUT and leaves it running.
+ */
+static void test_daemon_stop_times_out(void **state)
+{
+    char text[32], c;
+    int fds[2], rc, alive;
+    pid_t stubborn;
+
+    (void)state;
+    xpipe(fds);
+    stubborn = xfork();
+    if (stubborn == 0) {
+        signal(SIGTERM, SIG_IGN);
+        close(fds[0]);
+        (void)!write(fds[1], "r", 1); /* SIGTERM is ignored from now on */
+        for (;;)
+            pause();
+    }
+    close(fds[1]);
+    if (read(fds[0], &c, 1) != 1)
+        harness_fail("the test's own child did not start");
+    close(fds[0]);
+    snprintf(text, sizeof(text), "%d\n", (int)stubborn);
+    write_pid_file(text);
+    rc = daemon_stop(pid_path, 50);
+    alive = waitpid(stubborn, NULL, WNOHANG) == 0;
+    kill(stubborn, SIGKILL);
+    xwaitpid(stubborn, NULL, 0);
+    if (rc != -ETIMEDOUT)
+        harness_fail("daemon_stop on a process that ignores SIGTERM, 50 ms: "
+                     "expected -ETIMEDOUT (%d), got %d",
+                     -ETIMEDOUT, rc);
+    if (!alive)
+        harness_fail("daemon_stop timed out but the process is gone: it must "
+                     "be left running");
 }
 
 #define DAEMON_TEST(f)                                                         \
@@ -365,6 +406,7 @@ static const struct CMUnitTest tests[] = {
     DAEMON_TEST(test_daemon_leaves_nothing_behind),
     DAEMON_TEST(test_daemon_refuses_existing_pid_file),
     DAEMON_TEST(test_daemon_stop_errors),
+    DAEMON_TEST(test_daemon_stop_times_out),
 };
 
 HARNESS_MAIN(tests)

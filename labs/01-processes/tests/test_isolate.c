@@ -42,6 +42,15 @@ static long sum_cb(void *arg, void *out, size_t cap)
     return snprintf(out, cap, "sum=%ld", sum);
 }
 
+/* A result that fills the buffer exactly, or nothing at all. */
+static long fill_cb(void *arg, void *out, size_t cap)
+{
+    (void)arg;
+    if (cap)
+        memset(out, 'R', cap);
+    return (long)cap;
+}
+
 static long crash_cb(void *arg, void *out, size_t cap)
 {
     volatile int *volatile nowhere = NULL;
@@ -90,6 +99,17 @@ static void test_isolate_returns_result(void **state)
         harness_fail("expected the result \"sum=5050\" (8 bytes), got %zu "
                      "bytes \"%.*s\"",
                      res.len, (int)res.len, out);
+
+    /* A result of exactly cap bytes is a whole result, not too long. */
+    res = (struct isolate_result){{0, -1}, 99};
+    memset(out, 0, sizeof(out));
+    expect_call(isolate_call(fill_cb, NULL, 0, out, 16, &res));
+    lab01_expect_status("a child whose result filled all cap (16) bytes",
+                        &res.st, RUN_EXITED, 0);
+    if (res.len != 16 || memcmp(out, "RRRRRRRRRRRRRRRR", 16) || out[16])
+        harness_fail("a result of exactly cap = 16 bytes: expected those 16 "
+                     "bytes and nothing past them, got %zu bytes \"%.*s\"",
+                     res.len, (int)sizeof(out) - 1, out);
 }
 
 static void test_isolate_crash_contained(void **state)
@@ -172,6 +192,11 @@ static void test_isolate_bad_arguments(void **state)
     assert_int_equal(isolate_call(sum_cb, NULL, 0, out, sizeof(out), NULL),
                      -EINVAL);
     assert_int_equal(isolate_call(sum_cb, NULL, 0, NULL, 4, &res), -EINVAL);
+    /* No room for a result is not an error: out may be NULL when cap is 0. */
+    assert_int_equal(isolate_call(fill_cb, NULL, 0, NULL, 0, &res), 0);
+    lab01_expect_status("a child with cap 0 and out NULL", &res.st, RUN_EXITED,
+                        0);
+    assert_int_equal(res.len, 0);
 }
 
 static const struct CMUnitTest tests[] = {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,12 +40,19 @@ static void cmdset_add(struct cmdset *c, const char *script)
 
 static void expect_many(struct cmdset *c, unsigned k)
 {
-    int rc = run_many(c->cmds, c->n, k, c->res);
+    int rc;
 
+    if (c->n < MAXCMDS) /* a guard just past the end */
+        c->res[c->n].err = 0x5eed;
+    rc = run_many(c->cmds, c->n, k, c->res);
     if (rc != 0)
         harness_fail("run_many(%zu commands, k=%u) returned %d (%s), "
                      "expected 0",
                      c->n, k, rc, strerror(-rc));
+    if (c->n < MAXCMDS && c->res[c->n].err != 0x5eed)
+        harness_fail("run_many(%zu commands) wrote res[%zu], past the end: "
+                     "check the bounds of its loops (i < n)",
+                     c->n, c->n);
 }
 
 /* Later commands end first: results must still come back in input order. */
@@ -161,6 +169,52 @@ static void test_many_reaps_every_child(void **state)
             harness_fail("res[%zu].err = %d, expected 0", i, c.res[i].err);
 }
 
+/*
+ * The caller may have children of its own whose status it does not need:
+ * run_many may reap them (it waits for whichever child ends first), but a
+ * child that is not one of its commands must not count as one. A child
+ * of the test's that has already exited is waiting to be reaped when
+ * run_many starts; every command must still run, be reaped and be filed.
+ */
+static void test_many_other_children_not_counted(void **state)
+{
+    static const unsigned ks[] = {1, 3}; /* reaped while starting, at the end */
+
+    (void)state;
+    for (size_t t = 0; t < sizeof(ks) / sizeof(ks[0]); t++) {
+        struct cmdset c = {.n = 0};
+        siginfo_t si;
+        pid_t other = xfork();
+
+        if (other == 0)
+            _exit(0);
+        /* Wait until it has exited, without reaping it (WNOWAIT). */
+        while (waitid(P_PID, (id_t)other, &si, WEXITED | WNOWAIT) < 0)
+            if (errno != EINTR)
+                harness_fail("waitid on the test's own child failed");
+        for (int i = 0; i < 3; i++)
+            cmdset_add(&c, "sleep 0.02; exit 7");
+        expect_many(&c, ks[t]);
+        (void)waitpid(other, NULL, WNOHANG); /* if run_many did not */
+        for (size_t i = 0; i < c.n; i++) {
+            char what[80];
+
+            if (c.res[i].err != 0)
+                harness_fail("k=%u, with another child of the caller's "
+                             "already exited: res[%zu].err = %d, expected 0",
+                             ks[t], i, c.res[i].err);
+            snprintf(what, sizeof(what), "k=%u, res[%zu]", ks[t], i);
+            lab01_expect_status(what, &c.res[i].st, RUN_EXITED, 7);
+        }
+        if (harness_count_children() != 0)
+            harness_fail("k=%u: run_many returned with %d child(ren) of the "
+                         "caller still alive or unreaped: reaping a child "
+                         "that is not one of the commands (the caller's "
+                         "own) must not count as one of them ending",
+                         ks[t], harness_count_children());
+    }
+}
+
 static void test_many_bad_arguments(void **state)
 {
     struct cmdset c = {.n = 0};
@@ -171,6 +225,8 @@ static void test_many_bad_arguments(void **state)
     assert_int_equal(run_many(NULL, 1, 1, c.res), -EINVAL);
     assert_int_equal(run_many(c.cmds, 1, 1, NULL), -EINVAL);
     assert_int_equal(run_many(c.cmds, 0, 1, c.res), 0);
+    /* Nothing to run: NULL arrays are fine when n is 0. */
+    assert_int_equal(run_many(NULL, 0, 1, NULL), 0);
     /* k larger than n is fine */
     assert_int_equal(run_many(c.cmds, 1, 8, c.res), 0);
     lab01_expect_status("sh -c 'exit 0' with k=8", &c.res[0].st, RUN_EXITED, 0);
@@ -248,6 +304,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_many_results_in_input_order),
     cmocka_unit_test(test_many_at_most_k_alive),
     cmocka_unit_test(test_many_reaps_every_child),
+    cmocka_unit_test(test_many_other_children_not_counted),
     cmocka_unit_test(test_many_bad_arguments),
     cmocka_unit_test(test_many_speedup),
 };

@@ -66,6 +66,114 @@ static void test_spawn_redirects_stdin_stdout(void **state)
     close(out);
 }
 
+/*
+ * Run argv with in_fd and out_fd while the test's fd `low` (0 or 2) is the
+ * file `file`, then put the old one back; fail unless it ran and exited 0.
+ * Returns what the file holds, in buf.
+ */
+static const char *spawn_with_low_fd(char *const argv[], int in_fd, int out_fd,
+                                     int low, int file, char *buf, size_t len)
+{
+    struct run_status st = {0, -1};
+    char what[160];
+    int saved = dup(low), rc;
+    pid_t pid;
+
+    if (saved < 0 || dup2(file, low) < 0)
+        harness_fail("could not put a file on the test's fd %d", low);
+    rc = run_spawn(argv, in_fd, out_fd, &pid);
+    if (rc == 0)
+        rc = run_wait(pid, &st);
+    dup2(saved, low);
+    close(saved);
+    if (rc != 0)
+        harness_fail("run_spawn(%s, in_fd %d, out_fd %d) then run_wait "
+                     "returned %d (%s), expected 0",
+                     argv[0], in_fd, out_fd, rc, strerror(-rc));
+    snprintf(what, sizeof(what),
+             "%s run with in_fd %d, out_fd %d (is the child's fd 2 still "
+             "open? originals are closed only above 2)",
+             argv[0], in_fd, out_fd);
+    lab01_expect_status(what, &st, RUN_EXITED, 0);
+    return lab01_read_all(file, buf, len);
+}
+
+/*
+ * Descriptors 0-2 are redirections like any other: only -1 means
+ * "inherit", and only originals above 2 are closed in the child, so a
+ * child given fd 2 as in_fd or out_fd keeps its stderr.
+ */
+static void test_spawn_low_descriptors(void **state)
+{
+    char buf[64];
+    int f;
+
+    (void)state;
+    f = lab01_file_with(NULL); /* out_fd 0: stdout is a copy of fd 0 */
+    if (strcmp(spawn_with_low_fd(RUN("echo", "low"), -1, 0, 0, f, buf,
+                                 sizeof(buf)),
+               "low\n"))
+        harness_fail("run_spawn(echo low, in_fd -1, out_fd 0): fd 0 got "
+                     "\"%s\", expected \"low\": out_fd 0 is a descriptor to "
+                     "dup2 onto 1 (only -1 means inherit)",
+                     buf);
+    close(f);
+
+    f = lab01_file_with(NULL); /* out_fd 2: stdout and stderr both to f */
+    if (strcmp(spawn_with_low_fd(RUN("sh", "-c", "echo out; echo err >&2"), -1,
+                                 2, 2, f, buf, sizeof(buf)),
+               "out\nerr\n"))
+        harness_fail("run_spawn(sh -c 'echo out; echo err >&2', in_fd -1, "
+                     "out_fd 2): fd 2 got \"%s\", expected \"out\" and "
+                     "\"err\": the child's stderr (fd 2) must stay open "
+                     "(originals are closed only above 2)",
+                     buf);
+    close(f);
+
+    f = lab01_file_with(NULL); /* in_fd 2: stderr stays open too */
+    if (strcmp(spawn_with_low_fd(RUN("sh", "-c", "echo err >&2"), 2, -1, 2, f,
+                                 buf, sizeof(buf)),
+               "err\n"))
+        harness_fail("run_spawn(sh -c 'echo err >&2', in_fd 2, out_fd -1): "
+                     "fd 2 got \"%s\", expected \"err\": the child's stderr "
+                     "(fd 2) must stay open (originals are closed only above "
+                     "2)",
+                     buf);
+    close(f);
+}
+
+/*
+ * The originals of in_fd and out_fd (above 2) are closed in the child once
+ * copied onto 0 and 1, even when the caller did not make them
+ * close-on-exec: the program must not hold them (a pipe's write end held
+ * there would keep its reader from ever seeing EOF).
+ */
+static void test_spawn_closes_originals(void **state)
+{
+    struct run_status st = {0, -1};
+    int in = open("/dev/null", O_RDONLY), out = lab01_file_with(NULL), rc;
+    char script[128];
+    pid_t pid;
+
+    (void)state;
+    if (in < 0 || fcntl(out, F_SETFD, 0) < 0) /* both inheritable */
+        harness_fail("could not open the test's descriptors");
+    snprintf(script, sizeof(script),
+             "[ ! -e /proc/$$/fd/%d ] && [ ! -e /proc/$$/fd/%d ]", in, out);
+    rc = run_spawn(RUN("sh", "-c", script), in, out, &pid);
+    if (rc != 0)
+        harness_fail("run_spawn returned %d (%s), expected 0", rc,
+                     strerror(-rc));
+    assert_int_equal(run_wait(pid, &st), 0);
+    if (st.how != RUN_EXITED || st.code != 0)
+        harness_fail("the program still held in_fd (%d) or out_fd (%d), "
+                     "which the caller had not made close-on-exec: close the "
+                     "originals in the child after dup2 (when above 2)",
+                     in, out);
+    close(in);
+    close(out);
+}
+
 static void test_spawn_missing_is_error_and_reaped(void **state)
 {
     struct harness_snapshot snap = harness_snapshot();
@@ -148,6 +256,8 @@ static void test_wait_bad_arguments(void **state)
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_spawn_returns_before_program_ends),
     cmocka_unit_test(test_spawn_redirects_stdin_stdout),
+    cmocka_unit_test(test_spawn_low_descriptors),
+    cmocka_unit_test(test_spawn_closes_originals),
     cmocka_unit_test(test_spawn_missing_is_error_and_reaped),
     cmocka_unit_test(test_wait_decodes_status),
     cmocka_unit_test(test_wait_bad_arguments),

@@ -201,6 +201,122 @@ static void test_gil_no_starvation(void **state)
 }
 
 /* ---------------------------------------------------------------- */
+/* Hand-over: a waiter gets the GIL as soon as it is given up, not when */
+/* its switch interval runs out (a long one here).                      */
+
+struct handover {
+    struct gil *g;
+    struct harness_start start;
+    uint64_t asked_ns, got_ns; /* written by the waiter, read after join */
+    atomic_int stop;           /* the holder's loop ends when set */
+    long steps;                /* guarded by the GIL */
+};
+
+static void *acquire_once(void *arg)
+{
+    struct handover *h = arg;
+
+    harness_start_wait(&h->start);
+    h->asked_ns = harness_now_ns();
+    gil_acquire(h->g);
+    h->got_ns = harness_now_ns();
+    atomic_store(&h->stop, 1);
+    gil_release(h->g);
+    return NULL;
+}
+
+/*
+ * gil_release wakes a waiting thread: with a switch interval of 1 s, the
+ * waiter must have the GIL long before its own timed wait would end.
+ */
+static void test_gil_release_wakes_waiter(void **state)
+{
+    unsigned interval_ms = (unsigned)harness_param_long("interval_ms", 1000);
+    double latency_ms = 0;
+
+    (void)state;
+    for (int round = 0; round < 3; round++) {
+        struct handover h = {0};
+        uint64_t t0;
+        pthread_t t;
+
+        h.g = make_gil(interval_ms * 1000);
+        harness_start_init(&h.start, 2);
+        gil_acquire(h.g);
+        xpthread_create(&t, NULL, acquire_once, &h);
+        harness_start_wait(&h.start);
+        /* Simulated work while holding the GIL: the other thread is
+         * waiting by now (were it not, it would find the GIL free). */
+        harness_io_wait_ms(10);
+        t0 = harness_now_ns();
+        gil_release(h.g);
+        xpthread_join(t, NULL);
+        harness_start_destroy(&h.start);
+        gil_destroy(h.g);
+        latency_ms = (double)(h.got_ns - t0) / 1e6;
+        if (latency_ms > interval_ms / 2.0)
+            harness_fail_symptom(
+                "slow-handover",
+                "a thread waiting in gil_acquire got the GIL %.0f ms after "
+                "gil_release, with a switch interval of %u ms: gil_release "
+                "must wake a waiter (signal the condition it waits on), not "
+                "leave it to its timed wait",
+                latency_ms, interval_ms);
+    }
+    harness_note("hand-over after gil_release: %.2f ms", latency_ms);
+}
+
+static void *hold_and_check(void *arg)
+{
+    struct handover *h = arg;
+
+    gil_acquire(h->g);
+    harness_start_wait(&h->start); /* the GIL is held: let the waiter go */
+    while (!atomic_load(&h->stop)) {
+        h->steps++;
+        gil_check(h->g);
+    }
+    gil_release(h->g);
+    return NULL;
+}
+
+/*
+ * gil_check hands the GIL over at once when asked: a waiter asks after one
+ * switch interval, and must have the GIL soon after, not a second interval
+ * later (which is what waking nobody at the hand-over costs).
+ */
+static void test_gil_check_hands_over_promptly(void **state)
+{
+    unsigned interval_ms = (unsigned)harness_param_long("interval_ms", 250);
+    double max = harness_param_double("max_intervals", 1.6);
+    struct handover h = {0};
+    pthread_t holder, waiter;
+    double waited;
+
+    (void)state;
+    h.g = make_gil(interval_ms * 1000);
+    harness_start_init(&h.start, 2);
+    xpthread_create(&holder, NULL, hold_and_check, &h);
+    xpthread_create(&waiter, NULL, acquire_once, &h);
+    xpthread_join(waiter, NULL);
+    xpthread_join(holder, NULL);
+    harness_start_destroy(&h.start);
+    gil_destroy(h.g);
+    waited = (double)(h.got_ns - h.asked_ns) / 1e6 / interval_ms;
+    harness_note("a waiter got the GIL from a busy holder after %.2f switch "
+                 "intervals",
+                 waited);
+    if (waited > max)
+        harness_fail_symptom(
+            "slow-handover",
+            "a waiter got the GIL from a thread busy in gil_check after %.2f "
+            "switch intervals (at most %.2f expected: one interval, then "
+            "the drop request, then the hand-over): when gil_check releases "
+            "the GIL it must wake the waiter, not leave it to its timed wait",
+            waited, max);
+}
+
+/* ---------------------------------------------------------------- */
 /* CPU-bound threads gain nothing, I/O-bound threads overlap.         */
 
 struct run {
@@ -385,6 +501,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_gil_bad_arguments),
     cmocka_unit_test(test_gil_mutual_exclusion),
     cmocka_unit_test(test_gil_no_starvation),
+    cmocka_unit_test(test_gil_release_wakes_waiter),
+    cmocka_unit_test(test_gil_check_hands_over_promptly),
     cmocka_unit_test(test_gil_cpu_bound_no_speedup),
     cmocka_unit_test(test_gil_io_bound_speedup),
     cmocka_unit_test(test_gil_handover_exclusive),

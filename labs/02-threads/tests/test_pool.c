@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "harness.h"
 #include "pool.h"
@@ -210,6 +211,97 @@ static void test_pool_get_after_destroy(void **state)
                          i);
 }
 
+/*
+ * Workers go idle and wake up again, round after round: one task at a time,
+ * run before the next is submitted. Chaos mode is on, so a condition wait
+ * may return now and then without a signal, as POSIX allows (pool_hooks.h):
+ * a worker must wait again, not take the empty queue for a shutdown and
+ * leave; future_get must wait again, not return before the task is done.
+ */
+struct ping {
+    pthread_mutex_t lock;
+    pthread_cond_t cv;
+    long ran; /* guarded by lock: tasks that have started */
+};
+
+static void *ping_task(void *arg)
+{
+    struct ping *pg = arg;
+
+    xpthread_mutex_lock(&pg->lock);
+    pg->ran++;
+    xpthread_cond_broadcast(&pg->cv);
+    xpthread_mutex_unlock(&pg->lock);
+    harness_io_wait_us(200); /* future_get is waiting meanwhile, mostly */
+    return arg;
+}
+
+/* Wait until `want` ping tasks have started, at most ms: 0 or -ETIMEDOUT. */
+static int await_started(struct ping *pg, long want, unsigned ms)
+{
+    uint64_t deadline = harness_now_ns() + (uint64_t)ms * 1000000u;
+    int started;
+
+    xpthread_mutex_lock(&pg->lock);
+    while (pg->ran < want && harness_now_ns() < deadline) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts); /* the condition's clock */
+        ts.tv_nsec += 10000000; /* 10 ms slices until the deadline */
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        (void)pthread_cond_timedwait(&pg->cv, &pg->lock, &ts);
+    }
+    started = pg->ran >= want;
+    xpthread_mutex_unlock(&pg->lock);
+    return started ? 0 : -ETIMEDOUT;
+}
+
+static void test_pool_survives_spurious_wakeups(void **state)
+{
+    static struct ping pg = {PTHREAD_MUTEX_INITIALIZER,
+                             PTHREAD_COND_INITIALIZER, 0};
+    static const unsigned sizes[] = {1, 3};
+    long rounds = harness_param_long("rounds", 100);
+
+    (void)state;
+    harness_chaos_enable(1);
+    for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+        struct pool *p = make_pool(sizes[s]);
+
+        pg.ran = 0;
+        for (long i = 0; i < rounds; i++) {
+            struct future *f = submit(p, ping_task, &pg);
+
+            if (await_started(&pg, i + 1, 2000) != 0)
+                harness_fail_symptom(
+                    "worker-left",
+                    "%u worker(s), round %ld: a task submitted to an idle "
+                    "pool did not start within 2 s: no worker was left to "
+                    "take it. A condition wait may return without a signal "
+                    "(POSIX allows it; chaos mode makes it happen): does "
+                    "each worker wait in a while loop, until there is a "
+                    "task or the pool is shut down?",
+                    sizes[s], i);
+            if (get(f) != &pg)
+                harness_fail_symptom(
+                    "early-result",
+                    "%u worker(s), round %ld: future_get returned before "
+                    "its task had returned (the result is wrong). A "
+                    "condition wait may return without a signal: does "
+                    "future_get wait in a while loop until the task is "
+                    "done?",
+                    sizes[s], i);
+            /* Not needed for a correct pool: time for the workers to go
+             * idle, so that the next task wakes one from its wait. */
+            harness_io_wait_us(100);
+        }
+        pool_destroy(p);
+    }
+}
+
 static void test_pool_bad_arguments(void **state)
 {
     struct pool *p = NULL;
@@ -226,6 +318,16 @@ static void test_pool_bad_arguments(void **state)
     EXPECT_RC(pool_submit(NULL, triple_plus_one, NULL, &f), -EINVAL);
     pool_destroy(p);
     pool_destroy(NULL);
+    /* The limit itself is allowed: only above it is -EINVAL. */
+    p = NULL;
+    EXPECT_RC(pool_create(&p, POOL_MAX_WORKERS), 0);
+    if (p) {
+        if ((uintptr_t)get(submit(p, triple_plus_one, (void *)5)) != 16)
+            harness_fail("a pool of POOL_MAX_WORKERS (%d) workers gave the "
+                         "wrong result",
+                         POOL_MAX_WORKERS);
+        pool_destroy(p);
+    }
 }
 
 static void *nothing(void *arg)
@@ -320,6 +422,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_pool_single_worker_fifo),
     cmocka_unit_test(test_pool_shutdown_runs_queued_tasks),
     cmocka_unit_test(test_pool_get_after_destroy),
+    cmocka_unit_test(test_pool_survives_spurious_wakeups),
     cmocka_unit_test(test_pool_bad_arguments),
     cmocka_unit_test(test_pool_idle_workers_sleep),
     cmocka_unit_test(test_pool_io_speedup),
