@@ -442,7 +442,7 @@ static void test_gil_io_bound_speedup(void **state)
 /* holder's gil_check hands over. The sched check runs this under the  */
 /* controlled scheduler, in virtual time (docs/sched.md).              */
 
-struct handover {
+struct handovers {
     struct gil *g;
     long steps;       /* per thread */
     unsigned step_us; /* how long a step holds the GIL */
@@ -453,7 +453,7 @@ struct handover {
 
 static void *handover_thread(void *arg)
 {
-    struct handover *h = arg;
+    struct handovers *h = arg;
 
     gil_acquire(h->g);
     for (long i = 0; i < h->steps; i++) {
@@ -472,7 +472,7 @@ static void *handover_thread(void *arg)
 
 static void test_gil_handover_exclusive(void **state)
 {
-    struct handover h = {0};
+    struct handovers h = {0};
     pthread_t t[3];
 
     (void)state;
