@@ -48,7 +48,10 @@ while IFS= read -r f; do
     [[ -n $f && -f $f ]] || continue
     keep=1
     for p in "${prefixes[@]}"; do
-        if [[ $f == "$p"* ]]; then keep=0; break; fi
+        if [[ $p == *'*'* ]]; then
+            # shellcheck disable=SC2053 # a glob, on purpose
+            [[ $f == $p ]] && { keep=0; break; }
+        elif [[ $f == "$p"* ]]; then keep=0; break; fi
     done
     if [[ $keep -eq 1 ]] && after_deadline "$f"; then keep=0; fi
     if [[ $keep -eq 0 ]]; then skipped=$((skipped + 1)); continue; fi
