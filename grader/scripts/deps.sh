@@ -31,6 +31,7 @@ need=(
     "python3:python3"
     "bear:bear"
     "gnuplot:gnuplot-nox"
+    "ccache:ccache"
 )
 
 missing=()

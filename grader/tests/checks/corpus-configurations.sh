@@ -68,11 +68,12 @@ trap 'rm -rf "$priv" "${shared:-}" "${box:-}"' EXIT
 copy_tree "$priv"
 # The entries whose containment depends on the folder (and so on whether
 # the grader could hand the test a uid of its own): what a test can read
-# or write, whom it can signal, how its processes and memory are bounded,
-# in the test and in a constructor that runs when the tests are listed,
-# and how they are killed. The forged outputs are judged by the grader the
+# or write, whom it can signal, how its processes and memory are bounded
+# (one fork bomb: each holds both CPUs until it is killed, and the other
+# two are bounded by the same limit), what a constructor can reach, and
+# how they are killed. The forged outputs are judged by the grader the
 # same wherever it runs: corpus.sh grades them.
-CORPUS_ONLY="forkbomb ctor-forkbomb reads-private-files symlinked-tool-log writes-results-file edits-test-file setsid-escapee signals-everyone dtor-sigterm-sleeper ctor-escape huge-allocation kills-parent gcov-link" \
+CORPUS_ONLY="forkbomb reads-private-files symlinked-tool-log writes-results-file edits-test-file setsid-escapee signals-everyone dtor-sigterm-sleeper ctor-escape huge-allocation kills-parent gcov-link" \
     pass private "$priv"
 
 # The ordinary user's copy must be theirs, under folders they may enter.
