@@ -82,6 +82,6 @@ mutate: $(GRADER)
 # make mutate-sample [LAB=NN] [FROM=DIR]: after make mutate, keep one killed
 # mutant per operator and lab in make check, as
 # grader/tests/mutants/NN-topic/gen-OPERATOR.patch (grader/mutate/export.py).
-mutate-sample:
+mutate-sample: $(GRADER)
 	@python3 $(ROOT)/grader/mutate/export.py --root $(ROOT) \
 	    $(if $(LAB),--lab "$(LAB)") $(if $(FROM),--from "$(FROM)")
