@@ -8,7 +8,9 @@
 # marks are in a changed file or in a student file that includes its
 # header, and every test of tests/test_FILE.c. Any lost point fails the
 # check, naming the wheat, the check and the grader's message. A patch
-# that does not apply fails loudly. Usage: wheats.sh [LAB...]
+# that does not apply fails loudly. Usage: wheats.sh [LAB|PATCH...]
+# (default: every lab's wheats; a PATCH is one wheat's file, which is how
+# make check grades each wheat as an item of its own).
 # WHEATS_PHASE=untimed grades only the checks that do not measure time;
 # WHEATS_PHASE=speedup only the speedups, alone (make check runs the first
 # beside other work, the second on a quiet machine); unset, both.
@@ -44,10 +46,21 @@ lost() {
         "  \(.name): \(.score)/\(.max_score)\n\(.output | split("\n")[:12] | map("      " + .) | join("\n"))"' "$1/results.json"
 }
 
-labs=("$@")
-[[ ${#labs[@]} -gt 0 ]] || labs=($(cd grader/tests/wheats && ls -d [0-9][0-9]-*))
-mkdir -p build/check/wheats
-work=build/check/wheats
+labs=() patches=()
+for a in "$@"; do
+    if [[ $a == *.patch ]]; then
+        [[ -f $a ]] || { echo "FAIL $a: no such wheat"; exit 1; }
+        patches+=("$a")
+    else
+        labs+=("$a")
+    fi
+done
+[[ $# -gt 0 ]] || labs=($(cd grader/tests/wheats && ls -d [0-9][0-9]-*))
+# A folder for each run: make check grades several wheats at once.
+tag=$(printf '%s\n' "$@" | sed 's|.*/\([^/]*\)/\([^/]*\)\.patch$|\1-\2|' | paste -sd+ -)
+work=build/check/wheats/${tag:-all}
+rm -rf "$work"
+mkdir -p "$work"
 
 # Prepare wheat $1 (a patch) in slot $2: a copy of solutions/ with the patch
 # applied, and the tests that can see what it changes. Writes
@@ -103,7 +116,6 @@ report() { # name files tests rc out seconds
 # the speedup checks, which must not share the machine. A speedup that
 # lost only because the machine was busy is measured again, at most twice.
 untimed=$(build/bin/grader checks | grep -vx speedup | paste -sd, -)
-patches=()
 for lab in "${labs[@]}"; do
     for p in grader/tests/wheats/"$lab"/*.patch; do
         [[ -f $p ]] && patches+=("$p")
