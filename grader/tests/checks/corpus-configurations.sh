@@ -23,7 +23,6 @@
 # forbidden in the feedback.
 set -u
 cd "$(dirname "$0")/../../.."
-problems=0
 user=${GRADER_USER:-nobody}
 
 # A copy of the tree as it is (tracked and untracked files, no build/).
@@ -31,30 +30,34 @@ copy_tree() { # dest
     git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -C "$1" -xf -
 }
 
-log= # the last pass's output
-pass() { # name dir [runuser-user [wrapper...]]
-    local name=$1 dir=$2 as=${3:-} t0=$SECONDS rc
+# The three passes run at once, each in its own copy (most of an entry's
+# time is its test's timeout, waited out): 308 s one after another in make
+# check's busy phase. Their fork bombs take one lock, which every user can
+# open (CORPUS_BOMB_LOCK: make check shares its own with corpus.sh), so
+# that only one stands at its bound at a time.
+pass() { # name dir [runuser-user [wrapper...]]: the verdict in $results/NAME
+    local name=$1 dir=$2 as=${3:-} t0=$SECONDS rc log
     shift 3 2>/dev/null || shift $#
     if [[ $# -gt 0 ]]; then
         # The pass must run in the configuration it names: the grader's own
         # word for what held comes first in the log.
-        log=$(cd "$dir" && "$@" bash -c 'make -s grader >/dev/null 2>&1
+        log=$(cd "$dir" && "$@" env CORPUS_ONLY="${CORPUS_ONLY:-}" CORPUS_BOMB_LOCK="$lock" bash -c 'make -s grader >/dev/null 2>&1
             build/bin/grader doctor --root . | grep -A1 "^containment" | tail -1
             bash grader/tests/checks/corpus.sh' 2>&1)
     elif [[ -n $as ]]; then
         log=$(cd "$dir" && runuser -u "$as" -- env HOME="$dir" PATH=/usr/local/bin:/usr/bin:/bin \
-            CORPUS_ONLY="${CORPUS_ONLY:-}" bash -c 'make -s grader >/dev/null 2>&1; bash grader/tests/checks/corpus.sh' 2>&1)
+            CORPUS_ONLY="${CORPUS_ONLY:-}" CORPUS_BOMB_LOCK="$lock" bash -c 'make -s grader >/dev/null 2>&1; bash grader/tests/checks/corpus.sh' 2>&1)
     else
-        log=$(cd "$dir" && { make -s grader >/dev/null 2>&1; CORPUS_ONLY="${CORPUS_ONLY:-}" bash grader/tests/checks/corpus.sh; } 2>&1)
+        log=$(cd "$dir" && { make -s grader >/dev/null 2>&1; CORPUS_ONLY="${CORPUS_ONLY:-}" CORPUS_BOMB_LOCK="$lock" bash grader/tests/checks/corpus.sh; } 2>&1)
     fi
     rc=$?
+    printf '%s\n' "$log" >"$results/$name.log"
     if [[ $rc -ne 0 ]]; then
         echo "FAIL: the corpus in the $name configuration:"
         echo "$log" | sed 's/^/    /'
-        problems=$((problems + 1))
     else
         echo "ok $name: $(grep -c '^ok ' <<<"$log") corpus checks held ($((SECONDS - t0)) s)"
-    fi
+    fi >"$results/$name"
 }
 
 if [[ $(id -u) -ne 0 ]]; then
@@ -62,8 +65,16 @@ if [[ $(id -u) -ne 0 ]]; then
     exit 0
 fi
 
+results=$(mktemp -d)
 priv=$(mktemp -d)
-trap 'rm -rf "$priv" "${shared:-}" "${box:-}"' EXIT
+trap 'rm -rf "$priv" "${shared:-}" "${box:-}" "$results" "${locks:-}"' EXIT
+lock=${CORPUS_BOMB_LOCK:-}
+if [[ -z $lock ]]; then
+    locks=$(mktemp -d)
+    chmod 755 "$locks"
+    lock=$locks/forkbomb.lock
+fi
+touch "$lock" && chmod 666 "$lock" 2>/dev/null
 [[ $(stat -c %a "$priv") == 700 ]] || { echo "FAIL: mktemp -d made a folder that is not 0700"; exit 1; }
 copy_tree "$priv"
 # The entries whose containment depends on the folder (and so on whether
@@ -74,7 +85,7 @@ copy_tree "$priv"
 # how they are killed. The forged outputs are judged by the grader the
 # same wherever it runs: corpus.sh grades them.
 CORPUS_ONLY="forkbomb reads-private-files symlinked-tool-log writes-results-file edits-test-file setsid-escapee signals-everyone dtor-sigterm-sleeper ctor-escape huge-allocation kills-parent gcov-link" \
-    pass private "$priv"
+    pass private "$priv" &
 
 # The ordinary user's copy must be theirs, under folders they may enter.
 shared=$(mktemp -d)
@@ -86,17 +97,25 @@ chown -R "$user" "$shared"
 # killed (a test that outlives its verdict, SIGTERM ignored, is killed
 # without a uid of its own). Forged output is judged the same everywhere.
 CORPUS_ONLY="forkbomb reads-private-files symlinked-tool-log writes-results-file edits-test-file setsid-escapee signals-everyone dtor-sigterm-sleeper ctor-escape" \
-    pass "user ($user)" "$shared" "$user"
+    pass "user ($user)" "$shared" "$user" &
 
 box=$(mktemp -d)
 chmod 755 "$box"
 copy_tree "$box"
 docker_caps=-all,+chown,+dac_override,+fsetid,+fowner,+mknod,+net_raw,+setgid,+setuid,+setfcap,+setpcap,+net_bind_service,+sys_chroot,+kill,+audit_write
 CORPUS_ONLY="forkbomb setsid-escapee signals-everyone writes-results-file edits-test-file symlinked-tool-log" \
-    pass "container (root, Docker's capabilities)" "$box" "" \
-    setpriv --bounding-set "$docker_caps" --inh-caps=-all --
+    pass container "$box" "" \
+    setpriv --bounding-set "$docker_caps" --inh-caps=-all -- &
+wait
+
+problems=0
+for name in private "user ($user)" container; do
+    cat "$results/$name" 2>/dev/null || echo "FAIL: the $name pass left no verdict"
+    grep -q '^ok ' "$results/$name" 2>/dev/null || problems=$((problems + 1))
+done
+log=$(cat "$results/container.log" 2>/dev/null)
 if [[ $log != *"uid of its own"*"no mount namespace here"* ]]; then
-    echo "FAIL: the container pass did not run as a uid of its own without a mount namespace:"
+    echo "FAIL: the container pass (root, Docker's capabilities) did not run as a uid of its own without a mount namespace:"
     head -3 <<<"$log" | sed 's/^/    /'
     problems=$((problems + 1))
 fi
