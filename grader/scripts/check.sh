@@ -152,12 +152,27 @@ item_mutant() { # PATCH: caught by the check it declares
     fi
 }
 
+# The checks that run make grade-class in this checkout: grade-class
+# takes a lock and refuses while another holds it, so these take turns.
+class_graders=" fewer-cpus instructor-grade-class-containment instructor-grade-class instructor-grade-class-shards instructor-grade-class-deadline "
+
 item_feature() { # NAME: grader/tests/checks/NAME.sh exits 0
-    local t0=$SECONDS log
-    if log=$(bash "grader/tests/checks/$1.sh" 2>&1); then
+    local t0=$SECONDS log turn=()
+    [[ $class_graders == *" $1 "* ]] && turn=(flock "$out/grade-class-checks.lock")
+    if log=$("${turn[@]}" bash "grader/tests/checks/$1.sh" 2>&1); then
         echo "ok $1 ($((SECONDS - t0)) s)"
     else
         echo "FAIL $1"
+        echo "$log"
+    fi
+}
+
+item_wheat() { # PATCH: a correct variant scores full marks on every check but speedup
+    local t0=$SECONDS log
+    if log=$(CC=$lab_cc WHEATS_PHASE=untimed bash grader/tests/checks/wheats.sh "$1" 2>&1); then
+        echo "ok wheat $(grep -m1 '^ok ' <<<"$log" | sed 's/^ok *//; s/ ([0-9]* s)$//') ($((SECONDS - t0)) s)"
+    else
+        echo "FAIL wheat $1"
         echo "$log"
     fi
 }
@@ -181,11 +196,18 @@ item_wheats() { # PHASE
 # correct reference time out; only the quiet verdict counts, and the
 # report says it needed the second run).
 res=$(mktemp -d)
-trap 'rm -rf "$res"' EXIT
+# One lock for the hostile corpus's fork bombs, which corpus.sh and the
+# three passes of corpus-configurations.sh (one as nobody: any user may
+# open it) take in turn: one fork bomb at its bound at a time.
+bombs=$(mktemp -d)
+chmod 755 "$bombs"
+touch "$bombs/forkbomb.lock" && chmod 666 "$bombs/forkbomb.lock"
+export CORPUS_BOMB_LOCK=$bombs/forkbomb.lock
+trap 'rm -rf "$res" "$bombs"' EXIT
 declare -A key_of=() cmd_of=() file_of=() beside=()
 n_items=0 running_beside=0
 retry=()
-jobs=1
+jobs=1 extra=0
 declare -A is_mutant=()
 report() { # KEY [note]
     local f=${file_of[$1]} first
@@ -223,7 +245,7 @@ pool_start() { # [--retry|--beside] KEY CMD...: --beside takes no lane
         beside[$key]=1
         running_beside=$((running_beside + 1))
     else
-        while ((${#key_of[@]} - running_beside >= jobs)); do pool_reap; done
+        while ((${#key_of[@]} - running_beside >= jobs + (running_beside ? 0 : extra))); do pool_reap; done
     fi
     n_items=$((n_items + 1))
     file_of[$key]=$res/$n_items
@@ -249,38 +271,60 @@ done
 # Everything whose verdict does not measure time, $CHECK_JOBS (default 2)
 # at a time, beside the three longest feature checks, which start first
 # (corpus-configurations, student-coverage, old-glibc: each works in
-# copies or folders of its own): the references and skeletons on every
-# check but speedup, the mutants but those a speedup judges, the wheats
-# on their untimed checks, the other feature checks. The references pass
-# their functional tests on this busy machine, so a mutant that fails one
-# here fails it for its bug; one that survives is graded again alone.
+# copies or folders of its own); once those three have ended, one lane
+# more (CHECK_EXTRA, default 1): what is left is mostly tests waiting out
+# a mutant's hang, which leaves a CPU idle. In the lanes, the longest
+# first, so that no long item starts last: the corpus, the references on
+# every check but speedup, the other feature checks, each wheat on its
+# untimed checks, the skeletons, the mutants but those a speedup judges.
+# The references pass their functional tests on this busy machine, so a
+# mutant that fails one here fails it for its bug; one that survives is
+# graded again alone. So is a reference, wheat or feature check listed
+# in $alone_if_failed that fails here: only its quiet verdict counts.
 t_busy=$SECONDS
-jobs=${CHECK_JOBS:-2}
+jobs=${CHECK_JOBS:-2} extra=${CHECK_EXTRA:-1}
 aside=" corpus-configurations student-coverage old-glibc "
-quiet=" instructor-classroom instructor-grade-class instructor-grade-class-shards instructor-grade-class-deadline student-loop trace wheats "
+# Feature checks that compare whole runs or watch the clock (a test that
+# times out in one grading and not another makes two gradebooks differ):
+# a failure on the busy machine is run again alone.
+alone_if_failed=" instructor-classroom instructor-grade-class instructor-grade-class-shards instructor-grade-class-deadline student-loop trace "
+# Feature checks that only a quiet machine can judge (none today: the
+# wheats' speedups are the quiet phase's own item).
+quiet=" wheats "
 echo "== busy phase: what does not measure time, $jobs at a time beside the longest"
 if ((all)); then
     for name in $aside; do
         [[ -f grader/tests/checks/$name.sh ]] && pool_start --beside "$name" item_feature "$name"
     done
+    [[ -f grader/tests/checks/corpus.sh ]] && pool_start corpus item_feature corpus
 fi
 for lab in "${labs[@]}"; do
     pool_start --retry "$lab: solutions" item_solutions "$lab" "$untimed" "every check but speedup"
+done
+if ((all)); then
+    for c in grader/tests/checks/*.sh; do
+        name=$(basename "$c" .sh)
+        [[ $aside != *" $name "* && $quiet != *" $name "* && $name != corpus ]] || continue
+        if [[ $alone_if_failed == *" $name "* ]]; then
+            pool_start --retry "$name" item_feature "$name"
+        else
+            pool_start "$name" item_feature "$name"
+        fi
+    done
+    for p in grader/tests/wheats/*/*.patch; do
+        pool_start --retry "wheat $(basename "$(dirname "$p")")/$(basename "$p" .patch)" item_wheat "$p"
+    done
+fi
+for lab in "${labs[@]}"; do
     pool_start "$lab: skeleton" item_skeleton "$lab"
+done
+for lab in "${labs[@]}"; do
     for m in grader/tests/mutants/"$lab"/*.patch; do
         [[ -f $m ]] || continue
         [[ ${check_of[$m]} == speedup ]] && continue
         pool_start --retry "$lab/$(basename "$m" .patch)" item_mutant "$m"
     done
 done
-if ((all)); then
-    pool_start --retry "wheats (untimed)" item_wheats untimed
-    for c in grader/tests/checks/*.sh; do
-        name=$(basename "$c" .sh)
-        [[ $aside != *" $name "* && $quiet != *" $name "* ]] || continue
-        pool_start "$name" item_feature "$name"
-    done
-fi
 pool_drain
 echo "   busy phase: $((SECONDS - t_busy)) s"
 
@@ -289,12 +333,10 @@ echo "   busy phase: $((SECONDS - t_busy)) s"
 # busy phase again, alone (a mutant that a test judges may survive a busy
 # machine: a lost update needs two CPUs at once, a spin must get a CPU to
 # be seen spinning; it counts only if it survives alone too); the
-# references' speedups; the speedup mutants alone; the wheats' speedups;
-# the checks that compare whole runs (a test that times out in one and
-# not the other would make them differ).
+# references' speedups; the speedup mutants alone; the wheats' speedups.
 t_quiet=$SECONDS
 echo "== quiet phase (what measures time)"
-jobs=1
+jobs=1 extra=0
 rerun_failed() { # NOTE: the retry items not yet run again, each alone
     local key
     for key in "${retry[@]}"; do
