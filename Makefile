@@ -210,9 +210,13 @@ $(foreach l,$(LABS),$(eval $(call lab_template,$(l))))
 .SECONDARY:
 
 # The grader asks for one lab, one variant, one tree: `make lab-build LAB=...`
+# lab-info is what lab.mk declares, and the command that compiles a student
+# file of the lab in VARIANT, without the file (make mutate-sample checks a
+# mutant compiles with it: grader/mutate/export.py).
 lab-build: lab-build-$(LAB)
 lab-info:
-	@printf 'student: %s\ntests: %s\n' "$($(LAB)_STUDENT)" "$($(LAB)_TESTS)"
+	@printf 'student: %s\ntests: %s\ncompile: %s\n' "$($(LAB)_STUDENT)" \
+	    "$($(LAB)_TESTS)" "$(CC) $($(LAB)_CFLAGS) $(REDEFINE_CFLAGS)"
 .PHONY: lab-build lab-info
 
 # ---------------------------------------------------------------------------

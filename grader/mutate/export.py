@@ -21,7 +21,9 @@ Usage: export.py --root DIR [--lab NN[,NN]] [--from DIR]
 import argparse
 import json
 import os
+import functools
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -39,16 +41,31 @@ def kill_of(m):
     return (k.group(1), k.group(2)) if k else None
 
 
+@functools.lru_cache(maxsize=None)
+def compile_command(root, lab):
+    """How the lab's build compiles a student file (plain variant), as the
+    Makefile says it (make lab-info's compile line), without the file.
+    MAKEFLAGS and the rest are dropped, as the grader drops them (lab.c):
+    make mutate-sample's own LAB=NN must not reach this make."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    out = subprocess.run(["make", "-s", "--no-print-directory", "-C", root,
+                          "lab-info", "LAB=" + lab, "VARIANT=plain"],
+                         capture_output=True, text=True, env=env).stdout
+    for line in out.splitlines():
+        if line.startswith("compile: "):
+            return tuple(shlex.split(line[len("compile: "):]))
+    sys.exit("export.py: make lab-info LAB=%s printed no compile line" % lab)
+
+
 def builds(root, lab, name, text):
     """Does the mutated file compile with the labs' warnings as errors?"""
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, name)
         open(path, "w").write(text)
-        r = subprocess.run(["gcc", "-std=c11", "-D_GNU_SOURCE", "-Wall",
-                            "-Wextra", "-Werror", "-pthread", "-fsyntax-only",
-                            "-iquote", os.path.join(root, "labs", lab),
-                            "-I", os.path.join(root, "harness"), path],
-                           capture_output=True)
+        # cwd: the build's -MMD writes its .d file there
+        r = subprocess.run(list(compile_command(root, lab)) +
+                           ["-fsyntax-only", path], capture_output=True, cwd=d)
         return r.returncode == 0
 
 

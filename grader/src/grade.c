@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "findings.h"
 #include "grade.h"
 #include "judge.h"
 #include "run.h"

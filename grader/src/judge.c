@@ -6,9 +6,9 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "findings.h"
 #include "judge.h"
 #include "schedcheck.h"
-#include "tools.h"
 #include "util.h"
 
 /*
@@ -211,7 +211,7 @@ void judge_tool(struct entry *en, const struct run_result *r,
     if (f.all_set_aside && !f.ignored && r->verdict == V_PASS &&
         WIFEXITED(r->status) && WEXITSTATUS(r->status) == 99) {
         /* 99 is tool_argv's --error-exitcode, and every error behind it
-         * was set aside (tools.c: a trylock's lock order). */
+         * was set aside (findings.c: a trylock's lock order). */
         en->outcome = OUT_PASS;
         free(en->summary);
         en->summary = gr_strdup("passed");
@@ -223,7 +223,7 @@ void judge_tool(struct entry *en, const struct run_result *r,
                       f.set_aside);
     }
     if (f.ignored) {
-        /* Only logs it would not read (tools.c says which, in f.detail):
+        /* Only logs it would not read (findings.c says which, in f.detail):
          * the check cannot pass on what the grader did not see. */
         char *d =
             gr_printf("%s%s%s", f.detail, en->detail && *en->detail ? "\n" : "",

@@ -52,17 +52,16 @@ static int step_line(const char *l)
 void sched_split(const char *output, struct sched_out *s)
 {
     struct sbuf rest = {0}, pic = {0}, steps = {0};
-    const char *p = output ? output : "";
+    const char *p = output, *line;
     const char *lines[SHOWN_STEPS];
     char head[128] = "";
     int nsteps = 0, total = 0, in_picture = 0;
+    size_t len;
 
-    while (*p) {
-        const char *e = strchr(p, '\n');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        char *l = gr_printf("%.*s", (int)n, p);
+    for (line = p; (len = next_line(&p, NULL, 0)); line = p) {
+        /* next_line counts the newline */
+        char *l = gr_printf("%.*s", (int)(len - 1), line);
 
-        p = e ? e + 1 : p + n;
         if (step_line(l)) {
             if (total >= SHOWN_STEPS)
                 free((char *)lines[total % SHOWN_STEPS]);

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tools.h"
+#include "findings.h"
 #include "util.h"
 
 #define STACK_MARK "=== grader: every thread's stack at the timeout ==="

@@ -12,8 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "findings.h"
 #include "stage.h"
-#include "tools.h"
 #include "util.h"
 
 /* Run make for one variant; its output goes to <out>/<lab>/<variant>.log. */

@@ -10,12 +10,12 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "findings.h"
 #include "grade.h"
 #include "mutant.h"
 #include "rubric.h"
 #include "run.h"
 #include "sandbox.h"
-#include "tools.h"
 #include "trace.h"
 #include "util.h"
 

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "tools.h"
+#include "findings.h"
 #include "trace.h"
 #include "util.h"
 
@@ -142,7 +142,7 @@ static void test_run_file_size_capped(void **state)
     free(path);
 }
 
-/* What tools.c makes of a run folder a test filled with traps. */
+/* What findings.c makes of a run folder a test filled with traps. */
 static void test_tool_logs_refused_are_named(void **state)
 {
     struct run_dir *d = *state;

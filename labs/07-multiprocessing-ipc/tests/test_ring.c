@@ -277,47 +277,99 @@ static double child_cpu_ms(void)
 }
 
 /*
- * A reader that waits 300 ms for a message must sleep, not spin. It
- * reports the CPU time it burnt while waiting.
+ * One side of a ring waits in a child (a reader on an empty ring, a writer
+ * on a full one) while the parent, the other side, is slow: 300 ms of
+ * simulated latency, then `other` lets the child go on. `waiter` returns
+ * the child's exit status (0: it got what it waited for). The child
+ * reports the CPU time it burnt meanwhile: more than 20 ms is a spin, and
+ * the failure says that `who` burnt it while `waiting`.
  */
-static void test_ring_reader_sleeps(void **state)
+static void check_waiter_sleeps(int (*waiter)(struct ring *r),
+                                void (*other)(struct ring *r), const char *who,
+                                const char *waiting)
 {
-    const char *name = ring_name();
-    char saved[64], buf[16];
+    char saved[64];
     struct ring *r;
     double cpu_ms = 0;
-    size_t len;
-    int fds[2], rc;
+    int fds[2];
     pid_t pid;
 
-    (void)state;
-    snprintf(saved, sizeof(saved), "%s", name);
+    snprintf(saved, sizeof(saved), "%s", ring_name());
     r = create(saved, 4096);
     xpipe(fds);
     pid = xfork();
     if (pid == 0) {
         double t0 = child_cpu_ms(), used;
+        int status;
 
         close(fds[0]);
-        rc = ring_recv(r, buf, sizeof(buf), &len);
+        status = waiter(r);
         used = child_cpu_ms() - t0;
         if (write(fds[1], &used, sizeof(used)) != sizeof(used))
             _exit(2);
-        _exit(rc == 1 ? 0 : 1);
+        _exit(status);
     }
     xclose(fds[1]);
-    harness_io_wait_ms(300); /* the writer is slow: simulated latency */
-    assert_int_equal(ring_send(r, "x", 1), 0);
+    harness_io_wait_ms(300); /* the other side is slow: simulated latency */
+    other(r);
     if (read(fds[0], &cpu_ms, sizeof(cpu_ms)) != sizeof(cpu_ms))
         cpu_ms = -1;
     xclose(fds[0]);
     assert_int_equal(lab07_wait_child(pid), 0);
     destroy(r, saved);
     if (cpu_ms > 20)
-        harness_fail("the reader burnt %.0f ms of CPU while waiting 300 ms "
-                     "for a message: a waiting process should sleep "
-                     "(pthread_cond_wait), not spin",
-                     cpu_ms);
+        harness_fail("%s burnt %.0f ms of CPU while %s: a waiting process "
+                     "should sleep (pthread_cond_wait), not spin",
+                     who, cpu_ms, waiting);
+}
+
+static int recv_one(struct ring *r)
+{
+    char buf[16];
+    size_t len;
+
+    return ring_recv(r, buf, sizeof(buf), &len) == 1 ? 0 : 1;
+}
+
+static void send_one(struct ring *r)
+{
+    assert_int_equal(ring_send(r, "x", 1), 0);
+}
+
+/* A reader that waits 300 ms for a message must sleep, not spin. */
+static void test_ring_reader_sleeps(void **state)
+{
+    (void)state;
+    check_waiter_sleeps(recv_one, send_one, "the reader",
+                        "waiting 300 ms for a message");
+}
+
+enum { FULL_MSG = 256, FULL_MSGS = 24 }; /* 6 KiB into a 4 KiB ring */
+
+static int send_more_than_fits(struct ring *r)
+{
+    char buf[FULL_MSG];
+    int rc = 0;
+
+    memset(buf, 'w', sizeof(buf));
+    for (int i = 0; i < FULL_MSGS && rc == 0; i++)
+        rc = ring_send(r, buf, sizeof(buf));
+    return rc == 0 ? 0 : 1;
+}
+
+static void recv_them_all(struct ring *r)
+{
+    char buf[FULL_MSG];
+    size_t len;
+
+    for (int i = 0; i < FULL_MSGS; i++) {
+        int rc = ring_recv(r, buf, sizeof(buf), &len);
+
+        if (rc != 1 || len != FULL_MSG)
+            harness_fail("ring_recv of message %d of %d returned %d (len "
+                         "%zu), expected 1 and %d bytes",
+                         i + 1, FULL_MSGS, rc, len, FULL_MSG);
+    }
 }
 
 /*
@@ -327,52 +379,9 @@ static void test_ring_reader_sleeps(void **state)
  */
 static void test_ring_writer_sleeps(void **state)
 {
-    enum { MSG = 256, MSGS = 24 }; /* 6 KiB into a 4 KiB ring */
-    const char *name = ring_name();
-    char saved[64], buf[MSG];
-    struct ring *r;
-    double cpu_ms = 0;
-    size_t len;
-    int fds[2], rc;
-    pid_t pid;
-
     (void)state;
-    snprintf(saved, sizeof(saved), "%s", name);
-    r = create(saved, 4096);
-    xpipe(fds);
-    pid = xfork();
-    if (pid == 0) {
-        double t0 = child_cpu_ms(), used;
-
-        close(fds[0]);
-        memset(buf, 'w', sizeof(buf));
-        rc = 0;
-        for (int i = 0; i < MSGS && rc == 0; i++)
-            rc = ring_send(r, buf, sizeof(buf));
-        used = child_cpu_ms() - t0;
-        if (write(fds[1], &used, sizeof(used)) != sizeof(used))
-            _exit(2);
-        _exit(rc == 0 ? 0 : 1);
-    }
-    xclose(fds[1]);
-    harness_io_wait_ms(300); /* the reader is slow: simulated latency */
-    for (int i = 0; i < MSGS; i++) {
-        rc = ring_recv(r, buf, sizeof(buf), &len);
-        if (rc != 1 || len != MSG)
-            harness_fail("ring_recv of message %d of %d returned %d (len "
-                         "%zu), expected 1 and %d bytes",
-                         i + 1, MSGS, rc, len, MSG);
-    }
-    if (read(fds[0], &cpu_ms, sizeof(cpu_ms)) != sizeof(cpu_ms))
-        cpu_ms = -1;
-    xclose(fds[0]);
-    assert_int_equal(lab07_wait_child(pid), 0);
-    destroy(r, saved);
-    if (cpu_ms > 20)
-        harness_fail("the writer burnt %.0f ms of CPU while the ring was "
-                     "full for 300 ms: a waiting process should sleep "
-                     "(pthread_cond_wait), not spin",
-                     cpu_ms);
+    check_waiter_sleeps(send_more_than_fits, recv_them_all, "the writer",
+                        "the ring was full for 300 ms");
 }
 
 /* Whether the page holding addr is mapped in this process (mincore
