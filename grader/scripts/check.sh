@@ -100,10 +100,10 @@ item_solutions() { # LAB CHECKS WHAT: the reference scores full marks on CHECKS
     log=$(CC=$lab_cc "$grader" grade --root . --src solutions --lab "$lab" --only "$only" --out "$dir" --quiet 2>&1)
     rc=$?
     read -r score max builds <<<"$(summary "$dir")"
-    # "inconclusive: machine busy" is not a verdict: when it is the only
-    # shortfall, measure the speedups again, at most twice.
+    # "inconclusive: machine busy" is not a speedup's verdict: when it is
+    # the only shortfall, measure the speedups again, at most twice.
     for try in 1 2; do
-        [[ $rc -eq 1 ]] && only_inconclusive "$dir" || break
+        [[ $only == speedup && $rc -eq 1 ]] && only_inconclusive "$dir" || break
         again=" after $try speedup rerun(s): the machine was busy"
         CC=$lab_cc "$grader" grade --root . --src solutions --lab "$lab" --only speedup \
             --out "$dir-again" --quiet >/dev/null 2>&1 && rc=0 && score=$max
