@@ -3,11 +3,21 @@
  * Lab 07, task 3: a ring buffer of messages in shared memory, between a
  * writer process and a reader process, with process-shared synchronization.
  * You write ring.c; this header is not yours to edit.
+ *
+ * The two ends may also be two threads of one process (a test does that,
+ * under ThreadSanitizer). Order a message's bytes with the position that
+ * publishes them (or frees their room) by those accesses themselves: a
+ * release store and an acquire load, or a lock. Not by a standalone
+ * atomic_thread_fence beside relaxed accesses: correct C11, but
+ * ThreadSanitizer does not model such fences and reports that version as
+ * a race, as it reports a relaxed position with no fence at all.
  */
 #ifndef LAB07_RING_H
 #define LAB07_RING_H
 
 #include <stddef.h>
+
+#include "ring_hooks.h"
 
 struct ring; /* yours to define in ring.c; it lives in the shared mapping */
 

@@ -537,6 +537,115 @@ static void test_ring_close_wakes_writer(void **state)
         close_wakes(1, pauses[i]);
 }
 
+/*
+ * The writer of the threaded tests: sends n messages of 1 to max bytes,
+ * pausing 1 ms after every `every` of them (0: never), then closes the
+ * ring. It records the first failure; the main thread asserts after the
+ * join.
+ */
+struct thread_writer {
+    struct ring *r;
+    uint64_t n;
+    size_t max;
+    unsigned every;
+    int rc;        /* the first ring_send that failed, else 0 */
+    uint64_t sent; /* messages sent before it */
+};
+
+static void *thread_writer_main(void *arg)
+{
+    struct thread_writer *w = arg;
+    char msg[256];
+
+    for (w->sent = 0; w->sent < w->n; w->sent++) {
+        size_t len = lab07_len(w->sent, w->max);
+
+        if (w->every && w->sent % w->every == w->every - 1)
+            harness_io_wait_ms(1); /* a slow writer */
+        lab07_fill(msg, len, w->sent);
+        if ((w->rc = ring_send(w->r, msg, len)) != 0)
+            break;
+    }
+    ring_close(w->r);
+    return NULL;
+}
+
+/*
+ * Streams n messages through a ring of cap bytes from a writer thread to
+ * the calling thread, which checks each one byte by byte. The writer
+ * pauses 1 ms after every w_every messages, the reader after every
+ * r_every (0: never). Fails the test on damage, loss, a failed send or a
+ * missing end of stream.
+ */
+static void thread_stream(size_t cap, uint64_t n, unsigned w_every,
+                          unsigned r_every)
+{
+    struct thread_writer w = {.n = n, .max = 200, .every = w_every};
+    uint64_t seq = 0, damaged = 0, first_bad = 0;
+    char saved[64], buf[256];
+    size_t len;
+    pthread_t t;
+    int rc;
+
+    snprintf(saved, sizeof(saved), "%s", ring_name());
+    w.r = create(saved, cap);
+    xpthread_create(&t, NULL, thread_writer_main, &w);
+    while ((rc = ring_recv(w.r, buf, sizeof(buf), &len)) == 1) {
+        if ((len != lab07_len(seq, w.max) ||
+             lab07_check(buf, len, seq) != len) &&
+            damaged++ == 0)
+            first_bad = seq;
+        seq++;
+        if (r_every && seq % r_every == 0)
+            harness_io_wait_ms(1); /* a slow reader */
+    }
+    xpthread_join(t, NULL);
+    destroy(w.r, saved);
+    if (w.rc != 0)
+        harness_fail("ring_send of message #%llu returned %d (%s), expected "
+                     "0: the ring was open and the reader was reading",
+                     (unsigned long long)w.sent, w.rc, strerror(-w.rc));
+    if (damaged)
+        harness_fail("%llu of %llu messages arrived damaged, the first one "
+                     "#%llu, between two threads of one process",
+                     (unsigned long long)damaged, (unsigned long long)seq,
+                     (unsigned long long)first_bad);
+    if (rc != 0 || seq != n)
+        harness_fail("expected %llu messages then 0 (closed), got %llu then "
+                     "%d",
+                     (unsigned long long)n, (unsigned long long)seq, rc);
+}
+
+/*
+ * One ring, a writer thread and a reader thread of one process ("one
+ * writer process or thread"). The same stream as across processes, but
+ * here ThreadSanitizer sees both sides: a position published before the
+ * bytes it covers are written (or read), or read without the ordering
+ * that makes those bytes visible, is a data race on the buffer.
+ */
+static void test_ring_threads_in_one_process(void **state)
+{
+    (void)state;
+    thread_stream(512, (uint64_t)harness_param_long("messages", 20000), 0, 0);
+}
+
+/*
+ * A condition wait may return without a signal (POSIX says so; chaos mode
+ * makes ring.c's waits do it, see ring_hooks.h). One side pauses now and
+ * then, so the other finds the ring full (or empty) and sleeps, many
+ * times: a wake-up is only a hint to look again.
+ */
+static void test_ring_survives_spurious_wakeups(void **state)
+{
+    long rounds = harness_param_long("rounds", 100);
+
+    (void)state;
+    harness_chaos_enable(1);
+    thread_stream(256, (uint64_t)rounds * 8, 0, 8); /* the writer sleeps */
+    thread_stream(256, (uint64_t)rounds, 1, 0);     /* the reader sleeps */
+    harness_chaos_enable(0);
+}
+
 /* The speedup check: 4 KiB messages to a child through a pipe (raw
  * read/write, no framing) against the same bytes through the ring. */
 #define MSG4K 4096
@@ -739,6 +848,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_ring_detach_unmaps),
     cmocka_unit_test(test_ring_close_wakes_reader),
     cmocka_unit_test(test_ring_close_wakes_writer),
+    cmocka_unit_test(test_ring_threads_in_one_process),
+    cmocka_unit_test(test_ring_survives_spurious_wakeups),
     cmocka_unit_test(test_ring_faster_than_pipe),
 };
 
