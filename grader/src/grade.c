@@ -447,8 +447,8 @@ static void tool_phase(struct lab *lab, const struct grade_opts *o,
     const char *tsan_prefix = NULL;
 
     for (int k = CHK_TSAN; k < CHK_COUNT; k++) {
-        int n = 0;
-        const char *missing = tool_missing((enum check_kind)k);
+        int n = 0, asked = 0;
+        const char *missing = NULL; /* asked only where a check would run */
         char *log = NULL;
         double built;
 
@@ -468,6 +468,8 @@ static void tool_phase(struct lab *lab, const struct grade_opts *o,
                                         pre);
                 continue;
             }
+            if (!asked++)
+                missing = tool_missing((enum check_kind)k);
             if (missing) {
                 en->outcome = OUT_ERROR;
                 en->summary =
