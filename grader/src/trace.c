@@ -137,7 +137,10 @@ static uint64_t last_t1(const struct trace *t)
 
 static const char *cat_name(char c)
 {
-    return c == 'c' ? "computing" : c == 'w' ? "waiting for I/O" : "span";
+    return c == 'c'   ? "computing"
+           : c == 'w' ? "waiting for I/O"
+           : c == 'h' ? "holds it"
+                      : "span";
 }
 
 /* Chrome wants a pid and a tid per row: coroutines and explicit lanes get
@@ -148,7 +151,8 @@ static void lane_ids(const struct trace *t, int i, int *pid, int *tid)
 
     *pid = l->pid > 0 ? l->pid : 1;
     *tid = l->tid;
-    if (strcmp(l->kind, "coroutine") == 0 || strcmp(l->kind, "lane") == 0)
+    if (strcmp(l->kind, "coroutine") == 0 || strcmp(l->kind, "lane") == 0 ||
+        strcmp(l->kind, "lock") == 0)
         *tid = 1000000 + i;
 }
 
@@ -253,7 +257,10 @@ static double tick_step(double span_ms)
 
 static const char *cat_colour(char c)
 {
-    return c == 'c' ? "#4c78a8" : c == 'w' ? "#f58518" : "#54a24b";
+    return c == 'c'   ? "#4c78a8"
+           : c == 'w' ? "#f58518"
+           : c == 'h' ? "#b279a2"
+                      : "#54a24b";
 }
 
 char *trace_svg(const struct trace *t)
@@ -294,11 +301,17 @@ char *trace_svg_axis(const struct trace *t, uint64_t min_ns, const char *note)
         sbuf_xml(&b, note);
         sbuf_puts(&b, "</text>\n");
     }
-    /* Legend */
-    for (int k = 0; k < 3; k++) {
-        const char cats[] = {'c', 'w', 's'};
-        int x = SVG_W - 420 + k * 140;
+    /* Legend: only the kinds of span drawn */
+    for (int k = 0, shown = 0; k < 4; k++) {
+        const char cats[] = {'c', 'w', 'h', 's'};
+        int used = 0, x = SVG_W - 560 + shown * 140;
 
+        for (int i = 0; i < t->nspans && !used; i++)
+            used = (t->spans[i].cat == cats[k]) ||
+                   (cats[k] == 's' && !strchr("cwh", t->spans[i].cat));
+        if (!used)
+            continue;
+        shown++;
         sbuf_printf(&b,
                     "<rect x=\"%d\" y=\"26\" width=\"12\" height=\"12\" "
                     "fill=\"%s\"/><text x=\"%d\" y=\"36\">%s</text>\n",

@@ -15,7 +15,8 @@ struct trace_lane {
 struct trace_span {
     int lane;
     uint64_t t0, t1; /* ns, CLOCK_MONOTONIC */
-    char cat;        /* 'c' computing, 'w' waiting for I/O, 's' other */
+    char cat; /* 'c' computing, 'w' waiting for I/O, 'h' holds a lock (the
+                 label names the holder), 's' other */
     char label[64];
 };
 
