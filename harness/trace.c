@@ -507,6 +507,27 @@ static void put_word(FILE *f, const char *w)
         fputc(*w == '\n' || *w == '\r' ? ' ' : *w, f);
 }
 
+/* One run's lanes and spans, lane numbers shifted by `off`. */
+static void write_run(FILE *f, const struct span *s, int n,
+                      const struct lane *lanes, int nl, int off)
+{
+    for (int l = 0; l < nl; l++) {
+        fprintf(f, "lane %d %s %d %d ", l + off, kind_names[lanes[l].kind],
+                lanes[l].pid, lanes[l].tid);
+        put_word(f, lanes[l].name);
+        fprintf(f, "\n");
+    }
+    for (int i = 0; i < n; i++) {
+        fprintf(f, "span %d %llu %llu %c ", s[i].lane + off,
+                (unsigned long long)s[i].t0, (unsigned long long)s[i].t1,
+                s[i].cat);
+        put_word(f, s[i].label);
+        fprintf(f, "\n");
+    }
+}
+
+/* With a baseline kept, its run comes first (`run the baseline`), then the
+ * candidate's (`run yours`), its lanes numbered after the baseline's. */
 int harness_trace_write(const char *path, const char *title)
 {
     struct span *s;
@@ -522,19 +543,12 @@ int harness_trace_write(const char *path, const char *title)
     fprintf(f, HARNESS_TRACE_VERSION "\ntitle ");
     put_word(f, title ? title : "");
     fprintf(f, "\nmain %d\n", tr ? tr->main_pid : (int)getpid());
-    for (int l = 0; l < nl; l++) {
-        fprintf(f, "lane %d %s %d %d ", l, kind_names[lanes[l].kind],
-                lanes[l].pid, lanes[l].tid);
-        put_word(f, lanes[l].name);
-        fprintf(f, "\n");
+    if (baseline.n > 0) {
+        fprintf(f, "run the baseline\n");
+        write_run(f, baseline.s, baseline.n, baseline.lanes, baseline.nl, 0);
+        fprintf(f, "run yours\n");
     }
-    for (int i = 0; i < n; i++) {
-        fprintf(f, "span %d %llu %llu %c ", s[i].lane,
-                (unsigned long long)s[i].t0, (unsigned long long)s[i].t1,
-                s[i].cat);
-        put_word(f, s[i].label);
-        fprintf(f, "\n");
-    }
+    write_run(f, s, n, lanes, nl, baseline.n > 0 ? baseline.nl : 0);
     free(s);
     free(lanes);
     return fclose(f) == 0 ? 0 : -1;

@@ -7,10 +7,13 @@
 #include <stdint.h>
 
 struct trace_lane {
-    char kind[16]; /* thread, process, coroutine, lane */
+    char kind[16]; /* thread, process, coroutine, lane, lock */
     int pid, tid;
     char name[64];
+    int run; /* the `run` it was declared under (-1: the file has none) */
 };
+
+#define TRACE_MAX_RUNS 4
 
 struct trace_span {
     int lane;
@@ -27,6 +30,10 @@ struct trace {
     int nlanes;
     struct trace_span *spans;
     int nspans;
+    /* `run NAME` lines: the baseline's run and the student's, drawn one
+     * above the other, each from its own start, on one scale */
+    char runs[TRACE_MAX_RUNS][32];
+    int nruns;
 };
 
 /* Parse the harness's trace.spans text; 0, or -1 with *err set. */
