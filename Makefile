@@ -183,14 +183,23 @@ $$($(1)_DIR)/tests/%.o: $(ROOT)/labs/$(1)/tests/%.c $$(TEST_REDEFINE_SYMS) \
 
 # The student's objects may not replace what the tests, the harness or
 # cmocka define or call (grader/scripts/student-symbols.sh says why).
-$$($(1)_DIR)/bin/%: $$($(1)_DIR)/tests/%.o $$($(1)_OBJS) $(HARNESS_LIB) \
-                    $(ROOT)/grader/scripts/student-symbols.sh $(COV_RUNTIME_DEPS)
-	@mkdir -p $$(@D)
+# Checked once against every test of the lab, not once per test binary
+# (a third of a second each): a clash with any test fails the build, and
+# so the lab, either way.
+$$($(1)_DIR)/symbols.ok: $$($(1)_OBJS) \
+                         $$(patsubst %,$$($(1)_DIR)/tests/%.o,$$($(1)_TESTS)) \
+                         $(HARNESS_LIB) $(ROOT)/grader/scripts/student-symbols.sh
 	@bash $(ROOT)/grader/scripts/student-symbols.sh \
 	    "$$(or $$(GRADER_SHOWN_TREE),$(TREE))/$(1)" "$$(CC)" \
 	    $$(filter $$($(1)_DIR)/student/%,$$^) -- \
-	    $$(filter-out $$($(1)_DIR)/student/% %.sh $(COV_RUNTIME_DEPS),$$^)
-	$$(CC) $$($(1)_CFLAGS) -o $$@ $$(filter-out %.sh $(COV_RUNTIME_DEPS),$$^) \
+	    $$(filter-out $$($(1)_DIR)/student/% %.sh,$$^)
+	@touch $$@
+
+$$($(1)_DIR)/bin/%: $$($(1)_DIR)/tests/%.o $$($(1)_OBJS) $(HARNESS_LIB) \
+                    $$($(1)_DIR)/symbols.ok $(COV_RUNTIME_DEPS)
+	@mkdir -p $$(@D)
+	$$(CC) $$($(1)_CFLAGS) -o $$@ \
+	    $$(filter-out %.ok $(COV_RUNTIME_DEPS),$$^) \
 	    -lcmocka $$($(1)_LDLIBS) $(COV_LINK)
 
 # The list binaries the grader learns test names from (`list/<test>

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # `make bench`: run every benchmark program, gather their rows into
 # build/bench/bench.csv (benchmark,variant,value,unit,goal,verdict; the
-# last two only on the goal rows), time the grader, judge the goals of
+# last two only on the goal rows), time the grader and the student's fast
+# loop (`make` in each lab folder), judge the goals of
 # docs/benchmarks.md, print a table, draw SVG plots
 # (plot.sh, with gnuplot).
 # Usage: bench.sh [--quick] [--ref DIR]   (--quick: do not time `make
@@ -127,6 +128,50 @@ say "grading all labs ($ref)"
 rm -rf "$out/grade/all"
 timed "grade all labs" "$grader" grade --root "$root" --src "$ref" \
     --out "$out/grade/all"
+# The student's fast loop: `make` in a lab's folder (the functional tests
+# of the plain build, through the folder's forwarding Makefile), on the
+# untouched skeleton and on the finished lab, each a copy laid out like
+# labs/ (SRC=copy). Built once first; then "warm" is a run with nothing
+# changed (the goal: the verdict in 1.5 s), "edited" the run after one
+# student file changed (a comment appended: a compile and a relink), each
+# the best of three. The skeleton is the committed one (git archive), not
+# what the working tree holds now.
+loop_dir=$(mktemp -d)
+if git -C "$root" archive HEAD labs 2>/dev/null | tar -x -C "$loop_dir"; then
+    mv "$loop_dir/labs" "$loop_dir/skeleton"
+else
+    cp -r "$root/labs" "$loop_dir/skeleton"
+fi
+cp -r "$(cd "$root" && cd "$ref" && pwd)" "$loop_dir/finished"
+loop_run() { # loop_run LAB TREE: seconds of one `make` in the lab folder
+    local t0 t1
+    t0=$(date +%s.%N)
+    env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s --no-print-directory \
+        -C "$root/labs/$1" SRC="$2" >/dev/null 2>&1
+    t1=$(date +%s.%N)
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }'
+}
+for lab in "$root"/labs/[0-9][0-9]-*/; do
+    lab=$(basename "$lab")
+    say "the fast loop: make in labs/$lab"
+    first=$("$grader" labs --root "$root" --lab "$lab" --tsv |
+        awk -F'\t' 'NR == 2 { split($5, f, " "); print f[1] }')
+    for tree in skeleton finished; do
+        dir=$loop_dir/$tree
+        loop_run "$lab" "$dir" >/dev/null # build
+        for kind in warm edited; do
+            best=
+            for trial in 1 2 3; do
+                [[ $kind == edited ]] && echo "/* edited */" >>"$dir/$lab/$first"
+                t=$(loop_run "$lab" "$dir")
+                best=$(awk -v a="$t" -v b="${best:-$t}" 'BEGIN { print a < b ? a : b }')
+            done
+            echo "fast loop,$tree $kind ${lab%%-*},$best,s" >>"$rows"
+        done
+    done
+done
+rm -rf "$loop_dir"
+
 if ((quick)); then
     notes+=("make check: not timed (QUICK=1)")
 else
@@ -151,6 +196,7 @@ function goal(what, val, unit, op, target) {
 }
 { x[$1 FS $2] = $3 }
 /^grader,grade one lab/ { if ($3 > worst) worst = $3 }
+/^fast loop,[a-z]+ warm / { loop[++nloop] = $2 }
 END {
     for (p = 1; p >= 0; p--) {
         pin = p ? "pinned" : "unpinned"
@@ -177,6 +223,8 @@ END {
     goal("lab07 io-bound speedup / ideal w=8", ratio(get("speedup io-bound", "lab07 pool w=8"), ideal), "x", ">=", 0.95)
     goal("slowest one-lab grade", worst > 0 ? worst : -1, "s", "<=", 30)
     goal("grade all labs", get("grader", "grade all labs"), "s", "<=", 300)
+    for (i = 1; i <= nloop; i++)
+        goal("fast loop " loop[i], get("fast loop", loop[i]), "s", "<=", 1.5)
 }' "$rows" >"$goals"
 
 {

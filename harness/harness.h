@@ -338,6 +338,11 @@ void harness_yield(void);
  * armed or not. Thread-safe, as are all of these.
  * harness_trace_mark - while armed, record [t0, now) labelled `label` on
  * the calling thread's (or coroutine's) lane.
+ * harness_trace_hold - while armed, record that the calling thread held
+ * `lock` (a name, e.g. "GIL") from t0 to t1: a lane of its own, drawn
+ * above the threads with each holder's number, so a timeline shows who
+ * held it when, and every hand-over. Not work: it counts neither as a lane
+ * that ran nor toward an overlap.
  * harness_trace_coroutine - spans this thread records from now on belong
  * to coroutine `name` (a string that outlives the trace); NULL returns to
  * the thread's own lane. Call it where a scheduler switches in.
@@ -354,6 +359,7 @@ void harness_trace_arm(int on);
 int harness_trace_armed(void);
 void harness_trace_span(int lane, const char *label, uint64_t t0, uint64_t t1);
 void harness_trace_mark(const char *label, uint64_t t0);
+void harness_trace_hold(const char *lock, uint64_t t0, uint64_t t1);
 void harness_trace_coroutine(const char *name);
 void harness_trace_print_timeline(const char *title);
 int harness_trace_overlap(void);

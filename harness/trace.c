@@ -20,10 +20,16 @@
 #define TRACE_COLS 64
 #define TRACE_SHOWN 16 /* lanes drawn in the ASCII timeline */
 
-enum lane_kind { LANE_INDEX, LANE_THREAD, LANE_PROCESS, LANE_COROUTINE };
+enum lane_kind {
+    LANE_INDEX,
+    LANE_THREAD,
+    LANE_PROCESS,
+    LANE_COROUTINE,
+    LANE_LOCK
+};
 
 static const char *const kind_names[] = {"lane", "thread", "process",
-                                         "coroutine"};
+                                         "coroutine", "lock"};
 
 /*
  * A slot is valid when its gen equals the trace's current generation; gen
@@ -39,7 +45,8 @@ struct lane {
 struct span {
     atomic_int gen;
     int lane;
-    char cat; /* 'c' computing, 'w' waiting for I/O, 's' a span of the test */
+    char cat; /* 'c' computing, 'w' waiting for I/O, 's' a span of the test,
+                 'h' held a lock (on the lock's lane; label: the holder) */
     uint64_t t0, t1;
     char label[24];
 };
@@ -236,6 +243,22 @@ void harness_trace_mark(const char *label, uint64_t t0)
     harness__trace_auto('s', label, t0);
 }
 
+void harness_trace_hold(const char *lock, uint64_t t0, uint64_t t1)
+{
+    struct trace *t = tr;
+    int gen, holder, l;
+
+    if (!t || !atomic_load_explicit(&t->armed, memory_order_relaxed))
+        return;
+    gen = atomic_load(&t->gen);
+    holder = current_lane(t, gen);
+    l = lane_find(t, gen, LANE_LOCK, 0, lock);
+    if (l < 0)
+        l = lane_claim(t, gen, LANE_LOCK, 0, 0, lock);
+    if (holder >= 0)
+        record(t, gen, l, 'h', t->lanes[holder].name, t0, t1);
+}
+
 void harness_trace_coroutine(const char *name)
 {
     me.coroutine = name;
@@ -285,13 +308,15 @@ static int shape(const struct span *s, int n, int *lanes_used)
 
     *lanes_used = 0;
     for (int i = 0; i < n; i++) {
+        if (s[i].cat == 'h')
+            continue; /* a lock's lane: who held it, not work */
         if (!used[s[i].lane]) {
             used[s[i].lane] = 1;
             (*lanes_used)++;
         }
         for (int j = i + 1; j < n && !overlap; j++)
-            if (s[i].lane != s[j].lane && s[i].t0 < s[j].t1 &&
-                s[j].t0 < s[i].t1)
+            if (s[j].cat != 'h' && s[i].lane != s[j].lane &&
+                s[i].t0 < s[j].t1 && s[j].t0 < s[i].t1)
                 overlap = 1;
     }
     return overlap;
@@ -361,7 +386,29 @@ static void span_range(const struct span *s, int n, uint64_t *lo, uint64_t *hi)
     }
 }
 
-/* One run's lanes, `w` ns to the full width (from its own first span). */
+/* A lock lane's mark: the holder's thread number ("thread 3" is 3), m for
+ * the main thread, + for anything else. */
+static char holder_mark(const char *label)
+{
+    int n;
+
+    if (strcmp(label, "main thread") == 0)
+        return 'm';
+    if (sscanf(label, "thread %d", &n) == 1 && n >= 1 && n <= 9)
+        return (char)('0' + n);
+    return '+';
+}
+
+static char span_mark(const struct span *s)
+{
+    return s->cat == 'c'   ? '#'
+           : s->cat == 'w' ? '~'
+           : s->cat == 'h' ? holder_mark(s->label)
+                           : '=';
+}
+
+/* One run's lanes, `w` ns to the full width (from its own first span):
+ * a lock's lane (who holds it) first, then the lanes that work. */
 static void draw_lanes(const struct span *s, int n, const struct lane *lanes,
                        int nl, uint64_t w)
 {
@@ -370,15 +417,18 @@ static void draw_lanes(const struct span *s, int n, const struct lane *lanes,
     int shown = 0;
 
     span_range(s, n, &lo, &hi);
-    for (int l = 0; l < nl; l++) {
-        int any = 0;
+    for (int k = 0; k < 2 * nl; k++) {
+        int l = k % nl, any = 0;
+
+        if ((lanes[l].kind == LANE_LOCK) != (k < nl))
+            continue;
 
         memset(row, '.', TRACE_COLS);
         row[TRACE_COLS] = '\0';
         for (int i = 0; i < n; i++) {
             int a = (int)((s[i].t0 - lo) * TRACE_COLS / w);
             int b = (int)((s[i].t1 - lo) * TRACE_COLS / w);
-            char mark = s[i].cat == 'c' ? '#' : s[i].cat == 'w' ? '~' : '=';
+            char mark = span_mark(&s[i]);
 
             if (s[i].lane != l)
                 continue;
@@ -402,10 +452,11 @@ void harness_trace_print_timeline(const char *title)
     struct lane *lanes;
     uint64_t lo, hi, blo = 0, bhi = 0, w;
     int nl, used, n = snapshot(&s, &lanes, &nl);
-    int o = shape(s, n, &used), cats[3] = {0, 0, 0};
-    const char *names[3] = {"# computing", "~ waiting for I/O",
-                            "= a span of the test"};
-    char legend[96] = "";
+    int o = shape(s, n, &used), cats[4] = {0, 0, 0, 0};
+    const char *names[4] = {"# computing", "~ waiting for I/O",
+                            "= a span of the test",
+                            "1-9 which thread holds the lock"};
+    char legend[160] = "";
 
     if (n == 0)
         goto out;
@@ -422,9 +473,12 @@ void harness_trace_print_timeline(const char *title)
         int m = k ? baseline.n : n;
 
         for (int i = 0; i < m; i++)
-            cats[x[i].cat == 'c' ? 0 : x[i].cat == 'w' ? 1 : 2] = 1;
+            cats[x[i].cat == 'c'   ? 0
+                 : x[i].cat == 'w' ? 1
+                 : x[i].cat == 'h' ? 3
+                                   : 2] = 1;
     }
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < 4; k++)
         if (cats[k])
             snprintf(legend + strlen(legend), sizeof(legend) - strlen(legend),
                      "%s%s", legend[0] ? ", " : "", names[k]);
@@ -453,6 +507,27 @@ static void put_word(FILE *f, const char *w)
         fputc(*w == '\n' || *w == '\r' ? ' ' : *w, f);
 }
 
+/* One run's lanes and spans, lane numbers shifted by `off`. */
+static void write_run(FILE *f, const struct span *s, int n,
+                      const struct lane *lanes, int nl, int off)
+{
+    for (int l = 0; l < nl; l++) {
+        fprintf(f, "lane %d %s %d %d ", l + off, kind_names[lanes[l].kind],
+                lanes[l].pid, lanes[l].tid);
+        put_word(f, lanes[l].name);
+        fprintf(f, "\n");
+    }
+    for (int i = 0; i < n; i++) {
+        fprintf(f, "span %d %llu %llu %c ", s[i].lane + off,
+                (unsigned long long)s[i].t0, (unsigned long long)s[i].t1,
+                s[i].cat);
+        put_word(f, s[i].label);
+        fprintf(f, "\n");
+    }
+}
+
+/* With a baseline kept, its run comes first (`run the baseline`), then the
+ * candidate's (`run yours`), its lanes numbered after the baseline's. */
 int harness_trace_write(const char *path, const char *title)
 {
     struct span *s;
@@ -468,19 +543,12 @@ int harness_trace_write(const char *path, const char *title)
     fprintf(f, HARNESS_TRACE_VERSION "\ntitle ");
     put_word(f, title ? title : "");
     fprintf(f, "\nmain %d\n", tr ? tr->main_pid : (int)getpid());
-    for (int l = 0; l < nl; l++) {
-        fprintf(f, "lane %d %s %d %d ", l, kind_names[lanes[l].kind],
-                lanes[l].pid, lanes[l].tid);
-        put_word(f, lanes[l].name);
-        fprintf(f, "\n");
+    if (baseline.n > 0) {
+        fprintf(f, "run the baseline\n");
+        write_run(f, baseline.s, baseline.n, baseline.lanes, baseline.nl, 0);
+        fprintf(f, "run yours\n");
     }
-    for (int i = 0; i < n; i++) {
-        fprintf(f, "span %d %llu %llu %c ", s[i].lane,
-                (unsigned long long)s[i].t0, (unsigned long long)s[i].t1,
-                s[i].cat);
-        put_word(f, s[i].label);
-        fprintf(f, "\n");
-    }
+    write_run(f, s, n, lanes, nl, baseline.n > 0 ? baseline.nl : 0);
     free(s);
     free(lanes);
     return fclose(f) == 0 ? 0 : -1;

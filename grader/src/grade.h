@@ -43,6 +43,7 @@ struct entry {
     enum outcome outcome;
     int score, max;
     double seconds;
+    double expect; /* what its last run of this tree took (0: unknown) */
     char *summary; /* one line: what happened */
     char *detail;  /* the lines that show it */
     char *notes;   /* what the test measured */

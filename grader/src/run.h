@@ -29,6 +29,8 @@ struct run_spec {
                             before the kill (0: kill at once); `grader exec`
                             uses it so a coverage build writes its counts */
     int task;                /* its share of a struct budget (index), or -1 */
+    double expect;           /* seconds it took last time (0: not known):
+                                run_batch starts the longest first */
 };
 
 /*
@@ -75,7 +77,8 @@ struct run_result {
 void run_result_free(struct run_result *r);
 
 /*
- * run_batch - run specs[0..n) with at most `parallel` at a time, filling
+ * run_batch - run specs[0..n) with at most `parallel` at a time, the
+ * longest expected first (`expect`; ties and unknowns in order), filling
  * results[i]. With a budget (NULL for none), a spec whose task has no time
  * left when its turn comes gets killed = "not run: ..." and runs nothing,
  * and no run outlasts what its task may take.

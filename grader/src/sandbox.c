@@ -589,7 +589,7 @@ static long uid_tasks(uid_t uid)
 {
     struct uid_tally t = {uid, 0, 0, 0};
 
-    proc_walk(tally, &t);
+    proc_walk_owned(uid, tally, &t);
     return t.threads;
 }
 
@@ -696,7 +696,7 @@ static int uid_count(uid_t uid)
 {
     struct uid_tally t = {uid, getpid(), 0, 0};
 
-    proc_walk(tally, &t);
+    proc_walk_owned(uid, tally, &t);
     return (int)t.alive;
 }
 
@@ -730,7 +730,7 @@ int sandbox_signal_all(uid_t uid, int sig, int rounds)
 
         /* kill(-1) returns 0 even when it signalled nothing (Linux counts
          * attempts), so /proc says when no live process of uid is left. */
-        for (int i = 0; i < rounds && uid_count(uid) > 0; i++) {
+        for (int i = 0; i < rounds && (i ? uid_count(uid) : found) > 0; i++) {
             kill(-1, sig);
             if (sig != SIGKILL)
                 break; /* SIGSTOP: one sweep freezes them all */

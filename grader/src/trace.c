@@ -62,6 +62,9 @@ int trace_parse(const char *text, struct trace *t, char **err)
             rest_of(t->title, sizeof(t->title), line + 6);
         } else if (starts_with(line, "main ")) {
             t->main_pid = atoi(line + 5);
+        } else if (starts_with(line, "run ")) {
+            if (t->nruns < TRACE_MAX_RUNS)
+                rest_of(t->runs[t->nruns++], sizeof(t->runs[0]), line + 4);
         } else if (starts_with(line, "lane ")) {
             struct trace_lane l = {0};
             int idx;
@@ -71,6 +74,7 @@ int trace_parse(const char *text, struct trace *t, char **err)
                 idx < 0 || idx >= TRACE_MAX_LANES)
                 goto bad;
             rest_of(l.name, sizeof(l.name), after_fields(line, 5));
+            l.run = t->nruns - 1;
             t->lanes[idx] = l;
             if (idx + 1 > t->nlanes)
                 t->nlanes = idx + 1;
@@ -137,7 +141,10 @@ static uint64_t last_t1(const struct trace *t)
 
 static const char *cat_name(char c)
 {
-    return c == 'c' ? "computing" : c == 'w' ? "waiting for I/O" : "span";
+    return c == 'c'   ? "computing"
+           : c == 'w' ? "waiting for I/O"
+           : c == 'h' ? "holds it"
+                      : "span";
 }
 
 /* Chrome wants a pid and a tid per row: coroutines and explicit lanes get
@@ -146,9 +153,18 @@ static void lane_ids(const struct trace *t, int i, int *pid, int *tid)
 {
     const struct trace_lane *l = &t->lanes[i];
 
-    *pid = l->pid > 0 ? l->pid : 1;
+    /* explicit and lock lanes (pid 0) belong to the test's process */
+    *pid = l->pid > 0 ? l->pid : t->main_pid > 0 ? t->main_pid : 1;
     *tid = l->tid;
-    if (strcmp(l->kind, "coroutine") == 0 || strcmp(l->kind, "lane") == 0)
+    if (t->nruns > 1 && l->run < t->nruns - 1) {
+        /* an earlier run (the baseline's): rows of its own, under a made-up
+         * pid above any real one (pid_max is at most 2^22) */
+        *pid = (1 << 30) + l->run;
+        *tid = 2000000 + i;
+        return;
+    }
+    if (strcmp(l->kind, "coroutine") == 0 || strcmp(l->kind, "lane") == 0 ||
+        strcmp(l->kind, "lock") == 0)
         *tid = 1000000 + i;
 }
 
@@ -180,7 +196,9 @@ char *trace_chrome_json(const struct trace *t)
             seen |= lane_used(t, j) && p2 == pid;
         }
         if (!seen) {
-            char *pname = pid == main_pid || main_pid == 0
+            char *pname = t->lanes[i].run >= 0 && t->lanes[i].run < t->nruns - 1
+                              ? gr_printf("%s", t->runs[t->lanes[i].run])
+                          : pid == main_pid || main_pid == 0
                               ? gr_printf("test process %d", pid)
                               : gr_printf("worker process %d", pid);
 
@@ -253,7 +271,10 @@ static double tick_step(double span_ms)
 
 static const char *cat_colour(char c)
 {
-    return c == 'c' ? "#4c78a8" : c == 'w' ? "#f58518" : "#54a24b";
+    return c == 'c'   ? "#4c78a8"
+           : c == 'w' ? "#f58518"
+           : c == 'h' ? "#b279a2"
+                      : "#54a24b";
 }
 
 char *trace_svg(const struct trace *t)
@@ -261,18 +282,58 @@ char *trace_svg(const struct trace *t)
     return trace_svg_axis(t, 0, NULL);
 }
 
+/* The first and last instants of run g's spans (-1: a file without runs). */
+static void run_range(const struct trace *t, int g, uint64_t *lo, uint64_t *hi)
+{
+    *lo = UINT64_MAX;
+    *hi = 0;
+    for (int i = 0; i < t->nspans; i++) {
+        const struct trace_span *s = &t->spans[i];
+
+        if (t->lanes[s->lane].run != g)
+            continue;
+        *lo = s->t0 < *lo ? s->t0 : *lo;
+        *hi = s->t1 > *hi ? s->t1 : *hi;
+    }
+    if (*lo > *hi)
+        *lo = *hi = 0;
+}
+
 char *trace_svg_axis(const struct trace *t, uint64_t min_ns, const char *note)
 {
     struct sbuf b = {0};
-    uint64_t lo = first_t0(t), ran = last_t1(t) - lo;
-    uint64_t hi = lo + (ran > min_ns ? ran : min_ns);
-    double span_ms = (double)(hi - lo) / 1e6, step = tick_step(span_ms);
+    uint64_t ran = 0, w, glo[TRACE_MAX_RUNS + 1], ghi[TRACE_MAX_RUNS + 1];
+    int first = t->nruns ? 0 : -1, head[TRACE_MAX_RUNS + 1];
+    double span_ms, step;
     double plot = SVG_W - SVG_LEFT - SVG_RIGHT;
     int *row = gr_alloc(sizeof(int) * (size_t)(t->nlanes + 1)), rows = 0;
-    int height;
+    int height, drawn = 0;
 
+    /* Runs (the baseline's, the student's) one above the other, each from
+     * its own start, on the scale of the longest: the lengths compare. */
+    memset(glo, 0, sizeof(glo));
+    memset(ghi, 0, sizeof(ghi));
     for (int i = 0; i < t->nlanes; i++)
-        row[i] = lane_used(t, i) ? rows++ : -1;
+        row[i] = -1; /* not drawn (declared outside every run, or unused) */
+    for (int g = first; g < t->nruns || g == first; g++) {
+        run_range(t, g, &glo[g + 1], &ghi[g + 1]);
+        if (ghi[g + 1] - glo[g + 1] > ran)
+            ran = ghi[g + 1] - glo[g + 1];
+        head[g + 1] = g >= 0 ? rows++ : -1;
+        /* a lock's lane (who holds it) above the lanes that work */
+        for (int k = 0; k < 2 * t->nlanes; k++) {
+            int i = k % t->nlanes;
+
+            if (t->lanes[i].run == g && lane_used(t, i) &&
+                (strcmp(t->lanes[i].kind, "lock") == 0) == (k < t->nlanes)) {
+                row[i] = rows++;
+                drawn++;
+            }
+        }
+    }
+    w = ran > min_ns ? ran : min_ns;
+    span_ms = (double)w / 1e6;
+    step = tick_step(span_ms);
     height =
         SVG_TOP + rows * (SVG_LANE + SVG_GAP) + 60 + (note && note[0] ? 20 : 0);
     sbuf_printf(&b,
@@ -288,23 +349,38 @@ char *trace_svg_axis(const struct trace *t, uint64_t min_ns, const char *note)
     sbuf_printf(&b,
                 "</text>\n<text x=\"10\" y=\"36\" fill=\"#555\">%.1f ms "
                 "across, %d lane(s)</text>\n",
-                (double)ran / 1e6, rows);
+                (double)ran / 1e6, drawn);
     if (note && note[0]) {
         sbuf_printf(&b, "<text x=\"10\" y=\"%d\" fill=\"#555\">", height - 8);
         sbuf_xml(&b, note);
         sbuf_puts(&b, "</text>\n");
     }
-    /* Legend */
-    for (int k = 0; k < 3; k++) {
-        const char cats[] = {'c', 'w', 's'};
-        int x = SVG_W - 420 + k * 140;
+    /* Legend: only the kinds of span drawn */
+    for (int k = 0, shown = 0; k < 4; k++) {
+        const char cats[] = {'c', 'w', 'h', 's'};
+        int used = 0, x = SVG_W - 560 + shown * 140;
 
+        for (int i = 0; i < t->nspans && !used; i++)
+            used = (t->spans[i].cat == cats[k]) ||
+                   (cats[k] == 's' && !strchr("cwh", t->spans[i].cat));
+        if (!used)
+            continue;
+        shown++;
         sbuf_printf(&b,
                     "<rect x=\"%d\" y=\"26\" width=\"12\" height=\"12\" "
                     "fill=\"%s\"/><text x=\"%d\" y=\"36\">%s</text>\n",
                     x, cat_colour(cats[k]), x + 16, cat_name(cats[k]));
     }
-    /* Lanes and their labels */
+    /* Each run's heading, then its lanes and their labels */
+    for (int g = first; g < t->nruns; g++) {
+        if (g < 0)
+            continue;
+        sbuf_printf(&b, "<text x=\"10\" y=\"%d\" font-weight=\"bold\">",
+                    SVG_TOP + head[g + 1] * (SVG_LANE + SVG_GAP) + 15);
+        sbuf_xml(&b, t->runs[g]);
+        sbuf_printf(&b, ", %.1f ms</text>\n",
+                    (double)(ghi[g + 1] - glo[g + 1]) / 1e6);
+    }
     for (int i = 0; i < t->nlanes; i++) {
         int y = SVG_TOP + row[i] * (SVG_LANE + SVG_GAP);
 
@@ -321,10 +397,14 @@ char *trace_svg_axis(const struct trace *t, uint64_t min_ns, const char *note)
     /* Spans: at least a pixel wide, so a short one still shows */
     for (int i = 0; i < t->nspans; i++) {
         const struct trace_span *s = &t->spans[i];
-        double w = hi > lo ? (double)(hi - lo) : 1;
-        double x = SVG_LEFT + (double)(s->t0 - lo) / w * plot;
-        double len = (double)(s->t1 - s->t0) / w * plot;
+        uint64_t lo = glo[t->lanes[s->lane].run + 1];
+        double wd = w > 0 ? (double)w : 1;
+        double x = SVG_LEFT + (double)(s->t0 - lo) / wd * plot;
+        double len = (double)(s->t1 - s->t0) / wd * plot;
         int y = SVG_TOP + row[s->lane] * (SVG_LANE + SVG_GAP) + 2;
+
+        if (row[s->lane] < 0)
+            continue;
 
         sbuf_printf(&b,
                     "<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" "

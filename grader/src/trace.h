@@ -7,15 +7,19 @@
 #include <stdint.h>
 
 struct trace_lane {
-    char kind[16]; /* thread, process, coroutine, lane */
+    char kind[16]; /* thread, process, coroutine, lane, lock */
     int pid, tid;
     char name[64];
+    int run; /* the `run` it was declared under (-1: the file has none) */
 };
+
+#define TRACE_MAX_RUNS 4
 
 struct trace_span {
     int lane;
     uint64_t t0, t1; /* ns, CLOCK_MONOTONIC */
-    char cat;        /* 'c' computing, 'w' waiting for I/O, 's' other */
+    char cat; /* 'c' computing, 'w' waiting for I/O, 'h' holds a lock (the
+                 label names the holder), 's' other */
     char label[64];
 };
 
@@ -26,6 +30,10 @@ struct trace {
     int nlanes;
     struct trace_span *spans;
     int nspans;
+    /* `run NAME` lines: the baseline's run and the student's, drawn one
+     * above the other, each from its own start, on one scale */
+    char runs[TRACE_MAX_RUNS][32];
+    int nruns;
 };
 
 /* Parse the harness's trace.spans text; 0, or -1 with *err set. */

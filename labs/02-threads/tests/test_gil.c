@@ -342,19 +342,44 @@ static void *io_wait(void *arg)
     return NULL;
 }
 
+/*
+ * The timeline's GIL lane (drawn while a speedup check traces): this
+ * thread held the GIL from `since` until now. A gil_check that took more
+ * than HANDOVER_NS gave the GIL away and took it back (or was preempted:
+ * the lane then shows a gap where it held it, which does no harm).
+ */
+#define HANDOVER_NS 20000
+static void held_until_now(uint64_t since)
+{
+    harness_trace_hold("GIL", since, harness_now_ns());
+}
+
 static void *run_thread(void *arg)
 {
     struct run *r = arg;
+    uint64_t since;
 
     gil_acquire(r->g);
+    since = harness_now_ns();
     for (long i = 0; i < r->work; i++) {
-        if (r->io_ms) /* "fetch a URL": a blocking call, GIL released */
+        if (r->io_ms) { /* "fetch a URL": a blocking call, GIL released */
+            held_until_now(since);
             (void)gil_call_unlocked(r->g, io_wait, r);
+            since = harness_now_ns();
+        }
         for (int k = 0; k < (r->io_ms ? 8 : 1); k++) {
+            uint64_t before;
+
             r->sink += fib(18);
+            before = harness_now_ns();
             gil_check(r->g);
+            if (harness_now_ns() - before > HANDOVER_NS) {
+                harness_trace_hold("GIL", since, before);
+                since = harness_now_ns();
+            }
         }
     }
+    held_until_now(since);
     gil_release(r->g);
     return NULL;
 }
