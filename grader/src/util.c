@@ -429,11 +429,15 @@ int proc_walk_owned(uid_t owner,
 
         if (e->d_name[0] < '0' || e->d_name[0] > '9')
             continue;
-        /* The folder's owner is the stat file's: a stat of it is far
+        /* The folder's owner is the process's uid: a stat of it is far
          * cheaper than reading and parsing the stat file (the kernel
-         * gathers a whole status for that), with a thousand processes. */
+         * gathers a whole status for that), with a thousand processes.
+         * But a process that made itself non-dumpable (prctl
+         * PR_SET_DUMPABLE 0, which anyone may) has its folder owned by
+         * root: root's are read, or a test could hide from the sweep. */
         if (owner != (uid_t)-1 &&
-            (fstatat(dirfd(d), e->d_name, &st, 0) < 0 || st.st_uid != owner))
+            (fstatat(dirfd(d), e->d_name, &st, 0) < 0 ||
+             (st.st_uid != owner && st.st_uid != 0)))
             continue;
         snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
         if (!(f = fopen(path, "re")))

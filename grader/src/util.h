@@ -86,8 +86,9 @@ struct proc_info {
 /* Call fn for every process until it returns non-zero; returns the number
  * of processes seen, -1 if /proc cannot be read. */
 int proc_walk(int (*fn)(const struct proc_info *p, void *arg), void *arg);
-/* The same, for the processes /proc says `owner` owns (others are skipped
- * before their stat file is read). */
+/* The same, for the processes /proc says `owner` or root owns (others are
+ * skipped before their stat file is read; a non-dumpable process's folder
+ * is root's, whatever its uid). */
 int proc_walk_owned(uid_t owner,
                     int (*fn)(const struct proc_info *p, void *arg), void *arg);
 

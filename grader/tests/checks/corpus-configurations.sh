@@ -104,7 +104,7 @@ box=$(mktemp -d)
 chmod 755 "$box"
 copy_tree "$box"
 docker_caps=-all,+chown,+dac_override,+fsetid,+fowner,+mknod,+net_raw,+setgid,+setuid,+setfcap,+setpcap,+net_bind_service,+sys_chroot,+kill,+audit_write
-CORPUS_ONLY="forkbomb setsid-escapee signals-everyone writes-results-file edits-test-file symlinked-tool-log" \
+CORPUS_ONLY="forkbomb setsid-escapee nondumpable-escapee signals-everyone writes-results-file edits-test-file symlinked-tool-log" \
     pass container "$box" "" \
     setpriv --bounding-set "$docker_caps" --inh-caps=-all -- &
 wait
