@@ -296,16 +296,19 @@ static void times_load(struct entry **ens, int n, const struct lab *lab,
                        const struct grade_opts *o)
 {
     char *path = gr_printf("%s/%s/functional-times.tsv", o->out, lab->name);
-    FILE *f = fopen(path, "re");
-    char name[256];
+    /* Read as a run file: where tests run as the grader's own user they
+     * could reach the output folder, and a FIFO there would hang fopen. */
+    char *data = read_run_file(path, 1 << 16, NULL, geteuid());
+    const char *p = data;
+    char line[512], name[256];
     double s;
 
-    while (f && fscanf(f, "%255s %lf", name, &s) == 2)
-        for (int i = 0; i < n; i++)
-            if (strcmp(ens[i]->test->name, name) == 0)
-                ens[i]->expect = s;
-    if (f)
-        fclose(f);
+    while (p && next_line(&p, line, sizeof(line)))
+        if (sscanf(line, "%255s %lf", name, &s) == 2)
+            for (int i = 0; i < n; i++)
+                if (strcmp(ens[i]->test->name, name) == 0)
+                    ens[i]->expect = s;
+    free(data);
     free(path);
 }
 
@@ -314,22 +317,27 @@ static void times_save(struct entry **ens, int n, const struct lab *lab,
 {
     char *path = gr_printf("%s/%s/functional-times.tsv", o->out, lab->name);
     char *tmp = gr_printf("%s.tmp", path);
-    FILE *old = fopen(path, "re"), *f = fopen(tmp, "we");
-    char name[256];
+    char *data = read_run_file(path, 1 << 16, NULL, geteuid());
+    const char *p = data;
+    FILE *f;
+    char line[512], name[256];
     double s;
 
+    unlink(tmp); /* never write through what someone left there */
+    f = fopen(tmp, "wxe");
     /* Tests this run did not time (--test) keep their last figure. */
-    while (f && old && fscanf(old, "%255s %lf", name, &s) == 2) {
+    while (f && p && next_line(&p, line, sizeof(line))) {
         int timed = 0;
 
+        if (sscanf(line, "%255s %lf", name, &s) != 2)
+            continue;
         for (int i = 0; i < n && !timed; i++)
             timed = ens[i]->outcome != OUT_NOTRUN &&
                     strcmp(ens[i]->test->name, name) == 0;
         if (!timed)
             fprintf(f, "%s\t%.3f\n", name, s);
     }
-    if (old)
-        fclose(old);
+    free(data);
     if (f) {
         for (int i = 0; i < n; i++)
             if (ens[i]->outcome != OUT_NOTRUN)
