@@ -171,7 +171,7 @@ int daemon_start(const char *pid_path, pid_t *pid)
         return err;
     }
     if (p == 0) {
-        close(fds[0]);
+        close(fds[0]); /* the child only writes */
         daemon__detach(pid_path, fds[1]);
     }
 
