@@ -15,6 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -423,12 +426,34 @@ static void test_daemon_stop_times_out(void **state)
 }
 
 /*
+ * A kernel before 5.9, as far as this process and its children can tell:
+ * close_range() fails with ENOSYS (a seccomp filter, which every process
+ * forked from here inherits).
+ */
+static int old_kernel(void)
+{
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_close_range, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {sizeof(f) / sizeof(f[0]), f};
+
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return -1;
+    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/*
  * In a child of the test whose only descriptors are `open` of 0, 1, 2 and
  * a report pipe far above them (so daemon_start's pipe lands on the lowest
  * free ones: 3, or one of 0-2): daemon_start, the daemon's set-up checked,
  * daemon_stop. NULL when all went right, else what went wrong.
  */
-static const char *start_with_fds(const int open_std[3], char *msg, size_t len)
+static const char *start_with_fds(const int open_std[3], const int *extra,
+                                  int nextra, int no_close_range, char *msg,
+                                  size_t len)
 {
     int rc, still_closed = 1;
     const char *wrong;
@@ -437,6 +462,16 @@ static const char *start_with_fds(const int open_std[3], char *msg, size_t len)
     for (int fd = 0; fd < 64; fd++)
         if (fd > 2 || !open_std[fd])
             close(fd);
+    for (int i = 0; i < nextra; i++) { /* inherited, not close-on-exec */
+        int fd = open("/dev/null", O_RDONLY);
+
+        if (fd < 0 || (fd != extra[i] && dup2(fd, extra[i]) < 0))
+            return "the test cannot open /dev/null";
+        if (fd != extra[i])
+            close(fd);
+    }
+    if (no_close_range && old_kernel() < 0)
+        return "the test cannot install its seccomp filter";
     rc = tagged_daemon_start(pid_path, &pid);
     for (int fd = 0; fd < 3; fd++)
         if (!open_std[fd] && fcntl(fd, F_GETFD) >= 0)
@@ -487,7 +522,8 @@ static void test_daemon_caller_without_stdio(void **state)
         close(fds[1]);
         child = xfork();
         if (child == 0) {
-            const char *why = start_with_fds(sets[s], buf, sizeof(buf));
+            const char *why =
+                start_with_fds(sets[s], NULL, 0, 0, buf, sizeof(buf));
 
             if (why)
                 (void)!write(w, why, strlen(why));
@@ -504,6 +540,62 @@ static void test_daemon_caller_without_stdio(void **state)
                          sets[s][0] ? " 0" : "", sets[s][1] ? " 1" : "",
                          sets[s][2] ? " 2" : "",
                          sets[s][0] || sets[s][1] || sets[s][2] ? "" : " none",
+                         msg[0] ? msg : "it did not finish");
+    }
+}
+
+/*
+ * Descriptors the caller leaves open (not close-on-exec) just below and
+ * far above the daemon's pipe, on a kernel with close_range and on one
+ * without (ENOSYS: before Linux 5.9): the daemon closes every one of them.
+ * A child of the test, holding 0-2 and the given descriptors, starts it.
+ */
+static void test_daemon_closes_inherited(void **state)
+{
+    static const struct {
+        int std[3], extra[4], nextra, old;
+        const char *what;
+    } cases[] = {
+        {{1, 1, 1}, {3, 5, 10, 40}, 4, 0, "3, 5, 10, 40"},
+        {{1, 1, 1},
+         {3, 5, 10, 40},
+         4,
+         1,
+         "3, 5, 10, 40, close_range failing (ENOSYS)"},
+        {{0, 1, 1}, {3}, 1, 0, "3 (and stdin closed)"},
+        {{0, 1, 1}, {3}, 1, 1, "3 (and stdin closed), close_range failing"},
+    };
+
+    (void)state;
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        char msg[600] = "", buf[600];
+        int fds[2], r, w, status;
+        ssize_t n, got = 0;
+        pid_t child;
+
+        xpipe(fds);
+        r = fcntl(fds[0], F_DUPFD_CLOEXEC, 64);
+        w = fcntl(fds[1], F_DUPFD_CLOEXEC, 64);
+        close(fds[0]);
+        close(fds[1]);
+        child = xfork();
+        if (child == 0) {
+            const char *why =
+                start_with_fds(cases[c].std, cases[c].extra, cases[c].nextra,
+                               cases[c].old, buf, sizeof(buf));
+
+            if (why)
+                (void)!write(w, why, strlen(why));
+            _exit(0);
+        }
+        close(w);
+        while ((n = read(r, msg + got, sizeof(msg) - 1 - (size_t)got)) > 0)
+            got += n;
+        msg[got] = '\0';
+        close(r);
+        xwaitpid(child, &status, 0);
+        if (msg[0] || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            harness_fail("a caller holding descriptors %s: %s", cases[c].what,
                          msg[0] ? msg : "it did not finish");
     }
 }
@@ -577,6 +669,8 @@ static const struct CMUnitTest tests[] = {
                                     daemon_teardown),
     cmocka_unit_test_setup_teardown(test_daemon_caller_without_stdio,
                                     daemon_setup, daemon_teardown),
+    cmocka_unit_test_setup_teardown(test_daemon_closes_inherited, daemon_setup,
+                                    daemon_teardown),
     cmocka_unit_test_setup_teardown(test_daemon_survives_signals, daemon_setup,
                                     daemon_teardown),
     cmocka_unit_test_setup_teardown(test_daemon_fork_failure_reported,
