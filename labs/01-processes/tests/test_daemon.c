@@ -27,6 +27,10 @@
 #include "daemon.h"
 #include "tests/lab01.h"
 
+#ifndef SYS_close_range /* glibc before 2.34 */
+#define SYS_close_range 436
+#endif
+
 /* Set before the daemon starts, read by the watchdog: single-threaded. */
 static char pid_path[PATH_MAX];
 static char tag[16]; /* the name processes forked by daemon_start inherit */
