@@ -224,6 +224,15 @@ static inline void lab01_without_fork(const char *(*body)(void))
  * errno (rc) and left the caller as many descriptors as it had (fds_before)
  * and no child; else what it did wrong.
  */
+/* Fail unless rc is 0: the call must work where fork does, first. */
+#define lab01_expect_works(what, rc)                                           \
+    do {                                                                       \
+        long lab01__rc = (rc);                                                 \
+        if (lab01__rc != 0)                                                    \
+            harness_fail("%s returned %ld (%s) where fork works: expected 0",  \
+                         what, lab01__rc, strerror((int)-lab01__rc));          \
+    } while (0)
+
 static inline const char *lab01_fork_failure_verdict(const char *what, long rc,
                                                      int fds_before)
 {

@@ -138,6 +138,10 @@ static const char *cost_without_fork(void)
 static void test_cost_start_failure_reported(void **state)
 {
     (void)state;
+    if (cost_processes(3) != expected_sum(3) ||
+        cost_threads(3) != expected_sum(3))
+        harness_fail("cost_processes(3) or cost_threads(3) returned a wrong "
+                     "sum where fork and pthread_create work");
     lab01_without_fork(cost_without_fork);
 }
 

@@ -663,6 +663,7 @@ static const char *daemon_without_fork(void)
 static void test_daemon_fork_failure_reported(void **state)
 {
     (void)state;
+    expect_stopped(start_daemon()); /* where fork works, first */
     lab01_without_fork(daemon_without_fork);
 }
 

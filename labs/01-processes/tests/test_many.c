@@ -357,7 +357,12 @@ static const char *many_without_fork(void)
 /* fork fails (EAGAIN): each command refused, recorded, nothing left open. */
 static void test_many_fork_failure_recorded(void **state)
 {
+    struct cmdset c = {.n = 0};
+
     (void)state;
+    cmdset_add(&c, "exit 0");
+    lab01_expect_works("run_many(1 command)", run_many(c.cmds, c.n, 1, c.res));
+    lab01_expect_works("res[0].err of run_many(1 command)", c.res[0].err);
     lab01_without_fork(many_without_fork);
 }
 

@@ -219,7 +219,12 @@ static const char *pipeline_without_fork(void)
 /* fork fails (EAGAIN): an error returned, every pipe end closed. */
 static void test_pipeline_fork_failure_reported(void **state)
 {
+    struct run_status st;
+
     (void)state;
+    lab01_expect_works(
+        "run_pipeline(true | true)",
+        run_pipeline(PIPE(RUN("true"), RUN("true")), 2, -1, -1, &st));
     lab01_without_fork(pipeline_without_fork);
 }
 

@@ -218,7 +218,10 @@ static const char *run_without_fork(void)
 
 static void test_run_fork_failure_reported(void **state)
 {
+    struct run_status st;
+
     (void)state;
+    lab01_expect_works("run_command(true)", run_command(RUN("true"), &st));
     lab01_without_fork(run_without_fork);
 }
 

@@ -295,7 +295,12 @@ static const char *spawn_without_fork(void)
 /* fork fails (EAGAIN): an error returned, nothing left open. */
 static void test_spawn_fork_failure_reported(void **state)
 {
+    struct run_status st;
+    pid_t pid;
+
     (void)state;
+    lab01_expect_works("run_spawn(true)", run_spawn(RUN("true"), -1, -1, &pid));
+    lab01_expect_works("run_wait", run_wait(pid, &st));
     lab01_without_fork(spawn_without_fork);
 }
 
