@@ -12,7 +12,8 @@
  * at once with status (i % 100), and reap it. Returns the sum of the n exit
  * statuses the parent collected, or a negative errno (after reaping every
  * child it started).
- * Blocks. Context: one call at a time per process.
+ * Blocks; a wait cut short by a signal (EINTR) is resumed, not reported.
+ * Context: one call at a time per process.
  */
 long cost_processes(unsigned n);
 

@@ -29,8 +29,10 @@
  * (-EEXIST: pid_path exists already) with nothing left running; -EINVAL for
  * NULL arguments or a pid_path that is not absolute (the daemon works in /).
  *
- * Leaves no zombie and no descriptor behind in the caller.
- * Blocks only until the daemon is ready. Context: any thread.
+ * Works whatever descriptors the caller has open or closed (0, 1 and 2
+ * included). Leaves no zombie and no descriptor behind in the caller.
+ * Blocks only until the daemon is ready; a wait cut short by a signal
+ * (EINTR) is resumed, not reported. Context: any thread.
  */
 int daemon_start(const char *pid_path, pid_t *pid);
 
@@ -43,7 +45,8 @@ int daemon_start(const char *pid_path, pid_t *pid);
  * timeout_ms (it is left running); -ENOENT when there is no pid file;
  * -EINVAL for a pid file that does not hold a pid above 1; -ESRCH when no
  * such process exists.
- * Blocks at most timeout_ms. Context: any thread.
+ * Blocks at most timeout_ms; a wait cut short by a signal (EINTR) is
+ * resumed, not reported. Context: any thread.
  */
 int daemon_stop(const char *pid_path, unsigned timeout_ms);
 

@@ -39,7 +39,9 @@ struct isolate_result {
  *
  * The caller's memory, limits and descriptors are never changed, except
  * out[0..res->len).
- * Blocks until the child ends. Context: any thread.
+ * Blocks until the child ends. A read, write or wait cut short by a signal
+ * (EINTR), in the caller or in the child (which runs with the caller's
+ * handlers), is resumed, not reported. Context: any thread.
  */
 int isolate_call(isolate_cb fn, void *arg, size_t mem_limit, void *out,
                  size_t cap, struct isolate_result *res);

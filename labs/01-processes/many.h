@@ -33,7 +33,8 @@ struct run_result {
  * It may reap any child of the caller (like xargs, it waits for "whichever
  * ends first"), so the caller must have no other children whose status it
  * needs while it runs.
- * Blocks until every command has ended. Context: one call at a time per
+ * Blocks until every command has ended; a wait cut short by a signal
+ * (EINTR) is resumed, not reported. Context: one call at a time per
  * process.
  */
 int run_many(char *const *const cmds[], size_t n, unsigned k,

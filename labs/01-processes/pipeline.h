@@ -25,7 +25,8 @@
  * Leaves nothing behind: no child, no zombie, no descriptor (every pipe end
  * is closed, in the caller and in each command, except the two ends each
  * command uses as its stdin and stdout).
- * Blocks until every command has ended. Context: any thread.
+ * Blocks until every command has ended; a wait cut short by a signal
+ * (EINTR) is resumed, not reported. Context: any thread.
  */
 int run_pipeline(char *const *const cmds[], size_t n, int in_fd, int out_fd,
                  struct run_status *last);

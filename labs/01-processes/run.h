@@ -31,7 +31,8 @@ struct run_status {
  * Waits for its own child only, and reaps it: no zombie is left, no other
  * child of the caller is reaped, no file descriptor is leaked.
  *
- * Blocks until the program ends.
+ * Blocks until the program ends. A read or wait cut short by a signal
+ * handler of the caller's (EINTR) is resumed, not reported.
  * Context: may be called from several threads at once.
  */
 int run_command(char *const argv[], struct run_status *st);

@@ -27,7 +27,8 @@
  * -EINVAL for a NULL or empty argv or a NULL pid.
  *
  * Blocks only until the exec has happened or failed, never until the program
- * ends. The caller must reap the child (run_wait).
+ * ends; a wait cut short by a signal (EINTR) is resumed, not reported. The
+ * caller must reap the child (run_wait).
  * Context: may be called from several threads at once.
  */
 int run_spawn(char *const argv[], int in_fd, int out_fd, pid_t *pid);

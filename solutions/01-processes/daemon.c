@@ -85,6 +85,19 @@ static void daemon__run(const char *pid_path, int ready_fd)
         daemon__tell(ready_fd, -errno);
         _exit(1);
     }
+    /*
+     * A caller with two of its stdio descriptors closed gets a pipe on 0, 1
+     * or 2: move our end above 2 before stdio is pointed at /dev/null.
+     */
+    if (ready_fd <= 2) {
+        int fd = fcntl(ready_fd, F_DUPFD_CLOEXEC, 3);
+
+        if (fd < 0) {
+            daemon__tell(ready_fd, -errno);
+            _exit(1);
+        }
+        ready_fd = fd;
+    }
     err = daemon__stdio_to_null();
     if (err == 0) {
         /* Everything inherited goes, except the pipe we report on. */
@@ -158,7 +171,7 @@ int daemon_start(const char *pid_path, pid_t *pid)
         return err;
     }
     if (p == 0) {
-        close(fds[0]);
+        close(fds[0]); /* the child only writes */
         daemon__detach(pid_path, fds[1]);
     }
 

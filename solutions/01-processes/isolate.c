@@ -59,7 +59,7 @@ int isolate_call(isolate_cb fn, void *arg, size_t mem_limit, void *out,
         return err;
     }
     if (pid == 0) {
-        close(fds[0]);
+        close(fds[0]); /* the child only writes */
         isolate__child(fn, arg, mem_limit, out, cap, fds[1]);
     }
 

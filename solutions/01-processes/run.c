@@ -30,7 +30,7 @@ int run_command(char *const argv[], struct run_status *st)
         return err;
     }
     if (pid == 0) {
-        close(fds[0]);
+        close(fds[0]); /* the child only writes */
         execvp(argv[0], argv);
         child_errno = errno;
         (void)!write(fds[1], &child_errno, sizeof(child_errno));

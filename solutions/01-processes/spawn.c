@@ -45,7 +45,7 @@ int run_spawn(char *const argv[], int in_fd, int out_fd, pid_t *pid)
         return err;
     }
     if (p == 0) {
-        close(fds[0]);
+        close(fds[0]); /* the child only writes */
         spawn__child(argv, in_fd, out_fd, fds[1]);
     }
 

@@ -6,12 +6,16 @@
 #ifndef LAB01_TESTS_H
 #define LAB01_TESTS_H
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "run.h"
@@ -88,6 +92,172 @@ static inline void lab01__expect_status(const char *file, int line,
         harness__fail(file, line, "%s: expected \"%s\", got \"%s\"", what,
                       run_status_describe(&want, w, sizeof(w)),
                       run_status_describe(got, g, sizeof(g)));
+}
+
+/*
+ * Signals that cut blocking calls short: the caller has a SIGALRM handler
+ * installed without SA_RESTART (as a program with a timer or a SIGCHLD
+ * handler may), and an interval timer fires it every `us` microseconds, so
+ * a read, waitpid or poll that blocks more than that returns -1 with EINTR.
+ * Every function of the lab must resume such a call, not report it.
+ * `on_tick` (NULL: just count) runs in the handler: async-signal-safe only.
+ * The children forked meanwhile inherit the handler, not the timer.
+ */
+static volatile sig_atomic_t lab01_ticks;
+static void (*volatile lab01__tick_also)(void);
+
+static void lab01__on_tick(int sig)
+{
+    (void)sig;
+    lab01_ticks++;
+    if (lab01__tick_also)
+        lab01__tick_also();
+}
+
+static inline void lab01_ticking_start(unsigned us, void (*on_tick)(void))
+{
+    struct itimerval it = {{0, (long)us}, {0, (long)us}};
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = lab01__on_tick;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: the point */
+    lab01__tick_also = on_tick;
+    lab01_ticks = 0;
+    if (sigaction(SIGALRM, &sa, NULL) < 0 ||
+        setitimer(ITIMER_REAL, &it, NULL) < 0)
+        harness_fail("cannot start the test's interval timer");
+}
+
+/* Stop the timer; returns how many signals arrived. */
+static inline unsigned lab01_ticking_stop(void)
+{
+    struct itimerval off = {{0, 0}, {0, 0}};
+
+    setitimer(ITIMER_REAL, &off, NULL);
+    signal(SIGALRM, SIG_IGN);
+    return (unsigned)lab01_ticks;
+}
+
+/* Fail unless rc == want, naming the call and the signals it was given. */
+#define lab01_expect_rc_ticking(what, rc, want)                                \
+    lab01__expect_rc_ticking(__FILE__, __LINE__, what, rc, want)
+
+static inline void lab01__expect_rc_ticking(const char *file, int line,
+                                            const char *what, long rc,
+                                            long want)
+{
+    static const char fmt[] =
+        "%s returned %ld (%s), expected %ld, while a signal handler (no "
+        "SA_RESTART) ran %u times: a read, write, waitpid or poll cut short "
+        "by a signal (-1 with errno EINTR) must be resumed, not reported or "
+        "taken for an answer";
+    unsigned ticks;
+
+    if (rc == want)
+        return;
+    ticks = lab01_ticking_stop();
+    if (rc == -EINTR)
+        harness__fail_symptom(file, line, "eintr", fmt, what, rc,
+                              strerror(EINTR), want, ticks);
+    harness__fail(file, line, fmt, what, rc, rc < 0 ? strerror((int)-rc) : "-",
+                  want, ticks);
+}
+
+/*
+ * Run body in a child of the test whose fork() (and pthread_create) always
+ * fail with EAGAIN: RLIMIT_NPROC set to 0 there, which the kernel enforces
+ * on every user but root (the grader runs tests as a user of its own). The
+ * body returns NULL when every call behaved, else what went wrong, which
+ * the test reports. Skips the test where the limit does not bite (root).
+ */
+static inline void lab01_without_fork(const char *(*body)(void))
+{
+    char msg[512];
+    int fds[2], status;
+    ssize_t n;
+    pid_t pid;
+
+    if (pipe2(fds, O_CLOEXEC) < 0)
+        harness_fail("pipe2 failed");
+    pid = fork();
+    if (pid < 0)
+        harness_fail("the test's own fork failed");
+    if (pid == 0) {
+        struct rlimit rl = {0, 0};
+        const char *err;
+        pid_t p;
+
+        close(fds[0]);
+        if (setrlimit(RLIMIT_NPROC, &rl) < 0)
+            _exit(3);
+        p = fork();
+        if (p == 0)
+            _exit(0);
+        if (p > 0) { /* the limit does not bite here */
+            waitpid(p, NULL, 0);
+            _exit(2);
+        }
+        err = body();
+        if (err)
+            (void)!write(fds[1], err, strlen(err));
+        _exit(err ? 1 : 0);
+    }
+    close(fds[1]);
+    n = read(fds[0], msg, sizeof(msg) - 1);
+    msg[n > 0 ? n : 0] = '\0';
+    close(fds[0]);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 2)
+        harness_skip("RLIMIT_NPROC does not stop fork here (running as root?)");
+    if (!WIFEXITED(status) || WEXITSTATUS(status) == 3)
+        harness_fail("the child that cannot fork did not finish (%#x): %s",
+                     status, msg);
+    if (WEXITSTATUS(status) != 0)
+        harness_fail("%s", msg);
+}
+
+/*
+ * For a body of lab01_without_fork: NULL when `what` returned a negative
+ * errno (rc) and left the caller as many descriptors as it had (fds_before)
+ * and no child; else what it did wrong.
+ */
+/* Fail unless rc is 0: the call must work where fork does, first. */
+#define lab01_expect_works(what, rc)                                           \
+    do {                                                                       \
+        long lab01__rc = (rc);                                                 \
+        if (lab01__rc != 0)                                                    \
+            harness_fail("%s returned %ld (%s) where fork works: expected 0",  \
+                         what, lab01__rc, strerror((int)-lab01__rc));          \
+    } while (0)
+
+static inline const char *lab01_fork_failure_verdict(const char *what, long rc,
+                                                     int fds_before)
+{
+    static char msg[256];
+    int fds = harness_count_fds(), children = harness_count_children();
+
+    if (rc >= 0)
+        snprintf(msg, sizeof(msg),
+                 "%s returned %ld when fork failed "
+                 "(EAGAIN): expected a negative errno",
+                 what, rc);
+    else if (fds != fds_before)
+        snprintf(msg, sizeof(msg),
+                 "%s returned %ld when fork failed, but "
+                 "the caller had %d descriptor(s) more than before: close "
+                 "what was made for the child on that path too",
+                 what, rc, fds - fds_before);
+    else if (children)
+        snprintf(msg, sizeof(msg),
+                 "%s returned %ld when fork failed, but "
+                 "left %d child(ren) behind",
+                 what, rc, children);
+    else
+        return NULL;
+    return msg;
 }
 
 #endif /* LAB01_TESTS_H */

@@ -6,6 +6,7 @@
 
 #include "harness.h"
 #include "cost.h"
+#include "tests/lab01.h"
 
 static long expected_sum(unsigned n)
 {
@@ -91,8 +92,63 @@ static void test_cost_process_vs_thread(void **state)
                           need);
 }
 
+/*
+ * The caller has a signal handler installed without SA_RESTART, and a
+ * timer fires it every 100 us: each waitpid is cut short, and resumed.
+ */
+static void test_cost_survives_signals(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    unsigned n = 100;
+
+    (void)state;
+    lab01_ticking_start(100, NULL);
+    for (int i = 0; i < 3; i++)
+        lab01_expect_rc_ticking("cost_processes(100)", cost_processes(n),
+                                expected_sum(n));
+    lab01_expect_rc_ticking("cost_threads(100)", cost_threads(n),
+                            expected_sum(n));
+    if (lab01_ticking_stop() == 0)
+        harness_fail("the test's timer never fired");
+    harness_assert_no_leaks(snap);
+}
+
+static const char *cost_without_fork(void)
+{
+    static char msg[160];
+    int before = harness_count_fds();
+    const char *verdict = lab01_fork_failure_verdict("cost_processes(3)",
+                                                     cost_processes(3), before);
+    long rc;
+
+    if (verdict)
+        return verdict;
+    rc = cost_threads(3); /* threads count against RLIMIT_NPROC too */
+    if (rc >= 0) {
+        snprintf(msg, sizeof(msg),
+                 "cost_threads(3) returned %ld when "
+                 "pthread_create failed (EAGAIN): expected a negative errno",
+                 rc);
+        return msg;
+    }
+    return NULL;
+}
+
+/* fork and pthread_create fail (EAGAIN): each loop returns an error. */
+static void test_cost_start_failure_reported(void **state)
+{
+    (void)state;
+    if (cost_processes(3) != expected_sum(3) ||
+        cost_threads(3) != expected_sum(3))
+        harness_fail("cost_processes(3) or cost_threads(3) returned a wrong "
+                     "sum where fork and pthread_create work");
+    lab01_without_fork(cost_without_fork);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_cost_loops_do_the_work),
+    cmocka_unit_test(test_cost_survives_signals),
+    cmocka_unit_test(test_cost_start_failure_reported),
     cmocka_unit_test(test_cost_process_vs_thread),
 };
 

@@ -15,6 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -23,6 +26,10 @@
 #include "harness.h"
 #include "daemon.h"
 #include "tests/lab01.h"
+
+#ifndef SYS_close_range /* glibc before 2.34 */
+#define SYS_close_range 436
+#endif
 
 /* Set before the daemon starts, read by the watchdog: single-threaded. */
 static char pid_path[PATH_MAX];
@@ -237,44 +244,70 @@ static void test_daemon_detaches(void **state)
     expect_stopped(pid);
 }
 
-static void test_daemon_stdio_and_cwd(void **state)
+/* NULL when the daemon works in / with stdio on /dev/null and no other
+ * descriptor; else what is wrong (a static buffer). */
+static const char *daemon_setup_wrong(pid_t pid)
 {
+    static char msg[512];
     char path[64], target[PATH_MAX], fds[256] = "";
     struct dirent *e;
     ssize_t n;
-    pid_t pid;
     DIR *d;
 
-    (void)state;
-    pid = start_daemon();
     snprintf(path, sizeof(path), "/proc/%d/cwd", (int)pid);
     n = readlink(path, target, sizeof(target) - 1);
     target[n > 0 ? n : 0] = '\0';
-    if (strcmp(target, "/") != 0)
-        harness_fail("the daemon works in \"%s\": chdir(\"/\") so that it "
-                     "keeps no directory busy",
-                     target);
+    if (strcmp(target, "/") != 0) {
+        snprintf(msg, sizeof(msg),
+                 "the daemon works in \"%.200s\": "
+                 "chdir(\"/\") so that it keeps no directory busy",
+                 target);
+        return msg;
+    }
     for (int fd = 0; fd < 3; fd++) {
         snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
         n = readlink(path, target, sizeof(target) - 1);
         target[n > 0 ? n : 0] = '\0';
-        if (strcmp(target, "/dev/null") != 0)
-            harness_fail("the daemon's fd %d is \"%s\", expected /dev/null", fd,
-                         n > 0 ? target : "closed");
+        if (strcmp(target, "/dev/null") != 0) {
+            snprintf(msg, sizeof(msg),
+                     "the daemon's fd %d is \"%.200s\", "
+                     "expected /dev/null",
+                     fd, n > 0 ? target : "closed");
+            return msg;
+        }
     }
     snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
     d = opendir(path);
-    if (!d)
-        harness_fail("cannot list %s", path);
+    if (!d) {
+        snprintf(msg, sizeof(msg), "cannot list %s", path);
+        return msg;
+    }
     while ((e = readdir(d)))
         if (e->d_name[0] != '.' && atoi(e->d_name) > 2 &&
             strlen(fds) + strlen(e->d_name) + 2 < sizeof(fds))
             strcat(strcat(fds, " "), e->d_name);
     closedir(d);
-    if (fds[0])
-        harness_fail("the daemon kept descriptors it inherited:%s (close "
-                     "everything above 2 once it no longer needs it)",
-                     fds);
+    if (fds[0]) {
+        snprintf(msg, sizeof(msg),
+                 "the daemon kept descriptors it "
+                 "inherited:%s (close everything above 2 once it no longer "
+                 "needs it)",
+                 fds);
+        return msg;
+    }
+    return NULL;
+}
+
+static void test_daemon_stdio_and_cwd(void **state)
+{
+    const char *wrong;
+    pid_t pid;
+
+    (void)state;
+    pid = start_daemon();
+    wrong = daemon_setup_wrong(pid);
+    if (wrong)
+        harness_fail("%s", wrong);
     expect_stopped(pid);
 }
 
@@ -396,17 +429,267 @@ static void test_daemon_stop_times_out(void **state)
                      "be left running");
 }
 
-#define DAEMON_TEST(f)                                                         \
-    cmocka_unit_test_setup_teardown(f, daemon_setup, daemon_teardown)
+/*
+ * A kernel before 5.9, as far as this process and its children can tell:
+ * close_range() fails with ENOSYS (a seccomp filter, which every process
+ * forked from here inherits).
+ */
+static int old_kernel(void)
+{
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_close_range, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {sizeof(f) / sizeof(f[0]), f};
+
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return -1;
+    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/*
+ * In a child of the test whose only descriptors are `open` of 0, 1, 2 and
+ * a report pipe far above them (so daemon_start's pipe lands on the lowest
+ * free ones: 3, or one of 0-2): daemon_start, the daemon's set-up checked,
+ * daemon_stop. NULL when all went right, else what went wrong.
+ */
+static const char *start_with_fds(const int open_std[3], const int *extra,
+                                  int nextra, int no_close_range, char *msg,
+                                  size_t len)
+{
+    int rc, still_closed = 1;
+    const char *wrong;
+    pid_t pid = 0;
+
+    for (int fd = 0; fd < 64; fd++)
+        if (fd > 2 || !open_std[fd])
+            close(fd);
+    for (int i = 0; i < nextra; i++) { /* inherited, not close-on-exec */
+        int fd = open("/dev/null", O_RDONLY);
+
+        if (fd < 0 || (fd != extra[i] && dup2(fd, extra[i]) < 0))
+            return "the test cannot open /dev/null";
+        if (fd != extra[i])
+            close(fd);
+    }
+    if (no_close_range && old_kernel() < 0)
+        return "the test cannot install its seccomp filter";
+    rc = tagged_daemon_start(pid_path, &pid);
+    for (int fd = 0; fd < 3; fd++)
+        if (!open_std[fd] && fcntl(fd, F_GETFD) >= 0)
+            still_closed = 0;
+    if (rc != 0) {
+        snprintf(msg, len, "daemon_start returned %d (%s), expected 0", rc,
+                 strerror(-rc));
+        return msg;
+    }
+    wrong = daemon_setup_wrong(pid);
+    rc = daemon_stop(pid_path, 3000);
+    if (wrong)
+        return wrong;
+    if (!still_closed)
+        return "daemon_start left one of them open: a descriptor left behind";
+    if (rc != 0) {
+        snprintf(msg, len, "daemon_stop returned %d (%s), expected 0", rc,
+                 strerror(-rc));
+        return msg;
+    }
+    return NULL;
+}
+
+/*
+ * The caller has closed some of its standard descriptors (a program run
+ * with stdin or stderr closed), and holds no other: daemon_start's pipe
+ * lands on 0, 1, 2 or 3, and the daemon's own descriptors on others than
+ * usual. It must start all the same, with stdin, stdout and stderr on
+ * /dev/null and nothing else open, and leave the caller's closed
+ * descriptors closed. Each combination runs in a child of the test.
+ */
+static void test_daemon_caller_without_stdio(void **state)
+{
+    static const int sets[][3] = {{1, 1, 1}, {0, 1, 1}, {1, 0, 1}, {1, 1, 0},
+                                  {0, 1, 0}, {0, 0, 1}, {0, 0, 0}};
+
+    (void)state;
+    for (size_t s = 0; s < sizeof(sets) / sizeof(sets[0]); s++) {
+        char msg[600] = "", buf[600];
+        int fds[2], r, w, status;
+        ssize_t n, got = 0;
+        pid_t child;
+
+        xpipe(fds);
+        r = fcntl(fds[0], F_DUPFD_CLOEXEC, 64);
+        w = fcntl(fds[1], F_DUPFD_CLOEXEC, 64);
+        close(fds[0]);
+        close(fds[1]);
+        child = xfork();
+        if (child == 0) {
+            const char *why =
+                start_with_fds(sets[s], NULL, 0, 0, buf, sizeof(buf));
+
+            if (why)
+                (void)!write(w, why, strlen(why));
+            _exit(0);
+        }
+        close(w);
+        while ((n = read(r, msg + got, sizeof(msg) - 1 - (size_t)got)) > 0)
+            got += n;
+        msg[got] = '\0';
+        close(r);
+        xwaitpid(child, &status, 0);
+        if (msg[0] || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            harness_fail("a caller whose only descriptors are%s%s%s%s: %s",
+                         sets[s][0] ? " 0" : "", sets[s][1] ? " 1" : "",
+                         sets[s][2] ? " 2" : "",
+                         sets[s][0] || sets[s][1] || sets[s][2] ? "" : " none",
+                         msg[0] ? msg : "it did not finish");
+    }
+}
+
+/*
+ * Descriptors the caller leaves open (not close-on-exec) just below and
+ * far above the daemon's pipe, on a kernel with close_range and on one
+ * without (ENOSYS: before Linux 5.9): the daemon closes every one of them.
+ * A child of the test, holding 0-2 and the given descriptors, starts it.
+ */
+static void test_daemon_closes_inherited(void **state)
+{
+    static const struct {
+        int std[3], extra[4], nextra, old;
+        const char *what;
+    } cases[] = {
+        {{1, 1, 1}, {3, 5, 10, 40}, 4, 0, "3, 5, 10, 40"},
+        {{1, 1, 1},
+         {3, 5, 10, 40},
+         4,
+         1,
+         "3, 5, 10, 40, close_range failing (ENOSYS)"},
+        {{0, 1, 1}, {3}, 1, 0, "3 (and stdin closed)"},
+        {{0, 1, 1}, {3}, 1, 1, "3 (and stdin closed), close_range failing"},
+    };
+
+    (void)state;
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        char msg[600] = "", buf[600];
+        int fds[2], r, w, status;
+        ssize_t n, got = 0;
+        pid_t child;
+
+        xpipe(fds);
+        r = fcntl(fds[0], F_DUPFD_CLOEXEC, 64);
+        w = fcntl(fds[1], F_DUPFD_CLOEXEC, 64);
+        close(fds[0]);
+        close(fds[1]);
+        child = xfork();
+        if (child == 0) {
+            const char *why =
+                start_with_fds(cases[c].std, cases[c].extra, cases[c].nextra,
+                               cases[c].old, buf, sizeof(buf));
+
+            if (why)
+                (void)!write(w, why, strlen(why));
+            _exit(0);
+        }
+        close(w);
+        while ((n = read(r, msg + got, sizeof(msg) - 1 - (size_t)got)) > 0)
+            got += n;
+        msg[got] = '\0';
+        close(r);
+        xwaitpid(child, &status, 0);
+        if (msg[0] || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            harness_fail("a caller holding descriptors %s: %s", cases[c].what,
+                         msg[0] ? msg : "it did not finish");
+    }
+}
+
+static uint64_t tick_deadline_ns;
+
+/* The ticks stand in for the watchdog (same timer): past the deadline. */
+static void daemon_tick(void)
+{
+    if (harness_now_ns() > tick_deadline_ns)
+        kill_leftovers();
+}
+
+/*
+ * The caller has a signal handler installed without SA_RESTART, and a
+ * timer fires it every 100 us: daemon_start's wait for the daemon and
+ * daemon_stop's wait for its end are cut short, and must be resumed.
+ */
+static void test_daemon_survives_signals(void **state)
+{
+    pid_t pid;
+
+    (void)state;
+    tick_deadline_ns =
+        harness_now_ns() +
+        (uint64_t)harness_param_long("watchdog_s", 4) * 1000000000u;
+    lab01_ticking_start(100, daemon_tick);
+    for (int i = 0; i < 5; i++) {
+        pid = 0;
+        lab01_expect_rc_ticking("daemon_start",
+                                tagged_daemon_start(pid_path, &pid), 0);
+        started_pid = pid;
+        lab01_expect_rc_ticking("daemon_stop(3000 ms)",
+                                daemon_stop(pid_path, 3000), 0);
+    }
+    if (lab01_ticking_stop() == 0)
+        harness_fail("the test's timer never fired");
+}
+
+static const char *daemon_without_fork(void)
+{
+    static char msg[300];
+    int before = harness_count_fds();
+    pid_t pid;
+    const char *verdict = lab01_fork_failure_verdict(
+        "daemon_start", tagged_daemon_start(pid_path, &pid), before);
+
+    if (verdict)
+        return verdict;
+    if (access(pid_path, F_OK) == 0) {
+        snprintf(msg, sizeof(msg),
+                 "daemon_start failed to fork, yet the pid "
+                 "file %.200s exists",
+                 pid_path);
+        return msg;
+    }
+    return NULL;
+}
+
+/* fork fails (EAGAIN): an error returned, nothing left running or open. */
+static void test_daemon_fork_failure_reported(void **state)
+{
+    (void)state;
+    expect_stopped(start_daemon()); /* where fork works, first */
+    lab01_without_fork(daemon_without_fork);
+}
 
 static const struct CMUnitTest tests[] = {
-    DAEMON_TEST(test_daemon_detaches),
-    DAEMON_TEST(test_daemon_stdio_and_cwd),
-    DAEMON_TEST(test_daemon_stops_cleanly),
-    DAEMON_TEST(test_daemon_leaves_nothing_behind),
-    DAEMON_TEST(test_daemon_refuses_existing_pid_file),
-    DAEMON_TEST(test_daemon_stop_errors),
-    DAEMON_TEST(test_daemon_stop_times_out),
+    cmocka_unit_test_setup_teardown(test_daemon_detaches, daemon_setup,
+                                    daemon_teardown),
+    cmocka_unit_test_setup_teardown(test_daemon_stdio_and_cwd, daemon_setup,
+                                    daemon_teardown),
+    cmocka_unit_test_setup_teardown(test_daemon_caller_without_stdio,
+                                    daemon_setup, daemon_teardown),
+    cmocka_unit_test_setup_teardown(test_daemon_closes_inherited, daemon_setup,
+                                    daemon_teardown),
+    cmocka_unit_test_setup_teardown(test_daemon_survives_signals, daemon_setup,
+                                    daemon_teardown),
+    cmocka_unit_test_setup_teardown(test_daemon_fork_failure_reported,
+                                    daemon_setup, daemon_teardown),
+    cmocka_unit_test_setup_teardown(test_daemon_stops_cleanly, daemon_setup,
+                                    daemon_teardown),
+    cmocka_unit_test_setup_teardown(test_daemon_leaves_nothing_behind,
+                                    daemon_setup, daemon_teardown),
+    cmocka_unit_test_setup_teardown(test_daemon_refuses_existing_pid_file,
+                                    daemon_setup, daemon_teardown),
+    cmocka_unit_test_setup_teardown(test_daemon_stop_errors, daemon_setup,
+                                    daemon_teardown),
+    cmocka_unit_test_setup_teardown(test_daemon_stop_times_out, daemon_setup,
+                                    daemon_teardown),
 };
 
 HARNESS_MAIN(tests)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -199,11 +200,105 @@ static void test_isolate_bad_arguments(void **state)
     assert_int_equal(res.len, 0);
 }
 
+/* Sleeps 20 ms, then returns "slow": the caller's read waits meanwhile. */
+static long slow_cb(void *arg, void *out, size_t cap)
+{
+    (void)arg;
+    harness_io_wait_ms(20);
+    return snprintf(out, cap, "slow");
+}
+
+/*
+ * A big result (cap bytes) sent while a timer of the child's own fires a
+ * handler without SA_RESTART every 20 us: the child's writes to the full
+ * pipe are cut short, and the whole result must still arrive.
+ */
+static long big_ticking_cb(void *arg, void *out, size_t cap)
+{
+    struct itimerval it = {{0, 20}, {0, 20}};
+
+    (void)arg;
+    for (size_t i = 0; i < cap; i++)
+        ((char *)out)[i] = (char)('a' + i % 26);
+    setitimer(ITIMER_REAL, &it, NULL); /* the handler is the caller's */
+    return (long)cap;
+}
+
+/*
+ * The caller has a signal handler installed without SA_RESTART, and a
+ * timer fires it every 100 us: isolate_call's read and wait are cut short
+ * again and again, and must be resumed; so must the child's writes.
+ */
+static void test_isolate_survives_signals(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    struct isolate_result res;
+    size_t cap = 4 * MIB;
+    char *big = malloc(cap);
+
+    (void)state;
+    if (!big)
+        harness_fail("the test cannot allocate its 4 MiB buffer");
+    lab01_ticking_start(100, NULL);
+    for (int i = 0; i < 3; i++) {
+        res = (struct isolate_result){{0, -1}, 99};
+        lab01_expect_rc_ticking("isolate_call(a fn that sleeps 20 ms)",
+                                isolate_call(slow_cb, NULL, 0, big, 64, &res),
+                                0);
+        lab01_expect_status("a child that slept, then returned \"slow\"",
+                            &res.st, RUN_EXITED, 0);
+        lab01_expect_rc_ticking("res.len of \"slow\"", (long)res.len, 4);
+    }
+    res = (struct isolate_result){{0, -1}, 99};
+    lab01_expect_rc_ticking(
+        "isolate_call(a 4 MiB result)",
+        isolate_call(big_ticking_cb, NULL, 0, big, cap, &res), 0);
+    if (lab01_ticking_stop() == 0)
+        harness_fail("the test's timer never fired");
+    lab01_expect_status("a child that sent 4 MiB while signals kept coming",
+                        &res.st, RUN_EXITED, 0);
+    if (res.len != cap)
+        harness_fail("a 4 MiB result sent while signals kept coming: %zu "
+                     "bytes arrived, expected %zu",
+                     res.len, cap);
+    for (size_t i = 0; i < cap; i++)
+        if (big[i] != (char)('a' + i % 26))
+            harness_fail("byte %zu of the 4 MiB result is wrong", i);
+    free(big);
+    harness_assert_no_leaks(snap);
+}
+
+static const char *isolate_without_fork(void)
+{
+    struct isolate_result res;
+    char out[16];
+    int n = 3, before = harness_count_fds();
+
+    return lab01_fork_failure_verdict(
+        "isolate_call", isolate_call(sum_cb, &n, 0, out, sizeof(out), &res),
+        before);
+}
+
+/* fork fails (EAGAIN): an error returned, the pipe closed. */
+static void test_isolate_fork_failure_reported(void **state)
+{
+    struct isolate_result res;
+    char out[16];
+    int n = 3;
+
+    (void)state;
+    lab01_expect_works("isolate_call",
+                       isolate_call(sum_cb, &n, 0, out, sizeof(out), &res));
+    lab01_without_fork(isolate_without_fork);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_isolate_returns_result),
     cmocka_unit_test(test_isolate_crash_contained),
     cmocka_unit_test(test_isolate_memory_limit),
     cmocka_unit_test(test_isolate_leaves_nothing_behind),
+    cmocka_unit_test(test_isolate_survives_signals),
+    cmocka_unit_test(test_isolate_fork_failure_reported),
     cmocka_unit_test(test_isolate_bad_arguments),
 };
 

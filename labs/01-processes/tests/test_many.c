@@ -300,12 +300,80 @@ static void test_many_speedup(void **state)
                              run_sleepers, &one, run_sleepers, &four);
 }
 
+/*
+ * A signal handler without SA_RESTART, fired every 100 us: the wait for
+ * "whichever ends first" is cut short again and again, and must be resumed.
+ */
+static void test_many_survives_signals(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    struct cmdset c = {.n = 0};
+
+    (void)state;
+    cmdset_add(&c, "sleep 0.02; exit 1");
+    cmdset_add(&c, "sleep 0.01; exit 2");
+    cmdset_add(&c, "exit 3");
+    cmdset_add(&c, "sleep 0.02; exit 4");
+    lab01_ticking_start(100, NULL);
+    for (int round = 0; round < 3; round++) {
+        lab01_expect_rc_ticking("run_many(4 commands, k = 2)",
+                                run_many(c.cmds, c.n, 2, c.res), 0);
+        for (size_t i = 0; i < c.n; i++) {
+            lab01_expect_rc_ticking("res[i].err", c.res[i].err, 0);
+            lab01_expect_status("sh -c 'sleep ...; exit N'", &c.res[i].st,
+                                RUN_EXITED, (int)i + 1);
+        }
+    }
+    if (lab01_ticking_stop() == 0)
+        harness_fail("the test's timer never fired");
+    harness_assert_no_leaks(snap);
+}
+
+static const char *many_without_fork(void)
+{
+    static char msg[200];
+    struct cmdset c = {.n = 0};
+    const char *verdict;
+    int before = harness_count_fds(), rc;
+
+    cmdset_add(&c, "exit 0");
+    cmdset_add(&c, "exit 0");
+    rc = run_many(c.cmds, c.n, 2, c.res);
+    verdict = lab01_fork_failure_verdict("run_many's res[0].err", c.res[0].err,
+                                         before);
+    if (verdict)
+        return verdict;
+    if (c.res[1].err >= 0 || rc != 0) {
+        snprintf(msg, sizeof(msg),
+                 "run_many returned %d with res[1].err = "
+                 "%d when every fork failed: expected 0 and a negative "
+                 "errno in each result",
+                 rc, c.res[1].err);
+        return msg;
+    }
+    return NULL;
+}
+
+/* fork fails (EAGAIN): each command refused, recorded, nothing left open. */
+static void test_many_fork_failure_recorded(void **state)
+{
+    struct cmdset c = {.n = 0};
+
+    (void)state;
+    cmdset_add(&c, "exit 0");
+    lab01_expect_works("run_many(1 command)", run_many(c.cmds, c.n, 1, c.res));
+    lab01_expect_works("res[0].err of run_many(1 command)", c.res[0].err);
+    lab01_without_fork(many_without_fork);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_many_results_in_input_order),
     cmocka_unit_test(test_many_at_most_k_alive),
     cmocka_unit_test(test_many_reaps_every_child),
     cmocka_unit_test(test_many_other_children_not_counted),
     cmocka_unit_test(test_many_bad_arguments),
+    cmocka_unit_test(test_many_survives_signals),
+    cmocka_unit_test(test_many_fork_failure_recorded),
     cmocka_unit_test(test_many_speedup),
 };
 

@@ -177,6 +177,57 @@ static void test_pipeline_bad_arguments(void **state)
     assert_int_equal(run_pipeline(PIPE(RUN("true")), 1, -1, -1, NULL), -EINVAL);
 }
 
+/* A signal handler without SA_RESTART, fired every 100 us while it runs. */
+static void test_pipeline_survives_signals(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    struct run_status st = {0, -1};
+    char out[64];
+    const char *what = "sh -c 'sleep 0.02; cat' | cat | tr a-z A-Z";
+
+    (void)state;
+    lab01_ticking_start(100, NULL);
+    for (int i = 0; i < 3; i++) {
+        st.how = 0;
+        lab01_expect_rc_ticking(what,
+                                RUN_PIPE("abc\n", out, &st,
+                                         RUN("sh", "-c", "sleep 0.02; cat"),
+                                         RUN("cat"), RUN("tr", "a-z", "A-Z")),
+                                0);
+        expect_output(what, out, "ABC\n");
+        lab01_expect_status(what, &st, RUN_EXITED, 0);
+        lab01_expect_rc_ticking(
+            "a pipeline whose second command does not exist",
+            RUN_PIPE("abc\n", out, &st, RUN("cat"),
+                     RUN("no-such-command-lab01"), RUN("cat")),
+            -ENOENT);
+    }
+    if (lab01_ticking_stop() == 0)
+        harness_fail("the test's timer never fired");
+    harness_assert_no_leaks(snap);
+}
+
+static const char *pipeline_without_fork(void)
+{
+    struct run_status st;
+    int before = harness_count_fds();
+    int rc = run_pipeline(PIPE(RUN("true"), RUN("true")), 2, -1, -1, &st);
+
+    return lab01_fork_failure_verdict("run_pipeline(true | true)", rc, before);
+}
+
+/* fork fails (EAGAIN): an error returned, every pipe end closed. */
+static void test_pipeline_fork_failure_reported(void **state)
+{
+    struct run_status st;
+
+    (void)state;
+    lab01_expect_works(
+        "run_pipeline(true | true)",
+        run_pipeline(PIPE(RUN("true"), RUN("true")), 2, -1, -1, &st));
+    lab01_without_fork(pipeline_without_fork);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_pipeline_single_command),
     cmocka_unit_test(test_pipeline_connects_stages),
@@ -185,6 +236,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_pipeline_writer_sees_reader_exit),
     cmocka_unit_test(test_pipeline_leaves_nothing_behind),
     cmocka_unit_test(test_pipeline_missing_command),
+    cmocka_unit_test(test_pipeline_survives_signals),
+    cmocka_unit_test(test_pipeline_fork_failure_reported),
     cmocka_unit_test(test_pipeline_bad_arguments),
 };
 

@@ -12,8 +12,7 @@
 
 #include "harness.h"
 #include "run.h"
-
-#define RUN(...) ((char *const[]){__VA_ARGS__, NULL})
+#include "tests/lab01.h"
 
 static void expect_status(int rc, const struct run_status *st, enum run_how how,
                           int code)
@@ -178,6 +177,54 @@ static void test_run_waits_for_own_child_only(void **state)
     assert_int_equal(WEXITSTATUS(status), 7);
 }
 
+/*
+ * The caller has a signal handler installed without SA_RESTART, and its
+ * timer fires every 100 us: the read of the exec-status pipe and the
+ * waitpid are cut short again and again, and must be resumed. A missing
+ * program is still -ENOENT; a program that ran still has its status.
+ */
+static void test_run_survives_signals(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    struct run_status st = {0, -1};
+
+    (void)state;
+    lab01_ticking_start(100, NULL);
+    for (int i = 0; i < 30; i++)
+        lab01_expect_rc_ticking("run_command(no-such-command-lab01)",
+                                run_command(RUN("no-such-command-lab01"), &st),
+                                -ENOENT);
+    for (int i = 0; i < 3; i++) {
+        st.how = 0;
+        lab01_expect_rc_ticking(
+            "run_command(sh -c 'sleep 0.02; exit 3')",
+            run_command(RUN("sh", "-c", "sleep 0.02; exit 3"), &st), 0);
+        lab01_expect_status("sh -c 'sleep 0.02; exit 3'", &st, RUN_EXITED, 3);
+    }
+    if (lab01_ticking_stop() == 0)
+        harness_fail("the test's timer never fired");
+    harness_assert_no_leaks(snap);
+}
+
+/* fork fails (EAGAIN): an error returned, both pipe ends closed. */
+static const char *run_without_fork(void)
+{
+    struct run_status st;
+    int before = harness_count_fds();
+
+    return lab01_fork_failure_verdict("run_command(true)",
+                                      run_command(RUN("true"), &st), before);
+}
+
+static void test_run_fork_failure_reported(void **state)
+{
+    struct run_status st;
+
+    (void)state;
+    lab01_expect_works("run_command(true)", run_command(RUN("true"), &st));
+    lab01_without_fork(run_without_fork);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_run_true_exits_zero),
     cmocka_unit_test(test_run_exit_code_reported),
@@ -187,6 +234,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_run_bad_arguments_rejected),
     cmocka_unit_test(test_run_reaps_every_child),
     cmocka_unit_test(test_run_waits_for_own_child_only),
+    cmocka_unit_test(test_run_survives_signals),
+    cmocka_unit_test(test_run_fork_failure_reported),
 };
 
 HARNESS_MAIN(tests)

@@ -253,12 +253,65 @@ static void test_wait_bad_arguments(void **state)
     lab01_expect_status("a child that called _exit(7)", &st, RUN_EXITED, 7);
 }
 
+/*
+ * A signal handler without SA_RESTART, fired every 100 us: run_spawn's wait
+ * for the exec and run_wait's waitpid are cut short, and must be resumed
+ * (run_wait's comment says so; run_spawn must still tell a failed exec).
+ */
+static void test_spawn_survives_signals(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    struct run_status st = {0, -1};
+    pid_t pid = -1;
+
+    (void)state;
+    lab01_ticking_start(100, NULL);
+    for (int i = 0; i < 30; i++)
+        lab01_expect_rc_ticking(
+            "run_spawn(no-such-command-lab01)",
+            run_spawn(RUN("no-such-command-lab01"), -1, -1, &pid), -ENOENT);
+    for (int i = 0; i < 3; i++) {
+        lab01_expect_rc_ticking(
+            "run_spawn(sh -c 'sleep 0.02; exit 5')",
+            run_spawn(RUN("sh", "-c", "sleep 0.02; exit 5"), -1, -1, &pid), 0);
+        st.how = 0;
+        lab01_expect_rc_ticking("run_wait", run_wait(pid, &st), 0);
+        lab01_expect_status("sh -c 'sleep 0.02; exit 5'", &st, RUN_EXITED, 5);
+    }
+    if (lab01_ticking_stop() == 0)
+        harness_fail("the test's timer never fired");
+    harness_assert_no_leaks(snap);
+}
+
+static const char *spawn_without_fork(void)
+{
+    int before = harness_count_fds();
+    pid_t pid;
+
+    return lab01_fork_failure_verdict(
+        "run_spawn(true)", run_spawn(RUN("true"), -1, -1, &pid), before);
+}
+
+/* fork fails (EAGAIN): an error returned, nothing left open. */
+static void test_spawn_fork_failure_reported(void **state)
+{
+    struct run_status st;
+    pid_t pid;
+
+    (void)state;
+    lab01_expect_works("run_spawn(true)", run_spawn(RUN("true"), -1, -1, &pid));
+    lab01_expect_works("run_wait", run_wait(pid, &st));
+    lab01_without_fork(spawn_without_fork);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_spawn_returns_before_program_ends),
     cmocka_unit_test(test_spawn_redirects_stdin_stdout),
     cmocka_unit_test(test_spawn_low_descriptors),
     cmocka_unit_test(test_spawn_closes_originals),
     cmocka_unit_test(test_spawn_missing_is_error_and_reaped),
+    cmocka_unit_test(test_spawn_survives_signals),
+    cmocka_unit_test(test_spawn_fork_failure_reported),
     cmocka_unit_test(test_wait_decodes_status),
     cmocka_unit_test(test_wait_bad_arguments),
 };
