@@ -1193,6 +1193,22 @@ int harness_sched_cond_broadcast(pthread_cond_t *c)
     return wake_at(RA, c, 1);
 }
 
+/* make explore: the program's main has returned, and its process is
+ * about to exit. Until exit() ends them, its other threads may still run:
+ * a choice like any other, so a schedule may let them go first (a bug
+ * that needs them to finish without a join shows), or end here. */
+void harness__sched_exit_point(void)
+{
+    struct sthread *me = me_or_null("exit");
+
+    if (!me)
+        return;
+    me->op = OP_EXIT;
+    me->obj = NULL;
+    me->site = 0;
+    switch_to(me, choose(me));
+}
+
 static void thread_done(struct sthread *me)
 {
     me->done = 1;

@@ -86,6 +86,8 @@ int harness__sched_cond_timedwait_at(const void *pc, pthread_cond_t *c,
 void harness__sched_sleep_ns_at(const void *pc, uint64_t ns);
 void harness__sched_yield_at(const void *pc);
 uint64_t harness__sched_now_ns(void);
+/* explore/driver.c: main has returned; the others may run before exit. */
+void harness__sched_exit_point(void);
 
 /* main.c: fail the test from any thread, now (a deadlock, a livelock). */
 void harness__fail_process(const char *text) __attribute__((noreturn));
