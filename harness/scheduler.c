@@ -586,8 +586,8 @@ static int enabled(const struct sthread *t)
     if (t->done)
         return 0;
     switch (t->op) {
-    case OP_LOCK:
-        return !t->obj->owner;
+    case OP_LOCK: /* a timed lock also when its deadline has come */
+        return !t->obj->owner || S.vnow >= t->deadline;
     case OP_RELOCK:
         return !t->cond && !t->obj->owner;
     case OP_JOIN:
@@ -599,9 +599,9 @@ static int enabled(const struct sthread *t)
     case OP_SEM_WAIT: /* a timed one also when its deadline has come */
         return t->obj->value > 0 || S.vnow >= t->deadline;
     case OP_RDLOCK:
-        return !t->obj->owner;
+        return !t->obj->owner || S.vnow >= t->deadline;
     case OP_WRLOCK:
-        return !t->obj->owner && !t->obj->readers;
+        return (!t->obj->owner && !t->obj->readers) || S.vnow >= t->deadline;
     default:
         return 1;
     }
@@ -615,7 +615,15 @@ static void wake_waiter(struct sthread *t, int rc, enum op why)
     t->wake_rc = rc;
 }
 
-/* The earliest deadline of a sleeper or a timed condition wait. */
+/* The operations that may wait until a deadline (a timed one has one). */
+static int waits_until(enum op op)
+{
+    return op == OP_SLEEP || op == OP_SEM_WAIT || op == OP_LOCK ||
+           op == OP_RDLOCK || op == OP_WRLOCK;
+}
+
+/* The earliest deadline of a sleeper, a timed condition wait, semaphore
+ * wait or lock. */
 static uint64_t next_deadline(void)
 {
     uint64_t d = NO_DEADLINE;
@@ -625,8 +633,7 @@ static uint64_t next_deadline(void)
 
         if (t->done)
             continue;
-        if ((t->cond || ((t->op == OP_SLEEP || t->op == OP_SEM_WAIT) &&
-                         t->deadline > S.vnow)) &&
+        if ((t->cond || (waits_until(t->op) && t->deadline > S.vnow)) &&
             t->deadline < d)
             d = t->deadline;
     }
@@ -999,47 +1006,6 @@ static struct sthread *me_or_null(const char *call)
 
 #define RA __builtin_return_address(0)
 
-static int lock_at(const void *pc, pthread_mutex_t *m, int try)
-{
-    struct sthread *me = me_or_null("pthread_mutex_lock");
-    struct sobj *o;
-
-    if (!me)
-        return try ? pthread_mutex_trylock(m) : pthread_mutex_lock(m);
-    o = obj_of(m, 'm');
-    point(me, try ? OP_TRYLOCK : OP_LOCK, o, pc);
-    if (o->owner)
-        return EBUSY; /* trylock only: lock waited until it was free */
-    o->owner = me;
-    o->lock_site = me->site;
-    return 0;
-}
-
-int harness_sched_mutex_lock(pthread_mutex_t *m)
-{
-    return lock_at(RA, m, 0);
-}
-
-int harness_sched_mutex_trylock(pthread_mutex_t *m)
-{
-    return lock_at(RA, m, 1);
-}
-
-int harness_sched_mutex_unlock(pthread_mutex_t *m)
-{
-    struct sthread *me = me_or_null("pthread_mutex_unlock");
-    struct sobj *o;
-
-    if (!me)
-        return pthread_mutex_unlock(m);
-    o = obj_of(m, 'm');
-    point(me, OP_UNLOCK, o, RA);
-    if (o->owner != me)
-        return EPERM;
-    o->owner = NULL;
-    return 0;
-}
-
 static uint64_t deadline_of(const struct timespec *abs)
 {
     uint64_t ns;
@@ -1049,6 +1015,98 @@ static uint64_t deadline_of(const struct timespec *abs)
     ns = (uint64_t)abs->tv_sec * 1000000000ull + (uint64_t)abs->tv_nsec;
     ns -= ns >= REALTIME_CUT ? REAL_BASE : (ns >= MONO_BASE ? MONO_BASE : ns);
     return ns;
+}
+
+/* A timed call given no time (the caller's bug): already expired. */
+static const struct timespec expired;
+
+/* A lock, a trylock, or a timed lock (abstime) of the mutex or spin lock
+ * at addr, by me: a timed one is ready when the lock is free or its
+ * deadline has come, and then may find it taken. */
+static int lock_at(struct sthread *me, const void *pc, const void *addr,
+                   int try, const struct timespec *abstime)
+{
+    struct sobj *o = obj_of(addr, 'm');
+
+    if (abstime && o->owner &&
+        (abstime->tv_nsec < 0 || abstime->tv_nsec >= 1000000000))
+        return EINVAL;
+    me->deadline = deadline_of(abstime);
+    point(me, try ? OP_TRYLOCK : OP_LOCK, o, pc);
+    me->deadline = NO_DEADLINE;
+    if (o->owner) /* a lock waited until it was free */
+        return abstime ? ETIMEDOUT : EBUSY;
+    o->owner = me;
+    o->lock_site = me->site;
+    return 0;
+}
+
+static int unlock_at(struct sthread *me, const void *pc, const void *addr)
+{
+    struct sobj *o = obj_of(addr, 'm');
+
+    point(me, OP_UNLOCK, o, pc);
+    if (o->owner != me)
+        return EPERM;
+    o->owner = NULL;
+    return 0;
+}
+
+int harness_sched_mutex_lock(pthread_mutex_t *m)
+{
+    struct sthread *me = me_or_null("pthread_mutex_lock");
+
+    return me ? lock_at(me, RA, m, 0, NULL) : pthread_mutex_lock(m);
+}
+
+int harness_sched_mutex_trylock(pthread_mutex_t *m)
+{
+    struct sthread *me = me_or_null("pthread_mutex_trylock");
+
+    return me ? lock_at(me, RA, m, 1, NULL) : pthread_mutex_trylock(m);
+}
+
+int harness_sched_mutex_timedlock(pthread_mutex_t *m,
+                                  const struct timespec *abstime)
+{
+    struct sthread *me = me_or_null("pthread_mutex_timedlock");
+
+    if (!me)
+        return pthread_mutex_timedlock(m, abstime);
+    return lock_at(me, RA, m, 0, abstime ? abstime : &expired);
+}
+
+int harness_sched_mutex_unlock(pthread_mutex_t *m)
+{
+    struct sthread *me = me_or_null("pthread_mutex_unlock");
+
+    return me ? unlock_at(me, RA, m) : pthread_mutex_unlock(m);
+}
+
+/* Spin locks are modelled as mutexes: a thread that would spin is not
+ * ready until the lock is free, so it spins no steps, and a spin lock held
+ * for ever is a deadlock, named, not a CPU burnt until the timeout. */
+int harness_sched_spin_lock(pthread_spinlock_t *l)
+{
+    struct sthread *me = me_or_null("pthread_spin_lock");
+
+    return me ? lock_at(me, RA, (const void *)l, 0, NULL)
+              : pthread_spin_lock(l);
+}
+
+int harness_sched_spin_trylock(pthread_spinlock_t *l)
+{
+    struct sthread *me = me_or_null("pthread_spin_trylock");
+
+    return me ? lock_at(me, RA, (const void *)l, 1, NULL)
+              : pthread_spin_trylock(l);
+}
+
+int harness_sched_spin_unlock(pthread_spinlock_t *l)
+{
+    struct sthread *me = me_or_null("pthread_spin_unlock");
+
+    return me ? unlock_at(me, RA, (const void *)l) : pthread_spin_unlock(l);
 }
 
 int harness__sched_cond_timedwait_at(const void *pc, pthread_cond_t *c,
@@ -1133,6 +1191,22 @@ int harness_sched_cond_signal(pthread_cond_t *c)
 int harness_sched_cond_broadcast(pthread_cond_t *c)
 {
     return wake_at(RA, c, 1);
+}
+
+/* make explore: the program's main has returned, and its process is
+ * about to exit. Until exit() ends them, its other threads may still run:
+ * a choice like any other, so a schedule may let them go first (a bug
+ * that needs them to finish without a join shows), or end here. */
+void harness__sched_exit_point(void)
+{
+    struct sthread *me = me_or_null("exit");
+
+    if (!me)
+        return;
+    me->op = OP_EXIT;
+    me->obj = NULL;
+    me->site = 0;
+    switch_to(me, choose(me));
 }
 
 static void thread_done(struct sthread *me)
@@ -1479,7 +1553,10 @@ int harness_sched_rwlock_init(pthread_rwlock_t *l,
     return rc;
 }
 
-static int rwlock_at(const void *pc, pthread_rwlock_t *l, enum op op)
+/* A read or write lock, blocking, try or timed (abstime: ready when it
+ * can take the lock or its deadline has come). */
+static int rwlock_at(const void *pc, pthread_rwlock_t *l, enum op op,
+                     const struct timespec *abstime)
 {
     struct sthread *me = me_or_null("pthread_rwlock_*");
     int write = op == OP_WRLOCK || op == OP_TRYWRLOCK;
@@ -1489,14 +1566,23 @@ static int rwlock_at(const void *pc, pthread_rwlock_t *l, enum op op)
         if (op == OP_TRYRDLOCK || op == OP_TRYWRLOCK)
             return write ? pthread_rwlock_trywrlock(l)
                          : pthread_rwlock_tryrdlock(l);
+        if (abstime)
+            return write ? pthread_rwlock_timedwrlock(l, abstime)
+                         : pthread_rwlock_timedrdlock(l, abstime);
         return write ? pthread_rwlock_wrlock(l) : pthread_rwlock_rdlock(l);
     }
     o = obj_of(l, 'r');
+    if (abstime && (o->owner || (write && o->readers)) &&
+        (abstime->tv_nsec < 0 || abstime->tv_nsec >= 1000000000))
+        return EINVAL;
+    me->deadline = deadline_of(abstime);
     point(me, op, o, pc);
+    me->deadline = NO_DEADLINE;
     /* A blocking call waited until it could (relocking what this thread
-     * writes never can: a deadlock, named); a try may find it taken. */
+     * writes never can: a deadlock, named); a try may find it taken, and
+     * a timed one too once its deadline has come. */
     if (o->owner || (write && o->readers))
-        return EBUSY;
+        return abstime ? ETIMEDOUT : EBUSY;
     if (write) {
         o->owner = me;
         o->lock_site = me->site;
@@ -1508,22 +1594,34 @@ static int rwlock_at(const void *pc, pthread_rwlock_t *l, enum op op)
 
 int harness_sched_rwlock_rdlock(pthread_rwlock_t *l)
 {
-    return rwlock_at(RA, l, OP_RDLOCK);
+    return rwlock_at(RA, l, OP_RDLOCK, NULL);
 }
 
 int harness_sched_rwlock_wrlock(pthread_rwlock_t *l)
 {
-    return rwlock_at(RA, l, OP_WRLOCK);
+    return rwlock_at(RA, l, OP_WRLOCK, NULL);
 }
 
 int harness_sched_rwlock_tryrdlock(pthread_rwlock_t *l)
 {
-    return rwlock_at(RA, l, OP_TRYRDLOCK);
+    return rwlock_at(RA, l, OP_TRYRDLOCK, NULL);
 }
 
 int harness_sched_rwlock_trywrlock(pthread_rwlock_t *l)
 {
-    return rwlock_at(RA, l, OP_TRYWRLOCK);
+    return rwlock_at(RA, l, OP_TRYWRLOCK, NULL);
+}
+
+int harness_sched_rwlock_timedrdlock(pthread_rwlock_t *l,
+                                     const struct timespec *abstime)
+{
+    return rwlock_at(RA, l, OP_RDLOCK, abstime ? abstime : &expired);
+}
+
+int harness_sched_rwlock_timedwrlock(pthread_rwlock_t *l,
+                                     const struct timespec *abstime)
+{
+    return rwlock_at(RA, l, OP_WRLOCK, abstime ? abstime : &expired);
 }
 
 int harness_sched_rwlock_unlock(pthread_rwlock_t *l)

@@ -16,6 +16,11 @@
 int harness_sched_mutex_lock(pthread_mutex_t *m);
 int harness_sched_mutex_trylock(pthread_mutex_t *m);
 int harness_sched_mutex_unlock(pthread_mutex_t *m);
+int harness_sched_mutex_timedlock(pthread_mutex_t *m,
+                                  const struct timespec *abstime);
+int harness_sched_spin_lock(pthread_spinlock_t *l);
+int harness_sched_spin_trylock(pthread_spinlock_t *l);
+int harness_sched_spin_unlock(pthread_spinlock_t *l);
 int harness_sched_cond_wait(pthread_cond_t *c, pthread_mutex_t *m);
 int harness_sched_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
                                  const struct timespec *abstime);
@@ -43,6 +48,10 @@ int harness_sched_rwlock_rdlock(pthread_rwlock_t *l);
 int harness_sched_rwlock_wrlock(pthread_rwlock_t *l);
 int harness_sched_rwlock_tryrdlock(pthread_rwlock_t *l);
 int harness_sched_rwlock_trywrlock(pthread_rwlock_t *l);
+int harness_sched_rwlock_timedrdlock(pthread_rwlock_t *l,
+                                     const struct timespec *abstime);
+int harness_sched_rwlock_timedwrlock(pthread_rwlock_t *l,
+                                     const struct timespec *abstime);
 int harness_sched_rwlock_unlock(pthread_rwlock_t *l);
 int harness_sched_yield(void);
 int harness_sched_nanosleep(const struct timespec *req, struct timespec *rem);
@@ -77,6 +86,8 @@ int harness__sched_cond_timedwait_at(const void *pc, pthread_cond_t *c,
 void harness__sched_sleep_ns_at(const void *pc, uint64_t ns);
 void harness__sched_yield_at(const void *pc);
 uint64_t harness__sched_now_ns(void);
+/* explore/driver.c: main has returned; the others may run before exit. */
+void harness__sched_exit_point(void);
 
 /* main.c: fail the test from any thread, now (a deadlock, a livelock). */
 void harness__fail_process(const char *text) __attribute__((noreturn));

@@ -46,6 +46,7 @@ static int run_schedule(int argc, char **argv, const char *strategy,
     harness__sched_set_seed(seed);
     harness__sched_begin();
     rc = harness_explore_main(argc, argv);
+    harness__sched_exit_point();
     fflush(stdout);
     harness__sched_end(rc != 0);
     return rc;

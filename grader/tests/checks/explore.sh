@@ -4,8 +4,9 @@
 #   - each buggy one (a lost update, a lock-order deadlock, a missed signal,
 #     `if` for `while`; a semaphore, an rwlock and a barrier misused, which
 #     are under the scheduler too; a flag published before its data, which
-#     a reader polls with C11 atomics) fails some of 40 schedules, with a seed, the symptom
-#     named (the assertion, the wait-for cycle, the lost wake-up) and the
+#     a reader polls with C11 atomics; a timed lock whose timeout is
+#     ignored, beside spin locks and timed rwlock calls) fails some of 40
+#     schedules, with a seed, the symptom named (the assertion, the wait-for cycle, the lost wake-up) and the
 #     command that replays it;
 #   - that command replays the same schedule: the same trace, step for step,
 #     and the same timeline;
@@ -36,11 +37,12 @@ declare -A symptom=(
     [sem-mutex]="sem-mutex.c:[0-9]*: worker: Assertion \`inside == 1' failed"
     [rwlock-reader-writes]="rwlock-reader-writes.c:[0-9]*: reader: Assertion \`a == b' failed"
     [barrier-count]="thread [12]: waits at barrier 1 (2 of 3 arrived), at barrier-count.c:[0-9]* (worker)"
+    [timed-lock]="timed-lock.c:[0-9]*: worker: Assertion \`inside == 1' failed"
     [atomic-flag]="atomic-flag.c:[0-9]*: reader: Assertion \`atomic_load_explicit(&data, memory_order_relaxed) == 42' failed"
 )
 found=()
 for bug in lost-update abba missed-signal if-not-while sem-mutex rwlock-reader-writes \
-    barrier-count atomic-flag; do
+    barrier-count atomic-flag timed-lock; do
     log=$work/$bug.log
     explore $bug "$log" SCHEDULES=40 && fail "$bug passed 40 schedules:"$'\n'"$(cat "$log")"
     line=$(grep -o '^explore: failed [0-9]* of 40 schedules, first at seed 0x[0-9a-f]*' "$log") ||
@@ -70,10 +72,11 @@ for bug in lost-update abba missed-signal if-not-while sem-mutex rwlock-reader-w
 done
 
 for twin in lost-update-fixed abba-fixed missed-signal-fixed if-not-while-fixed \
-    sem-mutex-fixed rwlock-reader-writes-fixed barrier-count-fixed atomic-flag-fixed; do
+    sem-mutex-fixed rwlock-reader-writes-fixed barrier-count-fixed atomic-flag-fixed \
+    timed-lock-fixed; do
     explore $twin "$work/$twin.log" SCHEDULES=40 ||
         fail "$twin failed a schedule:"$'\n'"$(cat "$work/$twin.log")"
     grep -q '^explore: passed 40 of 40 schedules' "$work/$twin.log" ||
         fail "$twin: no 'passed 40 of 40':"$'\n'"$(cat "$work/$twin.log")"
 done
-printf 'explore: %s; replayed exactly; the 8 twins passed 40 of 40\n' "$(IFS=';'; echo "${found[*]}")"
+printf 'explore: %s; replayed exactly; the 9 twins passed 40 of 40\n' "$(IFS=';'; echo "${found[*]}")"
