@@ -435,9 +435,8 @@ int proc_walk_owned(uid_t owner,
          * But a process that made itself non-dumpable (prctl
          * PR_SET_DUMPABLE 0, which anyone may) has its folder owned by
          * root: root's are read, or a test could hide from the sweep. */
-        if (owner != (uid_t)-1 &&
-            (fstatat(dirfd(d), e->d_name, &st, 0) < 0 ||
-             (st.st_uid != owner && st.st_uid != 0)))
+        if (owner != (uid_t)-1 && (fstatat(dirfd(d), e->d_name, &st, 0) < 0 ||
+                                   (st.st_uid != owner && st.st_uid != 0)))
             continue;
         snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
         if (!(f = fopen(path, "re")))
