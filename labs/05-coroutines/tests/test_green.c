@@ -215,6 +215,59 @@ static void *closer(void *arg)
     return NULL;
 }
 
+/* One send of the value arg, traced "S<value>" once a receiver has it. */
+static void *sender(void *arg)
+{
+    int rc = green_chan_send(chan, arg);
+
+    rec(rc == 0 ? "S%ld" : "send-error%ld", rc == 0 ? N(arg) : rc);
+    return NULL;
+}
+
+/* One receive, traced with the format arg: "a%ld" gives "a7" when receiver
+ * a got 7, "a-32" when it got -EPIPE. */
+static void *receiver(void *arg)
+{
+    void *v = NULL;
+    int rc = green_chan_recv(chan, &v);
+
+    rec((const char *)arg, rc == 0 ? N(v) : rc);
+    return NULL;
+}
+
+/*
+ * Rule 4: "Waiting senders (and receivers) are served in the order they
+ * came." Two senders wait, then one receiver takes twice: 1 before 2.
+ * Two receivers wait, then 7 and 8 are sent: a gets 7, b gets 8. Two wait
+ * again and a close wakes them in the order they came (green_chan_close):
+ * a before b. The second sender is spawned with a NULL out (green.h: no
+ * handle wanted).
+ */
+static void test_green_waiters_served_in_order(void **state)
+{
+    (void)state;
+    trace[0] = '\0';
+    assert_int_equal(green_chan_create(&chan), 0);
+    spawn(sender, V(1));
+    expect_rc("green_spawn(NULL, sender, 2)", green_spawn(NULL, sender, V(2)),
+              0);
+    spawn(consumer, V(2));
+    run_expect(0, "r1 r2 S1 S2");
+    trace[0] = '\0';
+    spawn(receiver, "a%ld");
+    spawn(receiver, "b%ld");
+    spawn(sender, V(7));
+    spawn(sender, V(8));
+    run_expect(0, "S7 S8 a7 b8");
+    trace[0] = '\0';
+    spawn(receiver, "a%ld");
+    spawn(receiver, "b%ld");
+    spawn(closer, NULL);
+    run_expect(0, "close0 again-32 a-32 b-32");
+    green_chan_destroy(chan);
+    chan = NULL;
+}
+
 static void test_green_channel_close(void **state)
 {
     (void)state;
@@ -481,6 +534,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_green_channel_rendezvous),
     cmocka_unit_test(test_green_channel_close),
     cmocka_unit_test(test_green_channel_close_wakes_senders),
+    cmocka_unit_test(test_green_waiters_served_in_order),
     cmocka_unit_test(test_green_bad_arguments),
     cmocka_unit_test(test_green_deadlock_detected),
     cmocka_unit_test(test_green_deadlock_frees_stacks),

@@ -354,6 +354,53 @@ static void test_loop_stop_returns(void **state)
     loop_destroy(loop);
 }
 
+struct level {
+    long guard_id;
+    int runs;
+};
+
+static void level_cb(struct loop *loop, int fd, unsigned events, void *arg)
+{
+    struct level *l = arg;
+
+    (void)events;
+    /* The byte is never read: the fd stays readable. */
+    if (++l->runs == 3) {
+        loop_unwatch(loop, fd);
+        loop_timer_cancel(loop, l->guard_id);
+    }
+}
+
+/* loop.h: "The readiness is level-triggered: cb runs on every iteration
+ * while the fd stays ready." A pipe holding a byte nobody reads: its
+ * callback runs again and again (three times, then it unwatches). An
+ * edge-triggered watch (EPOLLET) runs it once and waits for the guard. */
+static void test_loop_level_triggered(void **state)
+{
+    struct loop *loop = new_loop();
+    struct level l = {0};
+    int p[2], guard = 0;
+
+    (void)state;
+    xpipe(p);
+    assert_int_equal(write(p[1], "x", 1), 1);
+    assert_int_equal(
+        loop_watch(loop, p[0], LOOP_READABLE, level_cb, &l, "level"), 0);
+    l.guard_id = loop_timer_add(loop, 1000, 0, stop_cb, &guard, "guard");
+    assert_true(l.guard_id > 0);
+    expect_run_ok(loop);
+    if (guard || l.runs != 3)
+        harness_fail("a pipe holding one unread byte: its callback ran %d "
+                     "time(s) in 1 s, expected 3 (it unwatches on its third "
+                     "run). The readiness is level-triggered: while the fd "
+                     "stays readable, the callback runs on every iteration "
+                     "(no EPOLLET)",
+                     l.runs);
+    xclose(p[0]);
+    xclose(p[1]);
+    loop_destroy(loop);
+}
+
 struct two {
     struct loop *loop;
     int p1[2], p2[2];
@@ -740,6 +787,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_loop_repeating_timer_and_cancel),
     cmocka_unit_test(test_loop_late_repeating_timer),
     cmocka_unit_test(test_loop_stop_returns),
+    cmocka_unit_test(test_loop_level_triggered),
     cmocka_unit_test(test_loop_unwatch_from_callback),
     cmocka_unit_test(test_loop_rewatch_from_callback),
     cmocka_unit_test(test_loop_idle_sleeps),
