@@ -522,6 +522,57 @@ static void test_gil_handover_exclusive(void **state)
                              h.steps, h.counter, 3 * h.steps);
 }
 
+/* ---------------------------------------------------------------- */
+/* gil_call_unlocked returns what fn returned, and fn runs without    */
+/* the GIL: another thread takes it and gives it back meanwhile.      */
+
+struct visitor {
+    struct gil *g;
+    int visited; /* written by the visitor while it holds the GIL */
+};
+
+static void *visit(void *arg)
+{
+    struct visitor *v = arg;
+
+    gil_acquire(v->g);
+    v->visited = 1;
+    gil_release(v->g);
+    return NULL;
+}
+
+static void *let_a_visitor_in(void *arg)
+{
+    pthread_t t;
+
+    xpthread_create(&t, NULL, visit, arg); /* it needs the GIL: free now */
+    xpthread_join(t, NULL);
+    return (char *)arg + 1;
+}
+
+static void test_gil_call_unlocked_returns(void **state)
+{
+    struct visitor v = {NULL, 0};
+    void *r;
+
+    (void)state;
+    v.g = make_gil(1000);
+    gil_acquire(v.g);
+    r = gil_call_unlocked(v.g, let_a_visitor_in, &v);
+    if (r != (char *)&v + 1)
+        harness_fail("gil_call_unlocked returned %p, fn returned %p: it must "
+                     "return what fn returned",
+                     r, (void *)((char *)&v + 1));
+    if (!v.visited)
+        harness_fail("while fn ran in gil_call_unlocked, another thread "
+                     "did not get the GIL");
+    r = gil_call_unlocked(v.g, nothing, NULL);
+    if (r != NULL)
+        harness_fail("gil_call_unlocked returned %p, fn returned NULL", r);
+    gil_release(v.g);
+    gil_destroy(v.g);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_gil_bad_arguments),
     cmocka_unit_test(test_gil_mutual_exclusion),
@@ -531,6 +582,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_gil_cpu_bound_no_speedup),
     cmocka_unit_test(test_gil_io_bound_speedup),
     cmocka_unit_test(test_gil_handover_exclusive),
+    cmocka_unit_test(test_gil_call_unlocked_returns),
 };
 
 HARNESS_MAIN(tests)

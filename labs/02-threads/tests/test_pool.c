@@ -330,6 +330,103 @@ static void test_pool_bad_arguments(void **state)
     }
 }
 
+/*
+ * The rest of pool_submit's and future_get's contract: a task may submit
+ * more tasks; two threads may submit at once; future_get(f, NULL) is fine;
+ * pool_shutdown twice is harmless, and a refused submit leaves *fut alone.
+ * The threads that submit record; the main thread checks after join.
+ */
+struct nested {
+    struct pool *p;
+    struct future *inner; /* the future of the task this task submitted */
+    int rc;
+};
+
+static void *submit_from_task(void *arg)
+{
+    struct nested *n = arg;
+
+    n->rc = pool_submit(n->p, triple_plus_one, (void *)(uintptr_t)7, &n->inner);
+    return arg;
+}
+
+#define SUBMITTERS 2
+#define EACH 100
+
+struct submitter {
+    struct pool *p;
+    struct harness_start *start;
+    unsigned id;
+    struct future *f[EACH];
+    int rc; /* the first non-zero return, or 0 */
+};
+
+static void *submit_many(void *arg)
+{
+    struct submitter *s = arg;
+
+    harness_start_wait(s->start);
+    for (unsigned i = 0; i < EACH; i++) {
+        int rc = pool_submit(s->p, triple_plus_one,
+                             (void *)(uintptr_t)(s->id * EACH + i), &s->f[i]);
+
+        if (rc != 0) {
+            s->rc = rc;
+            s->f[i] = NULL;
+        }
+    }
+    return NULL;
+}
+
+static void test_pool_submit_contract(void **state)
+{
+    struct nested n = {NULL, NULL, -1};
+    struct harness_start start;
+    struct submitter s[SUBMITTERS];
+    pthread_t t[SUBMITTERS];
+    struct future *f, *keep = (struct future *)&n; /* any non-NULL value */
+    struct pool *p = make_pool(2);
+
+    (void)state;
+    n.p = p;
+    if (get(submit(p, submit_from_task, &n)) != &n || n.rc != 0 || !n.inner)
+        harness_fail("a task's own pool_submit returned %d (expected 0 and "
+                     "a future): a task may submit more tasks",
+                     n.rc);
+    if ((uintptr_t)get(n.inner) != 22)
+        harness_fail("a task submitted by a task gave the wrong result");
+
+    harness_start_init(&start, SUBMITTERS);
+    for (unsigned i = 0; i < SUBMITTERS; i++) {
+        s[i] = (struct submitter){.p = p, .start = &start, .id = i};
+        xpthread_create(&t[i], NULL, submit_many, &s[i]);
+    }
+    for (unsigned i = 0; i < SUBMITTERS; i++)
+        xpthread_join(t[i], NULL);
+    harness_start_destroy(&start);
+    for (unsigned i = 0; i < SUBMITTERS; i++) {
+        if (s[i].rc != 0)
+            harness_fail("two threads submitting at once: pool_submit "
+                         "returned %d (%s), expected 0",
+                         s[i].rc, strerror(-s[i].rc));
+        for (unsigned k = 0; k < EACH; k++)
+            if ((uintptr_t)get(s[i].f[k]) != (i * EACH + k) * 3 + 1)
+                harness_fail("two threads submitting at once: a task's "
+                             "future gave the wrong result (is the queue "
+                             "updated under the lock?)");
+    }
+
+    f = submit(p, triple_plus_one, NULL);
+    EXPECT_RC(future_get(f, NULL), 0);
+    pool_shutdown(p);
+    pool_shutdown(p); /* twice is harmless */
+    EXPECT_RC(pool_submit(p, triple_plus_one, NULL, &keep), -ESHUTDOWN);
+    if (keep != (struct future *)&n)
+        harness_fail("pool_submit refused a task after pool_shutdown but "
+                     "changed *fut: a refused submit leaves it alone");
+    pool_destroy(p);
+}
+
 static void *nothing(void *arg)
 {
     return arg;
@@ -424,6 +521,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_pool_get_after_destroy),
     cmocka_unit_test(test_pool_survives_spurious_wakeups),
     cmocka_unit_test(test_pool_bad_arguments),
+    cmocka_unit_test(test_pool_submit_contract),
     cmocka_unit_test(test_pool_idle_workers_sleep),
     cmocka_unit_test(test_pool_io_speedup),
 };
