@@ -131,6 +131,8 @@ static void test_pmap_bad_arguments(void **state)
     EXPECT_RC(pmap_reduce(NULL, out, 4, square_plus, &off, 2, &sum), -EINVAL);
     EXPECT_RC(pmap_reduce(in, NULL, 4, square_plus, &off, 2, &sum), -EINVAL);
     EXPECT_RC(pmap_reduce(in, out, 4, square_plus, &off, 2, NULL), -EINVAL);
+    /* sum has no "n > 0" exception: NULL is -EINVAL even with nothing. */
+    EXPECT_RC(pmap_reduce(in, out, 0, square_plus, &off, 2, NULL), -EINVAL);
     /* Nothing to map is not an error, and the sum of nothing is 0. */
     EXPECT_RC(pmap_reduce(NULL, NULL, 0, square_plus, &off, 2, &sum), 0);
     if (sum != 0)

@@ -463,6 +463,69 @@ static void test_pool_idle_workers_sleep(void **state)
 }
 
 /*
+ * future_get sleeps while it waits: a thread other than the main one (any
+ * thread may get a future) waits for a task held at a gate, and the CPU
+ * time the process uses meanwhile is measured, as for an idle pool.
+ */
+struct getter {
+    struct future *f;
+    int rc;
+    void *result;
+};
+
+static void *get_in_thread(void *arg)
+{
+    struct getter *g = arg;
+
+    g->rc = future_get(g->f, &g->result);
+    return NULL;
+}
+
+static void test_pool_get_sleeps(void **state)
+{
+    static struct gate g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+                            0, 0};
+    unsigned ms = (unsigned)harness_param_long("wait_ms", 200);
+    double max_ms = harness_param_double("max_cpu_ms", 10.0);
+    struct pool *p = make_pool(1);
+    struct getter gt = {NULL, -1, &gt}; /* the task returns NULL */
+    double cpu0, used_ms;
+    pthread_t t;
+
+    (void)state;
+    g.arrived = g.open = 0;
+    gt.f = submit(p, wait_at_gate, &g);
+    xpthread_mutex_lock(&g.lock); /* the task has started: it holds no lock */
+    while (!g.arrived)
+        xpthread_cond_wait(&g.cv, &g.lock);
+    xpthread_mutex_unlock(&g.lock);
+    xpthread_create(&t, NULL, get_in_thread, &gt);
+    cpu0 = harness_cpu_seconds();
+    harness_io_wait_ms(ms);
+    used_ms = (harness_cpu_seconds() - cpu0) * 1e3;
+    xpthread_mutex_lock(&g.lock);
+    g.open = 1;
+    xpthread_cond_broadcast(&g.cv);
+    xpthread_mutex_unlock(&g.lock);
+    xpthread_join(t, NULL);
+    pool_destroy(p);
+    harness_note("a thread waiting in future_get (and a worker in a task "
+                 "that waits) used %.2f ms of CPU in %u ms",
+                 used_ms, ms);
+    if (gt.rc != 0 || gt.result != NULL)
+        harness_fail("future_get in another thread returned %d and %p, "
+                     "expected 0 and the task's result (NULL)",
+                     gt.rc, gt.result);
+    if (used_ms > max_ms)
+        harness_fail_symptom("busy-wait",
+                             "a thread waiting in future_get used %.1f ms "
+                             "of CPU in %u ms (at most %.1f ms expected): "
+                             "future_get must sleep on a condition variable "
+                             "until the task is done, not spin or poll",
+                             used_ms, ms, max_ms);
+}
+
+/*
  * I/O-bound tasks: each one waits (simulated I/O) and uses no CPU. They
  * count how many of them wait at once: on 8 workers, never more than one
  * means the tasks ran one at a time (under the pool's lock, say).
@@ -523,6 +586,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_pool_bad_arguments),
     cmocka_unit_test(test_pool_submit_contract),
     cmocka_unit_test(test_pool_idle_workers_sleep),
+    cmocka_unit_test(test_pool_get_sleeps),
     cmocka_unit_test(test_pool_io_speedup),
 };
 
