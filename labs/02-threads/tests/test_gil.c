@@ -316,6 +316,46 @@ static void test_gil_check_hands_over_promptly(void **state)
             waited, max);
 }
 
+/*
+ * A waiter asks for the GIL only after a whole switch interval: with an
+ * interval of 1 s, a holder that runs steps (gil_check between them) for
+ * 100 ms keeps it. A waiter that asks at once takes the GIL away at the
+ * holder's next gil_check (the thrashing a switch interval prevents).
+ */
+static void test_gil_no_early_drop_request(void **state)
+{
+    unsigned interval_ms = (unsigned)harness_param_long("interval_ms", 1000);
+    unsigned run_ms = (unsigned)harness_param_long("run_ms", 100);
+    struct handover h = {0};
+    uint64_t end;
+    pthread_t t;
+    int taken;
+
+    (void)state;
+    h.g = make_gil(interval_ms * 1000);
+    harness_start_init(&h.start, 2);
+    gil_acquire(h.g);
+    xpthread_create(&t, NULL, acquire_once, &h);
+    harness_start_wait(&h.start); /* the waiter is on its way to wait */
+    end = harness_now_ns() + (uint64_t)run_ms * 1000000;
+    while (harness_now_ns() < end && !atomic_load(&h.stop)) {
+        h.steps++;
+        gil_check(h.g);
+    }
+    taken = atomic_load(&h.stop);
+    gil_release(h.g);
+    xpthread_join(t, NULL);
+    harness_start_destroy(&h.start);
+    gil_destroy(h.g);
+    if (taken)
+        harness_fail("a waiter took the GIL from a thread busy in gil_check "
+                     "%.1f ms after it began to wait, with a switch interval "
+                     "of %u ms: a waiter may ask for the GIL (the drop "
+                     "request) only after a whole interval without a "
+                     "hand-over",
+                     (double)(h.got_ns - h.asked_ns) / 1e6, interval_ms);
+}
+
 /* ---------------------------------------------------------------- */
 /* CPU-bound threads gain nothing, I/O-bound threads overlap.         */
 
@@ -522,15 +562,68 @@ static void test_gil_handover_exclusive(void **state)
                              h.steps, h.counter, 3 * h.steps);
 }
 
+/* ---------------------------------------------------------------- */
+/* gil_call_unlocked returns what fn returned, and fn runs without    */
+/* the GIL: another thread takes it and gives it back meanwhile.      */
+
+struct visitor {
+    struct gil *g;
+    int visited; /* written by the visitor while it holds the GIL */
+};
+
+static void *visit(void *arg)
+{
+    struct visitor *v = arg;
+
+    gil_acquire(v->g);
+    v->visited = 1;
+    gil_release(v->g);
+    return NULL;
+}
+
+static void *let_a_visitor_in(void *arg)
+{
+    pthread_t t;
+
+    xpthread_create(&t, NULL, visit, arg); /* it needs the GIL: free now */
+    xpthread_join(t, NULL);
+    return (char *)arg + 1;
+}
+
+static void test_gil_call_unlocked_returns(void **state)
+{
+    struct visitor v = {NULL, 0};
+    void *r;
+
+    (void)state;
+    v.g = make_gil(1000);
+    gil_acquire(v.g);
+    r = gil_call_unlocked(v.g, let_a_visitor_in, &v);
+    if (r != (char *)&v + 1)
+        harness_fail("gil_call_unlocked returned %p, fn returned %p: it must "
+                     "return what fn returned",
+                     r, (void *)((char *)&v + 1));
+    if (!v.visited)
+        harness_fail("while fn ran in gil_call_unlocked, another thread "
+                     "did not get the GIL");
+    r = gil_call_unlocked(v.g, nothing, NULL);
+    if (r != NULL)
+        harness_fail("gil_call_unlocked returned %p, fn returned NULL", r);
+    gil_release(v.g);
+    gil_destroy(v.g);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_gil_bad_arguments),
     cmocka_unit_test(test_gil_mutual_exclusion),
     cmocka_unit_test(test_gil_no_starvation),
     cmocka_unit_test(test_gil_release_wakes_waiter),
     cmocka_unit_test(test_gil_check_hands_over_promptly),
+    cmocka_unit_test(test_gil_no_early_drop_request),
     cmocka_unit_test(test_gil_cpu_bound_no_speedup),
     cmocka_unit_test(test_gil_io_bound_speedup),
     cmocka_unit_test(test_gil_handover_exclusive),
+    cmocka_unit_test(test_gil_call_unlocked_returns),
 };
 
 HARNESS_MAIN(tests)

@@ -131,11 +131,87 @@ static void test_pmap_bad_arguments(void **state)
     EXPECT_RC(pmap_reduce(NULL, out, 4, square_plus, &off, 2, &sum), -EINVAL);
     EXPECT_RC(pmap_reduce(in, NULL, 4, square_plus, &off, 2, &sum), -EINVAL);
     EXPECT_RC(pmap_reduce(in, out, 4, square_plus, &off, 2, NULL), -EINVAL);
+    /* sum has no "n > 0" exception: NULL is -EINVAL even with nothing. */
+    EXPECT_RC(pmap_reduce(in, out, 0, square_plus, &off, 2, NULL), -EINVAL);
     /* Nothing to map is not an error, and the sum of nothing is 0. */
     EXPECT_RC(pmap_reduce(NULL, NULL, 0, square_plus, &off, 2, &sum), 0);
     if (sum != 0)
         harness_fail("n = 0: *sum is %llu, expected 0 (the sum of nothing)",
                      (unsigned long long)sum);
+}
+
+/*
+ * Context: any thread, calls at the same time on different arrays. Four
+ * threads each run their own calls (their own sizes, thread counts and
+ * ctx) side by side; state one call keeps between calls (a static array
+ * of partial sums or of thread ids) mixes their results. The callers
+ * record what went wrong; the main thread reports it after join.
+ */
+#define CALLERS 4
+
+struct caller {
+    struct harness_start *start;
+    unsigned id;
+    int rc;     /* the first non-zero return, or 0 */
+    long wrong; /* elements or sums that differ from a serial run */
+};
+
+static void *concurrent_caller(void *arg)
+{
+    struct caller *c = arg;
+    size_t n = 3000 + 977 * c->id;
+    uint64_t *in = xcalloc(n, sizeof(*in)), *out = xcalloc(n, sizeof(*out));
+    uint64_t off = 1000 * c->id + 1;
+
+    harness_start_wait(c->start);
+    for (int rep = 0; rep < 20; rep++) {
+        uint64_t sum = 0, want = 0;
+        int rc;
+
+        for (size_t i = 0; i < n; i++) {
+            in[i] = i * 40503u + c->id + (uint64_t)rep;
+            want += square_plus(in[i], &off);
+        }
+        rc = pmap_reduce(in, out, n, square_plus, &off, 2 + c->id % 3, &sum);
+        if (rc != 0 && c->rc == 0)
+            c->rc = rc;
+        for (size_t i = 0; i < n; i++)
+            c->wrong += out[i] != square_plus(in[i], &off);
+        c->wrong += sum != want;
+    }
+    free(in);
+    free(out);
+    return NULL;
+}
+
+static void test_pmap_concurrent_calls(void **state)
+{
+    struct harness_start start;
+    struct caller c[CALLERS];
+    pthread_t t[CALLERS];
+
+    (void)state;
+    harness_start_init(&start, CALLERS);
+    for (unsigned i = 0; i < CALLERS; i++) {
+        c[i] = (struct caller){&start, i, 0, 0};
+        xpthread_create(&t[i], NULL, concurrent_caller, &c[i]);
+    }
+    for (unsigned i = 0; i < CALLERS; i++)
+        xpthread_join(t[i], NULL);
+    harness_start_destroy(&start);
+    for (unsigned i = 0; i < CALLERS; i++) {
+        if (c[i].rc != 0)
+            harness_fail("with %d threads calling pmap_reduce at once, one "
+                         "call returned %d (%s), expected 0",
+                         CALLERS, c[i].rc, strerror(-c[i].rc));
+        if (c[i].wrong != 0)
+            harness_fail("with %d threads calling pmap_reduce at once on "
+                         "their own arrays, caller %u got %ld wrong "
+                         "elements or sums: do calls share state (a static "
+                         "array of partial sums, of threads)? Keep it all "
+                         "in the call's own variables",
+                         CALLERS, i, c[i].wrong);
+    }
 }
 
 /* CPU-bound work: every element costs the same fixed amount of spinning. */
@@ -222,6 +298,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_pmap_more_threads_than_elements),
     cmocka_unit_test(test_pmap_maps_each_element_once),
     cmocka_unit_test(test_pmap_bad_arguments),
+    cmocka_unit_test(test_pmap_concurrent_calls),
     cmocka_unit_test(test_pmap_cpu_speedup),
 };
 

@@ -330,6 +330,103 @@ static void test_pool_bad_arguments(void **state)
     }
 }
 
+/*
+ * The rest of pool_submit's and future_get's contract: a task may submit
+ * more tasks; two threads may submit at once; future_get(f, NULL) is fine;
+ * pool_shutdown twice is harmless, and a refused submit leaves *fut alone.
+ * The threads that submit record; the main thread checks after join.
+ */
+struct nested {
+    struct pool *p;
+    struct future *inner; /* the future of the task this task submitted */
+    int rc;
+};
+
+static void *submit_from_task(void *arg)
+{
+    struct nested *n = arg;
+
+    n->rc = pool_submit(n->p, triple_plus_one, (void *)(uintptr_t)7, &n->inner);
+    return arg;
+}
+
+#define SUBMITTERS 2
+#define EACH 100
+
+struct submitter {
+    struct pool *p;
+    struct harness_start *start;
+    unsigned id;
+    struct future *f[EACH];
+    int rc; /* the first non-zero return, or 0 */
+};
+
+static void *submit_many(void *arg)
+{
+    struct submitter *s = arg;
+
+    harness_start_wait(s->start);
+    for (unsigned i = 0; i < EACH; i++) {
+        int rc = pool_submit(s->p, triple_plus_one,
+                             (void *)(uintptr_t)(s->id * EACH + i), &s->f[i]);
+
+        if (rc != 0) {
+            s->rc = rc;
+            s->f[i] = NULL;
+        }
+    }
+    return NULL;
+}
+
+static void test_pool_submit_contract(void **state)
+{
+    struct nested n = {NULL, NULL, -1};
+    struct harness_start start;
+    struct submitter s[SUBMITTERS];
+    pthread_t t[SUBMITTERS];
+    struct future *f, *keep = (struct future *)&n; /* any non-NULL value */
+    struct pool *p = make_pool(2);
+
+    (void)state;
+    n.p = p;
+    if (get(submit(p, submit_from_task, &n)) != &n || n.rc != 0 || !n.inner)
+        harness_fail("a task's own pool_submit returned %d (expected 0 and "
+                     "a future): a task may submit more tasks",
+                     n.rc);
+    if ((uintptr_t)get(n.inner) != 22)
+        harness_fail("a task submitted by a task gave the wrong result");
+
+    harness_start_init(&start, SUBMITTERS);
+    for (unsigned i = 0; i < SUBMITTERS; i++) {
+        s[i] = (struct submitter){.p = p, .start = &start, .id = i};
+        xpthread_create(&t[i], NULL, submit_many, &s[i]);
+    }
+    for (unsigned i = 0; i < SUBMITTERS; i++)
+        xpthread_join(t[i], NULL);
+    harness_start_destroy(&start);
+    for (unsigned i = 0; i < SUBMITTERS; i++) {
+        if (s[i].rc != 0)
+            harness_fail("two threads submitting at once: pool_submit "
+                         "returned %d (%s), expected 0",
+                         s[i].rc, strerror(-s[i].rc));
+        for (unsigned k = 0; k < EACH; k++)
+            if ((uintptr_t)get(s[i].f[k]) != (i * EACH + k) * 3 + 1)
+                harness_fail("two threads submitting at once: a task's "
+                             "future gave the wrong result (is the queue "
+                             "updated under the lock?)");
+    }
+
+    f = submit(p, triple_plus_one, NULL);
+    EXPECT_RC(future_get(f, NULL), 0);
+    pool_shutdown(p);
+    pool_shutdown(p); /* twice is harmless */
+    EXPECT_RC(pool_submit(p, triple_plus_one, NULL, &keep), -ESHUTDOWN);
+    if (keep != (struct future *)&n)
+        harness_fail("pool_submit refused a task after pool_shutdown but "
+                     "changed *fut: a refused submit leaves it alone");
+    pool_destroy(p);
+}
+
 static void *nothing(void *arg)
 {
     return arg;
@@ -362,6 +459,69 @@ static void test_pool_idle_workers_sleep(void **state)
                              "in %u ms (at most %.1f ms expected): idle "
                              "workers must sleep on a condition variable, "
                              "not spin or poll",
+                             used_ms, ms, max_ms);
+}
+
+/*
+ * future_get sleeps while it waits: a thread other than the main one (any
+ * thread may get a future) waits for a task held at a gate, and the CPU
+ * time the process uses meanwhile is measured, as for an idle pool.
+ */
+struct getter {
+    struct future *f;
+    int rc;
+    void *result;
+};
+
+static void *get_in_thread(void *arg)
+{
+    struct getter *g = arg;
+
+    g->rc = future_get(g->f, &g->result);
+    return NULL;
+}
+
+static void test_pool_get_sleeps(void **state)
+{
+    static struct gate g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+                            0, 0};
+    unsigned ms = (unsigned)harness_param_long("wait_ms", 200);
+    double max_ms = harness_param_double("max_cpu_ms", 10.0);
+    struct pool *p = make_pool(1);
+    struct getter gt = {NULL, -1, &gt}; /* the task returns NULL */
+    double cpu0, used_ms;
+    pthread_t t;
+
+    (void)state;
+    g.arrived = g.open = 0;
+    gt.f = submit(p, wait_at_gate, &g);
+    xpthread_mutex_lock(&g.lock); /* the task has started: it holds no lock */
+    while (!g.arrived)
+        xpthread_cond_wait(&g.cv, &g.lock);
+    xpthread_mutex_unlock(&g.lock);
+    xpthread_create(&t, NULL, get_in_thread, &gt);
+    cpu0 = harness_cpu_seconds();
+    harness_io_wait_ms(ms);
+    used_ms = (harness_cpu_seconds() - cpu0) * 1e3;
+    xpthread_mutex_lock(&g.lock);
+    g.open = 1;
+    xpthread_cond_broadcast(&g.cv);
+    xpthread_mutex_unlock(&g.lock);
+    xpthread_join(t, NULL);
+    pool_destroy(p);
+    harness_note("a thread waiting in future_get (and a worker in a task "
+                 "that waits) used %.2f ms of CPU in %u ms",
+                 used_ms, ms);
+    if (gt.rc != 0 || gt.result != NULL)
+        harness_fail("future_get in another thread returned %d and %p, "
+                     "expected 0 and the task's result (NULL)",
+                     gt.rc, gt.result);
+    if (used_ms > max_ms)
+        harness_fail_symptom("busy-wait",
+                             "a thread waiting in future_get used %.1f ms "
+                             "of CPU in %u ms (at most %.1f ms expected): "
+                             "future_get must sleep on a condition variable "
+                             "until the task is done, not spin or poll",
                              used_ms, ms, max_ms);
 }
 
@@ -424,7 +584,9 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_pool_get_after_destroy),
     cmocka_unit_test(test_pool_survives_spurious_wakeups),
     cmocka_unit_test(test_pool_bad_arguments),
+    cmocka_unit_test(test_pool_submit_contract),
     cmocka_unit_test(test_pool_idle_workers_sleep),
+    cmocka_unit_test(test_pool_get_sleeps),
     cmocka_unit_test(test_pool_io_speedup),
 };
 
