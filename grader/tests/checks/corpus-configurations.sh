@@ -32,8 +32,10 @@ copy_tree() { # dest
 
 # The three passes run at once, each in its own copy (most of an entry's
 # time is its test's timeout, waited out): 308 s one after another in make
-# check's busy phase. Two entries at a time in each (CORPUS_JOBS), six in
-# all, beside corpus.sh's three. Their fork bombs take one lock, which every user can
+# check's busy phase. One entry at a time in each (CORPUS_JOBS), so three
+# at once in all, as before when one pass ran three: each entry builds lab
+# 01 afresh, and more at once starved them past their budgets on a busy
+# machine. Their fork bombs take one lock, which every user can
 # open (CORPUS_BOMB_LOCK: make check shares its own with corpus.sh), so
 # that only one stands at its bound at a time.
 pass() { # name dir [runuser-user [wrapper...]]: the verdict in $results/NAME
@@ -42,14 +44,14 @@ pass() { # name dir [runuser-user [wrapper...]]: the verdict in $results/NAME
     if [[ $# -gt 0 ]]; then
         # The pass must run in the configuration it names: the grader's own
         # word for what held comes first in the log.
-        log=$(cd "$dir" && "$@" env CORPUS_ONLY="${CORPUS_ONLY:-}" CORPUS_BOMB_LOCK="$lock" CORPUS_JOBS=2 bash -c 'make -s grader >/dev/null 2>&1
+        log=$(cd "$dir" && "$@" env CORPUS_ONLY="${CORPUS_ONLY:-}" CORPUS_BOMB_LOCK="$lock" CORPUS_JOBS=1 bash -c 'make -s grader >/dev/null 2>&1
             build/bin/grader doctor --root . | grep -A1 "^containment" | tail -1
             bash grader/tests/checks/corpus.sh' 2>&1)
     elif [[ -n $as ]]; then
         log=$(cd "$dir" && runuser -u "$as" -- env HOME="$dir" PATH=/usr/local/bin:/usr/bin:/bin \
-            CORPUS_ONLY="${CORPUS_ONLY:-}" CORPUS_BOMB_LOCK="$lock" CORPUS_JOBS=2 bash -c 'make -s grader >/dev/null 2>&1; bash grader/tests/checks/corpus.sh' 2>&1)
+            CORPUS_ONLY="${CORPUS_ONLY:-}" CORPUS_BOMB_LOCK="$lock" CORPUS_JOBS=1 bash -c 'make -s grader >/dev/null 2>&1; bash grader/tests/checks/corpus.sh' 2>&1)
     else
-        log=$(cd "$dir" && { make -s grader >/dev/null 2>&1; CORPUS_ONLY="${CORPUS_ONLY:-}" CORPUS_BOMB_LOCK="$lock" CORPUS_JOBS=2 bash grader/tests/checks/corpus.sh; } 2>&1)
+        log=$(cd "$dir" && { make -s grader >/dev/null 2>&1; CORPUS_ONLY="${CORPUS_ONLY:-}" CORPUS_BOMB_LOCK="$lock" CORPUS_JOBS=1 bash grader/tests/checks/corpus.sh; } 2>&1)
     fi
     rc=$?
     printf '%s\n' "$log" >"$results/$name.log"
