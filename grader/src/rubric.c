@@ -292,6 +292,32 @@ static int rubric_handler(void *user, const char *section, const char *key,
     return 1; /* keep going: report every bad line at once */
 }
 
+/*
+ * inih reads a line into a buffer of INI_MAX_LINE bytes and takes the rest
+ * of a longer one for a line of its own, so it reports a syntax error on
+ * the line after (a long hint did that). The first line at or before
+ * `bad` that is too long, as -N; else `bad`.
+ */
+static int long_line(const char *path, int bad)
+{
+    FILE *f = fopen(path, "re");
+    int n = 1, len = 0, c, found = 0;
+
+    while (f && n <= bad && (c = getc(f)) != EOF) {
+        if (c != '\n') {
+            len++;
+            continue;
+        }
+        if (len > INI_MAX_LINE - 2 && !found)
+            found = n;
+        n++;
+        len = 0;
+    }
+    if (f)
+        fclose(f);
+    return found ? -found : bad;
+}
+
 int rubric_load(const char *path, struct rubric *r, char **err)
 {
     struct load_ctx c = {r, {0}};
@@ -311,6 +337,11 @@ int rubric_load(const char *path, struct rubric *r, char **err)
     rc = ini_parse(path, rubric_handler, &c);
     if (rc < 0)
         sbuf_printf(&c.err, "cannot open %s", path);
+    else if (rc > 0 && (rc = long_line(path, rc)) < 0)
+        sbuf_printf(&c.err,
+                    "line %d: longer than %d characters, which inih (Debian's "
+                    "build) cannot read: shorten it; ",
+                    -rc, INI_MAX_LINE - 2);
     else if (rc > 0)
         sbuf_printf(&c.err, "line %d: syntax error; ", rc);
     for (int i = 0; i < r->ntests; i++) {

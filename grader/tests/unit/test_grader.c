@@ -64,6 +64,24 @@ static void test_rubric_reads_points_and_params(void **state)
     unlink(path);
 }
 
+/* A line longer than inih reads is named as such, not as a syntax error
+ * on the line after it. */
+static void test_rubric_names_a_long_line(void **state)
+{
+    struct rubric r;
+    char *err = NULL, ini[600];
+
+    (void)state;
+    snprintf(ini, sizeof(ini),
+             "[test_a]\nfunctional = 1\nhint = %0250d\n[test_b]\n", 0);
+    char *path = temp_ini(ini);
+
+    assert_int_equal(rubric_load(path, &r, &err), -1);
+    assert_non_null(strstr(err, "line 3: longer than"));
+    free(err);
+    unlink(path);
+}
+
 /* `late =`: percent per started period, a cap, a cutoff; `hidden =`. */
 static void test_rubric_late_policy_and_hidden(void **state)
 {
@@ -645,6 +663,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_tool_log_tail_is_the_last_lines),
     cmocka_unit_test(test_rubric_reads_points_and_params),
     cmocka_unit_test(test_rubric_rejects_typos_and_bad_requires),
+    cmocka_unit_test(test_rubric_names_a_long_line),
     cmocka_unit_test(test_rubric_late_policy_and_hidden),
     cmocka_unit_test(test_mutant_needs_a_check),
     cmocka_unit_test(test_lab_names_resolve),
