@@ -17,6 +17,19 @@
  * many schedules of one thread at a time, param.sched_KEY (default a
  * tenth of vg_dflt).
  */
+/*
+ * LAB04_SANITIZED: built with ThreadSanitizer or AddressSanitizer, whose
+ * allocators abort on a request they cannot meet instead of returning
+ * NULL, so the tests leave out their creates too large for memory there.
+ */
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define LAB04_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define LAB04_SANITIZED 1
+#endif
+#endif
+
 static inline long lab04_param(const char *key, long dflt, long vg_dflt)
 {
     char vg_key[64];

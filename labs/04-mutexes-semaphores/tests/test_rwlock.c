@@ -297,11 +297,62 @@ static void test_rwlock_writer_not_starved(void **state)
     rwlock_destroy(o.l);
 }
 
+/*
+ * A writer's unlock wakes whoever waits: every reader asleep behind it (no
+ * writer is waiting, so they may all come in), then, in a second round, a
+ * writer asleep behind it. A waiter nobody wakes hangs the test.
+ */
+static void *rdlock_once_main(void *arg)
+{
+    struct order *o = arg;
+    int rc = rwlock_rdlock(o->l);
+
+    if (rc == 0)
+        rc = rwlock_rdunlock(o->l);
+    pthread_mutex_lock(&o->m);
+    if (rc != 0)
+        o->rc = rc;
+    pthread_mutex_unlock(&o->m);
+    return NULL;
+}
+
+static void test_rwlock_wrunlock_wakes_waiters(void **state)
+{
+    enum { READERS = 3 };
+    struct order o = {make(), PTHREAD_MUTEX_INITIALIZER, "", 0, 0};
+    pthread_t t[READERS], w;
+
+    (void)state;
+    expect_rc("rwlock_wrlock", rwlock_wrlock(o.l), 0);
+    for (int i = 0; i < READERS; i++)
+        xpthread_create(&t[i], NULL, rdlock_once_main, &o);
+    if (sync_hooks_await_sleepers(READERS, 2000) != 0)
+        harness_fail("%d readers did not all sleep in a condition wait "
+                     "while a writer held the lock",
+                     READERS);
+    expect_rc("rwlock_wrunlock with readers asleep", rwlock_wrunlock(o.l), 0);
+    for (int i = 0; i < READERS; i++)
+        xpthread_join(t[i], NULL);
+    expect_rc("rwlock_rdlock or rwlock_rdunlock in a woken reader", o.rc, 0);
+
+    expect_rc("rwlock_wrlock", rwlock_wrlock(o.l), 0);
+    xpthread_create(&w, NULL, late_writer_main, &o);
+    if (sync_hooks_await_sleepers(1, 2000) != 0)
+        harness_fail("a writer did not sleep in a condition wait while "
+                     "another writer held the lock");
+    expect_rc("rwlock_wrunlock with a writer asleep", rwlock_wrunlock(o.l), 0);
+    xpthread_join(w, NULL);
+    if (o.n != 1)
+        harness_fail("the writer asleep behind another writer never got in");
+    rwlock_destroy(o.l);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_rwlock_unlock_not_held),
     cmocka_unit_test(test_rwlock_readers_share),
     cmocka_unit_test(test_rwlock_writers_exclusive),
     cmocka_unit_test(test_rwlock_writer_not_starved),
+    cmocka_unit_test(test_rwlock_wrunlock_wakes_waiters),
 };
 
 HARNESS_MAIN(tests)
