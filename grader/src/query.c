@@ -16,6 +16,7 @@
  */
 #include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <libgen.h>
@@ -32,14 +33,14 @@ enum format { FMT_TSV, FMT_JSON, FMT_MARKDOWN };
 
 struct query {
     const char *cmd;
-    char *root, *lab, *src;
+    char *root, *lab, *src, *test, *binary;
     enum format format;
     int tasks;
     double seconds; /* grader late --seconds */
 };
 
 static const char *const query_commands[] = {
-    "labs", "rubric", "points", "checks", "tag", "hints", "late"};
+    "labs", "rubric", "points", "checks", "tag", "hints", "late", "hold-back"};
 
 int query_command(const char *cmd)
 {
@@ -60,6 +61,8 @@ static void query_usage(void)
           "       grader tag    --root DIR [--src labs|solutions|DIR]\n"
           "       grader hints  --root DIR [--lab NN]\n"
           "       grader late   --root DIR [--lab NN] [--seconds S]\n"
+          "       grader hold-back --root DIR --lab NN --test NAME "
+          "[--binary BASE]\n"
           "labs: name, number, title, budget, student files, test binaries, "
           "tasks.\n"
           "rubric: per test its task, timeouts, chaos, points per check, "
@@ -73,7 +76,10 @@ static void query_usage(void)
           "prove it;\n  exit 1 when one has none.\n"
           "late: each lab's late policy (rubric `late =`), its cutoff in "
           "seconds\n  (empty: none), and the percent of the score lost by "
-          "work S seconds late.\n",
+          "work S seconds late.\n"
+          "hold-back: in the tree DIR (a release's copy), take test NAME out "
+          "of the lab's\n  rubric.ini, and with --binary its test binary out "
+          "of lab.mk's tests.\n",
           stderr);
     exit(2);
 }
@@ -692,6 +698,89 @@ static int cmd_tag(const struct query *q)
     return 0;
 }
 
+/*
+ * grader hold-back: the release's copy without a hidden test (release-
+ * hidden.sh takes its code out of the test file): its rubric section, and
+ * with --binary, a test binary left with no test, out of lab.mk's
+ * LAB_TESTS. The grader is the one reader of both files, so it is the one
+ * that edits them.
+ */
+static int cmd_hold_back(const struct query *q)
+{
+    struct lab *labs;
+    int n, broken = 0;
+    char *dir, *path, *text, *out;
+
+    if (!q->lab || !q->test)
+        query_usage();
+    n = selected_labs(q, 0, &labs, &broken);
+    if (n != 1)
+        gr_die("hold-back: --lab %s names %d labs", q->lab, n);
+    dir = gr_printf("%s/labs/%s", q->root, labs[0].name);
+    path = gr_printf("%s/rubric.ini", dir);
+    if (!(text = read_file(path, 1 << 20, NULL)))
+        gr_die("hold-back: %s: %s", path, strerror(errno));
+    out = rubric_text_without(text, q->test);
+    if (strcmp(out, text) == 0)
+        gr_die("hold-back: %s has no section [%s]", path, q->test);
+    if (write_file(path, out) < 0)
+        gr_die("hold-back: cannot write %s", path);
+    free(text);
+    free(out);
+    free(path);
+    if (q->binary) {
+        struct sbuf b = {0};
+        char *var = gr_printf("%s_TESTS", labs[0].name);
+        int dropped = 0;
+
+        path = gr_printf("%s/lab.mk", dir);
+        if (!(text = read_file(path, 1 << 20, NULL)))
+            gr_die("hold-back: %s: %s", path, strerror(errno));
+        for (const char *p = text; *p;) {
+            size_t len = strcspn(p, "\n"), vl = strlen(var);
+            const char *eq = p + vl + strspn(p + vl, " \t");
+
+            if (strncmp(p, var, vl) == 0 &&
+                (strncmp(eq, ":=", 2) == 0 || *eq == '=')) {
+                /* LAB_TESTS := a b c: every word but the binary. */
+                const char *w = eq + (*eq == ':' ? 2 : 1), *end = p + len;
+
+                sbuf_printf(&b, "%.*s", (int)(w - p), p);
+                while (w < end) {
+                    size_t sp = strspn(w, " \t"), wl;
+
+                    w += sp;
+                    wl = strcspn(w, " \t\n");
+                    if (w + wl > end)
+                        wl = (size_t)(end - w);
+                    if (wl && (wl != strlen(q->binary) ||
+                               strncmp(w, q->binary, wl) != 0))
+                        sbuf_printf(&b, " %.*s", (int)wl, w);
+                    else if (wl)
+                        dropped = 1;
+                    w += wl;
+                }
+                sbuf_puts(&b, "\n");
+            } else {
+                sbuf_printf(&b, "%.*s\n", (int)len, p);
+            }
+            p += len + (p[len] == '\n');
+        }
+        if (!dropped)
+            gr_die("hold-back: %s: %s lists no test binary %s", path, var,
+                   q->binary);
+        out = sbuf_steal(&b);
+        if (write_file(path, out) < 0)
+            gr_die("hold-back: cannot write %s", path);
+        free(out);
+        free(text);
+        free(var);
+        free(path);
+    }
+    free(dir);
+    return 0;
+}
+
 int query_main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -703,6 +792,8 @@ int query_main(int argc, char **argv)
         {"markdown", no_argument, 0, 'M'},
         {"tasks", no_argument, 0, 'k'},
         {"seconds", required_argument, 0, 'S'},
+        {"test", required_argument, 0, 't'},
+        {"binary", required_argument, 0, 'b'},
         {0, 0, 0, 0},
     };
     struct query q = {.cmd = argv[0], .format = FMT_TSV};
@@ -732,6 +823,12 @@ int query_main(int argc, char **argv)
             break;
         case 'k':
             q.tasks = 1;
+            break;
+        case 't':
+            q.test = optarg;
+            break;
+        case 'b':
+            q.binary = optarg;
             break;
         case 'S': {
             char *end;
@@ -766,6 +863,8 @@ int query_main(int argc, char **argv)
         return cmd_hints(&q);
     if (strcmp(q.cmd, "late") == 0)
         return cmd_late(&q);
+    if (strcmp(q.cmd, "hold-back") == 0)
+        return cmd_hold_back(&q);
     query_usage();
     return 2;
 }

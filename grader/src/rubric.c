@@ -403,3 +403,68 @@ int rubric_max_points(const struct rubric *r)
             sum += r->tests[i].points[k];
     return sum;
 }
+
+/*
+ * The rubric's text without section [name]: its header and keys go; the
+ * comments and blank lines that lead into the next section stay (they are
+ * that section's); runs of blank lines become one. The release holds a
+ * hidden test back with it (grader hold-back).
+ */
+char *rubric_text_without(const char *text, const char *name)
+{
+    struct sbuf out = {0}, held = {0};
+    char *header = gr_printf("[%s]", name);
+    int skip = 0, blank = 0;
+
+    for (const char *p = text; *p;) {
+        size_t len = strcspn(p, "\n");
+        const char *q = p + strspn(p, " \t");
+        int is_blank = (size_t)(q - p) == len, is_comment = *q == ';';
+
+        int is_header = len == strlen(header) && strncmp(p, header, len) == 0;
+
+        if (is_header)
+            skip = 1;
+        else if (skip && *p == '[')
+            skip = 0;
+        if (skip && !is_header && (is_blank || is_comment)) {
+            sbuf_printf(&held, "%.*s\n", (int)len, p);
+        } else if (skip) {
+            held.len = 0;
+            if (held.s)
+                held.s[0] = 0;
+        } else {
+            if (held.len)
+                sbuf_puts(&out, held.s);
+            held.len = 0;
+            if (held.s)
+                held.s[0] = 0;
+            sbuf_printf(&out, "%.*s\n", (int)len, p);
+        }
+        p += len + (p[len] == '\n');
+    }
+    if (held.len)
+        sbuf_puts(&out, held.s);
+    free(held.s);
+    free(header);
+    /* cat -s: one blank line where there were several. */
+    {
+        char *all = sbuf_steal(&out), *w = all;
+
+        for (const char *r = all ? all : ""; *r;) {
+            size_t len = strcspn(r, "\n");
+            int is_blank = len == 0;
+
+            if (!(is_blank && blank)) {
+                memmove(w, r, len);
+                w += len;
+                *w++ = '\n';
+            }
+            blank = is_blank;
+            r += len + (r[len] == '\n');
+        }
+        if (all)
+            *w = 0;
+        return all ? all : gr_strdup("");
+    }
+}

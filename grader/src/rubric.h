@@ -65,6 +65,9 @@ struct rubric {
     int ntests;
 };
 
+/* rubric_text_without - a rubric's text without section [name] (its
+ * header and keys; the comments leading into the next section stay). */
+char *rubric_text_without(const char *text, const char *name);
 /* rubric_load - parse `path`; on error returns -1 with a message in *err. */
 int rubric_load(const char *path, struct rubric *r, char **err);
 struct rubric_test *rubric_find(struct rubric *r, const char *name);
