@@ -245,7 +245,12 @@ pool_reap() {
     [[ -n ${beside[$key]:-} ]] && running_beside=$((running_beside - 1))
     if [[ -n ${cmd_of[$key]:-} ]] && head -1 "${file_of[$key]}" | grep -q '^FAIL '; then
         retry+=("$key")
-        printf '  ..    %s: failed on a busy machine; run again in the quiet phase\n' "$key"
+        # What it said, kept: the checks a busy machine fools are worth
+        # knowing even when the quiet run passes.
+        mkdir -p "$out/busy-failures"
+        cp "${file_of[$key]}" "$out/busy-failures/${key//[^A-Za-z0-9._-]/_}.log"
+        printf '  ..    %s: failed on a busy machine (build/check/busy-failures/%s.log); run again in the quiet phase\n' \
+            "$key" "${key//[^A-Za-z0-9._-]/_}"
         return 0
     fi
     report "$key"
