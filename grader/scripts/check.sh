@@ -13,6 +13,7 @@ cd "$root"
 grader=build/bin/grader
 out=build/check
 mkdir -p "$out"
+rm -rf "$out/busy-failures" # this run's only
 passed=0 failed=0 failures=()
 t_start=$SECONDS
 
