@@ -155,7 +155,10 @@ define lab_template
 $(1)_DIR := $(OUT)/$(1)/$(VARIANT)
 $(1)_OBJS := $$(patsubst %.c,$$($(1)_DIR)/student/%.o,$$($(1)_STUDENT)) \
              $$(patsubst %.c,$$($(1)_DIR)/support/%.o,$$($(1)_SUPPORT))
-$(1)_BINS := $$(addprefix $$($(1)_DIR)/bin/,$$($(1)_TESTS))
+# BINS (the grader, grading some tests only): build just these test
+# binaries of the lab; unset, all of them.
+$(1)_BUILT := $$(if $$(BINS),$$(filter $$(BINS),$$($(1)_TESTS)),$$($(1)_TESTS))
+$(1)_BINS := $$(addprefix $$($(1)_DIR)/bin/,$$($(1)_BUILT))
 # -iquote, not -I: a lab's header may share a name with a system header
 # (lab 01's spawn.h and <spawn.h>), and a student who includes the system's
 # with <...> must get it (posix_spawn in lab 01).
@@ -187,7 +190,7 @@ $$($(1)_DIR)/tests/%.o: $(ROOT)/labs/$(1)/tests/%.c $$(TEST_REDEFINE_SYMS) \
 # (a third of a second each): a clash with any test fails the build, and
 # so the lab, either way.
 $$($(1)_DIR)/symbols.ok: $$($(1)_OBJS) \
-                         $$(patsubst %,$$($(1)_DIR)/tests/%.o,$$($(1)_TESTS)) \
+                         $$(patsubst %,$$($(1)_DIR)/tests/%.o,$$($(1)_BUILT)) \
                          $(HARNESS_LIB) $(ROOT)/grader/scripts/student-symbols.sh
 	@bash $(ROOT)/grader/scripts/student-symbols.sh \
 	    "$$(or $$(GRADER_SHOWN_TREE),$(TREE))/$(1)" "$$(CC)" \
@@ -218,7 +221,7 @@ $$($(1)_DIR)/list/%: $$($(1)_DIR)/tests/%.o \
 	    -lcmocka $$($(1)_LDLIBS) $(COV_LINK) -Wl,--unresolved-symbols=ignore-all
 
 lab-build-$(1): $$($(1)_BINS) \
-    $$(if $$(filter plain cov,$(VARIANT)),$$(addprefix $$($(1)_DIR)/list/,$$($(1)_TESTS)))
+    $$(if $$(filter plain cov,$(VARIANT)),$$(addprefix $$($(1)_DIR)/list/,$$($(1)_BUILT)))
 .PHONY: lab-build-$(1)
 -include $$(wildcard $$($(1)_DIR)/*/*.d)
 endef

@@ -463,18 +463,46 @@ static void lab_broken(struct lab_result *res, const char *why)
 }
 
 /* Is test `name` in `list` (--test: names separated by commas)? */
-static int test_listed(const char *list, const char *name)
+
+/*
+ * Grading some tests only (--test: a mutant, a wheat, a corpus entry): the
+ * test binaries that hold them, so that only those are built and linked
+ * (a lab has up to seven, and linking is what ccache cannot spare). A test
+ * is found in tests/BIN.c by its definition, `static void NAME(` at the
+ * start of a line, as the tree's layout has it (release-hidden.sh relies
+ * on it too). NULL when one is not found: then everything is built, and
+ * map_tests says what is missing. A wrong guess costs a second build
+ * (grade_lab), never a verdict.
+ */
+static char *binaries_of_tests(const struct lab *lab, const char *only)
 {
-    size_t n = strlen(name);
+    struct sbuf bins = {0};
 
-    for (const char *p = list; p && *p;) {
+    for (const char *p = only; p && *p;) {
         size_t len = strcspn(p, ",");
+        char *want = gr_printf("\nstatic void %.*s(", (int)len, p);
+        const char *found = NULL;
 
-        if (len == n && strncmp(p, name, n) == 0)
-            return 1;
+        for (int b = 0; b < lab->nbinaries && !found; b++) {
+            char *path = gr_printf("%s/tests/%s.c", lab->dir, lab->binaries[b]);
+            char *text = read_file(path, 4 << 20, NULL);
+
+            if (text && (strstr(text, want) ||
+                         strncmp(text, want + 1, strlen(want + 1)) == 0))
+                found = lab->binaries[b];
+            free(text);
+            free(path);
+        }
+        free(want);
+        if (!found) {
+            free(bins.s);
+            return NULL;
+        }
+        if (!bins.s || !list_has(bins.s, " ", found))
+            sbuf_printf(&bins, "%s%s", bins.len ? " " : "", found);
         p += len + (p[len] == ',');
     }
-    return 0;
+    return bins.s ? sbuf_steal(&bins) : NULL;
 }
 
 static void make_entries(struct lab *lab, const struct grade_opts *o,
@@ -483,7 +511,7 @@ static void make_entries(struct lab *lab, const struct grade_opts *o,
     for (int i = 0; i < lab->rubric.ntests; i++) {
         struct rubric_test *t = &lab->rubric.tests[i];
 
-        if (o->only_test && !test_listed(o->only_test, t->name))
+        if (o->only_test && !list_has(o->only_test, ",", t->name))
             continue;
         for (int k = 0; k < CHK_COUNT; k++) {
             struct entry *en;
@@ -698,6 +726,9 @@ int grade_lab(struct lab *lab, const struct grade_opts *o,
         p += len + (p[len] == ',');
     }
     make_entries(lab, o, res);
+    free(lab->build_bins);
+    lab->build_bins =
+        o->only_test ? binaries_of_tests(lab, o->only_test) : NULL;
     problem = stage_student_files(o, lab);
     if (problem) {
         set_all(res, OUT_BUILD, "not graded: the submission is incomplete",
@@ -714,7 +745,25 @@ int grade_lab(struct lab *lab, const struct grade_opts *o,
         goto out;
     }
     free(log);
-    if (map_tests(o, lab, &lab->broken) < 0) {
+    if (map_tests(o, lab, &lab->broken) < 0 && lab->build_bins) {
+        /* The guess of binaries_of_tests was wrong: build them all. */
+        free(lab->broken);
+        lab->broken = NULL;
+        free(lab->build_bins);
+        lab->build_bins = NULL;
+        if (build_variant(o, lab, "plain", &log) < 0) {
+            char *errs = first_errors(log, o->root);
+
+            set_all(res, OUT_BUILD, "did not compile (first errors below)",
+                    errs);
+            free(errs);
+            free(log);
+            goto out;
+        }
+        free(log);
+        map_tests(o, lab, &lab->broken);
+    }
+    if (lab->broken) {
         lab_broken(res, lab->broken);
         goto out;
     }

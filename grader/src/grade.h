@@ -34,6 +34,9 @@ struct lab {
     char **binaries;
     int nbinaries;
     char *broken; /* why the lab itself cannot be graded (its rubric...) */
+    /* Grading some tests only (--test): the test binaries that hold them,
+     * space-separated, which alone are built (make's BINS); NULL: all. */
+    char *build_bins;
 };
 
 /* One check of one test: an entry of results.json. */

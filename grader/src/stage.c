@@ -28,9 +28,10 @@ int build_variant(const struct grade_opts *o, const struct lab *lab,
     mkdir_p(logdir);
     cmd = gr_printf("env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS timeout 600 make "
                     "-s --no-print-directory -j%d -C '%s' lab-build LAB='%s' "
-                    "VARIANT=%s TREE='%s/src' OUT='%s' >'%s' 2>&1",
+                    "VARIANT=%s TREE='%s/src' OUT='%s' BINS='%s' >'%s' 2>&1",
                     o->jobs > 0 ? o->jobs : 2, o->root, lab->name, variant,
-                    o->out, o->out, logpath);
+                    o->out, o->out, lab->build_bins ? lab->build_bins : "",
+                    logpath);
     /* The staged copies are built; diagnostics name the student's own. */
     setenv("GRADER_SHOWN_TREE", o->tree, 1);
     rc = system(cmd);
@@ -275,8 +276,13 @@ int map_tests(const struct grade_opts *o, struct lab *lab, char **err)
     int unlisted = 0;
 
     for (int b = 0; b < lab->nbinaries; b++) {
-        char *path = list_path(o, lab, lab->binaries[b]), *why = NULL;
-        char *names = list_tests(path, &why), *save = NULL;
+        char *path, *why = NULL, *names, *save = NULL;
+
+        if (lab->build_bins &&
+            !list_has(lab->build_bins, " ", lab->binaries[b]))
+            continue; /* not built: it holds none of the tests graded */
+        path = list_path(o, lab, lab->binaries[b]);
+        names = list_tests(path, &why);
 
         if (!names) {
             sbuf_printf(&problems, "%s: %s; ", lab->name, why);
@@ -299,7 +305,9 @@ int map_tests(const struct grade_opts *o, struct lab *lab, char **err)
     /* A binary that could not list leaves its tests unmapped: saying so
      * for each of them would bury the one line that matters. */
     for (int i = 0; i < lab->rubric.ntests && !unlisted; i++)
-        if (!lab->rubric.tests[i].binary)
+        if (!lab->rubric.tests[i].binary &&
+            (!lab->build_bins || !o->only_test ||
+             list_has(o->only_test, ",", lab->rubric.tests[i].name)))
             sbuf_printf(&problems,
                         "%s: rubric.ini names %s, which no test "
                         "binary has; ",

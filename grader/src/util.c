@@ -461,3 +461,17 @@ int proc_walk_owned(uid_t owner,
     closedir(d);
     return n;
 }
+
+int list_has(const char *list, const char *seps, const char *name)
+{
+    size_t n = strlen(name);
+
+    for (const char *p = list; p && *p;) {
+        size_t len = strcspn(p, seps);
+
+        if (len == n && strncmp(p, name, n) == 0)
+            return 1;
+        p += len + (p[len] != 0);
+    }
+    return 0;
+}

@@ -65,6 +65,8 @@ char *abs_path(const char *path); /* realpath, or NULL */
  * end of the text), *p then unchanged.
  */
 size_t next_line(const char **p, char *buf, size_t size);
+/* Is `name` one of the items of `list`, separated by any of `seps`? */
+int list_has(const char *list, const char *seps, const char *name);
 /* sbuf_xml - add s escaped for XML text or an attribute value; a control
  * character XML 1.0 does not allow becomes '?'. */
 void sbuf_xml(struct sbuf *b, const char *s);
