@@ -270,7 +270,6 @@ for idx in "${!students[@]}"; do
     t0=$SECONDS
     sdir=$out/$safe
     rm -rf "$sdir"; mkdir -p "$sdir"
-    before=$(ls "$root/build/trees" 2>/dev/null)
     from=$dir late_s=
     [[ -n $deadline_s ]] && at_deadline
     # Only the declared student files, staged at a path the grader takes
@@ -282,11 +281,13 @@ for idx in "${!students[@]}"; do
         --labs "${lablist[*]}" ${only:+--only "$only"} ${jobs:+--jobs "$jobs"} --timeout "$limit" \
         >"$sdir/grade.log" 2>&1
     rc=$?
-    # The grader's build trees for this student (build/trees/sub-*): the
-    # results keep what matters; KEEP_TREES=1 keeps the tool logs too.
+    # The grader's build tree for this student (build/trees/TAG, TAG as
+    # the grader names the tree it graded): the results keep what matters;
+    # KEEP_TREES=1 keeps the tool logs too. Only that one: other gradings
+    # in this checkout (make grade, make check's other items) have theirs.
     if [[ -z ${KEEP_TREES:-} ]]; then
-        comm -13 <(echo "$before") <(ls "$root/build/trees" 2>/dev/null) |
-            grep '^sub-' | while read -r t; do rm -rf "${root:?}/build/trees/$t"; done
+        t=$("$root/build/bin/grader" tag --root "$root" --src "$sdir/src" 2>/dev/null | cut -f1)
+        [[ $t =~ ^sub-[A-Za-z0-9._-]+$ ]] && rm -rf "${root:?}/build/trees/$t"
     fi
     row=$safe total=0 incomplete=0
     for lab in "${lablist[@]}"; do

@@ -30,7 +30,9 @@ undefs() { nm -u "$@" 2>/dev/null | awk '$1 == "U" || $1 == "w" { print $2 }'; }
 dyn() { # --defined-only or --undefined-only, of a shared library
     nm -D "$1" "$2" 2>/dev/null | awk '{ print $NF }' | sed 's/@.*//'
 }
-lib() { "$cc" -print-file-name="$1"; }
+# CC may be a command line ("ccache gcc": make check's lab items).
+read -ra ccv <<<"$cc"
+lib() { "${ccv[@]}" -print-file-name="$1"; }
 
 cmocka=$(lib libcmocka.so)
 shared_defs=$(for l in libc.so.6 libm.so.6; do dyn --defined-only "$(lib $l)"; done)
