@@ -155,9 +155,9 @@ define lab_template
 $(1)_DIR := $(OUT)/$(1)/$(VARIANT)
 $(1)_OBJS := $$(patsubst %.c,$$($(1)_DIR)/student/%.o,$$($(1)_STUDENT)) \
              $$(patsubst %.c,$$($(1)_DIR)/support/%.o,$$($(1)_SUPPORT))
-# BINS (the grader, grading some tests only): build just these test
+# ONLY_BINS (the grader, grading some tests only): build just these test
 # binaries of the lab; unset, all of them.
-$(1)_BUILT := $$(if $$(BINS),$$(filter $$(BINS),$$($(1)_TESTS)),$$($(1)_TESTS))
+$(1)_BUILT := $$(if $$(ONLY_BINS),$$(filter $$(ONLY_BINS),$$($(1)_TESTS)),$$($(1)_TESTS))
 $(1)_BINS := $$(addprefix $$($(1)_DIR)/bin/,$$($(1)_BUILT))
 # -iquote, not -I: a lab's header may share a name with a system header
 # (lab 01's spawn.h and <spawn.h>), and a student who includes the system's

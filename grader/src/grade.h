@@ -35,7 +35,7 @@ struct lab {
     int nbinaries;
     char *broken; /* why the lab itself cannot be graded (its rubric...) */
     /* Grading some tests only (--test): the test binaries that hold them,
-     * space-separated, which alone are built (make's BINS); NULL: all. */
+     * space-separated, which alone are built (make's ONLY_BINS); NULL: all. */
     char *build_bins;
 };
 

@@ -26,12 +26,12 @@ int build_variant(const struct grade_opts *o, const struct lab *lab,
     int rc;
 
     mkdir_p(logdir);
-    cmd = gr_printf("env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS timeout 600 make "
-                    "-s --no-print-directory -j%d -C '%s' lab-build LAB='%s' "
-                    "VARIANT=%s TREE='%s/src' OUT='%s' BINS='%s' >'%s' 2>&1",
-                    o->jobs > 0 ? o->jobs : 2, o->root, lab->name, variant,
-                    o->out, o->out, lab->build_bins ? lab->build_bins : "",
-                    logpath);
+    cmd = gr_printf(
+        "env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS timeout 600 make "
+        "-s --no-print-directory -j%d -C '%s' lab-build LAB='%s' "
+        "VARIANT=%s TREE='%s/src' OUT='%s' ONLY_BINS='%s' >'%s' 2>&1",
+        o->jobs > 0 ? o->jobs : 2, o->root, lab->name, variant, o->out, o->out,
+        lab->build_bins ? lab->build_bins : "", logpath);
     /* The staged copies are built; diagnostics name the student's own. */
     setenv("GRADER_SHOWN_TREE", o->tree, 1);
     rc = system(cmd);
