@@ -19,7 +19,13 @@ t_start=$SECONDS
 
 ok() { passed=$((passed + 1)); printf '  ok    %s\n' "$1"; }
 bad() {
-    failed=$((failed + 1)); failures+=("$1")
+    local why
+    failed=$((failed + 1))
+    # The summary at the end repeats what failed inside the item (its own
+    # FAIL lines, else its first lines): a CI log shown by its tail must
+    # say why, not only which item.
+    why=$(printf '%s\n' "${2:-}" | grep -m 5 'FAIL' || printf '%s\n' "${2:-}" | grep -m 3 .)
+    failures+=("$1${why:+$'\n'$(printf '%s\n' "$why" | cut -c1-200 | sed 's/^/        /')}")
     printf '  FAIL  %s\n' "$1"
     [[ -n ${2:-} ]] && printf '%s\n' "$2" | sed 's/^/        /' | head -40
 }

@@ -7,6 +7,7 @@
  * re-parented to the supervisor, not to init). It reports on a pipe the test
  * never holds. The grader multiplexes several supervisors with poll().
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -433,6 +434,45 @@ static pid_t test_process(pid_t t, pid_t init)
     return test > 0 ? test : t;
 }
 
+/*
+ * Seconds the threads of process `pid` have spent runnable but waiting for
+ * a CPU (the second field of /proc/PID/task/TID/schedstat: the scheduler's
+ * run delay), or 0 where the kernel does not say. A test that deadlocks
+ * sleeps and waits for no CPU; one that a busy machine starves waits most
+ * of its time. Read before the test is frozen: it is the evidence that a
+ * timeout says more about the machine than about the code.
+ */
+static double waited_for_cpu(pid_t pid)
+{
+    char path[96], buf[128];
+    DIR *d;
+    struct dirent *e;
+    double total = 0;
+
+    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+    if (pid <= 0 || !(d = opendir(path)))
+        return 0;
+    while ((e = readdir(d))) {
+        unsigned long long run, wait;
+        ssize_t n;
+        int fd;
+
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof(path), "/proc/%d/task/%.20s/schedstat", (int)pid,
+                 e->d_name);
+        if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+            continue;
+        n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        buf[n > 0 ? n : 0] = '\0';
+        if (sscanf(buf, "%llu %llu", &run, &wait) == 2)
+            total += (double)wait / 1e9;
+    }
+    closedir(d);
+    return total;
+}
+
 /* Wait until the test `t` ends or `until` (now_seconds() time) passes:
  * 1 with its wait status, or 0. Other children (orphans re-parented to us)
  * are reaped on the way. */
@@ -463,6 +503,7 @@ static void supervise(const struct run_spec *spec, int out_w, int res_w,
     sigset_t chld, old;
     double t0 = now_seconds();
     int status = 0, timed_out, leftovers, left[2], below = 0;
+    double cpu_wait = 0;
     pid_t init = 0; /* a PID namespace's init: not a leftover */
     char buf[32];
     pid_t t;
@@ -495,6 +536,7 @@ static void supervise(const struct run_spec *spec, int out_w, int res_w,
         pid_t test;
 
         init = ns_init(t);
+        cpu_wait = waited_for_cpu(test_process(t, init));
         if (init > 0 && kill(init, SANDBOX_FREEZE_SIGNAL) == 0) {
             struct timespec settle = {0, 50 * 1000 * 1000};
 
@@ -529,8 +571,8 @@ static void supervise(const struct run_spec *spec, int out_w, int res_w,
     /* What the PID namespace's init found running when the test ended. */
     if (read(left[0], buf, sizeof(buf) - 1) > 0)
         leftovers += atoi(buf);
-    dprintf(st_w, "status %d %d %d %.6f\n", status, timed_out, leftovers,
-            now_seconds() - t0);
+    dprintf(st_w, "status %d %d %d %.6f %.6f\n", status, timed_out, leftovers,
+            now_seconds() - t0, cpu_wait);
     _exit(0);
 }
 
@@ -775,16 +817,17 @@ static void job_finish(struct job *j)
 {
     struct run_result *r = j->res;
     int status, timed_out, leftovers;
-    double secs;
+    double secs, cpu_wait = 0;
     const char *line = j->st.s ? strstr(j->st.s, "status ") : NULL;
 
     waitpid(j->sup, NULL, 0);
     for (int k = 0; k < nlive; k++)
         if (live_supervisors[k] == j->sup)
             live_supervisors[k] = live_supervisors[--nlive];
-    if (line && sscanf(line, "status %d %d %d %lf", &status, &timed_out,
-                       &leftovers, &secs) == 4) {
+    if (line && sscanf(line, "status %d %d %d %lf %lf", &status, &timed_out,
+                       &leftovers, &secs, &cpu_wait) >= 4) {
         r->status = status;
+        r->cpu_wait = cpu_wait;
         r->timed_out = timed_out;
         r->leftovers = leftovers;
         r->seconds = secs;

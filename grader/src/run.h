@@ -72,6 +72,8 @@ struct run_result {
     int forged;         /* result lines without the nonce */
     int leftovers;      /* processes still alive when it ended, killed */
     double seconds;
+    double cpu_wait; /* on a timeout: seconds its threads were runnable but
+                        had no CPU (a busy machine's mark, not a hang's) */
 };
 
 void run_result_free(struct run_result *r);

@@ -658,8 +658,41 @@ static void test_sweep_refuses_real_accounts(void **state)
     assert_int_equal(sandbox_signal_all(getuid(), SIGCONT, 1), -1);
 }
 
+/*
+ * A timeout's run delay (run.h, cpu_wait): a test whose two spinning
+ * processes share one CPU waited for it about half the time, the mark of
+ * a starved run (grade.c runs it again); one that sleeps waited for none,
+ * the mark of a hang (it stands).
+ */
+static void test_timeout_measures_waiting_for_a_cpu(void **state)
+{
+    char *spin[] = {"taskset", "-c",
+                    "0",       "sh",
+                    "-c",      "while :; do :; done & while :; do :; done",
+                    NULL};
+    char *sleeper[] = {"sleep", "30", NULL};
+    char *env[] = {NULL};
+    struct run_spec specs[2] = {
+        {.argv = spin, .env = env, .timeout = 2, .workdir = "/tmp", .task = -1},
+        {.argv = sleeper,
+         .env = env,
+         .timeout = 2,
+         .workdir = "/tmp",
+         .task = -1}};
+    struct run_result r[2];
+
+    (void)state;
+    run_batch(specs, r, 2, 2, NULL);
+    assert_true(r[0].timed_out && r[1].timed_out);
+    assert_true(r[0].cpu_wait >= 0.25 * r[0].seconds);
+    assert_true(r[1].cpu_wait < 0.1);
+    run_result_free(&r[0]);
+    run_result_free(&r[1]);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_sweep_refuses_real_accounts),
+    cmocka_unit_test(test_timeout_measures_waiting_for_a_cpu),
     cmocka_unit_test(test_tool_log_tail_is_the_last_lines),
     cmocka_unit_test(test_rubric_reads_points_and_params),
     cmocka_unit_test(test_rubric_rejects_typos_and_bad_requires),
