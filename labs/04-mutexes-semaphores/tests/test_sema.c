@@ -172,6 +172,55 @@ static void test_sema_handoff_no_lost_wakeup(void **state)
 }
 
 /*
+ * Two semaphores passed back and forth by two threads (a ping-pong): each
+ * round one thread posts `ping` and waits on `pong`, the other waits on
+ * `ping` and posts `pong`. Here a wake-up lost in any round is lost for
+ * good: no later post comes to rescue the sleeper, so both threads wait
+ * for ever (a deadlock the scheduler names, a timeout for a real run). In
+ * test_sema_handoff only a wake-up lost at one of the last posts shows.
+ */
+struct pingpong {
+    struct sema *ping, *pong;
+    long n;
+    int errors;
+};
+
+static void *pingpong_server(void *arg)
+{
+    struct pingpong *p = arg;
+
+    for (long i = 0; i < p->n; i++)
+        if (sema_wait(p->ping) != 0 || sema_post(p->pong) != 0)
+            p->errors++;
+    return NULL;
+}
+
+static void test_sema_pingpong_no_lost_wakeup(void **state)
+{
+    struct pingpong p = {make(0), make(0), lab04_param("pingpong", 20000, 500),
+                         0};
+    pthread_t t;
+
+    (void)state;
+    xpthread_create(&t, NULL, pingpong_server, &p);
+    for (long i = 0; i < p.n; i++)
+        if (sema_post(p.ping) != 0 || sema_wait(p.pong) != 0)
+            p.errors++;
+    xpthread_join(t, NULL);
+    if (p.errors)
+        harness_fail("%d sema_post or sema_wait calls returned an error in "
+                     "%ld rounds of ping-pong",
+                     p.errors, p.n);
+    if (sema_trywait(p.ping) != -EAGAIN || sema_trywait(p.pong) != -EAGAIN)
+        harness_fail("%ld rounds of ping-pong (a post, then a wait, each "
+                     "way) left a permit over: a wait returned without "
+                     "taking one",
+                     p.n);
+    sema_destroy(p.ping);
+    sema_destroy(p.pong);
+}
+
+/*
  * sema_trywait is for any thread, while others post and take: each of
  * three threads posts one permit, then takes one with trywait, n times.
  * A thread that has posted and not yet taken keeps a permit in the
@@ -460,6 +509,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_sema_counts_permits),
     cmocka_unit_test(test_sema_wait_sleeps_until_post),
     cmocka_unit_test(test_sema_handoff_no_lost_wakeup),
+    cmocka_unit_test(test_sema_pingpong_no_lost_wakeup),
     cmocka_unit_test(test_sema_trywait_concurrent),
     cmocka_unit_test(test_sema_bounds_holders),
     cmocka_unit_test(test_sema_timedwait_times_out),
