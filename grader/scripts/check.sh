@@ -13,6 +13,7 @@ cd "$root"
 grader=build/bin/grader
 out=build/check
 mkdir -p "$out"
+printf 'item\trun\twall_s\tcpu_s\n' >"$out/items.tsv"
 rm -rf "$out/busy-failures" # this run's only
 passed=0 failed=0 failures=()
 t_start=$SECONDS
@@ -225,15 +226,53 @@ bombs=$(mktemp -d)
 chmod 755 "$bombs"
 touch "$bombs/forkbomb.lock" && chmod 666 "$bombs/forkbomb.lock"
 export CORPUS_BOMB_LOCK=$bombs/forkbomb.lock
-trap 'rm -rf "$res" "$bombs"' EXIT
+trap 'rm -rf "$res" "$bombs"; [[ -z $cg ]] || { rmdir "$cg"/* "$cg"; } 2>/dev/null' EXIT
 declare -A key_of=() cmd_of=() file_of=() beside=()
 n_items=0 running_beside=0
 retry=()
 jobs=1 extra=0
 declare -A is_mutant=()
+# timed FILE CMD...: CMD's output to FILE, and to FILE.time its wall and
+# CPU seconds ("wall user sys"). The CPU is read from a cpuacct cgroup of
+# its own where one can be made (root, cgroup v1: every process it
+# started, in any namespace, reaped by anyone), else from bash's `time`
+# (only the children it reaped: a test's CPU reaped by a PID namespace's
+# init is missed).
+cg= cg_home=/sys/fs/cgroup/cpuacct$(awk -F: '$2 ~ /(^|,)cpuacct(,|$)/ { print $3 }' /proc/self/cgroup)
+if [[ -w $cg_home/cgroup.procs ]] && mkdir "$cg_home/make-check-$$" 2>/dev/null; then
+    cg=$cg_home/make-check-$$
+fi
+timed() {
+    local f=$1 t0=$EPOCHREALTIME ns= d
+    shift
+    if [[ -n $cg ]] && d=$cg/${f##*/}.$RANDOM && mkdir "$d" 2>/dev/null &&
+        echo "$BASHPID" >"$d/cgroup.procs" 2>/dev/null; then
+        "$@" >"$f" 2>&1 </dev/null
+        ns=$(cat "$d/cpuacct.usage" 2>/dev/null)
+        echo "$BASHPID" >"$cg_home/cgroup.procs" 2>/dev/null
+        rmdir "$d" 2>/dev/null
+    else
+        local TIMEFORMAT='%R %U %S'
+        { time "$@" >"$f" 2>&1 </dev/null; } 2>"$f.time"
+        return 0
+    fi
+    awk -v a="$t0" -v b="$EPOCHREALTIME" -v ns="${ns:-0}" \
+        'BEGIN { printf "%.3f %.3f 0\n", b - a, ns / 1e9 }' >"$f.time"
+}
+
+# record KEY RUN: a row of build/check/items.tsv (item, phase's run, wall
+# and CPU seconds), from the time its run wrote beside its output.
+record() {
+    local wall user sys
+    read -r wall user sys < <(tail -1 "${file_of[$1]}.time" 2>/dev/null)
+    [[ -n $sys ]] && printf '%s\t%s\t%s\t%.1f\n' "$1" "$2" "$wall" \
+        "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" >>"$out/items.tsv"
+    return 0
+}
 report() { # KEY [note]
     local f=${file_of[$1]} first
     first=$(head -1 "$f" 2>/dev/null)
+    record "$1" "${2:+alone}"
     case $first in
     "ok "*)
         ok "${first#ok }${2:-}"
@@ -252,6 +291,7 @@ pool_reap() {
     [[ -n ${beside[$key]:-} ]] && running_beside=$((running_beside - 1))
     if [[ -n ${cmd_of[$key]:-} ]] && head -1 "${file_of[$key]}" | grep -q '^FAIL '; then
         retry+=("$key")
+        record "$key" "failed busy"
         # What it said, kept: the checks a busy machine fools are worth
         # knowing even when the quiet run passes.
         mkdir -p "$out/busy-failures"
@@ -276,7 +316,9 @@ pool_start() { # [--retry|--beside] KEY CMD...: --beside takes no lane
     fi
     n_items=$((n_items + 1))
     file_of[$key]=$res/$n_items
-    "$@" >"${file_of[$key]}" 2>&1 </dev/null &
+    (
+        timed "${file_of[$key]}" "$@"
+    ) &
     key_of[$!]=$key
     [[ -n $again ]] && cmd_of[$key]=$(printf '%q ' "$@")
     return 0
@@ -374,7 +416,7 @@ rerun_failed() { # NOTE: the retry items not yet run again, each alone
     for key in "${retry[@]}"; do
         [[ -e ${file_of[$key]}.again ]] && continue
         touch "${file_of[$key]}.again"
-        eval "${cmd_of[$key]}" >"${file_of[$key]}" 2>&1 </dev/null
+        eval "timed ${file_of[$key]} ${cmd_of[$key]}"
         report "$key" "$1"
     done
 }
@@ -404,6 +446,10 @@ echo "   quiet phase: $((SECONDS - t_quiet)) s"
 echo
 echo "mutants: $mutants_caught of $mutants_total caught"
 echo "time: $((SECONDS - t_start)) s"
+# Where it went: the items of most CPU (all of them in build/check/items.tsv).
+echo "most CPU: $(tail -n +2 "$out/items.tsv" | sort -t$'\t' -k4,4 -rn | head -6 |
+    awk -F'\t' '{ printf "%s%s %.0f s (%.0f s wall)", (NR > 1 ? ", " : ""), $1, $4, $3 }')"
+awk -F'\t' 'NR > 1 { c += $4 } END { printf "CPU of all items: %.0f s\n", c }' "$out/items.tsv"
 for f in "${failures[@]}"; do echo "failed: $f"; done
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
