@@ -467,7 +467,7 @@ static void test_green_sleep_order(void **state)
  * Rule 5: due sleepers are looked for "before taking each head", not only
  * when the run queue is empty. One thread sleeps 20 ms while another keeps
  * yielding: the sleeper must run between two of its turns, soon after its
- * deadline, not once the yielder gives up (5 s later).
+ * deadline, not once the yielder gives up (2 s later).
  */
 static int napped; /* green threads only: one OS thread, no lock */
 
@@ -484,7 +484,7 @@ static void *yield_until_napped(void *arg)
     uint64_t t0 = harness_now_ns();
 
     (void)arg;
-    while (!napped && harness_now_ns() - t0 < 5000000000u)
+    while (!napped && harness_now_ns() - t0 < 2000000000u)
         green_yield();
     rec(napped ? "saw-nap%ld" : "gave-up-after-%ld-ms",
         (long)((harness_now_ns() - t0) / 1000000u));
@@ -511,7 +511,7 @@ static void test_green_sleepers_woken_between_heads(void **state)
 /*
  * "One scheduler per OS thread; green threads never move between OS
  * threads." Two OS threads each spawn one green thread and run their own
- * green_run; the two green threads wait for each other (bounded: 3 s), so
+ * green_run; the two green threads wait for each other (bounded: 2 s), so
  * both schedulers are busy at once, then check green_self(), their OS
  * thread and what green_yield returns. Recorded, asserted after the join.
  */
@@ -534,7 +534,7 @@ static int wait_for_both(atomic_int *count, uint64_t deadline)
 static void *side_body(void *arg)
 {
     struct green_side *s = arg;
-    uint64_t deadline = harness_now_ns() + 3000000000u;
+    uint64_t deadline = harness_now_ns() + 2000000000u;
 
     atomic_fetch_add(&sides_in, 1);
     s->met = wait_for_both(&sides_in, deadline);
@@ -579,7 +579,7 @@ static void test_green_scheduler_per_thread(void **state)
                          i, s[i].spawn_rc, s[i].run_rc);
         if (!s[i].met)
             harness_fail("the green threads of two OS threads never ran at "
-                         "the same time (3 s): does one OS thread run the "
+                         "the same time (2 s): does one OS thread run the "
                          "other's green threads? The scheduler's state "
                          "belongs in _Thread_local variables");
         if (!s[i].self_before || !s[i].self_after)
