@@ -254,7 +254,10 @@ static void capped_creates(int fd)
     struct rlimit lim;
 
     if (vm && getrlimit(RLIMIT_AS, &lim) == 0) {
+        /* Below a hard limit already lower, if any: a cap all the same. */
         lim.rlim_cur = vm + 16 * 1024;
+        if (lim.rlim_max != RLIM_INFINITY && lim.rlim_cur > lim.rlim_max)
+            lim.rlim_cur = lim.rlim_max;
         if (setrlimit(RLIMIT_AS, &lim) == 0) {
             rc[0] = gen_fib_create(&g);
             rc[1] = gen_inorder_create(&g, &node);

@@ -677,7 +677,10 @@ static void starved_calls(int fd)
     if (f)
         fclose(f);
     if (kib && getrlimit(RLIMIT_AS, &lim) == 0) {
+        /* Below a hard limit already lower, if any: a cap all the same. */
         lim.rlim_cur = kib * 1024 + 16 * 1024;
+        if (lim.rlim_max != RLIM_INFINITY && lim.rlim_cur > lim.rlim_max)
+            lim.rlim_cur = lim.rlim_max;
         if (setrlimit(RLIMIT_AS, &lim) == 0) {
             rc[0] = green_spawn(NULL, loop3, "A%ld");
             /* Every size class, until none is left: the free lists too. */
