@@ -562,6 +562,200 @@ static void test_coro_destroy_unmaps_stacks(void **state)
                      before, after);
 }
 
+/*
+ * coro.h: -EBUSY for "a coroutine that resumed, directly or not, the
+ * caller". main resumes a, a resumes b, b resumes c. b tries its direct
+ * resumer a; c tries b (direct) and a (through b). Each must be refused:
+ * their stacks are in use below the caller's, and a switch into one would
+ * run it on a context it left long ago.
+ */
+enum { BUSY_LEVELS = 3 };
+static struct coro *busy_chain[BUSY_LEVELS];
+static int busy_rc[BUSY_LEVELS][BUSY_LEVELS]; /* [who][whom it resumed] */
+
+static void *busy_body(void *arg)
+{
+    long lvl = N(arg);
+
+    for (long up = lvl - 1; up >= 0; up--) {
+        /* Said first: a switch into a running coroutine crashes or loops. */
+        harness_symptom("resumed-resumer",
+                        "coroutine %ld resumed coroutine %ld, which resumed "
+                        "it%s, expecting -EBUSY",
+                        lvl, up, up == lvl - 1 ? "" : " through another");
+        busy_rc[lvl][up] = coro_resume(busy_chain[up], NULL);
+    }
+    if (lvl + 1 < BUSY_LEVELS && coro_resume(busy_chain[lvl + 1], NULL) != 0)
+        return V(-1);
+    return V(lvl);
+}
+
+static void test_coro_resume_busy_resumer(void **state)
+{
+    void *v = NULL;
+
+    (void)state;
+    for (long i = 0; i < BUSY_LEVELS; i++)
+        busy_chain[i] = make(busy_body, V(i), 0);
+    assert_int_equal(coro_resume(busy_chain[0], &v), 0);
+    for (long i = 0; i < BUSY_LEVELS; i++)
+        for (long up = 0; up < i; up++)
+            if (busy_rc[i][up] != -EBUSY)
+                harness_fail_symptom(
+                    "resumed-resumer",
+                    "coroutine %ld resumed coroutine %ld, which resumed "
+                    "it%s: expected -EBUSY, got %d. A coroutine that "
+                    "resumed another is still running, below it",
+                    i, up, up == i - 1 ? "" : " through another",
+                    busy_rc[i][up]);
+    if (N(v) != 0 || !coro_finished(busy_chain[0]))
+        harness_fail("main resumed a, a resumed b, b resumed c: expected a "
+                     "to finish with 0 once c and b had, got %ld "
+                     "(finished=%d)",
+                     N(v), coro_finished(busy_chain[0]));
+    for (int i = 0; i < BUSY_LEVELS; i++) {
+        assert_true(coro_finished(busy_chain[i]));
+        coro_destroy(busy_chain[i]);
+    }
+}
+
+/* coro.h: 0 means CORO_STACK_DEFAULT usable bytes, not the minimum. */
+static void test_coro_default_stack_size(void **state)
+{
+    struct coro *co;
+    void *v = NULL;
+
+    (void)state;
+    /* Said first: a smaller stack overflows into the guard page. */
+    harness_symptom("small-default",
+                    "a coroutine made with stack_size 0 used %d of its "
+                    "CORO_STACK_DEFAULT (%d) bytes of stack",
+                    CORO_STACK_DEFAULT - 2048, CORO_STACK_DEFAULT);
+    co = make(use_stack, V(CORO_STACK_DEFAULT - 2048), 0);
+    assert_int_equal(coro_resume(co, &v), 0);
+    assert_true(coro_finished(co));
+    coro_destroy(co);
+}
+
+/*
+ * coro.h: "the coroutine running on this thread", "Context: any thread"
+ * (coro_create), coro_finished's "Context: any" and coro_yield's "Returns
+ * 0 once resumed". Two OS threads each make and run a coroutine; both are
+ * inside theirs at once (a start line) and look before either yields, so
+ * a `current` shared between threads shows one of them the other's
+ * coroutine. Workers record, main
+ * asserts after the join.
+ */
+struct per_thread {
+    struct harness_start *start;
+    struct coro *co;
+    struct coro *seen;   /* coro_current() inside, after the start line */
+    int finished_inside; /* coro_finished(co) inside: must be false */
+    int create_rc, resume_rc[2], yield_rc;
+    long value[2];
+};
+
+static void *per_thread_body(void *arg)
+{
+    struct per_thread *p = arg;
+
+    harness_start_wait(p->start);
+    p->seen = coro_current();
+    p->finished_inside = coro_finished(p->co);
+    /* Neither yields before both have looked. */
+    harness_start_wait(p->start);
+    p->yield_rc = coro_yield(V(1));
+    return V(2);
+}
+
+static void *per_thread_worker(void *arg)
+{
+    struct per_thread *p = arg;
+    void *v = NULL;
+
+    p->create_rc = coro_create(&p->co, per_thread_body, p, 0);
+    if (p->create_rc != 0)
+        return NULL;
+    for (int i = 0; i < 2; i++) {
+        p->resume_rc[i] = coro_resume(p->co, &v);
+        p->value[i] = N(v);
+    }
+    coro_destroy(p->co);
+    return NULL;
+}
+
+static void test_coro_current_per_thread(void **state)
+{
+    struct harness_start start;
+    struct per_thread p[2];
+    pthread_t t[2];
+
+    (void)state;
+    harness_start_init(&start, 2);
+    for (int i = 0; i < 2; i++) {
+        p[i] = (struct per_thread){.start = &start, .yield_rc = 1};
+        xpthread_create(&t[i], NULL, per_thread_worker, &p[i]);
+    }
+    for (int i = 0; i < 2; i++)
+        xpthread_join(t[i], NULL);
+    harness_start_destroy(&start);
+    for (int i = 0; i < 2; i++) {
+        if (p[i].create_rc != 0)
+            harness_fail("coro_create on thread %d returned %d, expected 0: "
+                         "any thread may make coroutines",
+                         i, p[i].create_rc);
+        if (p[i].seen != p[i].co)
+            harness_fail("thread %d, inside its coroutine %p while thread %d "
+                         "ran its own: coro_current() returned %p. The "
+                         "running coroutine is per thread (_Thread_local)",
+                         i, (void *)p[i].co, 1 - i, (void *)p[i].seen);
+        if (p[i].resume_rc[0] != 0 || p[i].value[0] != 1 ||
+            p[i].resume_rc[1] != 0 || p[i].value[1] != 2)
+            harness_fail("thread %d: expected its two resumes to give 0 and "
+                         "1, then 0 and 2; got %d and %ld, %d and %ld",
+                         i, p[i].resume_rc[0], p[i].value[0], p[i].resume_rc[1],
+                         p[i].value[1]);
+        if (p[i].finished_inside)
+            harness_fail("coro_finished(co) called inside co returned true: "
+                         "its body has not returned");
+        if (p[i].yield_rc != 0)
+            harness_fail("coro_yield returned %d once resumed, expected 0",
+                         p[i].yield_rc);
+    }
+}
+
+/* coro.h: destroying a suspended coroutine runs nothing more of its body. */
+static int abandoned_steps;
+
+static void *abandon_body(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        abandoned_steps++;
+        coro_yield(NULL);
+    }
+    return NULL;
+}
+
+static void test_coro_destroy_abandons_body(void **state)
+{
+    struct coro *co;
+
+    (void)state;
+    abandoned_steps = 0;
+    co = make(abandon_body, NULL, 0);
+    coro_destroy(co); /* never started: the body never runs */
+    co = make(abandon_body, NULL, 0);
+    assert_int_equal(coro_resume(co, NULL), 0);
+    assert_int_equal(coro_resume(co, NULL), 0);
+    coro_destroy(co); /* suspended in its second yield */
+    if (abandoned_steps != 2)
+        harness_fail("the body ran %d steps, expected 2 (one per resume): "
+                     "coro_destroy must abandon a body where it stands, "
+                     "never run it again",
+                     abandoned_steps);
+}
+
 /* ---- Task 4: the cost of a switch, measured against the alternatives. */
 
 static void *pingpong_body(void *arg)
@@ -731,6 +925,10 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_coro_create_sizes),
     cmocka_unit_test(test_coro_destroy_frees_everything),
     cmocka_unit_test(test_coro_destroy_unmaps_stacks),
+    cmocka_unit_test(test_coro_resume_busy_resumer),
+    cmocka_unit_test(test_coro_default_stack_size),
+    cmocka_unit_test(test_coro_current_per_thread),
+    cmocka_unit_test(test_coro_destroy_abandons_body),
     cmocka_unit_test(test_coro_switch_cheaper_than_thread),
     cmocka_unit_test(test_coro_switch_cheaper_than_swapcontext),
 };

@@ -4,10 +4,14 @@
  * a recursive tree walk runs on the generator's stack.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "gen.h"
@@ -183,12 +187,141 @@ static void test_gen_inorder_merge(void **state)
     free(odd);
 }
 
+/* Stopping an in-order walk early is fine: destroy frees it (memcheck). */
+static void test_gen_inorder_stop_early(void **state)
+{
+    enum { NODES = 1021, TAKE = 10 };
+    struct tree_node *nodes = xcalloc(NODES, sizeof(*nodes));
+    struct coro *g = NULL;
+    void *v = NULL;
+
+    (void)state;
+    assert_int_equal(gen_inorder_create(&g, build_tree(nodes, NODES, 389, 1)),
+                     0);
+    for (long i = 0; i < TAKE; i++) {
+        assert_int_equal(gen_next(g, &v), 0);
+        if (((const struct tree_node *)v)->key != i)
+            harness_fail("in-order walk, item %ld: expected key %ld, got %ld",
+                         i, i, ((const struct tree_node *)v)->key);
+    }
+    coro_destroy(g); /* deep in the tree, suspended in a yield */
+    free(nodes);
+}
+
+/*
+ * gen.h: each create returns "what coro_create returned": -EINVAL for a
+ * NULL out, and -ENOMEM when the stack cannot be mapped (in a child whose
+ * address space is capped just above what it already uses). "Context:
+ * any": generators made on a worker thread run on the main one.
+ */
+struct gen_made {
+    const struct tree_node *root;
+    struct coro *fib, *walk;
+    int fib_rc, walk_rc;
+};
+
+static void *make_gens(void *arg)
+{
+    struct gen_made *m = arg;
+
+    m->fib_rc = gen_fib_create(&m->fib);
+    m->walk_rc = gen_inorder_create(&m->walk, m->root);
+    return NULL;
+}
+
+/* The child's VmSize in bytes, from /proc/self/status; 0 if unknown. */
+static unsigned long vm_size_bytes(void)
+{
+    char line[256];
+    unsigned long kib = 0;
+    FILE *f = fopen("/proc/self/status", "r");
+
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "VmSize: %lu kB", &kib) == 1)
+            break;
+    fclose(f);
+    return kib * 1024;
+}
+
+static void capped_creates(int fd)
+{
+    struct tree_node node = {1, NULL, NULL};
+    struct coro *g = NULL;
+    int rc[2] = {1, 1};
+    unsigned long vm = vm_size_bytes();
+    struct rlimit lim;
+
+    if (vm && getrlimit(RLIMIT_AS, &lim) == 0) {
+        /* Below a hard limit already lower, if any: a cap all the same. */
+        lim.rlim_cur = vm + 16 * 1024;
+        if (lim.rlim_max != RLIM_INFINITY && lim.rlim_cur > lim.rlim_max)
+            lim.rlim_cur = lim.rlim_max;
+        if (setrlimit(RLIMIT_AS, &lim) == 0) {
+            rc[0] = gen_fib_create(&g);
+            rc[1] = gen_inorder_create(&g, &node);
+        }
+    }
+    if (write(fd, rc, sizeof(rc)) != (ssize_t)sizeof(rc))
+        _exit(3);
+    _exit(0);
+}
+
+static void test_gen_create_returns_coro_errors(void **state)
+{
+    struct tree_node node = {7, NULL, NULL};
+    struct gen_made m = {&node, NULL, NULL, 1, 1};
+    int fds[2], rc[2] = {1, 1}, status;
+    void *v = NULL;
+    pthread_t t;
+    pid_t pid;
+
+    (void)state;
+    expect_rc("gen_fib_create(NULL)", gen_fib_create(NULL), -EINVAL);
+    expect_rc("gen_inorder_create(NULL, root)", gen_inorder_create(NULL, &node),
+              -EINVAL);
+    xpthread_create(&t, NULL, make_gens, &m);
+    xpthread_join(t, NULL);
+    expect_rc("gen_fib_create on a worker thread", m.fib_rc, 0);
+    expect_rc("gen_inorder_create on a worker thread", m.walk_rc, 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(gen_next(m.fib, &v), 0);
+    assert_int_equal(N(v), 1); /* F(2) */
+    assert_int_equal(gen_next(m.walk, &v), 0);
+    assert_ptr_equal(v, &node);
+    assert_int_equal(gen_next(m.walk, &v), -ENODATA);
+    coro_destroy(m.fib);
+    coro_destroy(m.walk);
+
+    xpipe(fds);
+    fflush(NULL);
+    pid = xfork();
+    if (pid == 0) {
+        close(fds[0]);
+        capped_creates(fds[1]);
+    }
+    close(fds[1]);
+    if (read(fds[0], rc, sizeof(rc)) != (ssize_t)sizeof(rc))
+        rc[0] = rc[1] = 1;
+    close(fds[0]);
+    xwaitpid(pid, &status, 0);
+    if (rc[0] == 1 && rc[1] == 1)
+        harness_fail("the child that caps its address space and makes "
+                     "generators reported nothing (wait status %#x)",
+                     status);
+    expect_rc("gen_fib_create with no room for its stack", rc[0], -ENOMEM);
+    expect_rc("gen_inorder_create with no room for its stack", rc[1], -ENOMEM);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_gen_fibonacci),
     cmocka_unit_test(test_gen_stop_early),
     cmocka_unit_test(test_gen_inorder_balanced),
     cmocka_unit_test(test_gen_inorder_deep),
     cmocka_unit_test(test_gen_inorder_merge),
+    cmocka_unit_test(test_gen_inorder_stop_early),
+    cmocka_unit_test(test_gen_create_returns_coro_errors),
 };
 
 HARNESS_MAIN(tests)

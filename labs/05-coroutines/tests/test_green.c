@@ -5,10 +5,16 @@
  * deadlock, and runs 10,000 threads in little memory.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "green.h"
@@ -355,6 +361,12 @@ static void test_green_deadlock_detected(void **state)
     spawn(loop3, "A%ld");
     run_expect(0, "A0 A1 A2");
     green_chan_destroy(chan);
+    /* A sender alone, with nobody to receive, is stuck just the same. */
+    trace[0] = '\0';
+    assert_int_equal(green_chan_create(&chan), 0);
+    spawn(producer, V(1));
+    run_expect(-EDEADLK, "s1");
+    green_chan_destroy(chan);
     chan = NULL;
 }
 
@@ -451,6 +463,270 @@ static void test_green_sleep_order(void **state)
                      cpu * 1e3, wall * 1e3, 100 * spinner, 100 * ready / wall);
 }
 
+/*
+ * Rule 5: due sleepers are looked for "before taking each head", not only
+ * when the run queue is empty. One thread sleeps 20 ms while another keeps
+ * yielding: the sleeper must run between two of its turns, soon after its
+ * deadline, not once the yielder gives up (2 s later).
+ */
+static int napped; /* green threads only: one OS thread, no lock */
+
+static void *napper(void *arg)
+{
+    green_sleep_ms((unsigned)N(arg));
+    napped = 1;
+    rec("nap%ld", N(arg));
+    return NULL;
+}
+
+static void *yield_until_napped(void *arg)
+{
+    uint64_t t0 = harness_now_ns();
+
+    (void)arg;
+    while (!napped && harness_now_ns() - t0 < 2000000000u)
+        green_yield();
+    rec(napped ? "saw-nap%ld" : "gave-up-after-%ld-ms",
+        (long)((harness_now_ns() - t0) / 1000000u));
+    return NULL;
+}
+
+static void test_green_sleepers_woken_between_heads(void **state)
+{
+    (void)state;
+    trace[0] = '\0';
+    napped = 0;
+    spawn(napper, V(20));
+    spawn(yield_until_napped, NULL);
+    assert_int_equal(green_run(), 0);
+    if (strncmp(trace, "nap20 saw-nap", 13) != 0)
+        harness_fail("a thread slept 20 ms while another kept yielding: "
+                     "expected the sleeper to run between two of its turns "
+                     "once its time was up (\"nap20 saw-nap...\"), got "
+                     "\"%s\". Rule 5: look for due sleepers before taking "
+                     "each head, not only when the run queue is empty",
+                     trace);
+}
+
+/*
+ * "One scheduler per OS thread; green threads never move between OS
+ * threads." Two OS threads each spawn one green thread and run their own
+ * green_run; the two green threads wait for each other (bounded: 2 s), so
+ * both schedulers are busy at once, then check green_self(), their OS
+ * thread and what green_yield returns. Recorded, asserted after the join.
+ */
+struct green_side {
+    pthread_t os;
+    struct green *handle;
+    int spawn_rc, run_rc, yield_rc, met, self_before, self_after, same_os;
+};
+
+static atomic_int sides_in, sides_looked;
+
+/* Spin until *count reaches 2 or the deadline passes; 1 if it did. */
+static int wait_for_both(atomic_int *count, uint64_t deadline)
+{
+    while (atomic_load(count) < 2 && harness_now_ns() < deadline)
+        sched_yield();
+    return atomic_load(count) >= 2;
+}
+
+static void *side_body(void *arg)
+{
+    struct green_side *s = arg;
+    uint64_t deadline = harness_now_ns() + 2000000000u;
+
+    atomic_fetch_add(&sides_in, 1);
+    s->met = wait_for_both(&sides_in, deadline);
+    s->self_before = green_self() == s->handle;
+    atomic_fetch_add(&sides_looked, 1);
+    s->met &= wait_for_both(&sides_looked, deadline);
+    s->yield_rc = green_yield();
+    s->self_after = green_self() == s->handle;
+    s->same_os = pthread_equal(pthread_self(), s->os);
+    return NULL;
+}
+
+static void *side_thread(void *arg)
+{
+    struct green_side *s = arg;
+
+    s->os = pthread_self();
+    s->spawn_rc = green_spawn(&s->handle, side_body, s);
+    s->run_rc = s->spawn_rc ? 0 : green_run();
+    return NULL;
+}
+
+static void test_green_scheduler_per_thread(void **state)
+{
+    struct green_side s[2];
+    pthread_t t[2];
+
+    (void)state;
+    atomic_store(&sides_in, 0);
+    atomic_store(&sides_looked, 0);
+    for (int i = 0; i < 2; i++) {
+        s[i] = (struct green_side){.yield_rc = 1};
+        xpthread_create(&t[i], NULL, side_thread, &s[i]);
+    }
+    for (int i = 0; i < 2; i++)
+        xpthread_join(t[i], NULL);
+    for (int i = 0; i < 2; i++) {
+        if (s[i].spawn_rc != 0 || s[i].run_rc != 0)
+            harness_fail("OS thread %d: green_spawn returned %d and green_run "
+                         "%d, expected 0 and 0: each OS thread has its own "
+                         "scheduler",
+                         i, s[i].spawn_rc, s[i].run_rc);
+        if (!s[i].met)
+            harness_fail("the green threads of two OS threads never ran at "
+                         "the same time (2 s): does one OS thread run the "
+                         "other's green threads? The scheduler's state "
+                         "belongs in _Thread_local variables");
+        if (!s[i].self_before || !s[i].self_after)
+            harness_fail("OS thread %d: green_self() inside its green thread "
+                         "was not that thread's handle (%s its yield) while "
+                         "another OS thread ran its own: one scheduler per "
+                         "OS thread (_Thread_local)",
+                         i, s[i].self_before ? "after" : "before");
+        if (!s[i].same_os)
+            harness_fail("OS thread %d's green thread came back from "
+                         "green_yield on another OS thread",
+                         i);
+        if (s[i].yield_rc != 0)
+            harness_fail("green_yield returned %d once run again, expected 0",
+                         s[i].yield_rc);
+    }
+}
+
+/* Touch the stack n bytes deep, a page at a time downwards. */
+static __attribute__((noinline)) long touch_stack(size_t n)
+{
+    volatile char buf[n];
+
+    for (size_t i = n; i > 0; i -= i < 512 ? i : 512)
+        buf[i - 1] = (char)i;
+    buf[0] = 1;
+    return buf[n - 1] + buf[0];
+}
+
+/* A thread's stack is GREEN_STACK_SIZE; its sleeps and yields return 0. */
+static void *deep_sleeper(void *arg)
+{
+    long touched = touch_stack(GREEN_STACK_SIZE - 2048);
+
+    (void)arg;
+    rec("sleep%ld", green_sleep_ms(1));
+    rec("yield%ld", green_yield());
+    return V(touched);
+}
+
+static void test_green_stack_and_returns(void **state)
+{
+    (void)state;
+    trace[0] = '\0';
+    /* Said first: a smaller stack overflows into the guard page. */
+    harness_symptom("small-stack",
+                    "a green thread used %d of its GREEN_STACK_SIZE (%d) "
+                    "bytes of stack",
+                    GREEN_STACK_SIZE - 2048, GREEN_STACK_SIZE);
+    spawn(deep_sleeper, NULL);
+    expect_rc("green_run", green_run(), 0);
+    if (strcmp(trace, "sleep0 yield0") != 0)
+        harness_fail_symptom("nonzero-return",
+                             "green_sleep_ms and green_yield should return 0 "
+                             "once the thread runs again: expected "
+                             "\"sleep0 yield0\", got \"%s\"",
+                             trace);
+}
+
+/* green.h: closing from the scheduler's OS thread, before green_run. */
+static void test_green_close_from_os_thread(void **state)
+{
+    (void)state;
+    trace[0] = '\0';
+    assert_int_equal(green_chan_create(&chan), 0);
+    spawn(receiver, "a%ld");
+    spawn(sender, V(5));
+    expect_rc("green_chan_close from the OS thread, outside green threads",
+              green_chan_close(chan), 0);
+    expect_rc("green_chan_close again from the OS thread",
+              green_chan_close(chan), -EPIPE);
+    run_expect(0, "a-32 send-error-32");
+    green_chan_destroy(chan);
+    chan = NULL;
+}
+
+/*
+ * -ENOMEM from green_spawn and green_chan_create, in a child whose address
+ * space is capped 16 KiB above its use (no room for a stack), then whose
+ * heap is used up (no room for a channel). A spawn that failed queues
+ * nothing: green_run then has nothing to run.
+ */
+static void starved_calls(int fd)
+{
+    int rc[3] = {1, 1, 1};
+    struct green_chan *ch = NULL;
+    char line[256];
+    unsigned long kib = 0;
+    struct rlimit lim;
+    FILE *f = fopen("/proc/self/status", "r");
+
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "VmSize: %lu kB", &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    if (kib && getrlimit(RLIMIT_AS, &lim) == 0) {
+        /* Below a hard limit already lower, if any: a cap all the same. */
+        lim.rlim_cur = kib * 1024 + 16 * 1024;
+        if (lim.rlim_max != RLIM_INFINITY && lim.rlim_cur > lim.rlim_max)
+            lim.rlim_cur = lim.rlim_max;
+        if (setrlimit(RLIMIT_AS, &lim) == 0) {
+            rc[0] = green_spawn(NULL, loop3, "A%ld");
+            /* Every size class, until none is left: the free lists too. */
+            for (size_t sz = 1; sz <= 1024; sz += 8)
+                while (malloc(sz))
+                    ;
+            rc[1] = green_chan_create(&ch);
+            rc[2] = green_run();
+        }
+    }
+    if (write(fd, rc, sizeof(rc)) != (ssize_t)sizeof(rc))
+        _exit(3);
+    _exit(0);
+}
+
+static void test_green_out_of_memory(void **state)
+{
+    int fds[2], rc[3] = {1, 1, 1}, status;
+    pid_t pid;
+
+    (void)state;
+    xpipe(fds);
+    fflush(NULL);
+    pid = xfork();
+    if (pid == 0) {
+        close(fds[0]);
+        starved_calls(fds[1]);
+    }
+    close(fds[1]);
+    if (read(fds[0], rc, sizeof(rc)) != (ssize_t)sizeof(rc))
+        rc[0] = rc[1] = rc[2] = 1;
+    close(fds[0]);
+    xwaitpid(pid, &status, 0);
+    if (rc[0] == 1 && rc[1] == 1 && rc[2] == 1)
+        harness_fail(
+            "the child that caps its memory and spawns reported "
+            "nothing: it %s %d. Does green_spawn go on after "
+            "coro_create failed, or green_chan_create use a NULL "
+            "calloc?",
+            WIFSIGNALED(status) ? "was killed by signal" : "exited with",
+            WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+    expect_rc("green_spawn with no room for a stack", rc[0], -ENOMEM);
+    expect_rc("green_chan_create with the heap used up", rc[1], -ENOMEM);
+    expect_rc("green_run after a failed spawn (nothing to run)", rc[2], 0);
+}
+
 /* ---- Task 4: 10,000 green threads. */
 
 static long started, finished;
@@ -539,6 +815,11 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_green_deadlock_detected),
     cmocka_unit_test(test_green_deadlock_frees_stacks),
     cmocka_unit_test(test_green_sleep_order),
+    cmocka_unit_test(test_green_sleepers_woken_between_heads),
+    cmocka_unit_test(test_green_scheduler_per_thread),
+    cmocka_unit_test(test_green_stack_and_returns),
+    cmocka_unit_test(test_green_close_from_os_thread),
+    cmocka_unit_test(test_green_out_of_memory),
     cmocka_unit_test(test_green_ten_thousand),
     cmocka_unit_test(test_green_finished_stacks_freed_at_once),
 };
