@@ -6,7 +6,9 @@
  * "_lock_based" tests) under Helgrind too.
  */
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,6 +135,137 @@ static void test_counter_no_lost_updates(void **state)
                                  "stored +1)",
                                  round, nthreads, iters, got, nthreads * iters,
                                  nthreads * iters - got);
+    }
+}
+
+/*
+ * counter_inc and counter_read never block: a thread stopped anywhere in
+ * them cannot hold anyone else up. A worker calls both in a loop; a signal
+ * stops it wherever it is (its handler waits on a pipe), and another thread
+ * must then finish an increment and a read. A lock the stopped worker holds
+ * (about half the time, for a counter under a mutex or a spinlock) is held
+ * until the worker resumes: that call does not return. Forty stops, each
+ * given a generous block_ms (2 s) to finish calls that take microseconds.
+ */
+static int freeze_pipe[2], thaw_pipe[2], go_pipe[2], done_pipe[2];
+
+static void freeze_handler(int sig)
+{
+    char b = 0;
+    int saved = errno;
+
+    (void)sig;
+    /* write and read are async-signal-safe; stay here until thawed */
+    while (write(freeze_pipe[1], &b, 1) < 0 && errno == EINTR)
+        ;
+    while (read(thaw_pipe[0], &b, 1) < 0 && errno == EINTR)
+        ;
+    errno = saved;
+}
+
+struct spinner {
+    struct counter *c;
+    atomic_int stop;
+    long incs; /* read by the main thread after the join */
+};
+
+static void *spinner_main(void *arg)
+{
+    struct spinner *s = arg;
+
+    while (!atomic_load_explicit(&s->stop, memory_order_relaxed)) {
+        counter_inc(s->c);
+        (void)counter_read(s->c);
+        s->incs++;
+    }
+    return NULL;
+}
+
+/* The other thread: per byte on go_pipe, one increment and one read. */
+static void *prober_main(void *arg)
+{
+    struct counter *c = arg;
+    char b;
+
+    while (read(go_pipe[0], &b, 1) == 1 && b == 'g') {
+        counter_inc(c);
+        (void)counter_read(c);
+        if (write(done_pipe[1], &b, 1) != 1)
+            break;
+    }
+    return NULL;
+}
+
+static void pipe_byte(int fd, char b)
+{
+    if (write(fd, &b, 1) != 1)
+        harness_fail("write to a test pipe: %s", strerror(errno));
+}
+
+static void pipe_take(int fd)
+{
+    char b;
+
+    if (read(fd, &b, 1) != 1)
+        harness_fail("read from a test pipe: %s", strerror(errno));
+}
+
+static void test_counter_never_blocks(void **state)
+{
+    int stops = (int)harness_param_long("stops", 40);
+    int block_ms = (int)harness_param_long("block_ms", 2000);
+    struct spinner s = {counter_create(), 0, 0};
+    struct sigaction sa;
+    pthread_t spinner, prober;
+    int blocked_at = -1;
+
+    (void)state;
+    assert_non_null(s.c);
+    xpipe(freeze_pipe);
+    xpipe(thaw_pipe);
+    xpipe(go_pipe);
+    xpipe(done_pipe);
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = freeze_handler;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGUSR1, &sa, NULL) != 0)
+        harness_fail("sigaction: %s", strerror(errno));
+    xpthread_create(&spinner, NULL, spinner_main, &s);
+    xpthread_create(&prober, NULL, prober_main, s.c);
+    for (int i = 0; i < stops && blocked_at < 0; i++) {
+        struct pollfd p = {done_pipe[0], POLLIN, 0};
+
+        harness_io_wait_us(200); /* let the spinner run a while */
+        if (pthread_kill(spinner, SIGUSR1) != 0)
+            harness_fail("pthread_kill failed");
+        pipe_take(freeze_pipe[0]); /* the spinner is stopped */
+        pipe_byte(go_pipe[1], 'g');
+        if (poll(&p, 1, block_ms) != 1)
+            blocked_at = i;
+        pipe_byte(thaw_pipe[1], 't');
+        pipe_take(done_pipe[0]); /* returns once the spinner runs again */
+    }
+    atomic_store(&s.stop, 1);
+    pipe_byte(go_pipe[1], 'q');
+    xpthread_join(spinner, NULL);
+    xpthread_join(prober, NULL);
+    if (blocked_at >= 0)
+        harness_fail_symptom(
+            "blocks",
+            "stop %d: with one thread stopped inside counter_inc or "
+            "counter_read, another thread's counter_inc + counter_read did "
+            "not return within %d ms (they returned once it ran again): "
+            "they wait for each other. fixes.h: they never block",
+            blocked_at, block_ms);
+    if (counter_read(s.c) != s.incs + stops)
+        harness_fail("counter_read gave %ld after %ld + %d increments",
+                     counter_read(s.c), s.incs, stops);
+    counter_destroy(s.c);
+    for (int i = 0; i < 2; i++) {
+        xclose(freeze_pipe[i]);
+        xclose(thaw_pipe[i]);
+        xclose(go_pipe[i]);
+        xclose(done_pipe[i]);
     }
 }
 
@@ -770,6 +903,7 @@ static void test_counter_mailbox_small(void **state)
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_counter_no_lost_updates),
+    cmocka_unit_test(test_counter_never_blocks),
     cmocka_unit_test(test_bank_conserves_money),
     cmocka_unit_test(test_bank_total_consistent),
     cmocka_unit_test(test_bank_small_lock_based),
