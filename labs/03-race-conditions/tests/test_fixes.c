@@ -51,6 +51,17 @@ static unsigned next_rand(unsigned *s)
     return *s;
 }
 
+/*
+ * oom_begin - 1 when every allocation now fails, until harness_oom_end
+ * (harness.h); 0 where that cannot be done (a sanitizer, Valgrind) or
+ * where the controlled scheduler, which runs every lock call, needs memory
+ * of its own: the out-of-memory checks are left out there.
+ */
+static int oom_begin(void)
+{
+    return !harness_sched_enabled() && harness_oom_begin() == 0;
+}
+
 /* ---- 2a: counter ---------------------------------------------------- */
 
 struct counter_job {
@@ -116,12 +127,32 @@ static long counter_run(int nthreads, long iters)
     return got;
 }
 
+/* Out of memory: NULL (or a counter that works), never a crash. */
+static void counter_check_out_of_memory(void)
+{
+    struct counter *c;
+
+    if (!oom_begin())
+        return;
+    c = counter_create();
+    harness_oom_end();
+    if (c) {
+        counter_inc(c);
+        if (counter_read(c) != 1)
+            harness_fail("a counter made while no memory was left counts "
+                         "wrong: read %ld after one increment",
+                         counter_read(c));
+        counter_destroy(c);
+    }
+}
+
 static void test_counter_no_lost_updates(void **state)
 {
     const int nthreads = 4;
     long iters = harness_param_long("iters", UNDER_TSAN ? 20000 : 200000);
 
     (void)state;
+    counter_check_out_of_memory();
     harness_chaos_enable(1);
     for (int round = 0; round < 3; round++) {
         long got = counter_run(nthreads, iters);
@@ -146,6 +177,9 @@ static void test_counter_no_lost_updates(void **state)
  * (about half the time, for a counter under a mutex or a spinlock) is held
  * until the worker resumes: that call does not return. Forty stops, each
  * given a generous block_ms (2 s) to finish calls that take microseconds.
+ * The count is checked too: the racy skeleton, which never blocks, loses
+ * the other thread's increment whenever the worker stops between its load
+ * and its store, so it earns nothing here.
  */
 static int freeze_pipe[2], thaw_pipe[2], go_pipe[2], done_pipe[2];
 
@@ -399,6 +433,17 @@ static void bank_check_edges(void)
     if (bank_create(0, BANK_INITIAL) || bank_create(1025, BANK_INITIAL))
         harness_fail("bank_create with 0 or 1025 accounts must return NULL "
                      "(1 to 1024 are allowed)");
+    if (oom_begin()) { /* NULL (or a bank that works), never a crash */
+        struct bank *b = bank_create(4, BANK_INITIAL);
+
+        harness_oom_end();
+        if (b && bank_total(b) != 4L * BANK_INITIAL)
+            harness_fail("a bank made while no memory was left holds %ld, "
+                         "expected %ld",
+                         bank_total(b), 4L * BANK_INITIAL);
+        if (b)
+            bank_destroy(b);
+    }
 }
 
 static void registry_check_capacity_one(void)
@@ -671,9 +716,80 @@ static void run_registry(int nthreads, int nnames, int rounds)
     }
 }
 
+struct count_probe {
+    struct registry *r;
+    int count;
+    atomic_int done;
+};
+
+static void *count_probe_main(void *arg)
+{
+    struct count_probe *p = arg;
+
+    p->count = registry_count(p->r);
+    atomic_store(&p->done, 1);
+    return NULL;
+}
+
+/*
+ * Out of memory: registry_create gives NULL (or a registry that works),
+ * and registry_intern of a new name -ENOMEM, adding nothing, taking no id
+ * and releasing the lock: another thread's registry_count must return
+ * within block_ms (2 s, for a call of microseconds).
+ */
+static void registry_check_out_of_memory(void)
+{
+    int block_ms = (int)harness_param_long("block_ms", 2000);
+    struct registry *r = registry_create(4), *r2;
+    struct count_probe p = {r, -1, 0};
+    pthread_t t;
+    int id;
+
+    if (!r)
+        harness_fail("registry_create(4) returned NULL");
+    EXPECT_RC(registry_intern(r, "first"), 0);
+    if (!oom_begin()) {
+        registry_destroy(r);
+        return;
+    }
+    r2 = registry_create(4);
+    id = registry_intern(r, "second");
+    harness_oom_end();
+    if (r2) {
+        EXPECT_RC(registry_intern(r2, "x"), 0);
+        registry_destroy(r2);
+    }
+    if (id != -ENOMEM && id != 1)
+        harness_fail("registry_intern of a new name with no memory left "
+                     "returned %d: expected -ENOMEM (or 1, its id, from a "
+                     "registry that needed no memory for it)",
+                     id);
+    xpthread_create(&t, NULL, count_probe_main, &p);
+    for (int ms = 0; !atomic_load(&p.done) && ms < block_ms; ms++)
+        harness_io_wait_ms(1);
+    if (!atomic_load(&p.done))
+        harness_fail_symptom("lock-not-released",
+                             "registry_intern returned %d with no memory "
+                             "left; then registry_count, in another "
+                             "thread, waited %d ms for the lock: the "
+                             "-ENOMEM path did not unlock",
+                             id, block_ms);
+    xpthread_join(t, NULL);
+    if (p.count != (id == 1 ? 2 : 1))
+        harness_fail("registry_intern returned %d with no memory left, "
+                     "then registry_count said %d: a name that was not "
+                     "added must not be counted",
+                     id, p.count);
+    EXPECT_RC(registry_intern(r, "second"), 1);
+    EXPECT_RC(registry_intern(r, "first"), 0);
+    EXPECT_RC(registry_count(r), 2);
+    registry_destroy(r);
+}
+
 static void test_registry_interns_once(void **state)
 {
     (void)state;
+    registry_check_out_of_memory();
     harness_chaos_enable(1);
     run_registry(4, MAX_NAMES, (int)fix_param("rounds", 100, 10));
     registry_check_capacity_one();
@@ -879,6 +995,16 @@ static void test_mailbox_publishes_whole_message(void **state)
     int rounds = (int)harness_param_long("rounds", UNDER_TSAN ? 200 : 1000);
 
     (void)state;
+    if (oom_begin()) { /* NULL (or an empty mailbox), never a crash */
+        struct mailbox *m = mailbox_create();
+        struct message out;
+
+        harness_oom_end();
+        if (m) {
+            EXPECT_RC(mailbox_try_read(m, &out), -EAGAIN);
+            mailbox_destroy(m);
+        }
+    }
     for (int round = 0; round < rounds; round++)
         mailbox_round(round);
 }
