@@ -281,6 +281,24 @@ void harness__assert_no_leaks(const char *file, int line,
                               struct harness_snapshot snap);
 
 /* ------------------------------------------------------------------ */
+/* Out of memory on demand                                              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * harness_oom_begin - from now on every malloc of this process fails: the
+ * address-space limit is lowered to what is mapped now and the harness
+ * takes every block the allocator still holds. Returns 0 when that is in
+ * effect, -1 when it cannot be done here (under Valgrind or a sanitizer,
+ * whose allocators do not return NULL): skip the check then.
+ * harness_oom_end - give it all back (always call it, before anything
+ * that allocates: a failure message, stdio, a new thread).
+ * Between the two, call only the code under test, from the only thread
+ * that allocates; a thread stack or a new mapping fails too.
+ */
+int harness_oom_begin(void);
+void harness_oom_end(void);
+
+/* ------------------------------------------------------------------ */
 /* Chaos mode: make rare interleavings common                           */
 /* ------------------------------------------------------------------ */
 

@@ -175,6 +175,28 @@ static void test_count_create_destroy(void **state)
                                           "written yet?)"
                                         : "");
     }
+    /*
+     * Out of memory (harness_oom_begin; not under a sanitizer or Valgrind):
+     * each create returns NULL (or a counter needing no memory), never
+     * crashes, and count_run then returns -ENOMEM before it starts a thread.
+     */
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        void *c;
+        long rc = -ENOMEM;
+
+        if (harness_oom_begin() != 0)
+            break;
+        c = all[i]->create(2);
+        if (!c)
+            rc = count_run(all[i], 2, iters);
+        harness_oom_end();
+        if (c)
+            all[i]->destroy(c);
+        else if (rc != -ENOMEM)
+            harness_fail("%s: count_run with no memory left gave %ld, "
+                         "expected -ENOMEM",
+                         all[i]->name, rc);
+    }
     /* count_run (provided) refuses bad arguments before it starts. */
     if (count_run(NULL, 2, iters) != -EINVAL ||
         count_run(&count_one_atomic, 0, iters) != -EINVAL ||

@@ -6,7 +6,9 @@
  * "_lock_based" tests) under Helgrind too.
  */
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +49,17 @@ static unsigned next_rand(unsigned *s)
     *s ^= *s >> 17;
     *s ^= *s << 5;
     return *s;
+}
+
+/*
+ * oom_begin - 1 when every allocation now fails, until harness_oom_end
+ * (harness.h); 0 where that cannot be done (a sanitizer, Valgrind) or
+ * where the controlled scheduler, which runs every lock call, needs memory
+ * of its own: the out-of-memory checks are left out there.
+ */
+static int oom_begin(void)
+{
+    return !harness_sched_enabled() && harness_oom_begin() == 0;
 }
 
 /* ---- 2a: counter ---------------------------------------------------- */
@@ -114,12 +127,32 @@ static long counter_run(int nthreads, long iters)
     return got;
 }
 
+/* Out of memory: NULL (or a counter that works), never a crash. */
+static void counter_check_out_of_memory(void)
+{
+    struct counter *c;
+
+    if (!oom_begin())
+        return;
+    c = counter_create();
+    harness_oom_end();
+    if (c) {
+        counter_inc(c);
+        if (counter_read(c) != 1)
+            harness_fail("a counter made while no memory was left counts "
+                         "wrong: read %ld after one increment",
+                         counter_read(c));
+        counter_destroy(c);
+    }
+}
+
 static void test_counter_no_lost_updates(void **state)
 {
     const int nthreads = 4;
     long iters = harness_param_long("iters", UNDER_TSAN ? 20000 : 200000);
 
     (void)state;
+    counter_check_out_of_memory();
     harness_chaos_enable(1);
     for (int round = 0; round < 3; round++) {
         long got = counter_run(nthreads, iters);
@@ -133,6 +166,140 @@ static void test_counter_no_lost_updates(void **state)
                                  "stored +1)",
                                  round, nthreads, iters, got, nthreads * iters,
                                  nthreads * iters - got);
+    }
+}
+
+/*
+ * counter_inc and counter_read never block: a thread stopped anywhere in
+ * them cannot hold anyone else up. A worker calls both in a loop; a signal
+ * stops it wherever it is (its handler waits on a pipe), and another thread
+ * must then finish an increment and a read. A lock the stopped worker holds
+ * (about half the time, for a counter under a mutex or a spinlock) is held
+ * until the worker resumes: that call does not return. Forty stops, each
+ * given a generous block_ms (2 s) to finish calls that take microseconds.
+ * The count is checked too: the racy skeleton, which never blocks, loses
+ * the other thread's increment whenever the worker stops between its load
+ * and its store, so it earns nothing here.
+ */
+static int freeze_pipe[2], thaw_pipe[2], go_pipe[2], done_pipe[2];
+
+static void freeze_handler(int sig)
+{
+    char b = 0;
+    int saved = errno;
+
+    (void)sig;
+    /* write and read are async-signal-safe; stay here until thawed */
+    while (write(freeze_pipe[1], &b, 1) < 0 && errno == EINTR)
+        ;
+    while (read(thaw_pipe[0], &b, 1) < 0 && errno == EINTR)
+        ;
+    errno = saved;
+}
+
+struct spinner {
+    struct counter *c;
+    atomic_int stop;
+    long incs; /* read by the main thread after the join */
+};
+
+static void *spinner_main(void *arg)
+{
+    struct spinner *s = arg;
+
+    while (!atomic_load_explicit(&s->stop, memory_order_relaxed)) {
+        counter_inc(s->c);
+        (void)counter_read(s->c);
+        s->incs++;
+    }
+    return NULL;
+}
+
+/* The other thread: per byte on go_pipe, one increment and one read. */
+static void *prober_main(void *arg)
+{
+    struct counter *c = arg;
+    char b;
+
+    while (read(go_pipe[0], &b, 1) == 1 && b == 'g') {
+        counter_inc(c);
+        (void)counter_read(c);
+        if (write(done_pipe[1], &b, 1) != 1)
+            break;
+    }
+    return NULL;
+}
+
+static void pipe_byte(int fd, char b)
+{
+    if (write(fd, &b, 1) != 1)
+        harness_fail("write to a test pipe: %s", strerror(errno));
+}
+
+static void pipe_take(int fd)
+{
+    char b;
+
+    if (read(fd, &b, 1) != 1)
+        harness_fail("read from a test pipe: %s", strerror(errno));
+}
+
+static void test_counter_never_blocks(void **state)
+{
+    int stops = (int)harness_param_long("stops", 40);
+    int block_ms = (int)harness_param_long("block_ms", 2000);
+    struct spinner s = {counter_create(), 0, 0};
+    struct sigaction sa;
+    pthread_t spinner, prober;
+    int blocked_at = -1;
+
+    (void)state;
+    assert_non_null(s.c);
+    xpipe(freeze_pipe);
+    xpipe(thaw_pipe);
+    xpipe(go_pipe);
+    xpipe(done_pipe);
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = freeze_handler;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGUSR1, &sa, NULL) != 0)
+        harness_fail("sigaction: %s", strerror(errno));
+    xpthread_create(&spinner, NULL, spinner_main, &s);
+    xpthread_create(&prober, NULL, prober_main, s.c);
+    for (int i = 0; i < stops && blocked_at < 0; i++) {
+        struct pollfd p = {done_pipe[0], POLLIN, 0};
+
+        harness_io_wait_us(200); /* let the spinner run a while */
+        if (pthread_kill(spinner, SIGUSR1) != 0)
+            harness_fail("pthread_kill failed");
+        pipe_take(freeze_pipe[0]); /* the spinner is stopped */
+        pipe_byte(go_pipe[1], 'g');
+        if (poll(&p, 1, block_ms) != 1)
+            blocked_at = i;
+        pipe_byte(thaw_pipe[1], 't');
+        pipe_take(done_pipe[0]); /* returns once the spinner runs again */
+    }
+    atomic_store(&s.stop, 1);
+    pipe_byte(go_pipe[1], 'q');
+    xpthread_join(spinner, NULL);
+    xpthread_join(prober, NULL);
+    if (blocked_at >= 0)
+        harness_fail_symptom(
+            "blocks",
+            "stop %d: with one thread stopped inside counter_inc or "
+            "counter_read, another thread's counter_inc + counter_read did "
+            "not return within %d ms (they returned once it ran again): "
+            "they wait for each other. fixes.h: they never block",
+            blocked_at, block_ms);
+    if (counter_read(s.c) != s.incs + stops)
+        harness_fail("counter_read gave %ld after %ld + %d increments",
+                     counter_read(s.c), s.incs, stops);
+    counter_destroy(s.c);
+    for (int i = 0; i < 2; i++) {
+        xclose(freeze_pipe[i]);
+        xclose(thaw_pipe[i]);
+        xclose(go_pipe[i]);
+        xclose(done_pipe[i]);
     }
 }
 
@@ -266,6 +433,17 @@ static void bank_check_edges(void)
     if (bank_create(0, BANK_INITIAL) || bank_create(1025, BANK_INITIAL))
         harness_fail("bank_create with 0 or 1025 accounts must return NULL "
                      "(1 to 1024 are allowed)");
+    if (oom_begin()) { /* NULL (or a bank that works), never a crash */
+        struct bank *b = bank_create(4, BANK_INITIAL);
+
+        harness_oom_end();
+        if (b && bank_total(b) != 4L * BANK_INITIAL)
+            harness_fail("a bank made while no memory was left holds %ld, "
+                         "expected %ld",
+                         bank_total(b), 4L * BANK_INITIAL);
+        if (b)
+            bank_destroy(b);
+    }
 }
 
 static void registry_check_capacity_one(void)
@@ -538,9 +716,80 @@ static void run_registry(int nthreads, int nnames, int rounds)
     }
 }
 
+struct count_probe {
+    struct registry *r;
+    int count;
+    atomic_int done;
+};
+
+static void *count_probe_main(void *arg)
+{
+    struct count_probe *p = arg;
+
+    p->count = registry_count(p->r);
+    atomic_store(&p->done, 1);
+    return NULL;
+}
+
+/*
+ * Out of memory: registry_create gives NULL (or a registry that works),
+ * and registry_intern of a new name -ENOMEM, adding nothing, taking no id
+ * and releasing the lock: another thread's registry_count must return
+ * within block_ms (2 s, for a call of microseconds).
+ */
+static void registry_check_out_of_memory(void)
+{
+    int block_ms = (int)harness_param_long("block_ms", 2000);
+    struct registry *r = registry_create(4), *r2;
+    struct count_probe p = {r, -1, 0};
+    pthread_t t;
+    int id;
+
+    if (!r)
+        harness_fail("registry_create(4) returned NULL");
+    EXPECT_RC(registry_intern(r, "first"), 0);
+    if (!oom_begin()) {
+        registry_destroy(r);
+        return;
+    }
+    r2 = registry_create(4);
+    id = registry_intern(r, "second");
+    harness_oom_end();
+    if (r2) {
+        EXPECT_RC(registry_intern(r2, "x"), 0);
+        registry_destroy(r2);
+    }
+    if (id != -ENOMEM && id != 1)
+        harness_fail("registry_intern of a new name with no memory left "
+                     "returned %d: expected -ENOMEM (or 1, its id, from a "
+                     "registry that needed no memory for it)",
+                     id);
+    xpthread_create(&t, NULL, count_probe_main, &p);
+    for (int ms = 0; !atomic_load(&p.done) && ms < block_ms; ms++)
+        harness_io_wait_ms(1);
+    if (!atomic_load(&p.done))
+        harness_fail_symptom("lock-not-released",
+                             "registry_intern returned %d with no memory "
+                             "left; then registry_count, in another "
+                             "thread, waited %d ms for the lock: the "
+                             "-ENOMEM path did not unlock",
+                             id, block_ms);
+    xpthread_join(t, NULL);
+    if (p.count != (id == 1 ? 2 : 1))
+        harness_fail("registry_intern returned %d with no memory left, "
+                     "then registry_count said %d: a name that was not "
+                     "added must not be counted",
+                     id, p.count);
+    EXPECT_RC(registry_intern(r, "second"), 1);
+    EXPECT_RC(registry_intern(r, "first"), 0);
+    EXPECT_RC(registry_count(r), 2);
+    registry_destroy(r);
+}
+
 static void test_registry_interns_once(void **state)
 {
     (void)state;
+    registry_check_out_of_memory();
     harness_chaos_enable(1);
     run_registry(4, MAX_NAMES, (int)fix_param("rounds", 100, 10));
     registry_check_capacity_one();
@@ -746,6 +995,16 @@ static void test_mailbox_publishes_whole_message(void **state)
     int rounds = (int)harness_param_long("rounds", UNDER_TSAN ? 200 : 1000);
 
     (void)state;
+    if (oom_begin()) { /* NULL (or an empty mailbox), never a crash */
+        struct mailbox *m = mailbox_create();
+        struct message out;
+
+        harness_oom_end();
+        if (m) {
+            EXPECT_RC(mailbox_try_read(m, &out), -EAGAIN);
+            mailbox_destroy(m);
+        }
+    }
     for (int round = 0; round < rounds; round++)
         mailbox_round(round);
 }
@@ -770,6 +1029,7 @@ static void test_counter_mailbox_small(void **state)
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_counter_no_lost_updates),
+    cmocka_unit_test(test_counter_never_blocks),
     cmocka_unit_test(test_bank_conserves_money),
     cmocka_unit_test(test_bank_total_consistent),
     cmocka_unit_test(test_bank_small_lock_based),

@@ -44,4 +44,27 @@ static inline long lab04_param(const char *key, long dflt, long vg_dflt)
     return harness_param_long(vg_key, vg_dflt);
 }
 
+/*
+ * Creates when memory runs out: lab04_oom_begin makes every allocation
+ * fail (harness_oom_begin) or skips where the harness cannot; the test
+ * calls its create, then harness_oom_end, then lab04_oom_verdict: a
+ * negative errno, or 0 with the object made (a design that needs no
+ * memory). A crash in between is a malloc's NULL used unchecked.
+ */
+static inline void lab04_oom_begin(void)
+{
+    if (harness_oom_begin() != 0)
+        harness_skip("allocations cannot be made to fail here (Valgrind or "
+                     "a sanitizer)");
+}
+
+static inline void lab04_oom_verdict(const char *what, int rc, int made)
+{
+    if (rc > 0 || (rc == 0 && !made))
+        harness_fail("%s returned %d%s while every allocation failed: "
+                     "expected a negative errno (-ENOMEM), or 0 with *out "
+                     "set by a design that needs no memory",
+                     what, rc, rc == 0 ? " and left *out NULL" : "");
+}
+
 #endif /* LAB04_TEST_H */

@@ -190,10 +190,34 @@ static void test_barrier_rounds(void **state)
     barrier_destroy(x.b);
 }
 
+/*
+ * barrier_create when every allocation fails: a negative errno, not a crash
+ * (a malloc's NULL used unchecked); memory back, a create works again.
+ */
+static void test_barrier_create_out_of_memory(void **state)
+{
+    struct barrier *b = NULL;
+    int rc;
+
+    (void)state;
+    lab04_oom_begin();
+    rc = barrier_create(&b, 1);
+    harness_oom_end();
+    lab04_oom_verdict("barrier_create(&b, 1)", rc, b != NULL);
+    if (rc == 0) {
+        EXPECT_RC(barrier_wait(b), BARRIER_SERIAL);
+        barrier_destroy(b);
+    }
+    b = make(1); /* memory is back: a create works again */
+    EXPECT_RC(barrier_wait(b), BARRIER_SERIAL);
+    barrier_destroy(b);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_barrier_one_thread),
     cmocka_unit_test(test_barrier_last_wakes_all),
     cmocka_unit_test(test_barrier_rounds),
+    cmocka_unit_test(test_barrier_create_out_of_memory),
 };
 
 HARNESS_MAIN(tests)

@@ -241,12 +241,38 @@ static void test_limiter_speedup(void **state)
         (void *)(uintptr_t)1, io_crowd, (void *)(uintptr_t)4);
 }
 
+/*
+ * limiter_create when every allocation fails: a negative errno, not a crash
+ * (a malloc's NULL used unchecked); memory back, a create works again.
+ */
+static void test_limiter_create_out_of_memory(void **state)
+{
+    struct limiter *l = NULL;
+    int rc;
+
+    (void)state;
+    lab04_oom_begin();
+    rc = limiter_create(&l, 2);
+    harness_oom_end();
+    lab04_oom_verdict("limiter_create(&l, 2)", rc, l != NULL);
+    if (rc == 0) {
+        EXPECT_RC(limiter_enter(l), 0);
+        EXPECT_RC(limiter_leave(l), 0);
+        limiter_destroy(l);
+    }
+    l = make(2); /* memory is back: a create works again */
+    EXPECT_RC(limiter_enter(l), 0);
+    EXPECT_RC(limiter_leave(l), 0);
+    limiter_destroy(l);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_limiter_counts),
     cmocka_unit_test(test_limiter_leave_lets_one_in),
     cmocka_unit_test(test_limiter_refused_leave_keeps_bound),
     cmocka_unit_test(test_limiter_bounds_inside),
     cmocka_unit_test(test_limiter_speedup),
+    cmocka_unit_test(test_limiter_create_out_of_memory),
 };
 
 HARNESS_MAIN(tests)

@@ -347,12 +347,38 @@ static void test_rwlock_wrunlock_wakes_waiters(void **state)
     rwlock_destroy(o.l);
 }
 
+/*
+ * rwlock_create when every allocation fails: a negative errno, not a crash
+ * (a malloc's NULL used unchecked); memory back, a create works again.
+ */
+static void test_rwlock_create_out_of_memory(void **state)
+{
+    struct rwlock *l = NULL;
+    int rc;
+
+    (void)state;
+    lab04_oom_begin();
+    rc = rwlock_create(&l);
+    harness_oom_end();
+    lab04_oom_verdict("rwlock_create(&l)", rc, l != NULL);
+    if (rc == 0) {
+        EXPECT_RC(rwlock_wrlock(l), 0);
+        EXPECT_RC(rwlock_wrunlock(l), 0);
+        rwlock_destroy(l);
+    }
+    l = make(); /* memory is back: a create works again */
+    EXPECT_RC(rwlock_rdlock(l), 0);
+    EXPECT_RC(rwlock_rdunlock(l), 0);
+    rwlock_destroy(l);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_rwlock_unlock_not_held),
     cmocka_unit_test(test_rwlock_readers_share),
     cmocka_unit_test(test_rwlock_writers_exclusive),
     cmocka_unit_test(test_rwlock_writer_not_starved),
     cmocka_unit_test(test_rwlock_wrunlock_wakes_waiters),
+    cmocka_unit_test(test_rwlock_create_out_of_memory),
 };
 
 HARNESS_MAIN(tests)

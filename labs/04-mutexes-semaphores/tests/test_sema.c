@@ -505,6 +505,29 @@ static void test_sema_wait_does_not_spin(void **state)
     sema_destroy(w.s);
 }
 
+/*
+ * sema_create when every allocation fails: a negative errno, not a crash
+ * (a malloc's NULL used unchecked); memory back, a create works again.
+ */
+static void test_sema_create_out_of_memory(void **state)
+{
+    struct sema *s = NULL;
+    int rc;
+
+    (void)state;
+    lab04_oom_begin();
+    rc = sema_create(&s, 1);
+    harness_oom_end();
+    lab04_oom_verdict("sema_create(&s, 1)", rc, s != NULL);
+    if (rc == 0) {
+        EXPECT_RC(sema_trywait(s), 0);
+        sema_destroy(s);
+    }
+    s = make(1); /* memory is back: a create works again */
+    EXPECT_RC(sema_trywait(s), 0);
+    sema_destroy(s);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_sema_counts_permits),
     cmocka_unit_test(test_sema_wait_sleeps_until_post),
@@ -516,6 +539,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_sema_timedwait_gets_post),
     cmocka_unit_test(test_sema_timedwait_wakeups_keep_deadline),
     cmocka_unit_test(test_sema_wait_does_not_spin),
+    cmocka_unit_test(test_sema_create_out_of_memory),
 };
 
 HARNESS_MAIN(tests)
