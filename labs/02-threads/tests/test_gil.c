@@ -123,11 +123,21 @@ static void test_gil_mutual_exclusion(void **state)
  * scheduler gives it while it holds the GIL, and the grader shares a busy
  * machine, so steps get a lower floor (20%). A starved thread gets ~0. */
 
+/*
+ * How long the two threads run: run_ms of wall time, and then on until the
+ * process has used 3/4 of that in CPU time (at most 20 x run_ms of wall
+ * time). Only the GIL's holder computes, so on a machine busy with other
+ * work the threads get as many switch intervals of running as on a quiet
+ * one, and take as many turns: a fixed wall time gave a correct GIL 2 and 1
+ * turns at load 100. A GIL that starves its waiter uses CPU as fast as one
+ * that does not, so it fails in the same time as before.
+ */
 struct share {
     struct gil *g;
     struct harness_start start;
-    uint64_t deadline_ns;
-    long steps[2]; /* guarded by the GIL */
+    uint64_t deadline_ns, last_ns; /* at least until, at most until */
+    double cpu_from, cpu_s;        /* the process's CPU: at the start, wanted */
+    long steps[2];                 /* guarded by the GIL */
     long turns[2]; /* guarded by the GIL: times this lane took it over */
     int last_lane; /* guarded by the GIL: who made the last step */
     int next_lane; /* guarded by the GIL */
@@ -142,7 +152,13 @@ static void *share_thread(void *arg)
     harness_start_wait(&s->start);
     gil_acquire(s->g);
     lane = s->next_lane++;
-    while (harness_now_ns() < s->deadline_ns) {
+    for (;;) {
+        uint64_t now = harness_now_ns();
+
+        if (now >= s->last_ns ||
+            (now >= s->deadline_ns &&
+             harness_cpu_seconds() - s->cpu_from >= s->cpu_s))
+            break;
         if (s->last_lane != lane) {
             s->turns[lane]++;
             s->last_lane = lane;
@@ -165,6 +181,7 @@ static double smaller_share(const long v[2])
 static void test_gil_no_starvation(void **state)
 {
     struct share s = {.last_lane = -1};
+    long run_ms;
     double min_turns = harness_param_double("min_turn_share", 0.30);
     double min_steps = harness_param_double("min_step_share", 0.20);
     pthread_t t[2];
@@ -174,22 +191,26 @@ static void test_gil_no_starvation(void **state)
     harness_start_init(&s.start, 3);
     for (int i = 0; i < 2; i++)
         xpthread_create(&t[i], NULL, share_thread, &s);
-    s.deadline_ns = harness_now_ns() +
-                    (uint64_t)harness_param_long("run_ms", 200) * 1000000;
-    harness_start_wait(&s.start); /* the barrier publishes deadline_ns */
+    run_ms = harness_param_long("run_ms", 200);
+    s.deadline_ns = harness_now_ns() + (uint64_t)run_ms * 1000000;
+    s.last_ns = s.deadline_ns + (uint64_t)(19 * run_ms) * 1000000;
+    s.cpu_from = harness_cpu_seconds();
+    s.cpu_s = 0.75 * (double)run_ms / 1e3;
+    harness_start_wait(&s.start); /* the barrier publishes the times */
     for (int i = 0; i < 2; i++)
         xpthread_join(t[i], NULL);
     harness_start_destroy(&s.start);
     gil_destroy(s.g);
 
     harness_note("two CPU-bound threads got the GIL %ld and %ld times, made "
-                 "%ld and %ld steps",
-                 s.turns[0], s.turns[1], s.steps[0], s.steps[1]);
+                 "%ld and %ld steps, in %.0f ms of CPU",
+                 s.turns[0], s.turns[1], s.steps[0], s.steps[1],
+                 (harness_cpu_seconds() - s.cpu_from) * 1e3);
     if (s.turns[0] < 2 || s.turns[1] < 2 ||
         smaller_share(s.turns) < min_turns ||
         smaller_share(s.steps) < min_steps)
         harness_fail_symptom("starved",
-                             "starvation: in a fixed time one CPU-bound "
+                             "starvation: running together, one CPU-bound "
                              "thread got the GIL %ld times and made %ld "
                              "steps, the other %ld times and %ld steps; they "
                              "should take turns, once a switch interval or "
