@@ -351,8 +351,9 @@ static void times_save(struct entry **ens, int n, const struct lab *lab,
 
 /*
  * A run that timed out while its threads spent a quarter of the time or
- * more runnable but without a CPU was judged by a busy machine, not by the
- * code: correct references timed out so at load 80 (lab 03's bank test,
+ * more runnable but without a CPU (or, once the test had ended and only
+ * its PID namespace's init was left, while the machine's did: the
+ * kernel's CPU pressure) was judged by a busy machine, not by the code: correct references timed out so at load 80 (lab 03's bank test,
  * lab 04's semaphore hand-off). Such a run is made once more, alone and
  * within its task's budget, and the second verdict stands, whatever it
  * is. A deadlock or a lost wake-up sleeps and waits for no CPU, so it is
@@ -378,9 +379,9 @@ static void rerun_starved(struct entry **ens, const struct run_spec *specs,
         }
         {
             char *notes = gr_printf(
-                "%stimed out after %.0f s while its threads waited %.0f s "
-                "for a CPU (a busy machine); this verdict is a second run's, "
-                "alone\n",
+                "%stimed out after %.0f s on a busy machine (for %.0f s of "
+                "it, threads waited for a CPU); this verdict is a second "
+                "run's, alone\n",
                 again.notes ? again.notes : "", rs[i].seconds, rs[i].cpu_wait);
 
             free(again.notes);

@@ -473,6 +473,50 @@ static double waited_for_cpu(pid_t pid)
     return total;
 }
 
+/* Is pid a process that has not ended (not a zombie)? */
+static int running(pid_t pid)
+{
+    char path[64], buf[256], *close_paren;
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if (pid <= 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return 0;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    close_paren = strrchr(buf, ')');
+    return close_paren && close_paren[1] == ' ' && close_paren[2] != 'Z' &&
+           close_paren[2] != 'X';
+}
+
+/*
+ * Microseconds in which some task on the machine waited for a CPU, since
+ * boot (the kernel's pressure stall information, "some ... total="), or -1
+ * where the kernel keeps none. Over a test's run, it says whether the
+ * machine was short of CPU even when the test's own threads are gone by
+ * the timeout (a test that passed and whose exit took the rest of it).
+ */
+static long long cpu_pressure_us(void)
+{
+    char buf[256];
+    long long total = -1;
+    const char *t;
+    ssize_t n;
+    int fd = open("/proc/pressure/cpu", O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return -1;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    if (strncmp(buf, "some ", 5) == 0 && (t = strstr(buf, "total=")) &&
+        t < buf + strcspn(buf, "\n"))
+        total = atoll(t + 6);
+    return total;
+}
+
 /* Wait until the test `t` ends or `until` (now_seconds() time) passes:
  * 1 with its wait status, or 0. Other children (orphans re-parented to us)
  * are reaped on the way. */
@@ -504,6 +548,7 @@ static void supervise(const struct run_spec *spec, int out_w, int res_w,
     double t0 = now_seconds();
     int status = 0, timed_out, leftovers, left[2], below = 0;
     double cpu_wait = 0;
+    long long stall0 = cpu_pressure_us();
     pid_t init = 0; /* a PID namespace's init: not a leftover */
     char buf[32];
     pid_t t;
@@ -535,8 +580,18 @@ static void supervise(const struct run_spec *spec, int out_w, int res_w,
          * only the test itself run, for gdb. */
         pid_t test;
 
+        long long stall = cpu_pressure_us();
+
         init = ns_init(t);
-        cpu_wait = waited_for_cpu(test_process(t, init));
+        /* The test's own threads, while it lives; once it has ended (it
+         * passed, and its namespace's init is slow to report), the
+         * machine's pressure over the run: its threads' delay is gone. */
+        if (init > 0 && !running(first_child(init)))
+            cpu_wait = stall0 >= 0 && stall >= stall0
+                           ? (double)(stall - stall0) / 1e6
+                           : 0;
+        else
+            cpu_wait = waited_for_cpu(test_process(t, init));
         if (init > 0 && kill(init, SANDBOX_FREEZE_SIGNAL) == 0) {
             struct timespec settle = {0, 50 * 1000 * 1000};
 

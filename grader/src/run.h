@@ -73,7 +73,8 @@ struct run_result {
     int leftovers;      /* processes still alive when it ended, killed */
     double seconds;
     double cpu_wait; /* on a timeout: seconds its threads were runnable but
-                        had no CPU (a busy machine's mark, not a hang's) */
+                        had no CPU (a busy machine's mark, not a hang's); if
+                        the test had ended, the machine's (CPU pressure) */
 };
 
 void run_result_free(struct run_result *r);
