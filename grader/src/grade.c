@@ -357,16 +357,17 @@ static void times_save(struct entry **ens, int n, const struct lab *lab,
  * lab 04's semaphore hand-off). Such a run is made once more, alone and
  * within its task's budget, and the second verdict stands, whatever it
  * is. A deadlock or a lost wake-up sleeps and waits for no CPU, so it is
- * not run again; speedups have their own answer (inconclusive).
+ * not run again. (A speedup that ends on a busy machine has its own
+ * answer, inconclusive; one that times out there is run again too.)
  */
-static void rerun_starved(struct entry **ens, const struct run_spec *specs,
-                          struct run_result *rs, int n, struct budget *b)
+static void rerun_starved(const struct run_spec *specs, struct run_result *rs,
+                          int n, struct budget *b)
 {
     for (int i = 0; i < n; i++) {
         struct run_result again;
         int task = specs[i].task;
 
-        if (ens[i]->kind == CHK_SPEEDUP || !rs[i].timed_out || rs[i].killed ||
+        if (!rs[i].timed_out || rs[i].killed ||
             rs[i].cpu_wait < 0.25 * rs[i].seconds)
             continue;
         /* run_batch took its timeout off what the task may still need. */
@@ -408,7 +409,7 @@ static void run_phase(struct entry **ens, int n, const struct lab *lab,
         specs[i] = ps[i].spec;
     }
     run_batch(specs, rs, n, parallel, b);
-    rerun_starved(ens, specs, rs, n, b);
+    rerun_starved(specs, rs, n, b);
     for (int i = 0; i < n; i++) {
         if (ens[i]->kind == CHK_FUNCTIONAL || ens[i]->kind == CHK_SPEEDUP)
             judge(ens[i], &rs[i], o->root);
