@@ -81,14 +81,20 @@ void harness_chaos_point(void)
     }
 }
 
+/* Atomic: waits on different mutexes (two pools) call this at once. */
 static int spurious_due(void)
 {
-    static long every = -1;
+    static atomic_long every = -1; /* param.spurious, read once */
+    long n;
 
-    if (every < 0)
-        every = harness_param_long("spurious", 3);
-    return harness_chaos_enabled() && every > 0 &&
-           chaos_rand() % (unsigned)every == 0;
+    if (!harness_chaos_enabled())
+        return 0;
+    n = atomic_load_explicit(&every, memory_order_relaxed);
+    if (n < 0) {
+        n = harness_param_long("spurious", 3);
+        atomic_store_explicit(&every, n, memory_order_relaxed);
+    }
+    return n > 0 && chaos_rand() % (unsigned)n == 0;
 }
 
 /* A spurious wake-up: give the mutex up for a moment and return 0. */

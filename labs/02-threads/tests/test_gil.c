@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "harness.h"
 #include "gil.h"
+#include "lab02_util.h"
 
 static struct gil *make_gil(unsigned interval_us)
 {
@@ -634,6 +636,266 @@ static void test_gil_call_unlocked_returns(void **state)
     gil_destroy(v.g);
 }
 
+/*
+ * Out of memory (lab02_memory_out): gil_create returns -ENOMEM, and once
+ * memory is back a GIL can be made again.
+ */
+static void test_gil_out_of_memory_reported(void **state)
+{
+    struct gil *g = NULL;
+    struct lab02_oom oom;
+    int rc;
+
+    (void)state;
+    lab02_memory_out(&oom);
+    rc = gil_create(&g, 1000);
+    lab02_memory_back(&oom);
+    if (!oom.ok)
+        harness_skip("the heap could not be used up here");
+    if (rc == 0)
+        gil_destroy(g);
+    if (rc != -ENOMEM)
+        harness_fail("gil_create with no memory to be had returned %d (%s): "
+                     "expected -ENOMEM",
+                     rc, rc < 0 ? strerror(-rc) : "-");
+    gil_destroy(make_gil(1000));
+}
+
+/*
+ * Context: any thread. Four threads make a GIL each at the same time;
+ * once all four are made, each takes its own and holds it until all four
+ * hold theirs (at most 2 s): four GILs, four holders. GILs that share
+ * state (one static GIL for all) let one thread in at a time. The main
+ * thread destroys them.
+ */
+#define MAKERS 4
+
+struct makers {
+    struct harness_start start, made;
+    pthread_mutex_t lock;
+    pthread_cond_t cv;
+    int holding; /* guarded by lock */
+};
+
+struct maker {
+    struct makers *all;
+    struct gil *g;
+    int rc;
+    int met; /* all four held their GIL at once */
+};
+
+static void *make_and_hold(void *arg)
+{
+    struct maker *mk = arg;
+    struct makers *all = mk->all;
+    struct timespec until;
+
+    harness_start_wait(&all->start);
+    mk->rc = gil_create(&mk->g, 5000);
+    harness_start_wait(&all->made);
+    if (mk->rc != 0)
+        return NULL;
+    gil_acquire(mk->g);
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 2;
+    xpthread_mutex_lock(&all->lock);
+    if (++all->holding == MAKERS)
+        xpthread_cond_broadcast(&all->cv);
+    while (all->holding < MAKERS &&
+           pthread_cond_timedwait(&all->cv, &all->lock, &until) != ETIMEDOUT)
+        ;
+    mk->met = all->holding >= MAKERS;
+    xpthread_mutex_unlock(&all->lock);
+    gil_release(mk->g);
+    return NULL;
+}
+
+static void test_gil_create_from_any_thread(void **state)
+{
+    struct makers all = {.lock = PTHREAD_MUTEX_INITIALIZER,
+                         .cv = PTHREAD_COND_INITIALIZER};
+    struct maker mk[MAKERS];
+    pthread_t t[MAKERS];
+
+    (void)state;
+    harness_start_init(&all.start, MAKERS);
+    harness_start_init(&all.made, MAKERS);
+    for (int i = 0; i < MAKERS; i++) {
+        mk[i] = (struct maker){&all, NULL, -1, 0};
+        xpthread_create(&t[i], NULL, make_and_hold, &mk[i]);
+    }
+    for (int i = 0; i < MAKERS; i++)
+        xpthread_join(t[i], NULL);
+    harness_start_destroy(&all.start);
+    harness_start_destroy(&all.made);
+    for (int i = 0; i < MAKERS; i++)
+        if (mk[i].rc != 0)
+            harness_fail("thread %d: gil_create returned %d (%s), expected "
+                         "0: a GIL may be made from any thread",
+                         i, mk[i].rc, strerror(-mk[i].rc));
+    for (int i = 0; i < MAKERS; i++)
+        gil_destroy(mk[i].g);
+    for (int i = 0; i < MAKERS; i++)
+        if (!mk[i].met)
+            harness_fail("four threads made a GIL each and took it: they "
+                         "never held their four GILs at once (%d did): do "
+                         "the GILs share state?",
+                         all.holding);
+}
+
+/*
+ * With nobody waiting, gil_check is the cheap path, called between every
+ * two steps: it must cost less than half an uncontended mutex lock and
+ * unlock (one load of an atomic flag, no lock). Best of 7 runs of 200,000
+ * calls each, against the same for the lock and unlock pair, in this run.
+ */
+static void test_gil_check_is_cheap(void **state)
+{
+    enum { CALLS = 200000, TRIALS = 7 };
+    pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+    double max = harness_param_double("max_ratio", 0.5);
+    uint64_t best_check = UINT64_MAX, best_lock = UINT64_MAX;
+    struct gil *g = make_gil(1000000);
+    double ratio;
+    int rc = 0;
+
+    (void)state;
+    gil_acquire(g);
+    for (int t = 0; t < TRIALS; t++) {
+        uint64_t t0 = harness_now_ns(), t1, t2;
+
+        for (int i = 0; i < CALLS; i++)
+            gil_check(g);
+        t1 = harness_now_ns();
+        for (int i = 0; i < CALLS; i++) { /* checked after the loop */
+            rc |= pthread_mutex_lock(&m);
+            rc |= pthread_mutex_unlock(&m);
+        }
+        t2 = harness_now_ns();
+        if (t1 - t0 < best_check)
+            best_check = t1 - t0;
+        if (t2 - t1 < best_lock)
+            best_lock = t2 - t1;
+    }
+    gil_release(g);
+    gil_destroy(g);
+    if (rc != 0)
+        harness_fail("pthread_mutex_lock or unlock failed");
+    ratio = (double)best_check / (double)(best_lock ? best_lock : 1);
+    harness_note("gil_check with no drop request: %.1f ns a call; a mutex "
+                 "lock and unlock: %.1f ns (ratio %.2f)",
+                 (double)best_check / CALLS, (double)best_lock / CALLS, ratio);
+    if (ratio > max)
+        harness_fail_slow("gil_check with nobody waiting took %.1f ns a "
+                          "call, %.2f times an uncontended mutex lock and "
+                          "unlock (%.1f ns; at most %.2f expected): the "
+                          "cheap path is one atomic load of the drop "
+                          "request, no lock",
+                          (double)best_check / CALLS, ratio,
+                          (double)best_lock / CALLS, max);
+}
+
+/*
+ * A waiter asks for the GIL only after a whole interval in which the GIL
+ * did not change hands. Four threads take turns of 0.4 interval each,
+ * each ending its turn itself (gil_release, then gil_acquire again), so
+ * the GIL changes hands every 0.4 interval and nobody ever has reason to
+ * ask: a waiter waits 1.2 intervals for its turn, and the GIL changed
+ * hands while it did. A waiter that asks whenever its timed wait runs
+ * out, whoever took the GIL meanwhile, ends turns in gil_check (forced)
+ * before they have lasted an interval, which no correct waiter can ask.
+ */
+#define TURNS 30
+#define TURN_THREADS 4
+
+struct turns {
+    struct gil *g;
+    struct harness_start start;
+    uint64_t turn_ns;
+    int owner;     /* guarded by the GIL */
+    int n;         /* guarded by the GIL: turns so far */
+    int forced;    /* guarded by the GIL: turns taken in gil_check, early */
+    int late;      /* guarded by the GIL: the same, after an interval */
+    uint64_t sink; /* guarded by the GIL */
+};
+
+struct turn_arg {
+    struct turns *t;
+    int me;
+};
+
+static void *take_turns(void *arg)
+{
+    struct turn_arg *a = arg;
+    struct turns *t = a->t;
+
+    harness_start_wait(&t->start);
+    gil_acquire(t->g);
+    while (t->n < TURNS) {
+        uint64_t since = harness_now_ns();
+
+        t->owner = a->me;
+        t->n++;
+        while (harness_now_ns() - since < t->turn_ns) {
+            uint64_t before;
+
+            t->sink += fib(12);
+            before = harness_now_ns();
+            gil_check(t->g);
+            if (t->owner != a->me) { /* taken and given back meanwhile */
+                /* A turn held past an interval (this thread preempted
+                 * while it held the GIL) may be asked for; one that
+                 * had not lasted 3/4 of an interval may not. */
+                if (before - since < t->turn_ns * 15 / 8)
+                    t->forced++;
+                else
+                    t->late++;
+                break;
+            }
+        }
+        gil_release(t->g);
+        gil_acquire(t->g);
+    }
+    gil_release(t->g);
+    return NULL;
+}
+
+static void test_gil_waiter_restarts_its_interval(void **state)
+{
+    unsigned interval_ms = (unsigned)harness_param_long("interval_ms", 50);
+    struct turns t = {.owner = -1};
+    struct turn_arg a[TURN_THREADS];
+    pthread_t th[TURN_THREADS];
+
+    (void)state;
+    t.g = make_gil(interval_ms * 1000);
+    t.turn_ns = (uint64_t)interval_ms * 400000; /* 0.4 interval */
+    harness_start_init(&t.start, TURN_THREADS);
+    for (int i = 0; i < TURN_THREADS; i++) {
+        a[i] = (struct turn_arg){&t, i};
+        xpthread_create(&th[i], NULL, take_turns, &a[i]);
+    }
+    for (int i = 0; i < TURN_THREADS; i++)
+        xpthread_join(th[i], NULL);
+    harness_start_destroy(&t.start);
+    gil_destroy(t.g);
+    harness_note("%d turns of %.0f ms among %d threads, switch interval %u "
+                 "ms: %d taken away in gil_check early, %d after an "
+                 "interval (preempted)",
+                 t.n, interval_ms * 0.4, TURN_THREADS, interval_ms, t.forced,
+                 t.late);
+    if (t.forced > 2)
+        harness_fail("%d of %d turns of %.0f ms, each ended by its holder, "
+                     "were taken away in gil_check before they had lasted "
+                     "3/4 of the switch interval of %u ms: the GIL changed "
+                     "hands every %.0f ms, yet "
+                     "waiters asked for it. A waiter whose timed wait ran "
+                     "out asks only if the GIL has not changed hands since "
+                     "it began to wait; else it waits a whole interval more",
+                     t.forced, t.n, interval_ms * 0.4, interval_ms,
+                     interval_ms * 0.4);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_gil_bad_arguments),
     cmocka_unit_test(test_gil_mutual_exclusion),
@@ -645,6 +907,10 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_gil_io_bound_speedup),
     cmocka_unit_test(test_gil_handover_exclusive),
     cmocka_unit_test(test_gil_call_unlocked_returns),
+    cmocka_unit_test(test_gil_out_of_memory_reported),
+    cmocka_unit_test(test_gil_create_from_any_thread),
+    cmocka_unit_test(test_gil_check_is_cheap),
+    cmocka_unit_test(test_gil_waiter_restarts_its_interval),
 };
 
 HARNESS_MAIN(tests)

@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "harness.h"
 #include "pmap.h"
+#include "lab02_util.h"
 
 static uint64_t square_plus(uint64_t x, void *ctx)
 {
@@ -214,6 +216,139 @@ static void test_pmap_concurrent_calls(void **state)
     }
 }
 
+/*
+ * On nthreads threads: every thread that maps meets the others at its
+ * first element, and waits (at most 2 s) until nthreads threads have come.
+ * A call that runs fewer threads at once, or more, counts a different
+ * number. Each thread knows it has been counted by a thread-local mark.
+ */
+struct meeting {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    unsigned call; /* which call this is: marks from earlier calls differ */
+    unsigned want; /* threads expected */
+    unsigned came; /* guarded by lock: threads that mapped in this call */
+    uint64_t deadline_ns;
+};
+
+static _Thread_local unsigned counted_in_call;
+
+static uint64_t meet_map(uint64_t x, void *ctx)
+{
+    struct meeting *m = ctx;
+    struct timespec ts;
+
+    if (counted_in_call == m->call)
+        return x + 1;
+    counted_in_call = m->call;
+    ts.tv_sec = (time_t)(m->deadline_ns / 1000000000u);
+    ts.tv_nsec = (long)(m->deadline_ns % 1000000000u);
+    xpthread_mutex_lock(&m->lock);
+    if (++m->came >= m->want)
+        pthread_cond_broadcast(&m->cond);
+    while (m->came < m->want &&
+           pthread_cond_timedwait(&m->cond, &m->lock, &ts) != ETIMEDOUT)
+        ;
+    xpthread_mutex_unlock(&m->lock);
+    return x + 1;
+}
+
+static void test_pmap_uses_nthreads(void **state)
+{
+    static const unsigned threads[] = {3, 8, 2};
+    static struct meeting m = {
+        PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0};
+    enum { N = 64 * 8 };
+    uint64_t in[N], out[N], sum;
+
+    (void)state;
+    for (size_t i = 0; i < N; i++)
+        in[i] = i;
+    for (size_t k = 0; k < sizeof(threads) / sizeof(threads[0]); k++) {
+        size_t n = 64 * threads[k];
+        struct timespec now;
+        int rc;
+
+        clock_gettime(CLOCK_REALTIME, &now);
+        m.call = (unsigned)k + 1;
+        m.want = threads[k];
+        m.came = 0;
+        m.deadline_ns = (uint64_t)now.tv_sec * 1000000000u +
+                        (uint64_t)now.tv_nsec + 2000000000u;
+        rc = pmap_reduce(in, out, n, meet_map, &m, threads[k], &sum);
+        if (rc != 0)
+            harness_fail("pmap_reduce(n=%zu, nthreads=%u) returned %d (%s), "
+                         "expected 0",
+                         n, threads[k], rc, strerror(-rc));
+        if (m.came != threads[k])
+            harness_fail("pmap_reduce(n=%zu, nthreads=%u): %u thread(s) "
+                         "mapped elements, each waiting up to 2 s for the "
+                         "others at its first element: expected %u threads "
+                         "running at once",
+                         n, threads[k], m.came, threads[k]);
+        if (sum != (uint64_t)n * (n + 1) / 2)
+            harness_fail("pmap_reduce(n=%zu, nthreads=%u): sum %llu, "
+                         "expected %llu",
+                         n, threads[k], (unsigned long long)sum,
+                         (unsigned long long)n * (n + 1) / 2);
+    }
+}
+
+/*
+ * A thread that cannot start: RLIMIT_NPROC lets two start, and not the
+ * third. pmap_reduce returns pthread_create's -EAGAIN, and only after the
+ * two threads that did start have finished (joined): none maps an element
+ * once it has returned, and the process has no thread more than before.
+ */
+struct started_map {
+    atomic_long calls, inside;
+};
+
+static uint64_t slow_map(uint64_t x, void *ctx)
+{
+    struct started_map *sm = ctx;
+
+    atomic_fetch_add(&sm->inside, 1);
+    harness_spin_work(20);
+    atomic_fetch_add(&sm->calls, 1);
+    atomic_fetch_sub(&sm->inside, 1);
+    return x;
+}
+
+static void test_pmap_start_failure_reported(void **state)
+{
+    enum { N = 4000 };
+    static uint64_t in[N], out[N];
+    struct started_map sm = {0, 0};
+    int threads = harness_count_threads(), rc;
+    struct rlimit old;
+    uint64_t sum;
+    long calls;
+
+    (void)state;
+    EXPECT_RC(pmap_reduce(in, out, N, slow_map, &sm, 8, &sum), 0);
+    atomic_store(&sm.calls, 0);
+    if (!lab02_limit_threads(2, &old))
+        harness_skip("RLIMIT_NPROC does not stop a thread from starting "
+                     "here (running as root?)");
+    rc = pmap_reduce(in, out, N, slow_map, &sm, 8, &sum);
+    lab02_unlimit_threads(&old);
+    calls = atomic_load(&sm.calls);
+    if (rc != -EAGAIN)
+        harness_fail("pmap_reduce on 8 threads where only 2 can start "
+                     "returned %d (%s): expected -EAGAIN, pthread_create's "
+                     "error",
+                     rc, rc < 0 ? strerror(-rc) : "-");
+    if (atomic_load(&sm.inside) != 0 ||
+        harness_count_threads_settled(threads) != threads ||
+        atomic_load(&sm.calls) != calls)
+        harness_fail("pmap_reduce returned %d when a thread could not "
+                     "start, while threads it started still ran (%ld "
+                     "inside map): join the ones that started before "
+                     "returning",
+                     rc, atomic_load(&sm.inside));
+}
+
 /* CPU-bound work: every element costs the same fixed amount of spinning. */
 struct spin_job {
     uint64_t *in, *out;
@@ -299,6 +434,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_pmap_maps_each_element_once),
     cmocka_unit_test(test_pmap_bad_arguments),
     cmocka_unit_test(test_pmap_concurrent_calls),
+    cmocka_unit_test(test_pmap_uses_nthreads),
+    cmocka_unit_test(test_pmap_start_failure_reported),
     cmocka_unit_test(test_pmap_cpu_speedup),
 };
 

@@ -14,6 +14,7 @@
 
 #include "harness.h"
 #include "pool.h"
+#include "lab02_util.h"
 
 static struct pool *make_pool(unsigned n)
 {
@@ -427,6 +428,351 @@ static void test_pool_submit_contract(void **state)
     pool_destroy(p);
 }
 
+/* An absolute CLOCK_REALTIME time ms from now, for pthread_cond_timedwait. */
+static struct timespec in_ms(unsigned ms)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (long)(ms % 1000) * 1000000;
+    ts.tv_sec += ts.tv_nsec / 1000000000;
+    ts.tv_nsec %= 1000000000;
+    return ts;
+}
+
+/*
+ * A thread cannot start: RLIMIT_NPROC lets two more threads start, and
+ * pool_create asks for eight. It returns pthread_create's -EAGAIN, and
+ * the two workers that did start are stopped and joined: the process has
+ * no thread more than before. (Memcheck sees what it forgot to free.)
+ */
+static void test_pool_create_failure_reported(void **state)
+{
+    int threads = harness_count_threads(), rc;
+    struct pool *p = NULL;
+    struct rlimit old;
+
+    (void)state;
+    p = make_pool(8); /* where threads can start, it works */
+    pool_destroy(p);
+    p = NULL;
+    if (harness_count_threads_settled(threads) != threads)
+        harness_fail("pool_destroy left threads behind");
+    if (!lab02_limit_threads(2, &old))
+        harness_skip("RLIMIT_NPROC does not stop a thread from starting "
+                     "here (running as root?)");
+    rc = pool_create(&p, 8);
+    lab02_unlimit_threads(&old);
+    if (rc == 0)
+        pool_destroy(p);
+    if (rc != -EAGAIN)
+        harness_fail("pool_create(8) where only 2 threads can start "
+                     "returned %d (%s): expected -EAGAIN, pthread_create's "
+                     "error",
+                     rc, rc < 0 ? strerror(-rc) : "-");
+    if (harness_count_threads_settled(threads) != threads)
+        harness_fail("pool_create returned -EAGAIN but left %d thread(s) "
+                     "running: stop and join the workers already started "
+                     "before returning",
+                     harness_count_threads() - threads);
+}
+
+/*
+ * Out of memory (lab02_memory_out): pool_create returns -ENOMEM and starts
+ * no thread; pool_submit returns -ENOMEM (or 0, if the pool had the memory
+ * at hand: then that task runs), and the pool works once memory is back.
+ */
+static void test_pool_out_of_memory_reported(void **state)
+{
+    int threads = harness_count_threads(), rc_create, rc_submit;
+    struct pool *p = NULL, *q = make_pool(2);
+    struct future *f = NULL;
+    struct lab02_oom oom;
+
+    (void)state;
+    lab02_memory_out(&oom);
+    rc_create = pool_create(&p, 2);
+    rc_submit = pool_submit(q, triple_plus_one, (void *)(uintptr_t)4, &f);
+    lab02_memory_back(&oom);
+    if (!oom.ok)
+        harness_skip("the heap could not be used up here");
+    if (rc_create == 0)
+        pool_destroy(p);
+    if (rc_create != -ENOMEM)
+        harness_fail("pool_create with no memory to be had returned %d "
+                     "(%s): expected -ENOMEM",
+                     rc_create, rc_create < 0 ? strerror(-rc_create) : "-");
+    if (harness_count_threads_settled(threads + 2) != threads + 2)
+        harness_fail("pool_create failed with -ENOMEM but threads were "
+                     "left running");
+    if (rc_submit == 0 && (uintptr_t)get(f) != 13)
+        harness_fail("pool_submit with no memory to be had returned 0, but "
+                     "its future gave the wrong result");
+    if (rc_submit != 0 && rc_submit != -ENOMEM)
+        harness_fail("pool_submit with no memory to be had returned %d "
+                     "(%s): expected -ENOMEM",
+                     rc_submit, strerror(-rc_submit));
+    if ((uintptr_t)get(submit(q, triple_plus_one, (void *)(uintptr_t)5)) != 16)
+        harness_fail("after a pool_submit that failed for want of memory, "
+                     "the next one gave the wrong result");
+    pool_destroy(q);
+}
+
+/*
+ * Context: any thread. Four threads create a pool each at the same time,
+ * with one worker, and submit a task to it; the four tasks wait for each
+ * other (at most 2 s), which they can only do on four workers. The main
+ * thread destroys the pools. Pools that share state (a static queue, a
+ * single pool) do not give four tasks four workers.
+ */
+#define CREATORS 4
+
+struct meet {
+    pthread_mutex_t lock;
+    pthread_cond_t cv;
+    int came; /* guarded by lock */
+};
+
+static void *meet_others(void *arg)
+{
+    struct meet *m = arg;
+    struct timespec until = in_ms(2000);
+    int all;
+
+    xpthread_mutex_lock(&m->lock);
+    if (++m->came == CREATORS)
+        xpthread_cond_broadcast(&m->cv);
+    while (m->came < CREATORS &&
+           pthread_cond_timedwait(&m->cv, &m->lock, &until) != ETIMEDOUT)
+        ;
+    all = m->came >= CREATORS;
+    xpthread_mutex_unlock(&m->lock);
+    return (void *)(uintptr_t)all;
+}
+
+struct creator {
+    struct harness_start *start;
+    struct meet *meet;
+    struct pool *p;
+    int rc;
+    void *met; /* what the task returned: 1 when all four met */
+};
+
+static void *create_and_use(void *arg)
+{
+    struct creator *c = arg;
+    struct future *f = NULL;
+
+    harness_start_wait(c->start);
+    c->rc = pool_create(&c->p, 1);
+    if (c->rc == 0)
+        c->rc = pool_submit(c->p, meet_others, c->meet, &f);
+    if (c->rc == 0)
+        c->rc = future_get(f, &c->met);
+    return NULL;
+}
+
+static void test_pool_create_from_any_thread(void **state)
+{
+    static struct meet m = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+                            0};
+    struct creator c[CREATORS];
+    struct harness_start start;
+    pthread_t t[CREATORS];
+
+    (void)state;
+    m.came = 0;
+    harness_start_init(&start, CREATORS);
+    for (int i = 0; i < CREATORS; i++) {
+        c[i] = (struct creator){&start, &m, NULL, -1, NULL};
+        xpthread_create(&t[i], NULL, create_and_use, &c[i]);
+    }
+    for (int i = 0; i < CREATORS; i++)
+        xpthread_join(t[i], NULL);
+    harness_start_destroy(&start);
+    for (int i = 0; i < CREATORS; i++)
+        if (c[i].rc != 0)
+            harness_fail("thread %d: pool_create, pool_submit or future_get "
+                         "returned %d (%s), expected 0: a pool may be made "
+                         "from any thread",
+                         i, c[i].rc, strerror(-c[i].rc));
+    for (int i = 0; i < CREATORS; i++)
+        pool_destroy(c[i].p);
+    for (int i = 0; i < CREATORS; i++)
+        if (c[i].met != (void *)1)
+            harness_fail("four threads made a pool of one worker each at "
+                         "once, and gave each a task: the four tasks never "
+                         "ran at the same time (%d came): do the pools "
+                         "share state?",
+                         m.came);
+}
+
+/*
+ * First in, first out, with several workers: tasks start in the order
+ * they were submitted, as workers become free. Three workers are held at
+ * a gate while 15 tasks are queued; then the tasks run in rounds, three
+ * at a time, each round ending when its three tasks have all started (a
+ * barrier: at most 2 s). FIFO puts tasks 0-2 in round 0, 3-5 in round 1,
+ * and so on; another order puts other tasks in a round.
+ */
+#define FIFO_WORKERS 3
+#define FIFO_TASKS 15
+
+struct rounds {
+    pthread_mutex_t lock;
+    pthread_cond_t cv;
+    int open;           /* guarded by lock: the gate */
+    int round;          /* guarded by lock: the barrier's generation */
+    int came;           /* guarded by lock: arrivals in this round */
+    int timed_out;      /* guarded by lock */
+    int of[FIFO_TASKS]; /* guarded by lock: the round each task started in */
+};
+
+struct fifo_arg {
+    struct rounds *r;
+    int id;
+};
+
+static void *hold_at_gate(void *arg)
+{
+    struct rounds *r = arg;
+    struct timespec until = in_ms(2000);
+
+    xpthread_mutex_lock(&r->lock);
+    while (!r->open &&
+           pthread_cond_timedwait(&r->cv, &r->lock, &until) != ETIMEDOUT)
+        ;
+    xpthread_mutex_unlock(&r->lock);
+    return NULL;
+}
+
+static void *start_in_round(void *arg)
+{
+    struct fifo_arg *a = arg;
+    struct rounds *r = a->r;
+    struct timespec until = in_ms(2000);
+    int mine;
+
+    xpthread_mutex_lock(&r->lock);
+    mine = r->round;
+    r->of[a->id] = mine;
+    if (++r->came == FIFO_WORKERS) {
+        r->came = 0;
+        r->round++;
+        xpthread_cond_broadcast(&r->cv);
+    }
+    while (r->round == mine &&
+           pthread_cond_timedwait(&r->cv, &r->lock, &until) != ETIMEDOUT)
+        ;
+    if (r->round == mine) { /* nobody came: end the round anyway */
+        r->timed_out = 1;
+        r->came = 0;
+        r->round++;
+        xpthread_cond_broadcast(&r->cv);
+    }
+    xpthread_mutex_unlock(&r->lock);
+    return NULL;
+}
+
+static void test_pool_several_workers_fifo(void **state)
+{
+    static struct rounds r = {
+        PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, {0}};
+    struct future *hold[FIFO_WORKERS], *f[FIFO_TASKS];
+    struct fifo_arg a[FIFO_TASKS];
+    struct pool *p = make_pool(FIFO_WORKERS);
+
+    (void)state;
+    r.open = r.round = r.came = r.timed_out = 0;
+    for (int i = 0; i < FIFO_WORKERS; i++)
+        hold[i] = submit(p, hold_at_gate, &r);
+    for (int i = 0; i < FIFO_TASKS; i++) {
+        a[i] = (struct fifo_arg){&r, i};
+        f[i] = submit(p, start_in_round, &a[i]);
+    }
+    xpthread_mutex_lock(&r.lock);
+    r.open = 1;
+    xpthread_cond_broadcast(&r.cv);
+    xpthread_mutex_unlock(&r.lock);
+    for (int i = 0; i < FIFO_WORKERS; i++)
+        (void)get(hold[i]);
+    for (int i = 0; i < FIFO_TASKS; i++)
+        (void)get(f[i]);
+    pool_destroy(p);
+    if (r.timed_out)
+        harness_fail("a pool of %d workers never had %d tasks started at "
+                     "once (2 s)",
+                     FIFO_WORKERS, FIFO_WORKERS);
+    for (int i = 0; i < FIFO_TASKS; i++)
+        if (r.of[i] != i / FIFO_WORKERS)
+            harness_fail("with %d workers, task %d started in round %d "
+                         "(rounds of %d tasks that start together): "
+                         "expected round %d, if tasks start in the order "
+                         "they were submitted (first in, first out)",
+                         FIFO_WORKERS, i, r.of[i], FIFO_WORKERS,
+                         i / FIFO_WORKERS);
+}
+
+/*
+ * pool_shutdown from any thread, a worker included: a task shuts its own
+ * pool down (and another thread does too, at the same time). The call
+ * does not block, the tasks already queued still run, later submits are
+ * refused, and pool_destroy finishes.
+ */
+struct self_stop {
+    struct pool *p;
+    struct harness_start *start;
+};
+
+static void *shut_own_pool(void *arg)
+{
+    struct self_stop *s = arg;
+
+    harness_start_wait(s->start);
+    pool_shutdown(s->p);
+    return arg;
+}
+
+static void *shut_from_thread(void *arg)
+{
+    return shut_own_pool(arg);
+}
+
+static void test_pool_shutdown_from_any_thread(void **state)
+{
+    int ran[8] = {0}, late = 0, rc;
+    struct future *stopper, *f[8], *refused = NULL;
+    struct harness_start start;
+    struct self_stop s;
+    struct pool *p = make_pool(1); /* the task's worker is the only one */
+    pthread_t t;
+
+    (void)state;
+    harness_start_init(&start, 2);
+    s = (struct self_stop){p, &start};
+    stopper = submit(p, shut_own_pool, &s);
+    for (int i = 0; i < 8; i++)
+        f[i] = submit(p, mark_ran, &ran[i]);
+    xpthread_create(&t, NULL, shut_from_thread, &s);
+    xpthread_join(t, NULL);
+    if (get(stopper) != &s)
+        harness_fail("the task that called pool_shutdown gave the wrong "
+                     "result");
+    rc = pool_submit(p, mark_ran, &late, &refused);
+    if (rc != -ESHUTDOWN)
+        harness_fail("pool_submit after a task called pool_shutdown "
+                     "returned %d, expected -ESHUTDOWN (%d)",
+                     rc, -ESHUTDOWN);
+    pool_destroy(p);
+    harness_start_destroy(&start);
+    for (int i = 0; i < 8; i++)
+        if ((int *)get(f[i]) != &ran[i] || !ran[i])
+            harness_fail("task %d, queued before a task shut the pool down, "
+                         "did not run",
+                         i);
+}
+
 static void *nothing(void *arg)
 {
     return arg;
@@ -585,6 +931,11 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_pool_survives_spurious_wakeups),
     cmocka_unit_test(test_pool_bad_arguments),
     cmocka_unit_test(test_pool_submit_contract),
+    cmocka_unit_test(test_pool_create_failure_reported),
+    cmocka_unit_test(test_pool_out_of_memory_reported),
+    cmocka_unit_test(test_pool_create_from_any_thread),
+    cmocka_unit_test(test_pool_several_workers_fifo),
+    cmocka_unit_test(test_pool_shutdown_from_any_thread),
     cmocka_unit_test(test_pool_idle_workers_sleep),
     cmocka_unit_test(test_pool_get_sleeps),
     cmocka_unit_test(test_pool_io_speedup),

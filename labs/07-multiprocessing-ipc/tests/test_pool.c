@@ -571,6 +571,226 @@ static void test_pool_bad_arguments(void **state)
     pool_destroy(NULL);
 }
 
+/*
+ * The workers are other processes: what a task writes to memory stays in
+ * its worker. Globals set up before pool_create, and every byte of its
+ * result buffer past out_len, look the same in the parent after the map.
+ */
+enum { SCRIBBLE_N = 16, SCRIBBLE_OUT = 8 };
+static int scribbled[SCRIBBLE_N];
+static unsigned char *scribbled_heap; /* set up before pool_create */
+
+static int scribble_task(const void *in, size_t in_len, void *out,
+                         size_t out_cap, size_t *out_len)
+{
+    uint64_t x;
+
+    if (in_len != sizeof(x) || out_cap < 1)
+        return -EINVAL;
+    memcpy(&x, in, sizeof(x));
+    scribbled[x % SCRIBBLE_N] = (int)x + 1;
+    scribbled_heap[x % SCRIBBLE_N] = 0xAB;
+    memset(out, 0xCD, out_cap); /* the whole buffer, ... */
+    ((unsigned char *)out)[0] = (unsigned char)x;
+    *out_len = 1; /* ... but only one byte of result */
+    return 0;
+}
+
+static void test_pool_task_memory_stays_in_worker(void **state)
+{
+    unsigned char out[SCRIBBLE_N][SCRIBBLE_OUT];
+    struct pool_item items[SCRIBBLE_N];
+    uint64_t in[SCRIBBLE_N];
+    struct pool *p;
+
+    (void)state;
+    scribbled_heap = xcalloc(SCRIBBLE_N, 1);
+    memset(scribbled, 0, sizeof(scribbled));
+    memset(out, 0x5A, sizeof(out));
+    p = create(2);
+    for (int i = 0; i < SCRIBBLE_N; i++) {
+        in[i] = (uint64_t)i;
+        items[i] = (struct pool_item){&in[i],       sizeof(in[i]), out[i],
+                                      SCRIBBLE_OUT, (size_t)-1,    12345};
+    }
+    map_ok(p, scribble_task, items, SCRIBBLE_N);
+    for (int i = 0; i < SCRIBBLE_N; i++) {
+        if (scribbled[i] != 0 || scribbled_heap[i] != 0)
+            harness_fail("a task wrote to a global (and to the heap) in its "
+                         "worker, and the parent sees it (global %d, heap "
+                         "byte %#x): the tasks must run in worker processes, "
+                         "never in the caller's",
+                         scribbled[i], scribbled_heap[i]);
+        if (items[i].err != 0 || items[i].out_len != 1 || out[i][0] != i)
+            harness_fail("item %d: expected err 0, out_len 1 and byte %d, "
+                         "got err %d, out_len %zu, byte %d",
+                         i, i, items[i].err, items[i].out_len, out[i][0]);
+        for (int k = 1; k < SCRIBBLE_OUT; k++)
+            if (out[i][k] != 0x5A)
+                harness_fail("item %d: the task wrote its whole buffer but "
+                             "set out_len 1, and byte %d of the caller's "
+                             "out changed (%#x, was 0x5a): only the out_len "
+                             "bytes of a result reach the parent",
+                             i, k, out[i][k]);
+    }
+    pool_destroy(p);
+    free(scribbled_heap);
+}
+
+/* pool_create with one resource limit of this process lowered to lim. */
+static int create_limited(int resource, rlim_t lim, int workers,
+                          struct pool **p)
+{
+    struct rlimit old, rl;
+    int rc;
+
+    if (getrlimit(resource, &old) < 0)
+        harness_fail("getrlimit failed");
+    rl = old;
+    rl.rlim_cur = lim < old.rlim_max ? lim : old.rlim_max;
+    if (setrlimit(resource, &rl) < 0)
+        harness_fail("setrlimit to %llu failed", (unsigned long long)lim);
+    rc = pool_create(workers, p);
+    if (setrlimit(resource, &old) < 0)
+        harness_fail("restoring a resource limit failed");
+    return rc;
+}
+
+/* After a pool_create that failed: no child, no fd more than before. */
+static void expect_nothing_left(const char *how, int rc, int want,
+                                struct harness_snapshot snap)
+{
+    int children = harness_count_children(), fds = harness_count_fds();
+
+    if (rc != want)
+        harness_fail("pool_create(4) %s returned %d (%s): expected %d (%s), "
+                     "the negative errno of the call that failed",
+                     how, rc, rc < 0 ? strerror(-rc) : "-", want,
+                     strerror(-want));
+    if (children != snap.children || fds != snap.fds)
+        harness_fail("pool_create(4) %s returned %d but left %d child(ren) "
+                     "and %d fd(s) more than before: on failure, stop and "
+                     "reap the workers already started and close every "
+                     "pipe end made so far",
+                     how, rc, children - snap.children, fds - snap.fds);
+}
+
+/* Whether fork fails with RLIMIT_NPROC 0 here (not for root). */
+static int nproc_limit_bites(void)
+{
+    struct rlimit old, none = {0, 0};
+    pid_t pid;
+
+    if (getrlimit(RLIMIT_NPROC, &old) < 0)
+        return 0;
+    none.rlim_max = old.rlim_max;
+    if (setrlimit(RLIMIT_NPROC, &none) < 0)
+        return 0;
+    pid = fork();
+    if (pid == 0)
+        _exit(0);
+    setrlimit(RLIMIT_NPROC, &old);
+    if (pid > 0)
+        xwaitpid(pid, NULL, 0);
+    return pid < 0;
+}
+
+/*
+ * pool_create runs out of fds at every step of its way (RLIMIT_NOFILE
+ * raised one at a time until it works), with workers already started
+ * for most of them; then fork fails for its first worker (RLIMIT_NPROC
+ * 0). Each failure returns the errno of the call and leaves nothing.
+ */
+static void test_pool_create_failure_leaves_nothing(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    struct pool *p = NULL;
+    struct squares s;
+    int rc = -1, fails = 0;
+    rlim_t lim;
+
+    (void)state;
+    lab07_ignore_sigpipe();
+    for (lim = 3; lim < 1024; lim++) {
+        char how[64];
+
+        rc = create_limited(RLIMIT_NOFILE, lim, 4, &p);
+        if (rc == 0)
+            break;
+        snprintf(how, sizeof(how), "with RLIMIT_NOFILE %llu",
+                 (unsigned long long)lim);
+        expect_nothing_left(how, rc, -EMFILE, snap);
+        fails++;
+    }
+    if (rc != 0)
+        harness_fail("pool_create(4) never worked, even with RLIMIT_NOFILE "
+                     "1023: it returned %d (%s)",
+                     rc, strerror(-rc));
+    if (fails == 0)
+        harness_fail("pool_create(4) worked with RLIMIT_NOFILE 3, which "
+                     "leaves no room for a pipe");
+    spin_units = 0;
+    squares_init(&s, 8, 0);
+    map_ok(p, square_task, s.items, s.n); /* the one that worked works */
+    squares_check(&s);
+    squares_free(&s);
+    pool_destroy(p);
+    harness_assert_no_leaks(snap);
+    if (!nproc_limit_bites()) {
+        harness_note("RLIMIT_NPROC does not stop fork here (root?): the "
+                     "fork failure was not tried");
+        return;
+    }
+    rc = create_limited(RLIMIT_NPROC, 0, 4, &p);
+    if (rc == 0)
+        pool_destroy(p);
+    expect_nothing_left("where fork fails (RLIMIT_NPROC 0)", rc, -EAGAIN, snap);
+}
+
+/*
+ * The pool itself fails: every task crashes its worker, and no worker can
+ * be replaced (fork fails, RLIMIT_NPROC 0). pool_map returns fork's
+ * -EAGAIN rather than waiting for ever or claiming every task ran, and
+ * pool_destroy still leaves nothing.
+ */
+static void test_pool_map_reports_pool_failure(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    struct rlimit old, none = {0, 0};
+    struct squares s;
+    struct pool *p;
+    int rc;
+
+    (void)state;
+    if (!nproc_limit_bites())
+        harness_skip("RLIMIT_NPROC does not stop fork here (running as "
+                     "root?)");
+    spin_units = 0;
+    squares_init(&s, 6, 1);
+    p = create(2);
+    if (getrlimit(RLIMIT_NPROC, &old) < 0)
+        harness_fail("getrlimit failed");
+    none.rlim_max = old.rlim_max;
+    if (setrlimit(RLIMIT_NPROC, &none) < 0)
+        harness_fail("setrlimit(RLIMIT_NPROC, 0) failed");
+    rc = pool_map(p, square_task, s.items, s.n);
+    if (setrlimit(RLIMIT_NPROC, &old) < 0)
+        harness_fail("restoring RLIMIT_NPROC failed");
+    if (rc != -EAGAIN)
+        harness_fail("six tasks that each crash their worker, on a pool "
+                     "that cannot fork a replacement: pool_map returned %d "
+                     "(%s), expected -EAGAIN, the error of the fork that "
+                     "failed (a pool with no workers cannot run the rest)",
+                     rc, rc < 0 ? strerror(-rc) : "-");
+    pool_destroy(p);
+    squares_free(&s);
+    if (harness_count_children() != snap.children)
+        harness_fail("%d child process(es) left after pool_destroy of a "
+                     "pool whose map failed",
+                     harness_count_children() - snap.children);
+    harness_assert_no_leaks(snap);
+}
+
 /* The speedup check: the same CPU-bound tasks, in this process one after
  * the other, then on a pool of two workers. */
 struct speed {
@@ -634,6 +854,9 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_pool_workers_hold_own_pipes_only),
     cmocka_unit_test(test_pool_two_pools_destroy_in_any_order),
     cmocka_unit_test(test_pool_bad_arguments),
+    cmocka_unit_test(test_pool_task_memory_stays_in_worker),
+    cmocka_unit_test(test_pool_create_failure_leaves_nothing),
+    cmocka_unit_test(test_pool_map_reports_pool_failure),
     cmocka_unit_test_teardown(test_pool_cpu_speedup, speedup_teardown),
 };
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -89,6 +90,107 @@ static void test_ring_create_destroy_leaves_nothing(void **state)
         destroy(create(saved, 1 << 16), saved);
     }
     harness_assert_no_leaks(snap);
+}
+
+/* How many lines of /proc/self/maps map the shared-memory object name. */
+static int maps_of(const char *name)
+{
+    char line[512], path[80];
+    FILE *f = fopen("/proc/self/maps", "r");
+    int n = 0;
+
+    if (!f)
+        harness_fail("cannot read /proc/self/maps");
+    snprintf(path, sizeof(path), "/dev/shm%s", name);
+    while (fgets(line, sizeof(line), f))
+        if (strstr(line, path))
+            n++;
+    fclose(f);
+    return n;
+}
+
+/* This process's address space, in bytes (VmSize). */
+static rlim_t vm_bytes(void)
+{
+    unsigned long pages = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+
+    if (!f || fscanf(f, "%lu", &pages) != 1)
+        harness_fail("cannot read /proc/self/statm");
+    fclose(f);
+    return (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * ring_create(cap) with one resource limit of this process lowered to lim,
+ * so that one of its calls fails: it must return that call's errno (want)
+ * and leave no object, fd or mapping behind; the name is then free.
+ */
+static void expect_create_fails(const char *call, int resource, rlim_t lim,
+                                size_t cap, int want)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    struct rlimit old, rl;
+    struct ring *r = NULL;
+    char name[64];
+    int rc;
+
+    snprintf(name, sizeof(name), "%s", ring_name());
+    if (getrlimit(resource, &old) < 0)
+        harness_fail("getrlimit failed");
+    rl = old;
+    rl.rlim_cur = lim < old.rlim_cur ? lim : old.rlim_cur;
+    if (setrlimit(resource, &rl) < 0)
+        harness_fail("setrlimit to %llu failed", (unsigned long long)lim);
+    rc = ring_create(name, cap, &r);
+    if (setrlimit(resource, &old) < 0)
+        harness_fail("restoring a resource limit failed");
+    if (rc == 0)
+        ring_destroy(r);
+    if (rc != want) {
+        shm_unlink(name);
+        harness_fail("ring_create(%zu bytes) where %s fails returned %d "
+                     "(%s): expected %d (%s), the negative errno of the "
+                     "failing call",
+                     cap, call, rc, rc < 0 ? strerror(-rc) : "-", want,
+                     strerror(-want));
+    }
+    if (shm_exists(name)) {
+        shm_unlink(name);
+        harness_fail("ring_create returned %d when %s failed, but left %s "
+                     "in /dev/shm: a failing create must shm_unlink what it "
+                     "created",
+                     rc, call, name);
+    }
+    if (maps_of(name) != 0)
+        harness_fail("ring_create returned %d when %s failed, but left %s "
+                     "mapped: munmap it on that path",
+                     rc, call, name);
+    harness_assert_no_leaks(snap);
+    destroy(create(name, 4096), name); /* and the name is free again */
+}
+
+/*
+ * Each of ring_create's calls made to fail in turn by a resource limit:
+ * shm_open (no fd left: RLIMIT_NOFILE 0), ftruncate (RLIMIT_FSIZE under
+ * the size, SIGXFSZ ignored) and mmap (RLIMIT_AS under the mapping).
+ */
+static void test_ring_create_failure_leaves_nothing(void **state)
+{
+    void (*old_xfsz)(int);
+
+    (void)state;
+    expect_create_fails("shm_open (RLIMIT_NOFILE 0)", RLIMIT_NOFILE, 0, 4096,
+                        -EMFILE);
+    old_xfsz = signal(SIGXFSZ, SIG_IGN);
+    expect_create_fails("ftruncate (RLIMIT_FSIZE 4096)", RLIMIT_FSIZE, 4096,
+                        (size_t)1 << 20, -EFBIG);
+    /* 128 MiB: under the grader's own RLIMIT_FSIZE (256 MiB), so that
+     * ftruncate works and mmap is the call that fails. */
+    expect_create_fails("mmap (RLIMIT_AS 16 MiB above the process's size)",
+                        RLIMIT_AS, vm_bytes() + ((rlim_t)16 << 20),
+                        (size_t)128 << 20, -ENOMEM);
+    signal(SIGXFSZ, old_xfsz);
 }
 
 static void test_ring_bad_arguments(void **state)
@@ -840,6 +942,7 @@ static void test_ring_faster_than_pipe(void **state)
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_ring_create_destroy_leaves_nothing),
     cmocka_unit_test(test_ring_bad_arguments),
+    cmocka_unit_test(test_ring_create_failure_leaves_nothing),
     cmocka_unit_test(test_ring_fifo_in_one_process),
     cmocka_unit_test(test_ring_checksum_across_processes),
     cmocka_unit_test(test_ring_stream_small),
