@@ -427,6 +427,83 @@ static void test_async_echo_vanishing_clients(void **state)
     harness_assert_no_leaks(snap);
 }
 
+/*
+ * echo_async_stop while a client is connected: it has had one echo, the
+ * server is told to stop (from a callback, as a real program would), and
+ * its second message must still come back, then its close be answered.
+ */
+struct stop_midway {
+    int lfd;
+    int ask[2], told[2]; /* peer -> loop: "stop now"; loop -> peer: "done" */
+    int stopped;         /* the peer's: the server has been stopped */
+};
+
+static void stop_midway_cb(struct loop *loop, int fd, unsigned events,
+                           void *arg)
+{
+    struct stop_midway *m = arg;
+    char c;
+
+    (void)events;
+    if (read(fd, &c, 1) != 1)
+        return;
+    loop_unwatch(loop, fd);
+    echo_async_stop(loop, m->lfd);
+    if (write(m->told[1], "s", 1) != 1)
+        return;
+}
+
+static void stop_midway_peer(struct peer *p)
+{
+    struct stop_midway *m = p->arg;
+    char c;
+
+    if (peer_send(p, 1000, 5000) < 0 || peer_read_echo(p, 0) < 0)
+        return;
+    if (write(m->ask[1], "s", 1) != 1 ||
+        peer_wait(m->told[0], POLLIN, 5000) < 0 ||
+        read(m->told[0], &c, 1) != 1) {
+        peer_fail(p, "the loop did not run the callback that stops the server");
+        return;
+    }
+    m->stopped = 1;
+    if (peer_send(p, 3000, 5000) < 0 || peer_read_echo(p, 0) < 0)
+        return;
+    shutdown(p->fd, SHUT_WR);
+    peer_read_echo(p, 1);
+}
+
+static void test_async_echo_stop_serves_accepted(void **state)
+{
+    struct stop_midway m = {0};
+    struct peer p = {.fn = stop_midway_peer, .arg = &m};
+    struct fixture f;
+
+    (void)state;
+    setup(&f);
+    m.lfd = f.lfd;
+    xpipe(m.ask);
+    xpipe(m.told);
+    assert_int_equal(loop_watch(f.loop, m.ask[0], LOOP_READABLE, stop_midway_cb,
+                                &m, "stop_midway"),
+                     0);
+    p.port = f.port;
+    run_peer(f.loop, &p);
+    if (p.err[0])
+        harness_fail("a client connected before echo_async_stop, %s: %s; "
+                     "connections already accepted are served until their "
+                     "clients close",
+                     m.stopped ? "after the stop" : "before the stop", p.err);
+    run_until_closed(f.loop, live_tasks, NULL);
+    expect_not_accepting(f.loop, f.lfd, f.port, "echo_async_stop");
+    loop_destroy(f.loop);
+    xclose(f.lfd);
+    xclose(m.ask[0]);
+    xclose(m.ask[1]);
+    xclose(m.told[0]);
+    xclose(m.told[1]);
+}
+
 static void test_async_many_clients_speedup(void **state)
 {
     struct fixture f;
@@ -448,6 +525,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_async_echo_1mib_messages),
     cmocka_unit_test(test_async_echo_trickling_clients),
     cmocka_unit_test(test_async_echo_vanishing_clients),
+    cmocka_unit_test(test_async_echo_stop_serves_accepted),
     cmocka_unit_test(test_async_many_clients_speedup),
 };
 
