@@ -287,6 +287,153 @@ static void test_async_await_outside_task(void **state)
     loop_destroy(loop);
 }
 
+/* ---- spawning from a task; an fd the loop refuses ------------------- */
+
+struct spawn_log {
+    struct loop *loop;
+    int iter;                    /* runs of the counter: loop iterations */
+    int parent_iter, child_iter; /* iter when each task first ran; -1: not */
+    int rc;                      /* the parent's async_spawn */
+    int child_before_return;     /* the child ran inside async_spawn */
+    long live_in_parent;         /* async_live_tasks() after the spawn */
+};
+
+static void iter_count_cb(struct loop *loop, int fd, unsigned events, void *arg)
+{
+    struct spawn_log *log = arg;
+
+    (void)events;
+    if (++log->iter > 100000 || (log->parent_iter >= 0 && log->child_iter >= 0))
+        loop_unwatch(loop, fd);
+}
+
+static void child_task(void *arg)
+{
+    struct spawn_log *log = arg;
+
+    log->child_iter = log->iter;
+}
+
+static void parent_task(void *arg)
+{
+    struct spawn_log *log = arg;
+
+    log->parent_iter = log->iter;
+    log->rc = async_spawn(log->loop, child_task, log);
+    log->child_before_return = log->child_iter >= 0;
+    log->live_in_parent = async_live_tasks();
+}
+
+/*
+ * A task spawns another: 0, the child is live but not run inside
+ * async_spawn, and each task first runs within an iteration or so of its
+ * spawn (a pipe that stays readable counts the iterations), not after a
+ * timer's delay.
+ */
+static void test_async_spawn_from_task(void **state)
+{
+    struct loop *loop = new_loop();
+    struct spawn_log log = {
+        .loop = loop, .parent_iter = -1, .child_iter = -1, .rc = -1};
+    int p[2];
+
+    (void)state;
+    xpipe(p);
+    assert_int_equal(write(p[1], "x", 1), 1);
+    assert_int_equal(loop_watch(loop, p[0], LOOP_READABLE, iter_count_cb, &log,
+                                "iterations"),
+                     0);
+    assert_int_equal(async_spawn(loop, parent_task, &log), 0);
+    expect_run_ok(loop);
+    if (log.parent_iter < 0 || log.rc != 0 || log.child_iter < 0)
+        harness_fail("a task spawned from main %s; the task it spawned: "
+                     "async_spawn returned %d (%s), %s",
+                     log.parent_iter < 0 ? "never ran" : "ran", log.rc,
+                     strerror(-log.rc),
+                     log.child_iter < 0 ? "never ran" : "ran");
+    if (log.child_before_return)
+        harness_fail("the child task ran inside async_spawn: it must first "
+                     "run from the loop");
+    if (log.live_in_parent != 2)
+        harness_fail("after a task spawned another, async_live_tasks() "
+                     "said %ld; expected 2",
+                     log.live_in_parent);
+    if (log.parent_iter > 2 || log.child_iter - log.parent_iter > 2)
+        harness_fail("tasks first ran %d and %d loop iterations after their "
+                     "spawns (a readable pipe counted them): a task first "
+                     "runs within the loop's next iteration",
+                     log.parent_iter, log.child_iter - log.parent_iter);
+    assert_int_equal(async_live_tasks(), 0);
+    xclose(p[0]);
+    xclose(p[1]);
+    loop_destroy(loop);
+}
+
+static void stop_cb(struct loop *loop, long id, void *arg)
+{
+    (void)id;
+    *(int *)arg = 1;
+    loop_stop(loop);
+}
+
+struct refused {
+    int fd;
+    int rc_read, rc_write, returned;
+    long guard;
+    struct loop *loop;
+};
+
+static void refused_task(void *arg)
+{
+    struct refused *r = arg;
+
+    r->rc_read = await_readable(r->fd);
+    r->rc_write = await_writable(r->fd);
+    r->returned = 1;
+    loop_timer_cancel(r->loop, r->guard);
+}
+
+static void noop_io_cb(struct loop *loop, int fd, unsigned events, void *arg)
+{
+    (void)loop;
+    (void)fd;
+    (void)events;
+    (void)arg;
+}
+
+/* Awaiting an fd that loop_watch refuses (a closed one) returns
+ * loop_watch's error at once; the task is not left suspended forever. */
+static void test_async_await_refused_fd(void **state)
+{
+    struct loop *loop = new_loop();
+    struct refused r = {.rc_read = 1, .rc_write = 1, .loop = loop};
+    int p[2], guard = 0, want;
+
+    (void)state;
+    xpipe(p);
+    r.fd = p[0];
+    xclose(p[0]); /* a number no file holds: nothing opens one meanwhile */
+    want = loop_watch(loop, r.fd, LOOP_READABLE, noop_io_cb, NULL, "closed");
+    if (want >= 0)
+        harness_fail("setup: loop_watch accepted a closed fd (%d)", want);
+    r.guard = loop_timer_add(loop, 2000, 0, stop_cb, &guard, "guard");
+    assert_true(r.guard > 0);
+    assert_int_equal(async_spawn(loop, refused_task, &r), 0);
+    expect_run_ok(loop);
+    if (!r.returned)
+        harness_fail("a task awaited a closed fd, which loop_watch refuses "
+                     "with %d (%s), and never got an answer: return "
+                     "loop_watch's error instead of suspending",
+                     want, strerror(-want));
+    if (r.rc_read != want || r.rc_write != want)
+        harness_fail("await_readable and await_writable on a closed fd "
+                     "returned %d and %d; loop_watch's error is %d (%s)",
+                     r.rc_read, r.rc_write, want, strerror(-want));
+    assert_int_equal(async_live_tasks(), 0);
+    xclose(p[1]);
+    loop_destroy(loop);
+}
+
 /* How many mappings the process has: a task's stack is one or two. */
 static int count_maps(void)
 {
@@ -522,6 +669,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_async_await_writable),
     cmocka_unit_test(test_async_await_outside_task),
     cmocka_unit_test(test_async_finished_tasks_freed),
+    cmocka_unit_test(test_async_spawn_from_task),
+    cmocka_unit_test(test_async_await_refused_fd),
     cmocka_unit_test(test_async_echo_1mib_messages),
     cmocka_unit_test(test_async_echo_trickling_clients),
     cmocka_unit_test(test_async_echo_vanishing_clients),
