@@ -477,6 +477,82 @@ static void test_async_finished_tasks_freed(void **state)
     loop_destroy(loop);
 }
 
+/* ---- tasks are counted per thread --------------------------------- */
+
+struct other_loop {
+    int ready[2], go[2]; /* other thread -> main; main -> other thread */
+    long live_spawned;   /* its async_live_tasks() after three spawns */
+    long live_after;     /* and after its loop ran them */
+    int ran, rc;
+};
+
+static void *other_loop_thread(void *arg)
+{
+    struct other_loop *o = arg;
+    struct loop *loop = NULL;
+    char c = 'r';
+
+    o->rc = loop_create(&loop);
+    for (int i = 0; i < 3 && o->rc == 0; i++)
+        o->rc = async_spawn(loop, quick_task, &o->ran);
+    o->live_spawned = async_live_tasks();
+    if (write(o->ready[1], &c, 1) != 1 || read(o->go[0], &c, 1) != 1)
+        o->rc = -EIO;
+    if (loop && o->rc == 0)
+        o->rc = loop_run(loop);
+    o->live_after = async_live_tasks();
+    loop_destroy(loop);
+    return NULL;
+}
+
+/*
+ * async_live_tasks counts the tasks spawned on the calling thread: two on
+ * main's loop and three on another thread's, all live at once, are 2 and 3,
+ * not 5 (a counter shared by all threads).
+ */
+static void test_async_live_tasks_per_thread(void **state)
+{
+    struct loop *loop = new_loop();
+    struct other_loop o = {.rc = -1};
+    long live_main;
+    int ran = 0;
+    pthread_t t;
+    char c;
+
+    (void)state;
+    xpipe(o.ready);
+    xpipe(o.go);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(async_spawn(loop, quick_task, &ran), 0);
+    xpthread_create(&t, NULL, other_loop_thread, &o);
+    if (read(o.ready[0], &c, 1) != 1)
+        harness_fail("the other thread did not get ready");
+    live_main = async_live_tasks(); /* its three are live now */
+    if (write(o.go[1], "g", 1) != 1)
+        harness_fail("cannot write to the test's pipe");
+    xpthread_join(t, NULL);
+    expect_run_ok(loop);
+    if (o.rc != 0)
+        harness_fail("on another thread: loop_create, async_spawn or "
+                     "loop_run returned %d (%s)",
+                     o.rc, strerror(-o.rc));
+    if (live_main != 2 || o.live_spawned != 3)
+        harness_fail("two tasks spawned on this thread, three on another, "
+                     "none run yet: async_live_tasks() said %ld here and "
+                     "%ld there; expected 2 and 3 (tasks of this thread)",
+                     live_main, o.live_spawned);
+    if (o.ran != 3 || o.live_after != 0 || ran != 2 || async_live_tasks() != 0)
+        harness_fail("after both loops ran: %d and %d tasks ran (expected 2 "
+                     "and 3), async_live_tasks() says %ld here and said %ld "
+                     "there (expected 0 and 0)",
+                     ran, o.ran, async_live_tasks(), o.live_after);
+    xclose(o.ready[0]);
+    xclose(o.ready[1]);
+    xclose(o.go[0]);
+    xclose(o.go[1]);
+    loop_destroy(loop);
+}
+
 /* ---- the straight-line echo server -------------------------------- */
 
 struct fixture {
@@ -578,11 +654,13 @@ static void test_async_echo_vanishing_clients(void **state)
  * echo_async_stop while a client is connected: it has had one echo, the
  * server is told to stop (from a callback, as a real program would), and
  * its second message must still come back, then its close be answered.
+ * Meanwhile a task serves it: async_live_tasks() counts at least one.
  */
 struct stop_midway {
     int lfd;
     int ask[2], told[2]; /* peer -> loop: "stop now"; loop -> peer: "done" */
     int stopped;         /* the peer's: the server has been stopped */
+    long live;           /* async_live_tasks() with the client connected */
 };
 
 static void stop_midway_cb(struct loop *loop, int fd, unsigned events,
@@ -595,6 +673,7 @@ static void stop_midway_cb(struct loop *loop, int fd, unsigned events,
     if (read(fd, &c, 1) != 1)
         return;
     loop_unwatch(loop, fd);
+    m->live = async_live_tasks();
     echo_async_stop(loop, m->lfd);
     if (write(m->told[1], "s", 1) != 1)
         return;
@@ -641,6 +720,11 @@ static void test_async_echo_stop_serves_accepted(void **state)
                      "connections already accepted are served until their "
                      "clients close",
                      m.stopped ? "after the stop" : "before the stop", p.err);
+    if (m.live < 1)
+        harness_fail("while a client was connected (and had had an echo), "
+                     "async_live_tasks() said %ld: each connection is "
+                     "served by a task of its own (async_spawn)",
+                     m.live);
     run_until_closed(f.loop, live_tasks, NULL);
     expect_not_accepting(f.loop, f.lfd, f.port, "echo_async_stop");
     loop_destroy(f.loop);
@@ -671,6 +755,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_async_finished_tasks_freed),
     cmocka_unit_test(test_async_spawn_from_task),
     cmocka_unit_test(test_async_await_refused_fd),
+    cmocka_unit_test(test_async_live_tasks_per_thread),
     cmocka_unit_test(test_async_echo_1mib_messages),
     cmocka_unit_test(test_async_echo_trickling_clients),
     cmocka_unit_test(test_async_echo_vanishing_clients),
