@@ -89,6 +89,12 @@ static void test_loop_bad_arguments(void **state)
                      "epoll_ctl says), got %d",
                      rc);
     close(fd);
+    /* Closed now, and this thread opens nothing meanwhile. */
+    rc = loop_watch(loop, fd, LOOP_READABLE, (loop_io_fn)1, NULL, NULL);
+    if (rc != -EBADF)
+        harness_fail("watching a closed fd: expected -EBADF (what epoll_ctl "
+                     "says), got %d",
+                     rc);
     xclose(p[0]);
     xclose(p[1]);
     loop_destroy(loop);
