@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 
 #include "harness.h"
 #include "async.h"
@@ -477,6 +478,108 @@ static void test_async_finished_tasks_freed(void **state)
     loop_destroy(loop);
 }
 
+/* Bytes of address space mapped now (/proc/self/statm), 0 if unknown. */
+static unsigned long long mapped_now(void)
+{
+    unsigned long long pages = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+
+    if (!f)
+        return 0;
+    if (fscanf(f, "%llu", &pages) != 1)
+        pages = 0;
+    fclose(f);
+    return pages * (unsigned long long)sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * Room for small allocations (malloc's free chunks) but not for a 256 KiB
+ * stack: the address space is capped 64 KiB above what is mapped. A spawn
+ * then fails with a negative errno and counts nothing, or (a design that
+ * needs no new mapping) succeeds and its task runs.
+ */
+static void spawn_without_stack_room(struct loop *loop)
+{
+    struct rlimit saved, low;
+    unsigned long long now;
+    int ran = 0, rc;
+    long live;
+
+    if (harness_under_valgrind() || getrlimit(RLIMIT_AS, &saved) != 0)
+        return;
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+    return; /* their shadow memory needs the address space */
+#endif
+    /* Warm the loop's timer heap and malloc's caches first. */
+    assert_int_equal(async_spawn(loop, quick_task, &ran), 0);
+    expect_run_ok(loop);
+    ran = 0;
+    now = mapped_now();
+    if (now == 0)
+        return;
+    low = saved;
+    low.rlim_cur = (rlim_t)(now + 64 * 1024);
+    if (setrlimit(RLIMIT_AS, &low) != 0)
+        return;
+    rc = async_spawn(loop, quick_task, &ran);
+    live = async_live_tasks();
+    setrlimit(RLIMIT_AS, &saved);
+    if (rc < 0 && live != 0)
+        harness_fail("async_spawn failed with %d (%s) for want of room for a "
+                     "stack, and async_live_tasks() says %ld: a task that "
+                     "was never made is counted",
+                     rc, strerror(-rc), live);
+    if (rc > 0)
+        harness_fail("async_spawn returned %d", rc);
+    expect_run_ok(loop);
+    if (ran != (rc == 0))
+        harness_fail("async_spawn returned %d with no room for a stack, and "
+                     "its task ran %d times",
+                     rc, ran);
+    harness_note("async_spawn with no room for a stack: %d (%s)", rc,
+                 rc ? strerror(-rc) : "a stack found all the same");
+}
+
+/*
+ * async_spawn while every allocation fails (harness_oom_begin; skipped
+ * under Valgrind and the sanitizers): a negative errno, no task counted,
+ * nothing run; and spawning works again once memory is back.
+ */
+static void test_async_spawn_out_of_memory(void **state)
+{
+    struct loop *loop = new_loop();
+    int ran = 0, rc;
+    long live;
+
+    (void)state;
+    if (harness_oom_begin() != 0) {
+        harness_note("out-of-memory checks skipped here (Valgrind or a "
+                     "sanitizer)");
+        loop_destroy(loop);
+        return;
+    }
+    rc = async_spawn(loop, quick_task, &ran);
+    live = async_live_tasks();
+    harness_oom_end();
+    if (rc > 0 || (rc < 0 && live != 0))
+        harness_fail("async_spawn with no memory left: returned %d (expected "
+                     "a negative errno, -ENOMEM), async_live_tasks() %ld "
+                     "(expected 0)",
+                     rc, live);
+    expect_run_ok(loop);
+    if (ran != (rc == 0))
+        harness_fail("async_spawn returned %d with no memory left, and its "
+                     "task ran %d times",
+                     rc, ran);
+    ran = 0;
+    assert_int_equal(async_spawn(loop, quick_task, &ran), 0);
+    expect_run_ok(loop);
+    assert_int_equal(ran, 1);
+    assert_int_equal(async_live_tasks(), 0);
+    spawn_without_stack_room(loop);
+    loop_destroy(loop);
+}
+
 /* ---- tasks are counted per thread --------------------------------- */
 
 struct other_loop {
@@ -756,6 +859,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_async_spawn_from_task),
     cmocka_unit_test(test_async_await_refused_fd),
     cmocka_unit_test(test_async_live_tasks_per_thread),
+    cmocka_unit_test(test_async_spawn_out_of_memory),
     cmocka_unit_test(test_async_echo_1mib_messages),
     cmocka_unit_test(test_async_echo_trickling_clients),
     cmocka_unit_test(test_async_echo_vanishing_clients),

@@ -978,6 +978,89 @@ static void test_loop_slow_callback_reported(void **state)
     loop_destroy(loop);
 }
 
+/* ---- out of memory ---------------------------------------------------- */
+
+static void count_timer_cb(struct loop *loop, long id, void *arg)
+{
+    (void)loop;
+    (void)id;
+    ++*(int *)arg;
+}
+
+/*
+ * While every allocation fails (harness_oom_begin; skipped under Valgrind
+ * and the sanitizers): loop_create is -ENOMEM or a working loop; 2000
+ * timers added are each an id or -ENOMEM, and only those with an id ever
+ * run; a watch of a high fd number is 0 or -ENOMEM, and a refused one is
+ * not watched. Never a crash.
+ */
+static void test_loop_out_of_memory(void **state)
+{
+    struct loop *loop = NULL, *spare = NULL;
+    int rc, p[2], hi, ran = 0, added = 0, refused = 0, odd = 0;
+    long id;
+
+    (void)state;
+    xpipe(p);
+    hi = fcntl(p[0], F_DUPFD_CLOEXEC, 600); /* past a small first table */
+    if (hi < 0)
+        harness_fail("setup: fcntl(F_DUPFD, 600): %s", strerror(errno));
+    if (harness_oom_begin() != 0) {
+        harness_note("out-of-memory checks skipped here (Valgrind or a "
+                     "sanitizer)");
+        goto out;
+    }
+    rc = loop_create(&spare);
+    harness_oom_end();
+    if (rc == 0)
+        loop_destroy(spare);
+    else if (rc != -ENOMEM)
+        harness_fail("loop_create with no memory left: expected -ENOMEM "
+                     "(or 0), got %d",
+                     rc);
+    loop = new_loop();
+    if (harness_oom_begin() != 0)
+        goto out;
+    for (int i = 0; i < 2000; i++) {
+        id = loop_timer_add(loop, 0, 0, count_timer_cb, &ran, "oom");
+        if (id > 0)
+            added++;
+        else if (id == -ENOMEM)
+            refused++;
+        else
+            odd++;
+    }
+    rc = loop_watch(loop, hi, LOOP_READABLE, (loop_io_fn)1, NULL, "oom");
+    harness_oom_end();
+    if (odd)
+        harness_fail("loop_timer_add with no memory left: %d of 2000 calls "
+                     "returned neither an id nor -ENOMEM",
+                     odd);
+    harness_note("with no memory left: %d timers added, %d refused; "
+                 "loop_watch of fd %d: %d",
+                 added, refused, hi, rc);
+    expect_run_ok(loop);
+    if (ran != added)
+        harness_fail("%d timers were added (and %d refused with -ENOMEM) "
+                     "while memory was short; %d ran",
+                     added, refused, ran);
+    if (rc != 0 && rc != -ENOMEM)
+        harness_fail("loop_watch of fd %d with no memory left: expected "
+                     "-ENOMEM (or 0), got %d",
+                     hi, rc);
+    if (rc == -ENOMEM && loop_unwatch(loop, hi) != -ENOENT)
+        harness_fail("loop_watch said -ENOMEM, and fd %d is watched all the "
+                     "same",
+                     hi);
+    if (rc == 0)
+        loop_unwatch(loop, hi);
+out:
+    loop_destroy(loop);
+    xclose(hi);
+    xclose(p[0]);
+    xclose(p[1]);
+}
+
 /* ---- signals, and the clock ------------------------------------------ */
 
 static volatile sig_atomic_t alarms;
@@ -1155,6 +1238,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_loop_destroy_leaves_fds_open),
     cmocka_unit_test(test_loop_eintr_retried),
     cmocka_unit_test(test_loop_now_is_monotonic_clock),
+    cmocka_unit_test(test_loop_out_of_memory),
     cmocka_unit_test(test_loop_slow_report_follows_callback),
 };
 
