@@ -7,6 +7,8 @@
 #ifndef LAB06_TESTS_SERVE_H
 #define LAB06_TESTS_SERVE_H
 
+#include <poll.h>
+
 #include "clients.h"
 #include "loop.h"
 
@@ -234,6 +236,178 @@ static inline void check_many_clients_speedup(struct loop *loop, int port,
             per * (double)n / best_ns, per * (double)n / 1e6, need,
             harness_trace_verdict());
     }
+}
+
+/*
+ * One hand-written client, for the rules the simulated clients never break:
+ * a peer thread runs fn(p) on a socket of its own, blocking only in poll()
+ * with a timeout, and records what went wrong in p->err (never asserts);
+ * run_peer runs the loop on this thread until it is done.
+ */
+struct peer {
+    int port;
+    int rcvbuf, sndbuf; /* SO_RCVBUF, SO_SNDBUF before connect (0: default) */
+    void (*fn)(struct peer *p);
+    void *arg;
+    int fd;
+    size_t sent, recvd; /* bytes the peer sent, echoed bytes it read */
+    char err[256];      /* the first failure; empty: none */
+    int notify_fd;
+};
+
+static inline void peer_fail(struct peer *p, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (p->err[0])
+        return;
+    va_start(ap, fmt);
+    vsnprintf(p->err, sizeof(p->err), fmt, ap);
+    va_end(ap);
+}
+
+/* Byte k of everything a peer sends: a shift, a loss or a repeat shows. */
+static inline unsigned char peer_byte(size_t k)
+{
+    return (unsigned char)((k * 7 + k / 251) % 253);
+}
+
+/* Wait until fd is ready for `events`; 0 when it is, -1 after ms. */
+static inline int peer_wait(int fd, short events, int ms)
+{
+    struct pollfd pfd = {.fd = fd, .events = events};
+    int n;
+
+    while ((n = poll(&pfd, 1, ms)) < 0 && errno == EINTR)
+        ;
+    return n > 0 ? 0 : -1;
+}
+
+/* Send bytes [p->sent, upto) of the pattern; stops early, without failing,
+ * when the socket stays full for stall_ms. Returns 0, -1 on a stall. */
+static inline int peer_send(struct peer *p, size_t upto, int stall_ms)
+{
+    unsigned char buf[16384];
+
+    while (p->sent < upto) {
+        size_t len =
+            upto - p->sent < sizeof(buf) ? upto - p->sent : sizeof(buf);
+        ssize_t n;
+
+        for (size_t k = 0; k < len; k++)
+            buf[k] = peer_byte(p->sent + k);
+        n = send(p->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (peer_wait(p->fd, POLLOUT, stall_ms) < 0)
+                return -1;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            peer_fail(p, "send: %s after %zu bytes", strerror(errno), p->sent);
+            return -1;
+        }
+        p->sent += (size_t)n;
+    }
+    return 0;
+}
+
+/* Read the echo of everything sent, checking each byte, then (with
+ * want_eof) the server's close. Returns 0, or -1 having said why. */
+static inline int peer_read_echo(struct peer *p, int want_eof)
+{
+    unsigned char buf[16384];
+
+    while (p->recvd < p->sent || want_eof) {
+        ssize_t n = recv(p->fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (peer_wait(p->fd, POLLIN, 5000) < 0) {
+                peer_fail(p, "no echo for 5 s: %zu of %zu bytes echoed, %s",
+                          p->recvd, p->sent,
+                          p->recvd < p->sent ? "the rest never came"
+                                             : "and the server never closed");
+                return -1;
+            }
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            peer_fail(p, "recv: %s after %zu of %zu echoed bytes",
+                      strerror(errno), p->recvd, p->sent);
+            return -1;
+        }
+        if (n == 0 && p->recvd < p->sent) {
+            peer_fail(p,
+                      "the server closed the connection after echoing %zu "
+                      "of the %zu bytes sent",
+                      p->recvd, p->sent);
+            return -1;
+        }
+        if (n == 0)
+            return 0;
+        for (ssize_t k = 0; k < n; k++)
+            if (p->recvd + (size_t)k >= p->sent ||
+                buf[k] != peer_byte(p->recvd + (size_t)k)) {
+                peer_fail(p,
+                          "echo wrong at byte %zu (%zu sent): bytes lost, "
+                          "repeated or reordered",
+                          p->recvd + (size_t)k, p->sent);
+                return -1;
+            }
+        p->recvd += (size_t)n;
+    }
+    return 0;
+}
+
+static inline void *peer__main(void *arg)
+{
+    struct peer *p = arg;
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)p->port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+
+    p->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (p->fd >= 0 && p->rcvbuf)
+        setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &p->rcvbuf, sizeof(p->rcvbuf));
+    if (p->fd >= 0 && p->sndbuf)
+        setsockopt(p->fd, SOL_SOCKET, SO_SNDBUF, &p->sndbuf, sizeof(p->sndbuf));
+    if (p->fd < 0 || connect(p->fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+        peer_fail(p, "connect: %s", strerror(errno));
+    else
+        p->fn(p);
+    if (p->fd >= 0)
+        close(p->fd);
+    while (write(p->notify_fd, "x", 1) < 0 && errno == EINTR)
+        ;
+    return NULL;
+}
+
+/* Run the loop (a server already on it) until the peer is done. */
+static inline void run_peer(struct loop *loop, struct peer *p)
+{
+    pthread_t th;
+    int fds[2], done = 0, rc;
+
+    xpipe(fds);
+    p->notify_fd = fds[1];
+    p->fd = -1;
+    rc = loop_watch(loop, fds[0], LOOP_READABLE, serve__notify_cb, &done,
+                    "test_notify");
+    if (rc < 0)
+        harness_fail("loop_watch(pipe) returned %d (%s)", rc, strerror(-rc));
+    xpthread_create(&th, NULL, peer__main, p);
+    rc = loop_run(loop);
+    xpthread_join(th, NULL);
+    if (!done)
+        loop_unwatch(loop, fds[0]);
+    xclose(fds[0]);
+    xclose(fds[1]);
+    if (rc != 0 || !done)
+        harness_fail("loop_run returned %d (%s) before the client was done", rc,
+                     strerror(-rc));
 }
 
 #endif /* LAB06_TESTS_SERVE_H */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 
 #include "harness.h"
 #include "async.h"
@@ -287,6 +288,153 @@ static void test_async_await_outside_task(void **state)
     loop_destroy(loop);
 }
 
+/* ---- spawning from a task; an fd the loop refuses ------------------- */
+
+struct spawn_log {
+    struct loop *loop;
+    int iter;                    /* runs of the counter: loop iterations */
+    int parent_iter, child_iter; /* iter when each task first ran; -1: not */
+    int rc;                      /* the parent's async_spawn */
+    int child_before_return;     /* the child ran inside async_spawn */
+    long live_in_parent;         /* async_live_tasks() after the spawn */
+};
+
+static void iter_count_cb(struct loop *loop, int fd, unsigned events, void *arg)
+{
+    struct spawn_log *log = arg;
+
+    (void)events;
+    if (++log->iter > 100000 || (log->parent_iter >= 0 && log->child_iter >= 0))
+        loop_unwatch(loop, fd);
+}
+
+static void child_task(void *arg)
+{
+    struct spawn_log *log = arg;
+
+    log->child_iter = log->iter;
+}
+
+static void parent_task(void *arg)
+{
+    struct spawn_log *log = arg;
+
+    log->parent_iter = log->iter;
+    log->rc = async_spawn(log->loop, child_task, log);
+    log->child_before_return = log->child_iter >= 0;
+    log->live_in_parent = async_live_tasks();
+}
+
+/*
+ * A task spawns another: 0, the child is live but not run inside
+ * async_spawn, and each task first runs within an iteration or so of its
+ * spawn (a pipe that stays readable counts the iterations), not after a
+ * timer's delay.
+ */
+static void test_async_spawn_from_task(void **state)
+{
+    struct loop *loop = new_loop();
+    struct spawn_log log = {
+        .loop = loop, .parent_iter = -1, .child_iter = -1, .rc = -1};
+    int p[2];
+
+    (void)state;
+    xpipe(p);
+    assert_int_equal(write(p[1], "x", 1), 1);
+    assert_int_equal(loop_watch(loop, p[0], LOOP_READABLE, iter_count_cb, &log,
+                                "iterations"),
+                     0);
+    assert_int_equal(async_spawn(loop, parent_task, &log), 0);
+    expect_run_ok(loop);
+    if (log.parent_iter < 0 || log.rc != 0 || log.child_iter < 0)
+        harness_fail("a task spawned from main %s; the task it spawned: "
+                     "async_spawn returned %d (%s), %s",
+                     log.parent_iter < 0 ? "never ran" : "ran", log.rc,
+                     strerror(-log.rc),
+                     log.child_iter < 0 ? "never ran" : "ran");
+    if (log.child_before_return)
+        harness_fail("the child task ran inside async_spawn: it must first "
+                     "run from the loop");
+    if (log.live_in_parent != 2)
+        harness_fail("after a task spawned another, async_live_tasks() "
+                     "said %ld; expected 2",
+                     log.live_in_parent);
+    if (log.parent_iter > 2 || log.child_iter - log.parent_iter > 2)
+        harness_fail("tasks first ran %d and %d loop iterations after their "
+                     "spawns (a readable pipe counted them): a task first "
+                     "runs within the loop's next iteration",
+                     log.parent_iter, log.child_iter - log.parent_iter);
+    assert_int_equal(async_live_tasks(), 0);
+    xclose(p[0]);
+    xclose(p[1]);
+    loop_destroy(loop);
+}
+
+static void stop_cb(struct loop *loop, long id, void *arg)
+{
+    (void)id;
+    *(int *)arg = 1;
+    loop_stop(loop);
+}
+
+struct refused {
+    int fd;
+    int rc_read, rc_write, returned;
+    long guard;
+    struct loop *loop;
+};
+
+static void refused_task(void *arg)
+{
+    struct refused *r = arg;
+
+    r->rc_read = await_readable(r->fd);
+    r->rc_write = await_writable(r->fd);
+    r->returned = 1;
+    loop_timer_cancel(r->loop, r->guard);
+}
+
+static void noop_io_cb(struct loop *loop, int fd, unsigned events, void *arg)
+{
+    (void)loop;
+    (void)fd;
+    (void)events;
+    (void)arg;
+}
+
+/* Awaiting an fd that loop_watch refuses (a closed one) returns
+ * loop_watch's error at once; the task is not left suspended forever. */
+static void test_async_await_refused_fd(void **state)
+{
+    struct loop *loop = new_loop();
+    struct refused r = {.rc_read = 1, .rc_write = 1, .loop = loop};
+    int p[2], guard = 0, want;
+
+    (void)state;
+    xpipe(p);
+    r.fd = p[0];
+    xclose(p[0]); /* a number no file holds: nothing opens one meanwhile */
+    want = loop_watch(loop, r.fd, LOOP_READABLE, noop_io_cb, NULL, "closed");
+    if (want >= 0)
+        harness_fail("setup: loop_watch accepted a closed fd (%d)", want);
+    r.guard = loop_timer_add(loop, 2000, 0, stop_cb, &guard, "guard");
+    assert_true(r.guard > 0);
+    assert_int_equal(async_spawn(loop, refused_task, &r), 0);
+    expect_run_ok(loop);
+    if (!r.returned)
+        harness_fail("a task awaited a closed fd, which loop_watch refuses "
+                     "with %d (%s), and never got an answer: return "
+                     "loop_watch's error instead of suspending",
+                     want, strerror(-want));
+    if (r.rc_read != want || r.rc_write != want)
+        harness_fail("await_readable and await_writable on a closed fd "
+                     "returned %d and %d; loop_watch's error is %d (%s)",
+                     r.rc_read, r.rc_write, want, strerror(-want));
+    assert_int_equal(async_live_tasks(), 0);
+    xclose(p[1]);
+    loop_destroy(loop);
+}
+
 /* How many mappings the process has: a task's stack is one or two. */
 static int count_maps(void)
 {
@@ -327,6 +475,184 @@ static void test_async_finished_tasks_freed(void **state)
                      "mappings than before: free a task's stack when its "
                      "body returns",
                      after - before);
+    loop_destroy(loop);
+}
+
+/* Bytes of address space mapped now (/proc/self/statm), 0 if unknown. */
+static unsigned long long mapped_now(void)
+{
+    unsigned long long pages = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+
+    if (!f)
+        return 0;
+    if (fscanf(f, "%llu", &pages) != 1)
+        pages = 0;
+    fclose(f);
+    return pages * (unsigned long long)sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * Room for small allocations (malloc's free chunks) but not for a 256 KiB
+ * stack: the address space is capped 64 KiB above what is mapped. A spawn
+ * then fails with a negative errno and counts nothing, or (a design that
+ * needs no new mapping) succeeds and its task runs.
+ */
+static void spawn_without_stack_room(struct loop *loop)
+{
+    struct rlimit saved, low;
+    unsigned long long now;
+    int ran = 0, rc;
+    long live;
+
+    if (harness_under_valgrind() || getrlimit(RLIMIT_AS, &saved) != 0)
+        return;
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+    return; /* their shadow memory needs the address space */
+#endif
+    /* Warm the loop's timer heap and malloc's caches first. */
+    assert_int_equal(async_spawn(loop, quick_task, &ran), 0);
+    expect_run_ok(loop);
+    ran = 0;
+    now = mapped_now();
+    if (now == 0)
+        return;
+    low = saved;
+    low.rlim_cur = (rlim_t)(now + 64 * 1024);
+    if (setrlimit(RLIMIT_AS, &low) != 0)
+        return;
+    rc = async_spawn(loop, quick_task, &ran);
+    live = async_live_tasks();
+    setrlimit(RLIMIT_AS, &saved);
+    if (rc < 0 && live != 0)
+        harness_fail("async_spawn failed with %d (%s) for want of room for a "
+                     "stack, and async_live_tasks() says %ld: a task that "
+                     "was never made is counted",
+                     rc, strerror(-rc), live);
+    if (rc > 0)
+        harness_fail("async_spawn returned %d", rc);
+    expect_run_ok(loop);
+    if (ran != (rc == 0))
+        harness_fail("async_spawn returned %d with no room for a stack, and "
+                     "its task ran %d times",
+                     rc, ran);
+    harness_note("async_spawn with no room for a stack: %d (%s)", rc,
+                 rc ? strerror(-rc) : "a stack found all the same");
+}
+
+/*
+ * async_spawn while every allocation fails (harness_oom_begin; skipped
+ * under Valgrind and the sanitizers): a negative errno, no task counted,
+ * nothing run; and spawning works again once memory is back.
+ */
+static void test_async_spawn_out_of_memory(void **state)
+{
+    struct loop *loop = new_loop();
+    int ran = 0, rc;
+    long live;
+
+    (void)state;
+    if (harness_oom_begin() != 0) {
+        harness_note("out-of-memory checks skipped here (Valgrind or a "
+                     "sanitizer)");
+        loop_destroy(loop);
+        return;
+    }
+    rc = async_spawn(loop, quick_task, &ran);
+    live = async_live_tasks();
+    harness_oom_end();
+    if (rc > 0 || (rc < 0 && live != 0))
+        harness_fail("async_spawn with no memory left: returned %d (expected "
+                     "a negative errno, -ENOMEM), async_live_tasks() %ld "
+                     "(expected 0)",
+                     rc, live);
+    expect_run_ok(loop);
+    if (ran != (rc == 0))
+        harness_fail("async_spawn returned %d with no memory left, and its "
+                     "task ran %d times",
+                     rc, ran);
+    ran = 0;
+    assert_int_equal(async_spawn(loop, quick_task, &ran), 0);
+    expect_run_ok(loop);
+    assert_int_equal(ran, 1);
+    assert_int_equal(async_live_tasks(), 0);
+    spawn_without_stack_room(loop);
+    loop_destroy(loop);
+}
+
+/* ---- tasks are counted per thread --------------------------------- */
+
+struct other_loop {
+    int ready[2], go[2]; /* other thread -> main; main -> other thread */
+    long live_spawned;   /* its async_live_tasks() after three spawns */
+    long live_after;     /* and after its loop ran them */
+    int ran, rc;
+};
+
+static void *other_loop_thread(void *arg)
+{
+    struct other_loop *o = arg;
+    struct loop *loop = NULL;
+    char c = 'r';
+
+    o->rc = loop_create(&loop);
+    for (int i = 0; i < 3 && o->rc == 0; i++)
+        o->rc = async_spawn(loop, quick_task, &o->ran);
+    o->live_spawned = async_live_tasks();
+    if (write(o->ready[1], &c, 1) != 1 || read(o->go[0], &c, 1) != 1)
+        o->rc = -EIO;
+    if (loop && o->rc == 0)
+        o->rc = loop_run(loop);
+    o->live_after = async_live_tasks();
+    loop_destroy(loop);
+    return NULL;
+}
+
+/*
+ * async_live_tasks counts the tasks spawned on the calling thread: two on
+ * main's loop and three on another thread's, all live at once, are 2 and 3,
+ * not 5 (a counter shared by all threads).
+ */
+static void test_async_live_tasks_per_thread(void **state)
+{
+    struct loop *loop = new_loop();
+    struct other_loop o = {.rc = -1};
+    long live_main;
+    int ran = 0;
+    pthread_t t;
+    char c;
+
+    (void)state;
+    xpipe(o.ready);
+    xpipe(o.go);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(async_spawn(loop, quick_task, &ran), 0);
+    xpthread_create(&t, NULL, other_loop_thread, &o);
+    if (read(o.ready[0], &c, 1) != 1)
+        harness_fail("the other thread did not get ready");
+    live_main = async_live_tasks(); /* its three are live now */
+    if (write(o.go[1], "g", 1) != 1)
+        harness_fail("cannot write to the test's pipe");
+    xpthread_join(t, NULL);
+    expect_run_ok(loop);
+    if (o.rc != 0)
+        harness_fail("on another thread: loop_create, async_spawn or "
+                     "loop_run returned %d (%s)",
+                     o.rc, strerror(-o.rc));
+    if (live_main != 2 || o.live_spawned != 3)
+        harness_fail("two tasks spawned on this thread, three on another, "
+                     "none run yet: async_live_tasks() said %ld here and "
+                     "%ld there; expected 2 and 3 (tasks of this thread)",
+                     live_main, o.live_spawned);
+    if (o.ran != 3 || o.live_after != 0 || ran != 2 || async_live_tasks() != 0)
+        harness_fail("after both loops ran: %d and %d tasks ran (expected 2 "
+                     "and 3), async_live_tasks() says %ld here and said %ld "
+                     "there (expected 0 and 0)",
+                     ran, o.ran, async_live_tasks(), o.live_after);
+    xclose(o.ready[0]);
+    xclose(o.ready[1]);
+    xclose(o.go[0]);
+    xclose(o.go[1]);
     loop_destroy(loop);
 }
 
@@ -427,6 +753,91 @@ static void test_async_echo_vanishing_clients(void **state)
     harness_assert_no_leaks(snap);
 }
 
+/*
+ * echo_async_stop while a client is connected: it has had one echo, the
+ * server is told to stop (from a callback, as a real program would), and
+ * its second message must still come back, then its close be answered.
+ * Meanwhile a task serves it: async_live_tasks() counts at least one.
+ */
+struct stop_midway {
+    int lfd;
+    int ask[2], told[2]; /* peer -> loop: "stop now"; loop -> peer: "done" */
+    int stopped;         /* the peer's: the server has been stopped */
+    long live;           /* async_live_tasks() with the client connected */
+};
+
+static void stop_midway_cb(struct loop *loop, int fd, unsigned events,
+                           void *arg)
+{
+    struct stop_midway *m = arg;
+    char c;
+
+    (void)events;
+    if (read(fd, &c, 1) != 1)
+        return;
+    loop_unwatch(loop, fd);
+    m->live = async_live_tasks();
+    echo_async_stop(loop, m->lfd);
+    if (write(m->told[1], "s", 1) != 1)
+        return;
+}
+
+static void stop_midway_peer(struct peer *p)
+{
+    struct stop_midway *m = p->arg;
+    char c;
+
+    if (peer_send(p, 1000, 5000) < 0 || peer_read_echo(p, 0) < 0)
+        return;
+    if (write(m->ask[1], "s", 1) != 1 ||
+        peer_wait(m->told[0], POLLIN, 5000) < 0 ||
+        read(m->told[0], &c, 1) != 1) {
+        peer_fail(p, "the loop did not run the callback that stops the server");
+        return;
+    }
+    m->stopped = 1;
+    if (peer_send(p, 3000, 5000) < 0 || peer_read_echo(p, 0) < 0)
+        return;
+    shutdown(p->fd, SHUT_WR);
+    peer_read_echo(p, 1);
+}
+
+static void test_async_echo_stop_serves_accepted(void **state)
+{
+    struct stop_midway m = {0};
+    struct peer p = {.fn = stop_midway_peer, .arg = &m};
+    struct fixture f;
+
+    (void)state;
+    setup(&f);
+    m.lfd = f.lfd;
+    xpipe(m.ask);
+    xpipe(m.told);
+    assert_int_equal(loop_watch(f.loop, m.ask[0], LOOP_READABLE, stop_midway_cb,
+                                &m, "stop_midway"),
+                     0);
+    p.port = f.port;
+    run_peer(f.loop, &p);
+    if (p.err[0])
+        harness_fail("a client connected before echo_async_stop, %s: %s; "
+                     "connections already accepted are served until their "
+                     "clients close",
+                     m.stopped ? "after the stop" : "before the stop", p.err);
+    if (m.live < 1)
+        harness_fail("while a client was connected (and had had an echo), "
+                     "async_live_tasks() said %ld: each connection is "
+                     "served by a task of its own (async_spawn)",
+                     m.live);
+    run_until_closed(f.loop, live_tasks, NULL);
+    expect_not_accepting(f.loop, f.lfd, f.port, "echo_async_stop");
+    loop_destroy(f.loop);
+    xclose(f.lfd);
+    xclose(m.ask[0]);
+    xclose(m.ask[1]);
+    xclose(m.told[0]);
+    xclose(m.told[1]);
+}
+
 static void test_async_many_clients_speedup(void **state)
 {
     struct fixture f;
@@ -445,9 +856,14 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_async_await_writable),
     cmocka_unit_test(test_async_await_outside_task),
     cmocka_unit_test(test_async_finished_tasks_freed),
+    cmocka_unit_test(test_async_spawn_from_task),
+    cmocka_unit_test(test_async_await_refused_fd),
+    cmocka_unit_test(test_async_live_tasks_per_thread),
+    cmocka_unit_test(test_async_spawn_out_of_memory),
     cmocka_unit_test(test_async_echo_1mib_messages),
     cmocka_unit_test(test_async_echo_trickling_clients),
     cmocka_unit_test(test_async_echo_vanishing_clients),
+    cmocka_unit_test(test_async_echo_stop_serves_accepted),
     cmocka_unit_test(test_async_many_clients_speedup),
 };
 

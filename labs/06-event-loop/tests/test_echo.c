@@ -2,11 +2,14 @@
 /* Lab 06, tasks 2, 4 and 5: the callback echo server with many slow
  * clients, a blocking callback stalling them all, and idle memory. */
 #include <errno.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <netinet/tcp.h>
 
 #include "harness.h"
 #include "echo.h"
@@ -167,6 +170,195 @@ static void test_echo_stop_closes_connections(void **state)
     for (int i = 0; i < 5; i++)
         close(fds[i]);
     harness_assert_no_leaks(snap);
+}
+
+/* ---- task 2: the rules the simulated clients never break -------------- */
+
+/* A pipe that stays readable: its callback runs once per loop iteration. */
+struct iter_watch {
+    struct echo_server *srv;
+    int runs;
+    long accepted_after_one; /* accepted when iteration 2 began */
+};
+
+static void iter_cb(struct loop *loop, int fd, unsigned events, void *arg)
+{
+    struct iter_watch *w = arg;
+    struct echo_stats st;
+
+    (void)events;
+    if (++w->runs < 2)
+        return;
+    echo_server_stats(w->srv, &st);
+    w->accepted_after_one = st.accepted;
+    loop_unwatch(loop, fd);
+    loop_stop(loop);
+}
+
+/* Connections waiting in lfd's accept queue (TCP_INFO of a listener). */
+static int accept_queue(int lfd)
+{
+    struct tcp_info ti;
+    socklen_t len = sizeof(ti);
+
+    if (getsockopt(lfd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+        return -1;
+    return (int)ti.tcpi_unacked;
+}
+
+/* Eight connections already pending when the loop first looks: all are
+ * accepted in the first iteration, not one per iteration. */
+static void test_echo_accepts_every_pending(void **state)
+{
+    struct sockaddr_in a;
+    struct iter_watch w = {0};
+    struct fixture f;
+    uint64_t until;
+    int fds[8], p[2], q;
+
+    (void)state;
+    setup(&f);
+    a = (struct sockaddr_in){.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)f.port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    for (int i = 0; i < 8; i++) {
+        fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fds[i] < 0 || connect(fds[i], (void *)&a, sizeof(a)) < 0)
+            harness_fail("connect: %s", strerror(errno));
+    }
+    /* The handshakes end in the kernel's softirqs: wait until all eight
+     * are in the queue, so that the first iteration sees them all. */
+    until = harness_now_ns() + 2000000000ull;
+    while ((q = accept_queue(f.lfd)) >= 0 && q < 8 && harness_now_ns() < until)
+        sched_yield();
+    if (q != 8)
+        harness_fail("setup: %d connections in the accept queue, not 8", q);
+    xpipe(p);
+    assert_int_equal(write(p[1], "x", 1), 1);
+    w.srv = f.srv;
+    assert_int_equal(
+        loop_watch(f.loop, p[0], LOOP_READABLE, iter_cb, &w, "iterations"), 0);
+    if (loop_run(f.loop) != 0)
+        harness_fail("loop_run failed");
+    if (w.accepted_after_one != 8)
+        harness_fail("8 connections were pending when the loop started, and "
+                     "after its first iteration %ld were accepted: accept "
+                     "until EAGAIN each time the listening socket is "
+                     "readable, or a burst of clients waits one iteration "
+                     "each",
+                     w.accepted_after_one);
+    xclose(p[0]);
+    xclose(p[1]);
+    teardown(&f);
+    for (int i = 0; i < 8; i++)
+        close(fds[i]);
+}
+
+/* Sends, and reads nothing until it can send no more. */
+static void greedy_peer(struct peer *p)
+{
+    size_t limit = *(size_t *)p->arg;
+
+    if (peer_send(p, limit, 300) == 0)
+        return; /* the server took it all: the test says so */
+    if (p->err[0])
+        return;
+    shutdown(p->fd, SHUT_WR);
+    peer_read_echo(p, 1);
+}
+
+/* A client that sends without reading: the server stops reading once its
+ * buffer is full (the client's sends then stall), and nothing is lost. */
+static void test_echo_client_that_never_reads(void **state)
+{
+    size_t limit = 16u << 20;
+    struct peer p = {
+        .rcvbuf = 65536, .sndbuf = 65536, .fn = greedy_peer, .arg = &limit};
+    int rcvbuf = 65536;
+    struct fixture f;
+
+    (void)state;
+    setup_sndbuf(&f, 65536);
+    /* Small fixed socket buffers (inherited by the accepted sockets), so
+     * that what the kernel holds is small next to the limit. */
+    setsockopt(f.lfd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+    p.port = f.port;
+    run_peer(f.loop, &p);
+    if (p.sent >= limit)
+        harness_fail("a client sent %zu MiB without reading any of the echo, "
+                     "and the server took it all: stop reading a connection "
+                     "while its unwritten bytes fill the buffer, or one "
+                     "client can make the server's memory grow without bound",
+                     limit >> 20);
+    if (p.err[0])
+        harness_fail("a client that read nothing until its sends stalled "
+                     "(after %zu bytes): %s",
+                     p.sent, p.err);
+    harness_note("the server held %zu KiB of an unread echo, socket buffers "
+                 "included",
+                 p.sent / 1024);
+    teardown(&f);
+}
+
+/* 48 KiB, then shutdown(SHUT_WR) at once; the client starts reading 50 ms
+ * later. The server reads the EOF while most of the echo is unwritten. */
+static void eof_peer(struct peer *p)
+{
+    if (peer_send(p, 48 * 1024, 5000) < 0) {
+        peer_fail(p, "could not send 48 KiB: the server does not read");
+        return;
+    }
+    shutdown(p->fd, SHUT_WR);
+    harness_io_wait_ms(50); /* a slow client */
+    if (*(int *)p->arg)
+        peer_read_echo(p, 1);
+}
+
+static void test_echo_eof_with_echo_pending(void **state)
+{
+    int read_it = 1;
+    struct peer p = {.rcvbuf = 4096, .fn = eof_peer, .arg = &read_it};
+    struct fixture f;
+
+    (void)state;
+    setup_sndbuf(&f, 16384); /* the echo cannot all be written at once */
+    p.port = f.port;
+    run_peer(f.loop, &p);
+    if (p.err[0])
+        harness_fail("a client sent 48 KiB and closed its side at once: %s "
+                     "(at EOF, write everything still to be echoed, then "
+                     "close)",
+                     p.err);
+    run_until_closed(f.loop, open_conns, f.srv);
+    teardown(&f);
+}
+
+/* The same client, but it closes its socket instead of reading the echo:
+ * the server's next write to it fails with EPIPE, a signal unless asked
+ * otherwise. */
+static void test_echo_client_gone_during_echo(void **state)
+{
+    struct harness_snapshot snap;
+    struct clients_spec after = {.nclients = 2, .msg_len = 1000, .rounds = 2};
+    int read_it = 0;
+    struct fixture f;
+
+    (void)state;
+    signal(SIGPIPE, SIG_DFL); /* as a server runs: the default kills */
+    setup_sndbuf(&f, 16384);
+    snap = harness_snapshot();
+    for (int i = 0; i < 3; i++) {
+        struct peer p = {.rcvbuf = 4096, .fn = eof_peer, .arg = &read_it};
+
+        p.port = f.port;
+        run_peer(f.loop, &p);
+        if (p.err[0])
+            harness_fail("client %d: %s", i, p.err);
+    }
+    run_until_closed(f.loop, open_conns, f.srv);
+    harness_assert_no_leaks(snap);
+    serve_and_check(&f, &after, "clients after three that vanished mid-echo");
+    teardown(&f);
 }
 
 static void test_echo_many_clients_speedup(void **state)
@@ -379,6 +571,10 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_echo_trickling_clients),
     cmocka_unit_test(test_echo_vanishing_clients),
     cmocka_unit_test(test_echo_stop_closes_connections),
+    cmocka_unit_test(test_echo_accepts_every_pending),
+    cmocka_unit_test(test_echo_client_that_never_reads),
+    cmocka_unit_test(test_echo_eof_with_echo_pending),
+    cmocka_unit_test(test_echo_client_gone_during_echo),
     cmocka_unit_test(test_echo_many_clients_speedup),
     cmocka_unit_test(test_echo_blocking_handler_stalls_everyone),
     cmocka_unit_test(test_echo_idle_memory),

@@ -3,9 +3,12 @@
  * its slow-callback detector. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -86,6 +89,12 @@ static void test_loop_bad_arguments(void **state)
                      "epoll_ctl says), got %d",
                      rc);
     close(fd);
+    /* Closed now, and this thread opens nothing meanwhile. */
+    rc = loop_watch(loop, fd, LOOP_READABLE, (loop_io_fn)1, NULL, NULL);
+    if (rc != -EBADF)
+        harness_fail("watching a closed fd: expected -EBADF (what epoll_ctl "
+                     "says), got %d",
+                     rc);
     xclose(p[0]);
     xclose(p[1]);
     loop_destroy(loop);
@@ -161,6 +170,196 @@ static void test_loop_pipe_readiness(void **state)
     xclose(p[0]);
     xclose(p[1]);
     loop_destroy(loop);
+}
+
+/* ---- what the kernel says, and what a watch holds ------------------- */
+
+struct err_seen {
+    unsigned events;
+    int runs;
+    long guard_id;
+};
+
+static void err_cb(struct loop *loop, int fd, unsigned events, void *arg)
+{
+    struct err_seen *e = arg;
+
+    e->events = events;
+    e->runs++;
+    loop_unwatch(loop, fd);
+    loop_timer_cancel(loop, e->guard_id);
+}
+
+/*
+ * A pipe whose other end is closed: epoll says EPOLLHUP for the read end,
+ * EPOLLERR for the write end, and the callbacks must be told (LOOP_ERROR)
+ * and must run, whatever else is in events.
+ */
+static void test_loop_error_reported(void **state)
+{
+    struct loop *loop = new_loop();
+    struct err_seen hup = {0}, err = {0};
+    int a[2], b[2], guard = 0;
+    long id;
+
+    (void)state;
+    xpipe(a);
+    xpipe(b);
+    xclose(a[1]); /* a[0]: hang-up */
+    xclose(b[0]); /* b[1]: error, no reader left */
+    assert_int_equal(
+        loop_watch(loop, a[0], LOOP_READABLE, err_cb, &hup, "hung_up"), 0);
+    assert_int_equal(
+        loop_watch(loop, b[1], LOOP_WRITABLE, err_cb, &err, "broken"), 0);
+    id = loop_timer_add(loop, 3000, 0, stop_cb, &guard, "guard");
+    assert_true(id > 0);
+    hup.guard_id = err.guard_id = id;
+    expect_run_ok(loop);
+    if (hup.runs != 1 || err.runs != 1)
+        harness_fail("a pipe read end whose writer is gone (EPOLLHUP) ran its "
+                     "callback %d times, a write end whose reader is gone "
+                     "(EPOLLERR) %d times; expected once each (it "
+                     "unwatches)%s",
+                     hup.runs, err.runs,
+                     guard ? ", and the loop was still running after 3 s" : "");
+    if (!(hup.events & LOOP_ERROR))
+        harness_fail("EPOLLHUP on a watched pipe: the callback got events "
+                     "0x%x, without LOOP_ERROR (0x%x)",
+                     hup.events, LOOP_ERROR);
+    if (!(err.events & LOOP_ERROR))
+        harness_fail("EPOLLERR on a watched pipe: the callback got events "
+                     "0x%x, without LOOP_ERROR (0x%x)",
+                     err.events, LOOP_ERROR);
+    if (guard)
+        harness_fail("loop_run went on after both callbacks unwatched");
+    xclose(a[0]);
+    xclose(b[1]);
+    loop_destroy(loop);
+}
+
+struct rewatch_log {
+    int first, second;  /* runs of each callback */
+    void *second_arg;   /* the argument the second one got */
+    const char *report; /* the name the slow-callback detector gave */
+};
+
+static void replaced_cb(struct loop *loop, int fd, unsigned events, void *arg)
+{
+    (void)events;
+    ((struct rewatch_log *)arg)->first++;
+    loop_unwatch(loop, fd);
+}
+
+static void replacing_cb(struct loop *loop, int fd, unsigned events, void *arg)
+{
+    struct rewatch_log *log = *(struct rewatch_log **)arg;
+    char c;
+
+    (void)events;
+    log->second++;
+    log->second_arg = arg;
+    if (read(fd, &c, 1) == 1)
+        harness_io_wait_ms(60); /* slow, for the detector */
+    loop_unwatch(loop, fd);
+}
+
+static void name_report(struct loop *loop, const char *name, uint64_t ns,
+                        void *arg)
+{
+    (void)loop;
+    (void)ns;
+    ((struct rewatch_log *)arg)->report = name;
+}
+
+/*
+ * A second loop_watch of the same fd with the same events but another
+ * callback, argument and name (NULL): the new ones are used, and the
+ * detector calls the nameless watch "?".
+ */
+static void test_loop_rewatch_replaces_callback(void **state)
+{
+    struct loop *loop = new_loop();
+    struct rewatch_log log = {0};
+    struct rewatch_log *ptr = &log;
+    int p[2];
+
+    (void)state;
+    xpipe(p);
+    loop_set_slow_detector(loop, 20, name_report, &log);
+    assert_int_equal(
+        loop_watch(loop, p[0], LOOP_READABLE, replaced_cb, &log, "replaced"),
+        0);
+    assert_int_equal(
+        loop_watch(loop, p[0], LOOP_READABLE, replacing_cb, &ptr, NULL), 0);
+    assert_int_equal(write(p[1], "x", 1), 1);
+    expect_run_ok(loop);
+    if (log.first)
+        harness_fail("a watch replaced by a second loop_watch of the same fd "
+                     "and events ran its old callback: keep the new "
+                     "callback, argument and name even when the events are "
+                     "the same");
+    if (log.second != 1 || log.second_arg != &ptr)
+        harness_fail("the replacing callback ran %d times (expected 1) with "
+                     "argument %p (expected %p, the new one)",
+                     log.second, log.second_arg, (void *)&ptr);
+    if (!log.report || strcmp(log.report, "?") != 0)
+        harness_fail("a callback watched with name NULL blocked 60 ms and was "
+                     "reported as \"%s\"; expected \"?\"",
+                     log.report ? log.report : "(null)");
+    xclose(p[0]);
+    xclose(p[1]);
+    loop_destroy(loop);
+}
+
+struct destroy_probe {
+    int runs;
+};
+
+static void never_cb(struct loop *loop, long id, void *arg)
+{
+    (void)loop;
+    (void)id;
+    ((struct destroy_probe *)arg)->runs++;
+}
+
+static void never_io_cb(struct loop *loop, int fd, unsigned events, void *arg)
+{
+    (void)loop;
+    (void)fd;
+    (void)events;
+    ((struct destroy_probe *)arg)->runs++;
+}
+
+/* loop_destroy with watches and timers left: the timers are freed (under
+ * memcheck), the watched fds stay open and usable (they are the caller's). */
+static void test_loop_destroy_leaves_fds_open(void **state)
+{
+    struct loop *loop = new_loop();
+    struct destroy_probe probe = {0};
+    int p[2];
+    char c = 0;
+
+    (void)state;
+    xpipe(p);
+    assert_int_equal(
+        loop_watch(loop, p[0], LOOP_READABLE, never_io_cb, &probe, "r"), 0);
+    assert_int_equal(
+        loop_watch(loop, p[1], LOOP_WRITABLE, never_io_cb, &probe, "w"), 0);
+    for (int i = 0; i < 3; i++)
+        assert_true(loop_timer_add(loop, 60000, (uint64_t)i, never_cb, &probe,
+                                   "pending") > 0);
+    loop_destroy(loop);
+    if (fcntl(p[0], F_GETFD) < 0 || fcntl(p[1], F_GETFD) < 0)
+        harness_fail("loop_destroy closed a watched fd (%s): the fds are the "
+                     "caller's",
+                     fcntl(p[0], F_GETFD) < 0 ? "the read end"
+                                              : "the write "
+                                                "end");
+    if (write(p[1], "y", 1) != 1 || read(p[0], &c, 1) != 1 || c != 'y')
+        harness_fail("after loop_destroy the watched pipe no longer works");
+    assert_int_equal(probe.runs, 0);
+    xclose(p[0]);
+    xclose(p[1]);
 }
 
 /* ---- timers --------------------------------------------------------- */
@@ -779,6 +978,247 @@ static void test_loop_slow_callback_reported(void **state)
     loop_destroy(loop);
 }
 
+/* ---- out of memory ---------------------------------------------------- */
+
+static void count_timer_cb(struct loop *loop, long id, void *arg)
+{
+    (void)loop;
+    (void)id;
+    ++*(int *)arg;
+}
+
+/*
+ * While every allocation fails (harness_oom_begin; skipped under Valgrind
+ * and the sanitizers): loop_create is -ENOMEM or a working loop; 2000
+ * timers added are each an id or -ENOMEM, and only those with an id ever
+ * run; a watch of a high fd number is 0 or -ENOMEM, and a refused one is
+ * not watched. Never a crash.
+ */
+static void test_loop_out_of_memory(void **state)
+{
+    struct loop *loop = NULL, *spare = NULL;
+    int rc, p[2], hi, ran = 0, added = 0, refused = 0, odd = 0;
+    long id;
+
+    (void)state;
+    xpipe(p);
+    hi = fcntl(p[0], F_DUPFD_CLOEXEC, 600); /* past a small first table */
+    if (hi < 0)
+        harness_fail("setup: fcntl(F_DUPFD, 600): %s", strerror(errno));
+    if (harness_oom_begin() != 0) {
+        harness_note("out-of-memory checks skipped here (Valgrind or a "
+                     "sanitizer)");
+        goto out;
+    }
+    rc = loop_create(&spare);
+    harness_oom_end();
+    if (rc == 0)
+        loop_destroy(spare);
+    else if (rc != -ENOMEM)
+        harness_fail("loop_create with no memory left: expected -ENOMEM "
+                     "(or 0), got %d",
+                     rc);
+    loop = new_loop();
+    if (harness_oom_begin() != 0)
+        goto out;
+    for (int i = 0; i < 2000; i++) {
+        id = loop_timer_add(loop, 0, 0, count_timer_cb, &ran, "oom");
+        if (id > 0)
+            added++;
+        else if (id == -ENOMEM)
+            refused++;
+        else
+            odd++;
+    }
+    rc = loop_watch(loop, hi, LOOP_READABLE, (loop_io_fn)1, NULL, "oom");
+    harness_oom_end();
+    if (odd)
+        harness_fail("loop_timer_add with no memory left: %d of 2000 calls "
+                     "returned neither an id nor -ENOMEM",
+                     odd);
+    harness_note("with no memory left: %d timers added, %d refused; "
+                 "loop_watch of fd %d: %d",
+                 added, refused, hi, rc);
+    expect_run_ok(loop);
+    if (ran != added)
+        harness_fail("%d timers were added (and %d refused with -ENOMEM) "
+                     "while memory was short; %d ran",
+                     added, refused, ran);
+    if (rc != 0 && rc != -ENOMEM)
+        harness_fail("loop_watch of fd %d with no memory left: expected "
+                     "-ENOMEM (or 0), got %d",
+                     hi, rc);
+    if (rc == -ENOMEM && loop_unwatch(loop, hi) != -ENOENT)
+        harness_fail("loop_watch said -ENOMEM, and fd %d is watched all the "
+                     "same",
+                     hi);
+    if (rc == 0)
+        loop_unwatch(loop, hi);
+out:
+    loop_destroy(loop);
+    xclose(hi);
+    xclose(p[0]);
+    xclose(p[1]);
+}
+
+/* ---- signals, and the clock ------------------------------------------ */
+
+static volatile sig_atomic_t alarms;
+
+static void alarm_handler(int sig)
+{
+    (void)sig;
+    alarms++;
+}
+
+/*
+ * SIGALRM every 5 ms while the loop sleeps until a 100 ms timer: each
+ * signal interrupts epoll_wait (EINTR, never restarted), and loop_run must
+ * go back to sleep, not return.
+ */
+static void test_loop_eintr_retried(void **state)
+{
+    struct loop *loop = new_loop();
+    struct sigaction sa = {.sa_handler = alarm_handler}, old;
+    struct itimerval it = {{0, 5000}, {0, 5000}}, off = {{0, 0}, {0, 0}};
+    int fired = 0, rc;
+
+    (void)state;
+    sigemptyset(&sa.sa_mask); /* no SA_RESTART: epoll_wait ignores it anyway */
+    if (sigaction(SIGALRM, &sa, &old) < 0)
+        harness_fail("sigaction: %s", strerror(errno));
+    assert_true(loop_timer_add(loop, 100, 0, stop_cb, &fired, "deadline") > 0);
+    alarms = 0;
+    setitimer(ITIMER_REAL, &it, NULL);
+    rc = loop_run(loop);
+    setitimer(ITIMER_REAL, &off, NULL);
+    sigaction(SIGALRM, &old, NULL);
+    if (rc != 0 || !fired)
+        harness_fail("signals arrived while the loop waited for a 100 ms "
+                     "timer, and loop_run returned %d (%s) %s its timer ran: "
+                     "epoll_wait's EINTR means \"wait again\"",
+                     rc, strerror(-rc), fired ? "after" : "before");
+    if (alarms == 0)
+        harness_fail("setup: no SIGALRM arrived in 100 ms");
+    harness_note("%d signals interrupted the wait", (int)alarms);
+    loop_destroy(loop);
+}
+
+struct clock_probe {
+    uint64_t before, now, after;
+};
+
+static void *clock_thread(void *arg)
+{
+    struct clock_probe *c = arg;
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    c->before = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    c->now = loop_now_ns();
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    c->after = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return NULL;
+}
+
+static void mono_cb(struct loop *loop, long id, void *arg)
+{
+    (void)loop;
+    (void)id;
+    clock_thread(arg);
+}
+
+/* loop_now_ns is CLOCK_MONOTONIC in ns, any thread may read it, and the
+ * loop's timers are due by it. */
+static void test_loop_now_is_monotonic_clock(void **state)
+{
+    struct clock_probe c[3], added;
+    struct loop *loop = new_loop();
+    pthread_t t;
+
+    (void)state;
+    clock_thread(&c[0]);
+    xpthread_create(&t, NULL, clock_thread, &c[1]);
+    xpthread_join(t, NULL);
+    for (int i = 0; i < 2; i++)
+        if (c[i].now < c[i].before || c[i].now > c[i].after)
+            harness_fail("%s: loop_now_ns() said %llu, between "
+                         "CLOCK_MONOTONIC readings %llu and %llu ns",
+                         i ? "another thread" : "the main thread",
+                         (unsigned long long)c[i].now,
+                         (unsigned long long)c[i].before,
+                         (unsigned long long)c[i].after);
+    clock_thread(&added);
+    assert_true(loop_timer_add(loop, 30, 0, mono_cb, &c[2], "mono") > 0);
+    expect_run_ok(loop);
+    if (c[2].after < added.after + 30000000u)
+        harness_fail("a 30 ms timer ran %.3f ms after it was added, by "
+                     "CLOCK_MONOTONIC",
+                     (double)(c[2].after - added.after) / 1e6);
+    loop_destroy(loop);
+}
+
+/* Two slow callbacks of one iteration: each report comes right after its
+ * own callback, before the next one runs. */
+struct order_log {
+    char seq[16]; /* 'a'/'b': a callback ran; 'A'/'B': its report */
+    int n;
+};
+
+static void slow_pair_cb(struct loop *loop, int fd, unsigned events, void *arg)
+{
+    struct order_log *log = *(struct order_log **)arg;
+    char c;
+
+    (void)events;
+    if (read(fd, &c, 1) == 1 && log->n < 15)
+        log->seq[log->n++] = c;
+    harness_io_wait_ms(30);
+    loop_unwatch(loop, fd);
+}
+
+static void order_report(struct loop *loop, const char *name, uint64_t ns,
+                         void *arg)
+{
+    struct order_log *log = arg;
+
+    (void)loop;
+    (void)ns;
+    if (log->n < 15 && name && (name[0] == 'a' || name[0] == 'b'))
+        log->seq[log->n++] = (char)(name[0] - 'a' + 'A');
+}
+
+static void test_loop_slow_report_follows_callback(void **state)
+{
+    struct loop *loop = new_loop();
+    struct order_log log = {0};
+    struct order_log *ptr = &log;
+    int a[2], b[2];
+
+    (void)state;
+    xpipe(a);
+    xpipe(b);
+    assert_int_equal(write(a[1], "a", 1), 1);
+    assert_int_equal(write(b[1], "b", 1), 1);
+    loop_set_slow_detector(loop, 15, order_report, &log);
+    assert_int_equal(
+        loop_watch(loop, a[0], LOOP_READABLE, slow_pair_cb, &ptr, "a"), 0);
+    assert_int_equal(
+        loop_watch(loop, b[0], LOOP_READABLE, slow_pair_cb, &ptr, "b"), 0);
+    expect_run_ok(loop);
+    if (strcmp(log.seq, "aAbB") != 0 && strcmp(log.seq, "bBaA") != 0)
+        harness_fail("two callbacks of one iteration each blocked 30 ms "
+                     "(threshold 15 ms); runs (a, b) and reports (A, B) came "
+                     "in the order \"%s\": each report must come right after "
+                     "its own callback returns",
+                     log.seq);
+    xclose(a[0]);
+    xclose(a[1]);
+    xclose(b[0]);
+    xclose(b[1]);
+    loop_destroy(loop);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_loop_create_destroy),
     cmocka_unit_test(test_loop_bad_arguments),
@@ -793,6 +1233,13 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_loop_idle_sleeps),
     cmocka_unit_test(test_loop_short_timers_sleep),
     cmocka_unit_test(test_loop_slow_callback_reported),
+    cmocka_unit_test(test_loop_error_reported),
+    cmocka_unit_test(test_loop_rewatch_replaces_callback),
+    cmocka_unit_test(test_loop_destroy_leaves_fds_open),
+    cmocka_unit_test(test_loop_eintr_retried),
+    cmocka_unit_test(test_loop_now_is_monotonic_clock),
+    cmocka_unit_test(test_loop_out_of_memory),
+    cmocka_unit_test(test_loop_slow_report_follows_callback),
 };
 
 HARNESS_MAIN(tests)
