@@ -176,6 +176,10 @@ void harness__die(const char *file, int line, const char *call,
 uint64_t harness_now_ns(void);           /* CLOCK_MONOTONIC */
 double harness_cpu_seconds(void);        /* CPU time of the whole process */
 double harness_thread_cpu_seconds(void); /* CPU time of the calling thread */
+/* Seconds the calling thread has spent runnable but without a CPU (the
+ * kernel's run delay, /proc/thread-self/schedstat), 0 where unknown: what a
+ * busy machine adds to a latency, which a test may take off its bound. */
+double harness_thread_cpu_wait_seconds(void);
 /* 1 when the test runs under a Valgrind tool (Memcheck, Helgrind, DRD):
  * for smaller loops, and for what Valgrind itself changes (posix_spawn). */
 int harness_under_valgrind(void);

@@ -54,6 +54,19 @@ double harness_thread_cpu_seconds(void)
     return clock_seconds(CLOCK_THREAD_CPUTIME_ID);
 }
 
+double harness_thread_cpu_wait_seconds(void)
+{
+    unsigned long long run = 0, wait = 0;
+    FILE *f = fopen("/proc/thread-self/schedstat", "re");
+    int n;
+
+    if (!f)
+        return 0;
+    n = fscanf(f, "%llu %llu", &run, &wait);
+    fclose(f);
+    return n == 2 ? (double)wait / 1e9 : 0;
+}
+
 void harness_io_wait_us(unsigned long us)
 {
     struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};

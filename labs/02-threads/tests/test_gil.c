@@ -233,16 +233,23 @@ struct handover {
     uint64_t asked_ns, got_ns; /* written by the waiter, read after join */
     atomic_int stop;           /* the holder's loop ends when set */
     long steps;                /* guarded by the GIL */
+    /* Seconds each waited for a CPU meanwhile (a busy machine's share of
+     * the latency), written by each, read after join. */
+    double waiter_delay, holder_delay;
 };
 
 static void *acquire_once(void *arg)
 {
     struct handover *h = arg;
 
+    double delay;
+
     harness_start_wait(&h->start);
+    delay = harness_thread_cpu_wait_seconds();
     h->asked_ns = harness_now_ns();
     gil_acquire(h->g);
     h->got_ns = harness_now_ns();
+    h->waiter_delay = harness_thread_cpu_wait_seconds() - delay;
     atomic_store(&h->stop, 1);
     gil_release(h->g);
     return NULL;
@@ -292,13 +299,16 @@ static void test_gil_release_wakes_waiter(void **state)
 static void *hold_and_check(void *arg)
 {
     struct handover *h = arg;
+    double delay;
 
     gil_acquire(h->g);
     harness_start_wait(&h->start); /* the GIL is held: let the waiter go */
+    delay = harness_thread_cpu_wait_seconds();
     while (!atomic_load(&h->stop)) {
         h->steps++;
         gil_check(h->g);
     }
+    h->holder_delay = harness_thread_cpu_wait_seconds() - delay;
     gil_release(h->g);
     return NULL;
 }
@@ -311,24 +321,40 @@ static void *hold_and_check(void *arg)
 static void test_gil_check_hands_over_promptly(void **state)
 {
     unsigned interval_ms = (unsigned)harness_param_long("interval_ms", 250);
-    double max = harness_param_double("max_intervals", 1.6);
-    struct handover h = {0};
-    pthread_t holder, waiter;
-    double waited;
+    double max = harness_param_double("max_intervals", 1.6), waited = 0;
+    double busy_ms = 0;
 
     (void)state;
-    h.g = make_gil(interval_ms * 1000);
-    harness_start_init(&h.start, 2);
-    xpthread_create(&holder, NULL, hold_and_check, &h);
-    xpthread_create(&waiter, NULL, acquire_once, &h);
-    xpthread_join(waiter, NULL);
-    xpthread_join(holder, NULL);
-    harness_start_destroy(&h.start);
-    gil_destroy(h.g);
-    waited = (double)(h.got_ns - h.asked_ns) / 1e6 / interval_ms;
-    harness_note("a waiter got the GIL from a busy holder after %.2f switch "
-                 "intervals",
-                 waited);
+    /* Up to 3 rounds: a round late only by as much as its two threads
+     * waited for a CPU (a busy machine) is run again; late by more, it
+     * fails at once; 3 such rounds are inconclusive, not a verdict. */
+    for (int round = 0; round < 3; round++) {
+        struct handover h = {0};
+        pthread_t holder, waiter;
+
+        h.g = make_gil(interval_ms * 1000);
+        harness_start_init(&h.start, 2);
+        xpthread_create(&holder, NULL, hold_and_check, &h);
+        xpthread_create(&waiter, NULL, acquire_once, &h);
+        xpthread_join(waiter, NULL);
+        xpthread_join(holder, NULL);
+        harness_start_destroy(&h.start);
+        gil_destroy(h.g);
+        waited = (double)(h.got_ns - h.asked_ns) / 1e6 / interval_ms;
+        busy_ms = (h.waiter_delay + h.holder_delay) * 1e3;
+        harness_note("a waiter got the GIL from a busy holder after %.2f "
+                     "switch intervals (the two threads waited %.0f ms for "
+                     "a CPU)",
+                     waited, busy_ms);
+        if (waited <= max || (waited - max) * interval_ms > busy_ms)
+            break;
+    }
+    if (waited > max && (waited - max) * interval_ms <= busy_ms)
+        harness_inconclusive("in 3 rounds a waiter got the GIL late, the "
+                             "last after %.2f switch intervals, but its two "
+                             "threads waited %.0f ms for a CPU meanwhile: the "
+                             "machine is too busy to judge",
+                             waited, busy_ms);
     if (waited > max)
         harness_fail_symptom(
             "slow-handover",
