@@ -308,7 +308,9 @@ void harness_oom_end(void);
 
 /*
  * When chaos is on (HARNESS_CHAOS=1, or harness_chaos_enable(1)):
- * harness_chaos_point() yields or pauses at random; harness_cond_wait()
+ * harness_chaos_point() yields or pauses at random (less often while
+ * pauses are slow: on a busy machine, which preempts threads by itself, a
+ * yield waits for every other task); harness_cond_wait()
  * returns spuriously about one time in `spurious` (default 3) without being
  * signalled, as POSIX allows, so `if` where `while` is needed fails for sure.
  * With param spurious_late_ms = N, a spurious harness_cond_timedwait()
