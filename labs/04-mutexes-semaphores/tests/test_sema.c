@@ -197,7 +197,7 @@ static void *pingpong_server(void *arg)
 
 static void test_sema_pingpong_no_lost_wakeup(void **state)
 {
-    struct pingpong p = {make(0), make(0), lab04_param("pingpong", 4000, 500),
+    struct pingpong p = {make(0), make(0), lab04_param("pingpong", 400, 500),
                          0};
     pthread_t t;
 
