@@ -476,19 +476,9 @@ static double waited_for_cpu(pid_t pid)
 /* Is pid a process that has not ended (not a zombie)? */
 static int running(pid_t pid)
 {
-    char path[64], buf[256], *close_paren;
-    ssize_t n;
-    int fd;
+    struct proc_info p;
 
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    if (pid <= 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-        return 0;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    buf[n > 0 ? n : 0] = '\0';
-    close_paren = strrchr(buf, ')');
-    return close_paren && close_paren[1] == ' ' && close_paren[2] != 'Z' &&
-           close_paren[2] != 'X';
+    return proc_info_of(pid, &p) == 0 && p.state != 'Z' && p.state != 'X';
 }
 
 /*

@@ -405,6 +405,34 @@ double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+int proc_info_of(pid_t pid, struct proc_info *p)
+{
+    char path[64], buf[1024];
+    struct stat st;
+    const char *rp;
+    int ppid;
+    FILE *f;
+
+    memset(p, 0, sizeof(*p));
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if (pid <= 0 || !(f = fopen(path, "re")))
+        return -1; /* gone meanwhile */
+    if (fstat(fileno(f), &st) < 0 || !fgets(buf, sizeof(buf), f) ||
+        !(rp = strrchr(buf, ')')) ||
+        sscanf(rp + 1,
+               " %c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d "
+               "%*d %*d %*d %ld",
+               &p->state, &ppid, &p->threads) != 3) {
+        fclose(f);
+        return -1;
+    }
+    fclose(f);
+    p->pid = pid;
+    p->ppid = (pid_t)ppid;
+    p->uid = st.st_uid;
+    return 0;
+}
+
 int proc_walk(int (*fn)(const struct proc_info *p, void *arg), void *arg)
 {
     return proc_walk_owned((uid_t)-1, fn, arg);
@@ -420,12 +448,8 @@ int proc_walk_owned(uid_t owner,
     if (!d)
         return -1;
     while ((e = readdir(d))) {
-        char path[300], buf[1024];
-        struct proc_info p = {0};
+        struct proc_info p;
         struct stat st;
-        const char *rp;
-        int ppid;
-        FILE *f;
 
         if (e->d_name[0] < '0' || e->d_name[0] > '9')
             continue;
@@ -438,22 +462,8 @@ int proc_walk_owned(uid_t owner,
         if (owner != (uid_t)-1 && (fstatat(dirfd(d), e->d_name, &st, 0) < 0 ||
                                    (st.st_uid != owner && st.st_uid != 0)))
             continue;
-        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-        if (!(f = fopen(path, "re")))
+        if (proc_info_of((pid_t)atoi(e->d_name), &p) < 0)
             continue; /* gone meanwhile */
-        if (fstat(fileno(f), &st) < 0 || !fgets(buf, sizeof(buf), f) ||
-            !(rp = strrchr(buf, ')')) ||
-            sscanf(rp + 1,
-                   " %c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d "
-                   "%*d %*d %*d %ld",
-                   &p.state, &ppid, &p.threads) != 3) {
-            fclose(f);
-            continue;
-        }
-        fclose(f);
-        p.pid = (pid_t)atoi(e->d_name);
-        p.ppid = (pid_t)ppid;
-        p.uid = st.st_uid;
         n++;
         if (fn(&p, arg))
             break;

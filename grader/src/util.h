@@ -85,6 +85,8 @@ struct proc_info {
     char state;   /* 'R', 'S', 'Z', ... */
     long threads; /* what RLIMIT_NPROC counts */
 };
+/* One process's /proc/PID/stat: 0, or -1 if it is gone (or unreadable). */
+int proc_info_of(pid_t pid, struct proc_info *p);
 /* Call fn for every process until it returns non-zero; returns the number
  * of processes seen, -1 if /proc cannot be read. */
 int proc_walk(int (*fn)(const struct proc_info *p, void *arg), void *arg);
