@@ -457,10 +457,10 @@ static const char *prereq_failed(struct lab_result *res, struct entry *en)
         if (f && f->outcome != OUT_PASS)
             return t->name;
     }
-    for (int i = 0; i < t->nrequires; i++) {
-        f = find_entry(res, t->requires[i], CHK_FUNCTIONAL);
+    for (int i = 0; i < t->nprereqs; i++) {
+        f = find_entry(res, t->prereqs[i], CHK_FUNCTIONAL);
         if (f && f->outcome != OUT_PASS)
-        return t->requires[i];
+            return t->prereqs[i];
     }
     return NULL;
 }

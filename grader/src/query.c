@@ -395,7 +395,7 @@ static json_t *rubric_test_json(const struct rubric *r,
         t->name, "task", t->task, "part", t->part, "timeout", t->timeout,
         "chaos", t->chaos, "hidden", t->hidden, "points", pts, "max_score",
         test_points(t), "timeouts", tos, "requires",
-        string_array(t->requires, t->nrequires), "params",
+        string_array(t->prereqs, t->nprereqs), "params",
         string_array(t->params, t->nparams), "hint", t->hint, "hints", hints);
 }
 

@@ -251,7 +251,7 @@ static int test_key(struct load_ctx *c, const char *section, const char *key,
         free(t->part);
         t->part = gr_strdup(val);
     } else if (strcmp(key, "requires") == 0) {
-        t->nrequires = split_list(val, ", ", &t->requires);
+        t->nprereqs = split_list(val, ", ", &t->prereqs);
     } else if (starts_with(key, "param.")) {
         t->params =
             realloc(t->params, sizeof(char *) * (size_t)(t->nparams + 1));
@@ -352,10 +352,10 @@ int rubric_load(const char *path, struct rubric *r, char **err)
                         "[%s]: a speedup test carries no functional points "
                         "(split it, and use requires =); ",
                         t->name);
-        for (int j = 0; j < t->nrequires; j++)
-            if (!rubric_find(r, t->requires[j]))
+        for (int j = 0; j < t->nprereqs; j++)
+            if (!rubric_find(r, t->prereqs[j]))
                 sbuf_printf(&c.err, "[%s] requires %s: no such test; ", t->name,
-                            t->requires[j]);
+                            t->prereqs[j]);
     }
     if (c.err.len) {
         char *errs = sbuf_steal(&c.err);

@@ -39,8 +39,8 @@ struct rubric_test {
     char **hint_words; /* `hint.<word> = text`: keyed to a symptom */
     char **hint_texts;
     int nhints;
-    char **requires;
-    int nrequires;
+    char **prereqs; /* `requires = a, b`: functional tests that must pass */
+    int nprereqs;
     char **params; /* "KEY=value", exported as HARNESS_PARAM_KEY */
     int nparams;
 };
