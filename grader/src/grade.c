@@ -353,13 +353,18 @@ static void times_save(struct entry **ens, int n, const struct lab *lab,
  * A run that timed out while its threads spent a quarter of the time or
  * more runnable but without a CPU (or, once the test had ended and only
  * its PID namespace's init was left, while the machine's did: the
- * kernel's CPU pressure) was judged by a busy machine, not by the code: correct references timed out so at load 80 (lab 03's bank test,
- * lab 04's semaphore hand-off). Such a run is made once more, alone and
+ * kernel's CPU pressure) was judged by a busy machine, not by the code:
+ * correct references timed out so at load 80 (lab 03's bank test, lab
+ * 04's semaphore hand-off). Such a run is made once more, alone and
  * within its task's budget, and the second verdict stands, whatever it
  * is. A deadlock or a lost wake-up sleeps and waits for no CPU, so it is
- * not run again. (A speedup that ends on a busy machine has its own
- * answer, inconclusive; one that times out there is run again too.)
+ * not run again; nor is a run that left more than SELF_STARVED processes
+ * running: a fork bomb keeps the CPUs busy itself, and alone it would
+ * only starve itself again (the corpus's three bombs each ran twice).
+ * (A speedup that ends on a busy machine has its own answer,
+ * inconclusive; one that times out there is run again too.)
  */
+enum { SELF_STARVED = 64 };
 static void rerun_starved(const struct run_spec *specs, struct run_result *rs,
                           int n, struct budget *b)
 {
@@ -368,7 +373,8 @@ static void rerun_starved(const struct run_spec *specs, struct run_result *rs,
         int task = specs[i].task;
 
         if (!rs[i].timed_out || rs[i].killed ||
-            rs[i].cpu_wait < 0.25 * rs[i].seconds)
+            rs[i].cpu_wait < 0.25 * rs[i].seconds ||
+            rs[i].leftovers > SELF_STARVED)
             continue;
         /* run_batch took its timeout off what the task may still need. */
         if (b && task >= 0 && task < b->ntasks)
