@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Lab 01, task 2: run_many keeps k commands going, in order, no zombies. */
+/* Lab 01, task 3: run_many keeps k commands going, in order, no zombies. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
