@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Lab 01: small helpers shared by the tests of tasks 2-6 (temporary files,
+ * Lab 01: small helpers shared by the tests of tasks 2-7 (temporary files,
  * reading them back, describing statuses). Include after harness.h.
  */
 #ifndef LAB01_TESTS_H

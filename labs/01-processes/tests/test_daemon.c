@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Lab 01, task 5: daemon_start detaches properly, daemon_stop stops it
+ * Lab 01, task 7: daemon_start detaches properly, daemon_stop stops it
  * cleanly. Whatever the code under test does, the teardown kills what it
  * left running, and so does a SIGALRM watchdog if daemon_start or
  * daemon_stop hangs: the pid in the pid file, the pid daemon_start gave,

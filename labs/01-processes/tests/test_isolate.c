@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Lab 01, task 4: a crash or a memory hog in the child leaves us unharmed. */
+/* Lab 01, task 5: a crash or a memory hog in the child leaves us unharmed. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>

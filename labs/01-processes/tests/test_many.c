@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Lab 01, task 2: run_many keeps k commands going, in order, no zombies. */
+/* Lab 01, task 3: run_many keeps k commands going, in order, no zombies. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -145,6 +145,11 @@ static void test_many_at_most_k_alive(void **state)
     for (size_t i = 0; i < sizeof(ks) / sizeof(ks[0]); i++) {
         int peak = peak_of_run(ks[i], 7);
 
+        if (peak == (int)ks[i] + 1)
+            harness_fail_symptom("one-too-many",
+                                 "k=%u, but k + 1 = %d commands were alive "
+                                 "at once",
+                                 ks[i], peak);
         if (peak > (int)ks[i])
             harness_fail("k=%u, but %d commands were alive at once: start a "
                          "new one only after reaping one (a child counts "

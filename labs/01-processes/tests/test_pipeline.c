@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Lab 01, task 3: run_pipeline connects, closes, reaps, and leaks nothing. */
+/* Lab 01, task 4: run_pipeline connects, closes, reaps, and leaks nothing. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
