@@ -358,9 +358,10 @@ static void times_save(struct entry **ens, int n, const struct lab *lab,
  * 04's semaphore hand-off). Such a run is made once more, alone and
  * within its task's budget, and the second verdict stands, whatever it
  * is. A deadlock or a lost wake-up sleeps and waits for no CPU, so it is
- * not run again; nor is a run that left more than SELF_STARVED processes
- * running: a fork bomb keeps the CPUs busy itself, and alone it would
- * only starve itself again (the corpus's three bombs each ran twice).
+ * not run again; nor is one that had more than SELF_STARVED processes
+ * when it timed out: a fork bomb keeps the CPUs busy itself, and alone it
+ * would only starve itself again (the corpus's three bombs each ran
+ * twice).
  * (A speedup that ends on a busy machine has its own answer,
  * inconclusive; one that times out there is run again too.)
  */
@@ -373,8 +374,7 @@ static void rerun_starved(const struct run_spec *specs, struct run_result *rs,
         int task = specs[i].task;
 
         if (!rs[i].timed_out || rs[i].killed ||
-            rs[i].cpu_wait < 0.25 * rs[i].seconds ||
-            rs[i].leftovers > SELF_STARVED)
+            rs[i].cpu_wait < 0.25 * rs[i].seconds || rs[i].crowd > SELF_STARVED)
             continue;
         /* run_batch took its timeout off what the task may still need. */
         if (b && task >= 0 && task < b->ntasks)
