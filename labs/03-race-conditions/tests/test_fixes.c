@@ -903,6 +903,66 @@ static void test_lazy_init_once(void **state)
     }
 }
 
+/*
+ * lookup_table_get when lookup_table_build fails (every allocation fails:
+ * harness_oom_begin), in a fresh process: NULL, from one build, not a
+ * crash nor a table. Whether a later call may build again is left open, and
+ * so is a race of first calls that all fail (a design may build again after
+ * a failure). First, four rounds of test_lazy_init_once's race: a single
+ * call that fails is handled by a check-then-act too, and earns nothing
+ * until the race is won.
+ */
+static int lazy_oom_child(void)
+{
+    const struct lookup_table *t;
+
+    if (harness_oom_begin() != 0)
+        return 77;
+    t = lookup_table_get();
+    harness_oom_end();
+    if (t)
+        return 2;
+    return lookup_table_builds() == 1 ? 0 : 10 + lookup_table_builds();
+}
+
+static void test_lazy_init_build_fails(void **state)
+{
+    int status, code;
+    pid_t pid;
+
+    (void)state;
+    for (int round = 0; round < 4; round++) {
+        pid = xfork();
+        if (pid == 0)
+            _exit(lazy_child());
+        xwaitpid(pid, &status, 0);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            lazy_explain(round, status);
+    }
+    pid = xfork();
+    if (pid == 0)
+        _exit(lazy_oom_child());
+    xwaitpid(pid, &status, 0);
+    code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (code == 77)
+        harness_skip("allocations cannot be made to fail here (Valgrind or "
+                     "a sanitizer)");
+    if (WIFSIGNALED(status))
+        harness_fail("lookup_table_build failed (no memory) and the process "
+                     "calling lookup_table_get was killed by signal %d: "
+                     "return NULL",
+                     WTERMSIG(status));
+    if (code == 2)
+        harness_fail("lookup_table_build failed (no memory), and "
+                     "lookup_table_get returned a table: expected NULL");
+    if (code >= 10)
+        harness_fail("lookup_table_get with no memory ran lookup_table_build "
+                     "%d times, expected once",
+                     code - 10);
+    if (code != 0)
+        harness_fail("the child exited with %d", code);
+}
+
 /* ---- 2e: mailbox ---------------------------------------------------- */
 
 #define READERS 2
@@ -1037,6 +1097,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_registry_interns_once),
     cmocka_unit_test(test_registry_small_lock_based),
     cmocka_unit_test(test_lazy_init_once),
+    cmocka_unit_test(test_lazy_init_build_fails),
     cmocka_unit_test(test_mailbox_publishes_whole_message),
     cmocka_unit_test(test_counter_mailbox_small),
 };
