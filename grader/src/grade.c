@@ -471,6 +471,35 @@ static const char *prereq_failed(struct lab_result *res, struct entry *en)
     return NULL;
 }
 
+/*
+ * A test with `requires` earns nothing unless those tests pass
+ * functionally (docs/writing-a-lab.md): its own functional pass is
+ * withheld when one of them did not (a speed test that a stub passes
+ * vacuously). Its other checks are not run (prereq_failed). Repeated
+ * until nothing changes, so a chain of requirements is followed.
+ */
+static void withhold_unmet(struct lab_result *res)
+{
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (int i = 0; i < res->nentries; i++) {
+            struct entry *en = &res->entries[i];
+            const char *pre;
+
+            if (en->kind != CHK_FUNCTIONAL || en->outcome != OUT_PASS ||
+                en->test->nprereqs == 0 || !(pre = prereq_failed(res, en)))
+                continue;
+            en->outcome = OUT_NOTRUN;
+            en->score = 0;
+            free(en->summary);
+            en->summary = gr_printf("no points: it counts only when %s "
+                                    "passes functionally, and it did not",
+                                    pre);
+            changed = 1;
+        }
+    }
+}
+
 static void set_all(struct lab_result *res, enum outcome o, const char *why,
                     const char *detail)
 {
@@ -829,6 +858,8 @@ int grade_lab(struct lab *lab, const struct grade_opts *o,
     run_phase(batch, n, lab, o, o->jobs, &budget, NULL);
     times_save(batch, n, lab, o);
     free(batch);
+    if (!o->no_prereq)
+        withhold_unmet(res);
     tool_phase(lab, o, res, &budget);
     speedup_phase(lab, o, res, &budget);
     budget_free(&budget);
