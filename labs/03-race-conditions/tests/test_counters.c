@@ -198,6 +198,12 @@ static void test_count_create_destroy(void **state)
 
         if (harness_oom_begin() != 0)
             break;
+        /* Said first: a create that uses a NULL crashes here. */
+        harness_symptom("nomem-unchecked",
+                        "%s: create with every allocation failing must "
+                        "return NULL, never use what malloc or "
+                        "aligned_alloc returned unchecked",
+                        all[i]->name);
         c = all[i]->create(2);
         if (!c)
             rc = count_run(all[i], 2, iters);

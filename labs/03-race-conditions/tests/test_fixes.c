@@ -737,7 +737,7 @@ static void *count_probe_main(void *arg)
  * and releasing the lock: another thread's registry_count must return
  * within block_ms (2 s, for a call of microseconds).
  */
-static void registry_check_out_of_memory(void)
+static struct registry *registry_check_out_of_memory(int *idp)
 {
     int block_ms = (int)harness_param_long("block_ms", 2000);
     struct registry *r = registry_create(4), *r2;
@@ -750,7 +750,7 @@ static void registry_check_out_of_memory(void)
     EXPECT_RC(registry_intern(r, "first"), 0);
     if (!oom_begin()) {
         registry_destroy(r);
-        return;
+        return NULL;
     }
     r2 = registry_create(4);
     id = registry_intern(r, "second");
@@ -780,6 +780,24 @@ static void registry_check_out_of_memory(void)
                      "then registry_count said %d: a name that was not "
                      "added must not be counted",
                      id, p.count);
+    *idp = id;
+    return r;
+}
+
+/*
+ * The registry that ran out of memory, used again at the end of the test:
+ * an id given for a name that was never copied crashes the next lookup
+ * that reaches it, which the symptom, said first, names.
+ */
+static void registry_check_after_out_of_memory(struct registry *r, int id)
+{
+    if (!r)
+        return;
+    if (id == 1)
+        harness_symptom("nomem-unchecked",
+                        "registry_intern returned id 1 with no memory left, "
+                        "then a later registry_intern failed: was the NULL "
+                        "that strdup or malloc returned stored as the name?");
     EXPECT_RC(registry_intern(r, "second"), 1);
     EXPECT_RC(registry_intern(r, "first"), 0);
     EXPECT_RC(registry_count(r), 2);
@@ -788,11 +806,15 @@ static void registry_check_out_of_memory(void)
 
 static void test_registry_interns_once(void **state)
 {
+    struct registry *oom;
+    int oom_id = 0;
+
     (void)state;
-    registry_check_out_of_memory();
+    oom = registry_check_out_of_memory(&oom_id);
     harness_chaos_enable(1);
     run_registry(4, MAX_NAMES, (int)fix_param("rounds", 100, 10));
     registry_check_capacity_one();
+    registry_check_after_out_of_memory(oom, oom_id); /* last: a symptom */
 }
 
 static void test_registry_small_lock_based(void **state)

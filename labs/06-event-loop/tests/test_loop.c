@@ -504,6 +504,11 @@ static void test_loop_repeating_timer_and_cancel(void **state)
     assert_int_equal(loop_timer_cancel(loop, dead_id), -ENOENT);
     r.guard_id = loop_timer_add(loop, 3000, 0, stop_cb, &guard, "guard");
     expect_run_ok(loop); /* nothing left after the 5th run: it returns */
+    if (r.runs > 5 && r.cancel_rc == -ENOENT)
+        harness_fail_symptom("rearmed-late",
+                             "the repeating timer cancelled itself from its "
+                             "5th run, cancel returned -ENOENT, and it ran "
+                             "again: it was not armed while its callback ran");
     if (r.runs != 5)
         harness_fail("the repeating timer ran %d times; it cancels itself "
                      "on its 5th run (cancel returned %d)",
