@@ -38,9 +38,11 @@
  * docs/sched.md). Set by the grader's sched check (HARNESS_SCHED=both and
  * HARNESS_SCHED_RUNS), by `make sched`, or by a replay command.
  *
- * HARNESS_SCHED: the strategy, "pct" (the default) or "random"; or, with
- *   HARNESS_SCHED_RUNS, "both": the schedules alternate, PCT first, and a
- *   failure names the strategy of the schedule that failed.
+ * HARNESS_SCHED: the strategy, "pct" (the default) or "random", each with
+ *   "-quiet" for a schedule without spurious wake-ups ("pct-quiet"); or,
+ *   with HARNESS_SCHED_RUNS, "both": the schedules cycle pct, random,
+ *   pct-quiet, random-quiet, and a failure names the strategy of the
+ *   schedule that failed.
  * HARNESS_SCHED_SEED: the 64-bit seed (strtoull: 0x... or decimal) of the
  *   schedule; default HARNESS_SCHED_DEFAULT_SEED. Same seed, same binary:
  *   the same schedule.

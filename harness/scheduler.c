@@ -153,7 +153,9 @@ struct event {
  */
 static struct {
     int active;
-    int strategy_random; /* else PCT */
+    int strategy_random;  /* else PCT */
+    const char *strategy; /* its name: pct, random, pct-quiet, random-quiet */
+    int quiet;            /* no spurious wake-ups */
     uint64_t seed, rng;
     int depth;
     uint64_t change[8]; /* PCT's priority change points (steps) */
@@ -457,7 +459,7 @@ static void print_event(FILE *f, const struct event *e)
 static void print_header(FILE *f)
 {
     fprintf(f, "%s\nseed 0x%016llx strategy %s", HARNESS_SCHED_TRACE_VERSION,
-            (unsigned long long)S.seed, S.strategy_random ? "random" : "pct");
+            (unsigned long long)S.seed, S.strategy);
     if (!S.strategy_random)
         fprintf(f, " depth %d horizon %llu", S.depth,
                 (unsigned long long)S.horizon);
@@ -504,8 +506,8 @@ static void write_timeline(void)
             "{\"seed\": \"0x%016llx\", \"strategy\": \"%s\", "
             "\"steps\": %llu, \"events_left_out\": %zu},\n"
             "\"traceEvents\": [\n",
-            (unsigned long long)S.seed, S.strategy_random ? "random" : "pct",
-            (unsigned long long)S.steps, first_written());
+            (unsigned long long)S.seed, S.strategy, (unsigned long long)S.steps,
+            first_written());
     fprintf(f,
             "{\"ph\": \"M\", \"pid\": 1, \"name\": \"process_name\", "
             "\"args\": {\"name\": \"schedule 0x%016llx\"}}",
@@ -574,7 +576,7 @@ static void print_tail(size_t n)
     want_all_sites();
     printf("sched: the last %zu of %llu steps (seed 0x%016llx, %s):\n",
            S.ntrace - from, (unsigned long long)S.steps,
-           (unsigned long long)S.seed, S.strategy_random ? "random" : "pct");
+           (unsigned long long)S.seed, S.strategy);
     for (size_t i = from; i < S.ntrace; i++)
         print_event(stdout, &S.trace[i]);
 }
@@ -932,7 +934,11 @@ void harness__sched_begin(void)
     dl_iterate_phdr(find_bias, NULL);
     S.seed = harness__sched_seed();
     S.rng = S.seed;
-    S.strategy_random = strategy && strcmp(strategy, "random") == 0;
+    S.strategy_random = strategy && strncmp(strategy, "random", 6) == 0;
+    /* "-quiet": no spurious wake-ups in this schedule (docs/sched.md). */
+    S.quiet = strategy && strstr(strategy, "-quiet") != NULL;
+    S.strategy = S.strategy_random ? (S.quiet ? "random-quiet" : "random")
+                                   : (S.quiet ? "pct-quiet" : "pct");
     S.depth = (int)env_long(HARNESS_ENV_SCHED_DEPTH, 3);
     if (S.depth < 1)
         S.depth = 1;
@@ -940,7 +946,7 @@ void harness__sched_begin(void)
         S.depth = 8;
     S.horizon = (uint64_t)env_long(HARNESS_ENV_SCHED_HORIZON, 2000);
     S.max_steps = (uint64_t)env_long(HARNESS_ENV_SCHED_STEPS, 1000000);
-    S.spurious = env_long(HARNESS_ENV_SCHED_SPURIOUS, 16);
+    S.spurious = S.quiet ? 0 : env_long(HARNESS_ENV_SCHED_SPURIOUS, 16);
     S.trace_path = getenv(HARNESS_ENV_SCHED_TRACE);
     S.timeline_path = getenv(HARNESS_ENV_SCHED_TIMELINE);
     S.trace_last = (size_t)env_long(HARNESS_ENV_SCHED_TRACE_LAST, 0);
@@ -1041,13 +1047,36 @@ static int lock_at(struct sthread *me, const void *pc, const void *addr,
     return 0;
 }
 
+/*
+ * A wait or an unlock with a mutex the thread does not hold is undefined
+ * for a default mutex, and glibc does not refuse it: its unlock releases
+ * whoever holds the lock, and its wait unlocks, sleeps, and returns
+ * holding a mutex the code then never releases. Returning EPERM, as an
+ * error-checking mutex would, hides it (nobody checks the return of a
+ * wait), and a wait loop then polls: the schedule passes. So the test
+ * fails here, on every schedule that reaches the call, named.
+ */
+static void not_held(struct sthread *me, const char *call, struct sobj *o)
+{
+    char text[300];
+
+    print_tail(30);
+    write_trace();
+    snprintf(text, sizeof(text),
+             "sched: %s with mutex %d, which thread %d does not hold%s "
+             "(the last step above): a lock or its unlock missing on this "
+             "path?",
+             call, o->id, me->id, o->owner ? " (another thread does)" : "");
+    harness__fail_process(text);
+}
+
 static int unlock_at(struct sthread *me, const void *pc, const void *addr)
 {
     struct sobj *o = obj_of(addr, 'm');
 
     point(me, OP_UNLOCK, o, pc);
     if (o->owner != me)
-        return EPERM;
+        not_held(me, "pthread_mutex_unlock", o);
     o->owner = NULL;
     return 0;
 }
@@ -1123,7 +1152,7 @@ int harness__sched_cond_timedwait_at(const void *pc, pthread_cond_t *c,
     mo = obj_of(m, 'm');
     point(me, OP_WAIT, co, pc);
     if (mo->owner != me)
-        return EPERM;
+        not_held(me, "pthread_cond_wait", mo);
     /* Atomically: give the mutex up and sleep on the condition. */
     mo->owner = NULL;
     me->cond = co;

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # How often does the sched check catch a mutant? (issue 22: "caught in 100
 # of 100 grading runs"). For each mutant given (default: the interleaving
-# mutants of labs 02-04 listed below), the reference with the patch applied
+# mutants of labs 02-04 listed below; grader/mutate/sched-mutants.py writes
+# make mutate's), the reference with the patch applied
 # is built once as the sched variant, then graded N times under the
 # scheduler as the sched check grades (every sched test of the lab, through
 # the grader's door, HARNESS_SCHED=both, 40 schedules, the rubric's params),
@@ -12,7 +13,10 @@
 # the first failure ends the run). Prints caught/N per mutant, with the
 # tests that caught it and the first base seed that did not.
 #
-#   grader/scripts/sched-catch-rate.sh [-n N] [MUTANT.patch...]
+#   grader/scripts/sched-catch-rate.sh [-n N] [-o] [MUTANT.patch...]
+#
+# -o grades only the mutant's own test (its head's "test = "): cheaper where
+# a miss would otherwise run every sched test of the lab N times.
 #
 # SCHED_CATCH_OUT=DIR puts the builds and logs there (default
 # build/sched-catch). Slow (N runs x up to 18 tests, 1-3 s a run on a
@@ -21,18 +25,23 @@
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root" || exit 2
-n=100
-if [[ ${1:-} == -n ]]; then
-    n=$2
-    shift 2
-fi
-[[ $n =~ ^[0-9]+$ && $n -ge 1 ]] || { echo "usage: $0 [-n N] [MUTANT.patch...]" >&2; exit 2; }
+n=100 only_own=
+while [[ ${1:-} == -n || ${1:-} == -o ]]; do
+    if [[ $1 == -o ]]; then
+        only_own=1
+        shift
+    else
+        n=${2:-}
+        shift 2
+    fi
+done
+[[ $n =~ ^[0-9]+$ && $n -ge 1 ]] || { echo "usage: $0 [-n N] [-o] [MUTANT.patch...]" >&2; exit 2; }
 mutants=("$@")
 if ((${#mutants[@]} == 0)); then
     d=grader/tests/mutants
-    for m in 02-threads/{pool-if-not-while,pool-worker-if-spurious,future-get-if-spurious,gil-if-not-while,gen-wait-while-to-if,gen-wakeup-deleted,gen-broadcast-to-signal} \
+    for m in 02-threads/{pool-if-not-while,pool-worker-if-spurious,future-get-if-spurious,gil-if-not-while,gen-wait-while-to-if,gen-wakeup-deleted,gen-broadcast-to-signal,pool-wait-without-lock,pool-submit-unlocked} \
         03-race-conditions/{bank-lock-argument-order,bank-lock-argument-order-deadlock,bank-self-transfer-deadlock,bank-total-unlocked,bank-trylock-first} \
-        04-mutexes-semaphores/{rwlock-one-condvar,rwlock-reader-preference,sema-signal-before-post,sema-if-not-while,sema-if-not-while-wraps,sema-post-unlocked,barrier-no-round,bbuf-close-signal,limiter-if-not-while,philo-circular-order}; do
+        04-mutexes-semaphores/{rwlock-one-condvar,rwlock-reader-preference,sema-signal-before-post,sema-if-not-while,sema-if-not-while-wraps,sema-post-unlocked,barrier-no-round,bbuf-close-signal,limiter-if-not-while,philo-circular-order,bbuf-close-unlocked}; do
         mutants+=("$d/$m.patch")
     done
 fi
@@ -62,11 +71,22 @@ for m in "${mutants[@]}"; do
     fi
     bindir=$work/out/$lab/sched/bin
     own=$(sed -n 's/^test *= *//p' "$m" | head -1)
+    if [[ -n $only_own && -z $own ]]; then
+        echo "$lab/$name: -o, but the mutant names no test" >&2
+        status=2
+        continue
+    fi
     # The lab's sched tests, the mutant's own first: "test<TAB>timeout<TAB>params".
     mapfile -t tests < <("$grader" rubric --root "$root" --lab "$lab" --json |
-        jq -r --arg own "$own" '.labs[] | .factors.sched as $f | .tests
-            | map(select(.points.sched > 0)) | sort_by(.name != $own) | .[]
+        jq -r --arg own "$own" --arg only "$only_own" '.labs[] | .factors.sched as $f | .tests
+            | map(select(.points.sched > 0)) | sort_by(.name != $own)
+            | if $only == "1" then map(select(.name == $own)) else . end | .[]
             | [.name, (.timeout * $f | floor), (.params | join(" "))] | @tsv')
+    if ((${#tests[@]} == 0)); then
+        echo "$lab/$name: no sched test to grade it on" >&2
+        status=2
+        continue
+    fi
     caught=0 missed=
     declare -A by=()
     for ((i = 0; i < n; i++)); do

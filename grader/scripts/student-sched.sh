@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # `make sched LAB=NN TEST=NAME [SRC=labs|solutions|DIR] [RUNS=N] [SEED=S]
-#  [STRATEGY=pct|random] [TRACE=1]`: one test of a lab under the
+#  [STRATEGY=pct|random[-quiet]] [TRACE=1]`: one test of a lab under the
 # controlled scheduler (docs/sched.md). Builds the lab's sched variant
 # (the synchronization calls of the student's and the test's objects
 # renamed to harness/scheduler.c) and runs the test through the grader's
@@ -17,13 +17,13 @@ set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 source "$root/grader/scripts/student-lib.sh"
 usage() {
-    echo "usage: make sched LAB=NN TEST=NAME [SRC=labs|solutions|DIR] [RUNS=N] [SEED=S] [STRATEGY=pct|random] [TRACE=1]" >&2
+    echo "usage: make sched LAB=NN TEST=NAME [SRC=labs|solutions|DIR] [RUNS=N] [SEED=S] [STRATEGY=pct|random[-quiet]] [TRACE=1]" >&2
     exit 2
 }
 arg=${LAB:-} test=${TEST:-} src=${SRC:-labs} runs=${RUNS:-100}
 [[ -n $arg && -n $test ]] || usage
 [[ $runs =~ ^[0-9]+$ && $runs -ge 1 ]] || usage
-[[ ${STRATEGY:-pct} =~ ^(pct|random)$ ]] || usage
+[[ ${STRATEGY:-pct} =~ ^(pct|random)(-quiet)?$ ]] || usage
 lab=$(student_lab "$arg") || { echo "sched: LAB=$arg: no such lab (try 04)" >&2; exit 2; }
 
 case $src in

@@ -2,7 +2,7 @@
 /*
  * The sched check: a test run under the controlled scheduler of the sched
  * build (docs/sched.md), sched_runs schedules, half PCT, half a random
- * walk, from the default seed, so a grade is the same every time. A
+ * walk, half of each without spurious wake-ups, from the default seed, so a grade is the same every time. A
  * failure is a seed: the report says which, shows the end of that
  * schedule and prints the `make sched` command that replays it.
  */
@@ -146,7 +146,7 @@ static int failed_note(const char *notes, long *failed, long *runs,
 
     if (!l || sscanf(l,
                      "sched: failed %ld of %ld schedules; first at seed "
-                     "%llx strategy %15[a-z]",
+                     "%llx strategy %15[a-z-]",
                      failed, runs, &sd, strategy) != 4)
         return 0;
     *seed = (uint64_t)sd;

@@ -213,8 +213,44 @@ static void test_bbuf_sleeps_when_full_or_empty(void **state)
     bbuf_destroy(b);
 }
 
+/*
+ * Close races one call that may be about to sleep: it must see the close
+ * before it looks, or be woken by it after it sleeps. A close that sets
+ * closed and broadcasts without the lock can land between the call's look
+ * and its wait, and that call sleeps for ever (a lost wake-up): the
+ * controlled scheduler finds that interleaving among its rounds.
+ */
+static void close_races(int putters)
+{
+    /* Under the scheduler as many as elsewhere: a round is cheap there,
+     * and each is one more chance at the interleaving. */
+    long rounds = harness_sched_enabled()
+                      ? harness_param_long("sched_close_rounds", 20)
+                      : lab04_param("close_rounds", 20, 20);
+
+    for (long r = 0; r < rounds; r++) {
+        struct bbuf *b = make(1);
+        struct one_call c = {b, NULL, -1};
+        pthread_t t;
+
+        if (putters)
+            expect_rc("bbuf_put", bbuf_put(b, NULL), 0);
+        xpthread_create(&t, NULL, putters ? put_main : get_main, &c);
+        /* A scheduling point: without one the scheduler never switches
+         * between the create and a close that takes no lock. */
+        harness_yield();
+        bbuf_close(b);
+        xpthread_join(t, NULL);
+        expect_rc(putters ? "a bbuf_put into a full buffer, racing close"
+                          : "a bbuf_get from an empty buffer, racing close",
+                  c.rc, -EPIPE);
+        bbuf_destroy(b);
+    }
+}
+
 /* Close must wake every sleeper: n getters on an empty buffer (or n
- * putters on a full one) are all asleep before it is called. */
+ * putters on a full one) are all asleep before it is called; then close
+ * races calls about to sleep. */
 static void close_wakes(int putters)
 {
     enum { N = 4 };
@@ -240,6 +276,7 @@ static void close_wakes(int putters)
                           : "a sleeping bbuf_get, after close",
                   c[i].rc, -EPIPE);
     bbuf_destroy(b);
+    close_races(putters);
 }
 
 static void test_bbuf_close_wakes_all_getters(void **state)

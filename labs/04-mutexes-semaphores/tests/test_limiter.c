@@ -53,7 +53,38 @@ static void *enter_main(void *arg)
     return NULL;
 }
 
-/* k = 3 and three inside: two more sleep, and each leave lets one in. */
+/*
+ * k = 1 and one inside; an enter starts while the one inside leaves: the
+ * enter must see the place free when it looks, or be woken after it
+ * sleeps. A leave that counts and signals without the lock can land
+ * between the enter's look and its wait, and the enter sleeps for ever (a
+ * lost wake-up): the controlled scheduler finds it among the rounds.
+ */
+static void leave_races_enter(void)
+{
+    long rounds = harness_sched_enabled()
+                      ? harness_param_long("sched_leave_rounds", 20)
+                      : lab04_param("leave_rounds", 20, 20);
+
+    for (long r = 0; r < rounds; r++) {
+        struct limiter *l = make(1);
+        struct entrant e = {l, -1};
+        pthread_t t;
+
+        expect_rc("limiter_enter", limiter_enter(l), 0);
+        xpthread_create(&t, NULL, enter_main, &e);
+        harness_yield(); /* a scheduling point before a leave that may
+                          * take no lock (the scheduler's only switches) */
+        expect_rc("limiter_leave", limiter_leave(l), 0);
+        xpthread_join(t, NULL);
+        expect_rc("a limiter_enter racing a leave", e.rc, 0);
+        expect_rc("limiter_leave", limiter_leave(l), 0);
+        limiter_destroy(l);
+    }
+}
+
+/* k = 3 and three inside: two more sleep, and each leave lets one in;
+ * then a leave races an enter about to sleep. */
 static void test_limiter_leave_lets_one_in(void **state)
 {
     enum { K = 3, MORE = 2 };
@@ -83,6 +114,7 @@ static void test_limiter_leave_lets_one_in(void **state)
     for (int i = 0; i < K; i++)
         expect_rc("limiter_leave", limiter_leave(l), 0);
     limiter_destroy(l);
+    leave_races_enter();
 }
 
 /*

@@ -316,6 +316,47 @@ static void *rdlock_once_main(void *arg)
     return NULL;
 }
 
+/*
+ * An unlock races a lock about to sleep behind it: a writer's unlock and
+ * a reader, then a reader's unlock and a writer. The late one must see
+ * the lock free when it looks, or be woken after it sleeps. An unlock
+ * that changes the state and signals without the lock can land between
+ * the look and the wait (a lost wake-up): the controlled scheduler finds
+ * it among the rounds.
+ */
+static void unlock_races_lock(void)
+{
+    long rounds = harness_sched_enabled()
+                      ? harness_param_long("sched_unlock_rounds", 20)
+                      : lab04_param("unlock_rounds", 20, 20);
+
+    for (long r = 0; r < 2 * rounds; r++) {
+        struct order o = {make(), PTHREAD_MUTEX_INITIALIZER, "", 0, 0};
+        int writer_first = r % 2 == 0;
+        pthread_t t;
+
+        if (writer_first)
+            expect_rc("rwlock_wrlock", rwlock_wrlock(o.l), 0);
+        else
+            expect_rc("rwlock_rdlock", rwlock_rdlock(o.l), 0);
+        xpthread_create(&t, NULL,
+                        writer_first ? rdlock_once_main : late_writer_main, &o);
+        harness_yield(); /* a scheduling point before an unlock that may
+                          * take no lock (the scheduler's only switches) */
+        if (writer_first)
+            expect_rc("rwlock_wrunlock", rwlock_wrunlock(o.l), 0);
+        else
+            expect_rc("rwlock_rdunlock", rwlock_rdunlock(o.l), 0);
+        xpthread_join(t, NULL);
+        expect_rc("rwlock_rdlock or rwlock_rdunlock racing a wrunlock", o.rc,
+                  0);
+        if (!writer_first && o.n != 1)
+            harness_fail("a writer racing the last reader's unlock never "
+                         "got in");
+        rwlock_destroy(o.l);
+    }
+}
+
 static void test_rwlock_wrunlock_wakes_waiters(void **state)
 {
     enum { READERS = 3 };
@@ -345,6 +386,7 @@ static void test_rwlock_wrunlock_wakes_waiters(void **state)
     if (o.n != 1)
         harness_fail("the writer asleep behind another writer never got in");
     rwlock_destroy(o.l);
+    unlock_races_lock();
 }
 
 /*

@@ -75,6 +75,11 @@ static void test_sema_wait_sleeps_until_post(void **state)
     (void)state;
     xpthread_create(&t, NULL, waiter_main, &w);
     slept = sync_hooks_await_sleepers(1, 2000) == 0;
+    /* Under the controlled scheduler, steps before the post, where a
+     * spurious wake-up may end the sleep: a wait tested once (if for
+     * while) then takes a permit that is not there. */
+    for (int i = 0; harness_sched_enabled() && i < 32; i++)
+        harness_yield();
     sema_post(w.s);
     xpthread_join(t, NULL);
     expect_rc("sema_wait", w.rc, 0);
@@ -417,6 +422,12 @@ static void test_sema_timedwait_gets_post(void **state)
     xpthread_create(&t, NULL, waiter_main, &w);
     if (sync_hooks_await_sleepers(1, 2000) != 0)
         harness_note("the waiter was not seen asleep in a condition wait");
+    /* Under the controlled scheduler, steps before the post: at each one
+     * a spurious wake-up may end the waiter's sleep (in the schedules
+     * that make them), and a timed wait tested once (if for while) then
+     * returns -ETIMEDOUT long before its 20 s. */
+    for (int i = 0; harness_sched_enabled() && i < 32; i++)
+        harness_yield();
     sema_post(w.s);
     xpthread_join(t, NULL);
     expect_rc("sema_timedwait(20 s) woken by a post", w.rc, 0);
