@@ -944,10 +944,11 @@ static void test_pool_workers_killed_while_idle(void **state)
     (void)state;
     if (n != 2)
         harness_fail("expected 2 worker processes after pool_create(2), "
-                     "found %d children", n);
+                     "found %d children",
+                     n);
     for (int i = 0; i < 8; i++)
-        items[i] = (struct pool_item){NULL, 0, &out[i], sizeof(out[i]),
-                                      (size_t)-1, 12345};
+        items[i] = (struct pool_item){NULL,           0,          &out[i],
+                                      sizeof(out[i]), (size_t)-1, 12345};
     map_ok(p, pid_task, items, 8);
     for (int i = 0; i < 8; i++)
         if (items[i].err != 0 || (out[i] != pids[0] && out[i] != pids[1]))
@@ -1041,7 +1042,8 @@ static void test_pool_survives_signals(void **state)
     (void)state;
     if (n != 2)
         harness_fail("expected 2 worker processes after pool_create(2), "
-                     "found %d children", n);
+                     "found %d children",
+                     n);
     squares_init(&s, 16, 0);
     pool_ticking(1);
     rc = pool_map(p, slow_square_task, s.items, s.n);
