@@ -284,7 +284,8 @@ static int pool__feed(struct pool *p, pool_task_fn fn, struct pool_item *items,
         int rc;
 
         while (w->ntasks < depth && (t = pool__peek(p, n, *next)) >= 0) {
-            if (w->ntasks > 0 && items[t].in_len > PIPE_BUF)
+            if (w->ntasks > 0 && /* busy: only a small task waits */
+                items[t].in_len > PIPE_BUF)
                 break;
             rc = pool__dispatch(p, i, fn, &items[t], t);
             if (rc == -EPIPE && w->ntasks > 0)

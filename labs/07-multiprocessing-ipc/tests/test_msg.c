@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -357,6 +358,34 @@ static void test_msg_errors_reported(void **state)
     xclose(fds[1]);
 }
 
+/*
+ * The largest frame the header allows, MSG_MAX_LEN bytes, goes out (to
+ * /dev/null, which takes every byte without reading it; the payload is a
+ * read-only mapping of zero pages, so a copy of it would work too, only
+ * slower). "-EMSGSIZE when len > MSG_MAX_LEN": not when it is equal.
+ */
+static void test_msg_largest_frame(void **state)
+{
+    size_t map_len = MSG_MAX_LEN + 1;
+    void *big = mmap(NULL, map_len, PROT_READ,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    int fd, rc;
+
+    (void)state;
+    if (big == MAP_FAILED)
+        harness_skip("cannot map %zu bytes here", map_len);
+    fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    rc = msg_send(fd, big, MSG_MAX_LEN);
+    xclose(fd);
+    munmap(big, map_len);
+    if (rc != 0)
+        harness_fail("msg_send of MSG_MAX_LEN bytes (the largest length "
+                     "the header holds) returned %d (%s), expected 0: only "
+                     "a length over MSG_MAX_LEN is -EMSGSIZE",
+                     rc, strerror(-rc));
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_msg_pipe_roundtrip),
     cmocka_unit_test(test_msg_socket_roundtrip),
@@ -365,6 +394,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_msg_too_big_is_skipped),
     cmocka_unit_test(test_msg_end_of_stream),
     cmocka_unit_test(test_msg_errors_reported),
+    cmocka_unit_test(test_msg_largest_frame),
 };
 
 HARNESS_MAIN(tests)

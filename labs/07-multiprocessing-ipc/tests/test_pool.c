@@ -2,13 +2,21 @@
 /* Lab 07, task 2: a process pool maps in input order, survives crashed
  * workers, leaves no zombie or fd behind, and uses both cores. */
 #include <dirent.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,7 +65,8 @@ static int square_task(const void *in, size_t in_len, void *out, size_t out_cap,
     return 0;
 }
 
-/* Odd inputs fail with -EDOM; 1000 asks for more room than it was given. */
+/* Odd inputs fail with -EDOM; 1000 asks for more room than the caller's
+ * buffer; 2000 for more than the function itself was given (out_cap). */
 static int picky_task(const void *in, size_t in_len, void *out, size_t out_cap,
                       size_t *out_len)
 {
@@ -67,6 +76,10 @@ static int picky_task(const void *in, size_t in_len, void *out, size_t out_cap,
     memcpy(&x, in, sizeof(x));
     if (x % 2)
         return -EDOM;
+    if (x == 2000) {
+        *out_len = out_cap + 1; /* nothing written: it did not fit */
+        return 0;
+    }
     *out_len = x == 1000 ? 3000 : sizeof(x);
     if (*out_len > out_cap)
         return -ENOBUFS;
@@ -127,6 +140,11 @@ static void squares_check(const struct squares *s)
                 harness_fail("item %zu %s its worker: expected err -ECHILD, "
                              "got %d",
                              i, x == CRASH_ME ? "crashed" : "exited", it->err);
+            if (it->out_len != 0)
+                harness_fail("item %zu %s its worker: expected out_len 0 (no "
+                             "result was written), got %zu",
+                             i, x == CRASH_ME ? "crashed" : "exited",
+                             it->out_len);
             continue;
         }
         if (it->err != 0)
@@ -229,14 +247,14 @@ static void test_pool_sizes(void **state)
 /* A task's own error, and a result too big for its buffer. */
 static void test_pool_task_errors(void **state)
 {
-    uint64_t in[4] = {2, 3, 1000, 4}, out[4];
-    struct pool_item items[4];
+    uint64_t in[5] = {2, 3, 1000, 4, 2000}, out[5];
+    struct pool_item items[5];
     struct pool *p = create(2);
 
     (void)state;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         items[i] = (struct pool_item){&in[i], 8, &out[i], 8, 0, 12345};
-    map_ok(p, picky_task, items, 4);
+    map_ok(p, picky_task, items, 5);
     assert_int_equal(items[0].err, 0);
     assert_int_equal(items[0].out_len, 8);
     if (items[1].err != -EDOM)
@@ -249,6 +267,11 @@ static void test_pool_task_errors(void **state)
                      items[2].err, items[2].out_len);
     assert_int_equal(items[3].err, 0);
     assert_int_equal(out[3], 0x0404040404040404u);
+    if (items[4].err != -EMSGSIZE)
+        harness_fail("a task whose *out_len says its result is larger than "
+                     "the out_cap it was given: expected err -EMSGSIZE, got "
+                     "%d (the worker has no more than out_cap bytes to send)",
+                     items[4].err);
     pool_destroy(p);
 }
 
@@ -425,10 +448,15 @@ static void test_pool_all_workers_crash(void **state)
 /* Pools come and go: every worker is reaped, every fd closed. */
 static void test_pool_destroy_leaves_nothing(void **state)
 {
-    struct harness_snapshot snap = harness_snapshot();
+    struct harness_snapshot snap;
+    struct stat before, after;
     struct squares s;
 
     (void)state;
+    if (fcntl(0, F_GETFD) < 0) /* the caller's fd 0, which is not the pool's */
+        assert_int_equal(open("/dev/null", O_RDONLY), 0);
+    assert_int_equal(fstat(0, &before), 0);
+    snap = harness_snapshot();
     spin_units = 0;
     squares_init(&s, 16, 0);
     for (int k = 0; k < 10; k++) {
@@ -443,6 +471,11 @@ static void test_pool_destroy_leaves_nothing(void **state)
         harness_fail("%d child process(es) left after pool_destroy: wait "
                      "for every worker",
                      harness_count_children());
+    if (fstat(0, &after) < 0 || after.st_ino != before.st_ino ||
+        after.st_dev != before.st_dev)
+        harness_fail("fd 0, which the pools never opened, was closed or "
+                     "replaced by pool_create/pool_destroy: close only the "
+                     "pool's own fds (is a slot's fd 0 taken for a pipe?)");
     harness_assert_no_leaks(snap);
 }
 
@@ -490,13 +523,12 @@ static int child_fd_counts(int *fds, int max)
  * forked before it holds two more per sibling — and keeps their task pipes
  * open, so they may never see end of file.
  */
-static void test_pool_workers_hold_own_pipes_only(void **state)
+static void workers_hold_own_pipes_only(void)
 {
     int fds[8], n;
     struct squares s;
     struct pool *p = create(4);
 
-    (void)state;
     spin_units = 0;
     squares_init(&s, 12, 4); /* three crashes: three workers replaced */
     map_ok(p, square_task, s.items, s.n);
@@ -520,19 +552,24 @@ static void test_pool_workers_hold_own_pipes_only(void **state)
     squares_free(&s);
 }
 
+static void test_pool_workers_hold_own_pipes_only(void **state)
+{
+    (void)state;
+    workers_hold_own_pipes_only();
+}
+
 /*
  * Two pools at once, the older destroyed first. The younger pool's workers
  * were forked while the older pool's pipes were open in the parent: if they
  * keep those copies, the older pool's workers never see end of file and
  * its pool_destroy waits for ever (a timeout).
  */
-static void test_pool_two_pools_destroy_in_any_order(void **state)
+static void two_pools_destroy_in_any_order(void)
 {
     struct harness_snapshot snap = harness_snapshot();
     struct squares s;
     struct pool *older = create(2), *younger = create(2);
 
-    (void)state;
     spin_units = 0;
     squares_init(&s, 8, 0);
     map_ok(older, square_task, s.items, s.n);
@@ -550,16 +587,62 @@ static void test_pool_two_pools_destroy_in_any_order(void **state)
     harness_assert_no_leaks(snap);
 }
 
+static void test_pool_two_pools_destroy_in_any_order(void **state)
+{
+    (void)state;
+    two_pools_destroy_in_any_order();
+}
+
+/*
+ * A kernel before 5.9, as far as this test process and the workers it
+ * forks can tell: close_range() fails with ENOSYS (a seccomp filter, which
+ * children inherit). Then the two tests above again: a new worker must
+ * still close what it inherited, one fd at a time if it must.
+ */
+static int old_kernel(void)
+{
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_close_range, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {sizeof(f) / sizeof(f[0]), f};
+
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return -1;
+    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+static void test_pool_workers_close_inherited_on_old_kernel(void **state)
+{
+    (void)state;
+    if (RUNNING_ON_VALGRIND)
+        harness_skip("Valgrind runs its own seccomp-blind syscalls");
+    if (old_kernel() < 0)
+        harness_skip("the test cannot install its seccomp filter here");
+    workers_hold_own_pipes_only();
+    two_pools_destroy_in_any_order();
+}
+
 static void test_pool_bad_arguments(void **state)
 {
     uint64_t x = 1, y;
     struct pool_item big = {&x, POOL_MAX_MSG + 1, &y, 8, 0, 0};
     struct pool *p = NULL;
+    struct squares s;
 
     (void)state;
     EXPECT_RC(pool_create(0, &p), -EINVAL);
     EXPECT_RC(pool_create(65, &p), -EINVAL);
     EXPECT_RC(pool_create(2, NULL), -EINVAL);
+    p = create(64); /* the largest count is a pool too */
+    spin_units = 0;
+    squares_init(&s, 64, 0);
+    map_ok(p, square_task, s.items, s.n);
+    squares_check(&s);
+    squares_free(&s);
+    pool_destroy(p);
     p = create(1);
     EXPECT_RC(pool_map(p, NULL, &big, 1), -EINVAL);
     EXPECT_RC(pool_map(NULL, square_task, &big, 1), -EINVAL);
@@ -700,9 +783,12 @@ static int nproc_limit_bites(void)
  * raised one at a time until it works), with workers already started
  * for most of them; then fork fails for its first worker (RLIMIT_NPROC
  * 0). Each failure returns the errno of the call and leaves nothing.
+ * Another pool is alive all along: a failed create waits for none of its
+ * workers (waitpid on an empty slot's pid 0 would wait for any child).
  */
 static void test_pool_create_failure_leaves_nothing(void **state)
 {
+    struct pool *other = create(2); /* its workers are not the failure's */
     struct harness_snapshot snap = harness_snapshot();
     struct pool *p = NULL;
     struct squares s;
@@ -710,7 +796,6 @@ static void test_pool_create_failure_leaves_nothing(void **state)
     rlim_t lim;
 
     (void)state;
-    lab07_ignore_sigpipe();
     for (lim = 3; lim < 1024; lim++) {
         char how[64];
 
@@ -739,12 +824,14 @@ static void test_pool_create_failure_leaves_nothing(void **state)
     if (!nproc_limit_bites()) {
         harness_note("RLIMIT_NPROC does not stop fork here (root?): the "
                      "fork failure was not tried");
+        pool_destroy(other);
         return;
     }
     rc = create_limited(RLIMIT_NPROC, 0, 4, &p);
     if (rc == 0)
         pool_destroy(p);
     expect_nothing_left("where fork fails (RLIMIT_NPROC 0)", rc, -EAGAIN, snap);
+    pool_destroy(other);
 }
 
 /*
@@ -789,6 +876,208 @@ static void test_pool_map_reports_pool_failure(void **state)
                      "pool whose map failed",
                      harness_count_children() - snap.children);
     harness_assert_no_leaks(snap);
+}
+
+/* The worker's pid, as its result: which process ran the task. */
+static int pid_task(const void *in, size_t in_len, void *out, size_t out_cap,
+                    size_t *out_len)
+{
+    int32_t pid = (int32_t)getpid();
+
+    (void)in;
+    (void)in_len;
+    if (out_cap < sizeof(pid))
+        return -EINVAL;
+    memcpy(out, &pid, sizeof(pid));
+    *out_len = sizeof(pid);
+    return 0;
+}
+
+/* The pids of this process's children, in pids (at most max). */
+static int child_pids(pid_t *pids, int max)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    int n = 0;
+
+    assert_non_null(d);
+    while ((e = readdir(d)) && n < max) {
+        char path[300], buf[512];
+        const char *rp;
+        FILE *f;
+        int ppid;
+
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+        f = fopen(path, "r");
+        if (!f)
+            continue;
+        rp = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+        fclose(f);
+        if (rp && sscanf(rp + 1, " %*c %d", &ppid) == 1 && ppid == getpid())
+            pids[n++] = (pid_t)atoi(e->d_name);
+    }
+    closedir(d);
+    return n;
+}
+
+/*
+ * A map runs on the pool's workers: every task of a map in which no worker
+ * died ran in one of the processes pool_create forked. Then every worker
+ * is killed while idle, between maps (by the OOM killer, say): the next
+ * map, of one task and then of eight, finds them dead when it hands them
+ * work, replaces them, and runs every task; pool_map writes no item past
+ * n. A map that waited for a result from a worker it gave nothing, or
+ * polled an idle worker's pipe and took its hang-up for the end of an
+ * old task, gets these wrong.
+ */
+static void test_pool_workers_killed_while_idle(void **state)
+{
+    int32_t out[8];
+    struct pool_item items[8];
+    pid_t pids[8];
+    struct squares s;
+    struct pool *p = create(2);
+    int n = child_pids(pids, 8), rc;
+
+    (void)state;
+    if (n != 2)
+        harness_fail("expected 2 worker processes after pool_create(2), "
+                     "found %d children",
+                     n);
+    for (int i = 0; i < 8; i++)
+        items[i] = (struct pool_item){NULL,           0,          &out[i],
+                                      sizeof(out[i]), (size_t)-1, 12345};
+    map_ok(p, pid_task, items, 8);
+    for (int i = 0; i < 8; i++)
+        if (items[i].err != 0 || (out[i] != pids[0] && out[i] != pids[1]))
+            harness_fail("task %d ran in process %d (err %d), which is not "
+                         "one of the pool's workers (%d, %d): a map runs on "
+                         "the workers pool_create forked, and starts none "
+                         "while they live",
+                         i, (int)out[i], items[i].err, (int)pids[0],
+                         (int)pids[1]);
+    for (int i = 0; i < 2; i++) {
+        siginfo_t si;
+
+        assert_int_equal(kill(pids[i], SIGKILL), 0);
+        /* dead (its fds closed), but left for the pool to reap */
+        while (waitid(P_PID, (id_t)pids[i], &si, WEXITED | WNOWAIT) < 0)
+            assert_int_equal(errno, EINTR);
+    }
+    spin_units = 0;
+    squares_init(&s, 8, 0);
+    rc = pool_map(p, square_task, s.items, 1);
+    if (rc != 0 || s.items[0].err != 0 || s.out[0] != 2)
+        harness_fail("one task on a pool whose workers were all killed while "
+                     "idle: pool_map returned %d, the task's err %d and "
+                     "result %llu, expected 0, 0 and 2: a worker found dead "
+                     "when it is given a task is replaced, and the task "
+                     "runs on the new one",
+                     rc, s.items[0].err, (unsigned long long)s.out[0]);
+    for (size_t i = 1; i < s.n; i++)
+        if (s.items[i].err != 12345 || s.items[i].out_len != (size_t)-1)
+            harness_fail("pool_map of 1 task wrote item %zu (err %d): an idle "
+                         "worker's hang-up is no task's result",
+                         i, s.items[i].err);
+    map_ok(p, square_task, s.items, s.n);
+    squares_check(&s);
+    squares_free(&s);
+    pool_destroy(p);
+}
+
+static volatile sig_atomic_t pool_ticks;
+
+static void pool_on_tick(int sig)
+{
+    (void)sig;
+    pool_ticks++;
+}
+
+/* SIGALRM every 200 us, its handler installed without SA_RESTART: a
+ * blocking call of this process fails with EINTR. (Timers are not
+ * inherited: the workers get none.) */
+static void pool_ticking(int on)
+{
+    struct itimerval it = {{0, on ? 200 : 0}, {0, on ? 200 : 0}};
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on ? pool_on_tick : SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    if (on)
+        assert_int_equal(sigaction(SIGALRM, &sa, NULL), 0);
+    assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
+    if (!on)
+        assert_int_equal(sigaction(SIGALRM, &sa, NULL), 0);
+}
+
+/* in: a uint64 x; out: x * x + 1, after 2 ms of sleep (simulated I/O). */
+static int slow_square_task(const void *in, size_t in_len, void *out,
+                            size_t out_cap, size_t *out_len)
+{
+    struct timespec ts = {0, 2 * 1000 * 1000};
+
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+    return square_task(in, in_len, out, out_cap, out_len);
+}
+
+/*
+ * Signals rain on the caller (a SIGALRM every 200 us, no SA_RESTART)
+ * while pool_map waits for slow tasks, and while pool_destroy waits for a
+ * worker that is stopped (SIGSTOP) until a helper process resumes it
+ * 20 ms later. "Blocks until every task has ended" and "until every
+ * worker has exited": a call a signal interrupts (EINTR) is resumed.
+ */
+static void test_pool_survives_signals(void **state)
+{
+    struct squares s;
+    struct pool *p = create(2);
+    pid_t pids[8], helper;
+    int n = child_pids(pids, 8), rc;
+    siginfo_t si;
+
+    (void)state;
+    if (n != 2)
+        harness_fail("expected 2 worker processes after pool_create(2), "
+                     "found %d children",
+                     n);
+    squares_init(&s, 16, 0);
+    pool_ticking(1);
+    rc = pool_map(p, slow_square_task, s.items, s.n);
+    pool_ticking(0);
+    if (rc != 0)
+        harness_fail("pool_map under a rain of %d signals returned %d (%s), "
+                     "expected 0: a wait (poll, read) that a signal "
+                     "interrupts with EINTR must be resumed",
+                     (int)pool_ticks, rc, strerror(-rc));
+    squares_check(&s);
+    squares_free(&s);
+
+    assert_int_equal(kill(pids[0], SIGSTOP), 0);
+    while (waitid(P_PID, (id_t)pids[0], &si, WSTOPPED | WNOWAIT) < 0)
+        assert_int_equal(errno, EINTR);
+    helper = xfork();
+    if (helper == 0) {
+        harness_io_wait_ms(20);
+        kill(pids[0], SIGCONT);
+        _exit(0);
+    }
+    pool_ticking(1);
+    pool_destroy(p);
+    pool_ticking(0);
+    assert_int_equal(lab07_wait_child(helper), 0);
+    for (int i = 0; i < 2; i++)
+        if (waitpid(pids[i], NULL, WNOHANG) != -1 || errno != ECHILD) {
+            kill(pids[i], SIGCONT);
+            harness_fail("worker %d was still a child of this process after "
+                         "pool_destroy under a rain of signals: a waitpid "
+                         "that a signal interrupts (EINTR) must be resumed, "
+                         "so that pool_destroy waits for every worker",
+                         (int)pids[i]);
+        }
 }
 
 /* The speedup check: the same CPU-bound tasks, in this process one after
@@ -853,10 +1142,13 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_pool_destroy_leaves_nothing),
     cmocka_unit_test(test_pool_workers_hold_own_pipes_only),
     cmocka_unit_test(test_pool_two_pools_destroy_in_any_order),
+    cmocka_unit_test(test_pool_workers_close_inherited_on_old_kernel),
     cmocka_unit_test(test_pool_bad_arguments),
     cmocka_unit_test(test_pool_task_memory_stays_in_worker),
     cmocka_unit_test(test_pool_create_failure_leaves_nothing),
     cmocka_unit_test(test_pool_map_reports_pool_failure),
+    cmocka_unit_test(test_pool_workers_killed_while_idle),
+    cmocka_unit_test(test_pool_survives_signals),
     cmocka_unit_test_teardown(test_pool_cpu_speedup, speedup_teardown),
 };
 

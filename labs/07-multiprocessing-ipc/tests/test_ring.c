@@ -4,6 +4,7 @@
  * /dev/shm, and beats a pipe. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <sched.h>
@@ -51,10 +52,27 @@ static struct ring *create(const char *name, size_t cap)
     return r;
 }
 
+/* How many lines of /proc/self/maps map the shared-memory object name. */
+static int maps_of(const char *name)
+{
+    char line[512], path[80];
+    FILE *f = fopen("/proc/self/maps", "r");
+    int n = 0;
+
+    if (!f)
+        harness_fail("cannot read /proc/self/maps");
+    snprintf(path, sizeof(path), "/dev/shm%s", name);
+    while (fgets(line, sizeof(line), f))
+        if (strstr(line, path))
+            n++;
+    fclose(f);
+    return n;
+}
+
 /* ring_destroy removes the name; nothing is left in /dev/shm. */
 static void destroy(struct ring *r, const char *name)
 {
-    char copy[64];
+    char copy[NAME_MAX + 1];
 
     snprintf(copy, sizeof(copy), "%s", name);
     ring_destroy(r);
@@ -67,6 +85,10 @@ static void destroy(struct ring *r, const char *name)
                              "process unmapped it",
                              copy);
     }
+    if (maps_of(copy) != 0)
+        harness_fail("after ring_destroy, %s is still mapped in this "
+                     "process: ring_destroy unmaps the ring (munmap)",
+                     copy);
 }
 
 static void test_ring_create_destroy_leaves_nothing(void **state)
@@ -90,23 +112,6 @@ static void test_ring_create_destroy_leaves_nothing(void **state)
         destroy(create(saved, 1 << 16), saved);
     }
     harness_assert_no_leaks(snap);
-}
-
-/* How many lines of /proc/self/maps map the shared-memory object name. */
-static int maps_of(const char *name)
-{
-    char line[512], path[80];
-    FILE *f = fopen("/proc/self/maps", "r");
-    int n = 0;
-
-    if (!f)
-        harness_fail("cannot read /proc/self/maps");
-    snprintf(path, sizeof(path), "/dev/shm%s", name);
-    while (fgets(line, sizeof(line), f))
-        if (strstr(line, path))
-            n++;
-    fclose(f);
-    return n;
 }
 
 /* This process's address space, in bytes (VmSize). */
@@ -196,7 +201,7 @@ static void test_ring_create_failure_leaves_nothing(void **state)
 static void test_ring_bad_arguments(void **state)
 {
     struct ring *r = NULL;
-    char name[64], got[8];
+    char name[64], got[8], long_name[NAME_MAX + 1];
     size_t len = 99;
     int left;
 
@@ -229,8 +234,101 @@ static void test_ring_bad_arguments(void **state)
     EXPECT_RC(ring_recv(r, NULL, 0, &len), 1);
     EXPECT_RC(len, 0);
     destroy(r, name);
+    destroy(create(name, 64), name); /* the smallest capacity is a ring */
+    /* A name as long as a file name may be: "/" and NAME_MAX - 1 more. */
+    memset(long_name, 'x', NAME_MAX);
+    long_name[NAME_MAX] = '\0';
+    memcpy(long_name, name, strlen(name));
+    destroy(create(long_name, 4096), long_name);
     ring_destroy(NULL);
     ring_detach(NULL);
+}
+
+/* The thread that reads for test_ring_largest_message. */
+struct largest {
+    struct ring *r;
+    size_t max;    /* the largest message an empty ring takes */
+    int rc[3];     /* ring_recv's results: the small message, the big one, */
+    size_t len[2]; /* and the end; their lengths */
+    size_t bad;    /* the first wrong byte of the big one (max if none) */
+};
+
+static void *largest_reader_main(void *arg)
+{
+    struct largest *l = arg;
+    char *buf = xmalloc(l->max), small[8];
+
+    harness_io_wait_ms(20); /* a slow reader: the writer goes to sleep */
+    l->rc[0] = ring_recv(l->r, small, sizeof(small), &l->len[0]);
+    l->rc[1] = ring_recv(l->r, buf, l->max, &l->len[1]); /* cap == its size */
+    l->bad = lab07_check(buf, l->max, 77);
+    l->rc[2] = ring_recv(l->r, small, sizeof(small), &l->len[0]);
+    free(buf);
+    return NULL;
+}
+
+/*
+ * The largest message a ring takes (found on the empty ring: the header
+ * leaves the bookkeeping per message to ring.c) is sent while a small one
+ * is still in it: the writer waits, the reader takes the small one and
+ * then the big one into a buffer of exactly its size. A message that fits
+ * the empty ring must go through: the writer is woken, and finds the room,
+ * when the reader has emptied the ring, with no more to read. Three rounds.
+ */
+static void test_ring_largest_message(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 3; round++) {
+        char name[64], *big;
+        struct largest l = {NULL, 0, {9, 9, 9}, {0, 0}, 0};
+        size_t lo = 0, hi = 4096, got;
+        pthread_t t;
+        int rc;
+
+        snprintf(name, sizeof(name), "%s", ring_name());
+        l.r = create(name, 4096);
+        big = xmalloc(hi);
+        while (lo < hi) { /* the largest len ring_send takes when empty */
+            size_t mid = lo + (hi - lo + 1) / 2;
+
+            rc = ring_send(l.r, big, mid);
+            if (rc == 0)
+                lo = mid;
+            else if (rc == -EMSGSIZE)
+                hi = mid - 1;
+            else
+                harness_fail("ring_send of %zu bytes into an empty 4096-byte "
+                             "ring returned %d, expected 0 or -EMSGSIZE",
+                             mid, rc);
+            if (rc == 0 && ring_recv(l.r, big, 4096, &got) != 1)
+                harness_fail("ring_recv of the message just sent failed");
+        }
+        if (lo < 4096 / 2)
+            harness_fail("a 4096-byte ring takes no message over %zu bytes: "
+                         "-EMSGSIZE is for messages that could never fit",
+                         lo);
+        l.max = lo;
+        lab07_fill(big, l.max, 77);
+        xpthread_create(&t, NULL, largest_reader_main, &l);
+        EXPECT_RC(ring_send(l.r, "s", 1), 0);
+        rc = ring_send(l.r, big, l.max);
+        ring_close(l.r);
+        xpthread_join(t, NULL);
+        free(big);
+        destroy(l.r, name);
+        if (rc != 0)
+            harness_fail("ring_send of the largest message (%zu bytes) "
+                         "behind a small one returned %d (%s), expected 0: "
+                         "once the reader has taken the small one, it fits",
+                         l.max, rc, strerror(-rc));
+        if (l.rc[0] != 1 || l.rc[1] != 1 || l.len[1] != l.max ||
+            l.bad != l.max || l.rc[2] != 0)
+            harness_fail("the reader got %d, then %d with %zu bytes (first "
+                         "wrong byte %zu), then %d: expected 1, 1 with the "
+                         "%zu bytes sent (into a buffer of just that size), "
+                         "then 0",
+                         l.rc[0], l.rc[1], l.len[1], l.bad, l.rc[2], l.max);
+    }
 }
 
 /* In one process: FIFO order, wrap-around, too-small buffers, close. */
@@ -1013,6 +1111,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_ring_reader_sleeps),
     cmocka_unit_test(test_ring_writer_sleeps),
     cmocka_unit_test(test_ring_detach_unmaps),
+    cmocka_unit_test(test_ring_largest_message),
     cmocka_unit_test(test_ring_close_wakes_reader),
     cmocka_unit_test(test_ring_close_wakes_writer),
     cmocka_unit_test(test_ring_threads_in_one_process),
