@@ -170,7 +170,7 @@ static void test_philo_everyone_eats(void **state)
                      {0},
                      0,
                      0,
-                     lab04_param("meals", 5000, 300),
+                     lab04_param("meals", 3000, 300),
                      0};
     struct diner d[DINERS];
 
