@@ -259,7 +259,7 @@ static void greedy_peer(struct peer *p)
 {
     size_t limit = *(size_t *)p->arg;
 
-    if (peer_send(p, limit, 100) == 0)
+    if (peer_send(p, limit, 50) == 0)
         return; /* the server took it all: the test says so */
     if (p->err[0])
         return;

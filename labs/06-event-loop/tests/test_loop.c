@@ -259,7 +259,7 @@ static void replacing_cb(struct loop *loop, int fd, unsigned events, void *arg)
     log->second++;
     log->second_arg = arg;
     if (read(fd, &c, 1) == 1)
-        harness_io_wait_ms(60); /* slow, for the detector */
+        harness_io_wait_ms(30); /* slow, for the detector */
     loop_unwatch(loop, fd);
 }
 
@@ -285,7 +285,7 @@ static void test_loop_rewatch_replaces_callback(void **state)
 
     (void)state;
     xpipe(p);
-    loop_set_slow_detector(loop, 20, name_report, &log);
+    loop_set_slow_detector(loop, 10, name_report, &log);
     assert_int_equal(
         loop_watch(loop, p[0], LOOP_READABLE, replaced_cb, &log, "replaced"),
         0);
@@ -303,7 +303,7 @@ static void test_loop_rewatch_replaces_callback(void **state)
                      "argument %p (expected %p, the new one)",
                      log.second, log.second_arg, (void *)&ptr);
     if (!log.report || strcmp(log.report, "?") != 0)
-        harness_fail("a callback watched with name NULL blocked 60 ms and was "
+        harness_fail("a callback watched with name NULL blocked 30 ms and was "
                      "reported as \"%s\"; expected \"?\"",
                      log.report ? log.report : "(null)");
     xclose(p[0]);
@@ -827,14 +827,14 @@ static void test_loop_late_repeating_timer(void **state)
     loop_destroy(loop);
 }
 
-/* The share of a CPU this thread gets while it never sleeps, in 30 ms:
+/* The share of a CPU this thread gets while it never sleeps, in 20 ms:
  * what a spinning loop would use on this machine at this moment. */
 static double spinner_share(void)
 {
     double cpu0 = harness_thread_cpu_seconds();
     uint64_t t0 = harness_now_ns(), t;
 
-    while ((t = harness_now_ns()) - t0 < 30000000u)
+    while ((t = harness_now_ns()) - t0 < 20000000u)
         ;
     return (harness_thread_cpu_seconds() - cpu0) / ((double)(t - t0) / 1e9);
 }
@@ -856,7 +856,7 @@ static void test_loop_short_timers_sleep(void **state)
 
     (void)state;
     assert_true(loop_timer_add(loop, 1, 1, tick_cb, &ticks, "tick") > 0);
-    assert_true(loop_timer_add(loop, 80, 0, stop_after_cb, &stops, "stop") > 0);
+    assert_true(loop_timer_add(loop, 50, 0, stop_after_cb, &stops, "stop") > 0);
     t0 = harness_now_ns();
     cpu0 = harness_thread_cpu_seconds();
     expect_run_ok(loop);
@@ -880,8 +880,8 @@ static void test_loop_short_timers_sleep(void **state)
 
 /* ---- task 4: the slow-callback detector ------------------------------ */
 
-#define SLOW_MS 20  /* the detector's threshold */
-#define BLOCK_MS 50 /* what a sleepy callback blocks: well over it */
+#define SLOW_MS 15  /* the detector's threshold */
+#define BLOCK_MS 35 /* what a sleepy callback blocks: well over it */
 
 struct slow_log {
     int n;
@@ -961,7 +961,7 @@ static void test_loop_slow_callback_reported(void **state)
     if (log.ns[i] < BLOCK_MS * 950000u)
         harness_fail("sleepy_reader reported as %.1f ms; it ran for %d ms",
                      log.ns[i] / 1e6, BLOCK_MS);
-    /* A busy machine may pause even "quick" for 20 ms: then it is slow,
+    /* A busy machine may pause even "quick" for 15 ms: then it is slow,
      * and reporting it is right. Reporting under the threshold is not. */
     for (int k = 0; k < log.n && k < 8; k++)
         if (log.ns[k] <= SLOW_MS * 1000000u)
@@ -1177,7 +1177,7 @@ static void slow_pair_cb(struct loop *loop, int fd, unsigned events, void *arg)
     (void)events;
     if (read(fd, &c, 1) == 1 && log->n < 15)
         log->seq[log->n++] = c;
-    harness_io_wait_ms(30);
+    harness_io_wait_ms(20);
     loop_unwatch(loop, fd);
 }
 
@@ -1204,15 +1204,15 @@ static void test_loop_slow_report_follows_callback(void **state)
     xpipe(b);
     assert_int_equal(write(a[1], "a", 1), 1);
     assert_int_equal(write(b[1], "b", 1), 1);
-    loop_set_slow_detector(loop, 15, order_report, &log);
+    loop_set_slow_detector(loop, 10, order_report, &log);
     assert_int_equal(
         loop_watch(loop, a[0], LOOP_READABLE, slow_pair_cb, &ptr, "a"), 0);
     assert_int_equal(
         loop_watch(loop, b[0], LOOP_READABLE, slow_pair_cb, &ptr, "b"), 0);
     expect_run_ok(loop);
     if (strcmp(log.seq, "aAbB") != 0 && strcmp(log.seq, "bBaA") != 0)
-        harness_fail("two callbacks of one iteration each blocked 30 ms "
-                     "(threshold 15 ms); runs (a, b) and reports (A, B) came "
+        harness_fail("two callbacks of one iteration each blocked 20 ms "
+                     "(threshold 10 ms); runs (a, b) and reports (A, B) came "
                      "in the order \"%s\": each report must come right after "
                      "its own callback returns",
                      log.seq);
