@@ -184,13 +184,21 @@ static void coro_pingpong(long rounds)
  * difference to lab 05's figure is the API's cost. A third is the second
  * plus what the ABI also makes callee-saved and lab 05's switch therefore
  * keeps: the MXCSR control bits and the x87 control word, stored on every
- * switch and loaded only when they differ (as solutions/05-coroutines does).
- * The difference between the second and the third is the cost of keeping
- * them. */
+ * switch in a slot below the saved registers and loaded only when they
+ * differ (as solutions/05-coroutines does). The difference between the
+ * second and the third is the cost of keeping them. The fourth is the
+ * third with its slot in the red zone, below the saved stack pointer,
+ * which saves the `sub` and `add` of rsp. The last two only store both
+ * fields, or MXCSR alone, and never read them back: not correct switches
+ * (a changed rounding mode is never loaded), only the cost of the stores
+ * themselves, the floor under any switch that keeps the control fields. */
 
 void bench__switch_ret(void **save_sp, void *new_sp);
 void bench__switch_jmp(void **save_sp, void *new_sp);
 void bench__switch_fp(void **save_sp, void *new_sp);
+void bench__switch_fp_rz(void **save_sp, void *new_sp);
+void bench__switch_store(void **save_sp, void *new_sp);
+void bench__switch_mxcsr(void **save_sp, void *new_sp);
 #define BENCH_SAVE                                                             \
     "    pushq %rbp\n    pushq %rbx\n    pushq %r12\n"                         \
     "    pushq %r13\n    pushq %r14\n    pushq %r15\n"                         \
@@ -206,6 +214,23 @@ __asm__(".text\n"
         ".type bench__switch_jmp, @function\n"
         "bench__switch_jmp:\n" BENCH_SAVE "    popq %rcx\n    jmpq *%rcx\n"
         ".size bench__switch_jmp, .-bench__switch_jmp\n"
+        ".globl bench__switch_fp_rz\n"
+        ".type bench__switch_fp_rz, @function\n"
+        "bench__switch_fp_rz:\n"
+        "    pushq %rbp\n    pushq %rbx\n    pushq %r12\n"
+        "    pushq %r13\n    pushq %r14\n    pushq %r15\n"
+        "    stmxcsr -8(%rsp)\n    fnstcw -4(%rsp)\n"
+        "    movq %rsp, (%rdi)\n"
+        "    movl -8(%rsp), %eax\n    movzwl -4(%rsp), %edx\n"
+        "    movq %rsi, %rsp\n"
+        "    xorl -8(%rsp), %eax\n    testl $0xffc0, %eax\n    jnz 2f\n"
+        "1:  cmpw -4(%rsp), %dx\n    jne 4f\n"
+        "3:  popq %r15\n    popq %r14\n    popq %r13\n"
+        "    popq %r12\n    popq %rbx\n    popq %rbp\n"
+        "    popq %rcx\n    jmpq *%rcx\n"
+        "2:  lfence\n    ldmxcsr -8(%rsp)\n    jmp 1b\n"
+        "4:  lfence\n    fldcw -4(%rsp)\n    jmp 3b\n"
+        ".size bench__switch_fp_rz, .-bench__switch_fp_rz\n"
         ".globl bench__switch_fp\n"
         ".type bench__switch_fp, @function\n"
         "bench__switch_fp:\n"
@@ -223,7 +248,29 @@ __asm__(".text\n"
         "    popq %rcx\n    jmpq *%rcx\n"
         "2:  lfence\n    ldmxcsr (%rsp)\n    jmp 1b\n"
         "4:  lfence\n    fldcw 4(%rsp)\n    jmp 3b\n"
-        ".size bench__switch_fp, .-bench__switch_fp\n");
+        ".size bench__switch_fp, .-bench__switch_fp\n"
+        ".globl bench__switch_store\n"
+        ".type bench__switch_store, @function\n"
+        "bench__switch_store:\n"
+        "    pushq %rbp\n    pushq %rbx\n    pushq %r12\n"
+        "    pushq %r13\n    pushq %r14\n    pushq %r15\n"
+        "    stmxcsr -8(%rsp)\n    fnstcw -4(%rsp)\n"
+        "    movq %rsp, (%rdi)\n    movq %rsi, %rsp\n"
+        "    popq %r15\n    popq %r14\n    popq %r13\n"
+        "    popq %r12\n    popq %rbx\n    popq %rbp\n"
+        "    popq %rcx\n    jmpq *%rcx\n"
+        ".size bench__switch_store, .-bench__switch_store\n"
+        ".globl bench__switch_mxcsr\n"
+        ".type bench__switch_mxcsr, @function\n"
+        "bench__switch_mxcsr:\n"
+        "    pushq %rbp\n    pushq %rbx\n    pushq %r12\n"
+        "    pushq %r13\n    pushq %r14\n    pushq %r15\n"
+        "    stmxcsr -8(%rsp)\n"
+        "    movq %rsp, (%rdi)\n    movq %rsi, %rsp\n"
+        "    popq %r15\n    popq %r14\n    popq %r13\n"
+        "    popq %r12\n    popq %rbx\n    popq %rbp\n"
+        "    popq %rcx\n    jmpq *%rcx\n"
+        ".size bench__switch_mxcsr, .-bench__switch_mxcsr\n");
 
 static void *bare_main_sp, *bare_other_sp;
 static void (*bare_switch)(void **, void *);
@@ -242,15 +289,13 @@ static void bare_pingpong(long rounds)
     /* The new stack as a switch leaves it: six zeroed registers, then the
      * address to "return" to, placed so that bare_body starts with
      * rsp + 8 a multiple of 16, as the ABI wants at a function's entry;
-     * below them, for bench__switch_fp, this thread's control fields. */
+     * below them, this thread's control fields: below the saved sp for
+     * the red-zone switches, at it for bench__switch_fp. */
     top[-2] = (void *)bare_body;
     for (int i = 3; i <= 8; i++)
         top[-i] = NULL;
-    bare_other_sp = &top[-8];
-    if (bare_switch == bench__switch_fp) {
-        __asm__("stmxcsr %0\n\tfnstcw 4+%0" : "=m"(top[-9]));
-        bare_other_sp = &top[-9];
-    }
+    __asm__("stmxcsr %0\n\tfnstcw 4+%0" : "=m"(top[-9]));
+    bare_other_sp = &top[bare_switch == bench__switch_fp ? -9 : -8];
     for (long i = 0; i < rounds; i++)
         bare_switch(&bare_main_sp, bare_other_sp);
 }
@@ -270,6 +315,24 @@ static void bare_jmp_pingpong(long rounds)
 static void bare_fp_pingpong(long rounds)
 {
     bare_switch = bench__switch_fp;
+    bare_pingpong(rounds);
+}
+
+static void bare_fp_rz_pingpong(long rounds)
+{
+    bare_switch = bench__switch_fp_rz;
+    bare_pingpong(rounds);
+}
+
+static void bare_store_pingpong(long rounds)
+{
+    bare_switch = bench__switch_store;
+    bare_pingpong(rounds);
+}
+
+static void bare_mxcsr_pingpong(long rounds)
+{
+    bare_switch = bench__switch_mxcsr;
     bare_pingpong(rounds);
 }
 
@@ -310,6 +373,12 @@ int main(void)
         {"bare switch (ret)", bare_ret_pingpong, 200000, 100},
         {"bare switch (pop+jmp)", bare_jmp_pingpong, 200000, 100},
         {"bare switch (pop+jmp+fp control)", bare_fp_pingpong, 200000, 100},
+        {"bare switch (pop+jmp+fp control red zone)", bare_fp_rz_pingpong,
+         200000, 100},
+        {"bare switch (pop+jmp+fp stores only)", bare_store_pingpong, 200000,
+         100},
+        {"bare switch (pop+jmp+MXCSR store only)", bare_mxcsr_pingpong, 200000,
+         100},
     };
     char variant[96];
     cpu_set_t saved;

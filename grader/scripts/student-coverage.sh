@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: MIT
 # `make coverage LAB=NN [SRC=labs|solutions|DIR] [FAULTS=1]`: which lines
 # of the student's files the lab's functional tests run. Builds the lab
-# with --coverage (the Makefile's cov variant, -O0), runs each test of the
-# rubric once, plainly (no sanitizer), each in its own process through the
-# grader's one door for student code, `grader exec`: the supervisor and
+# in the Makefile's cov variant (the student's files at -O0 with
+# --coverage, the rest as graded), runs each test of the rubric once,
+# plainly (no sanitizer), each in its own process through the grader's
+# one door for student code, `grader exec`: the supervisor and
 # sandbox of grading, with the rubric's params, chaos and a generous
 # timeout. Then gcovr prints a summary with the lines never run and writes
 # HTML under build/coverage/<tree>/<lab>/index.html.
@@ -180,7 +181,7 @@ while IFS=$'\t' read -r test task fn all chaos timeout params; do
         continue
     fi
     params_of[$test]=$params chaos_of[$test]=$chaos
-    # -O0 and the counters make tests slower than the grader's -O2 build.
+    # The student's code at -O0 with counters is slower than graded.
     limit_of[$test]=$(awk -v t="$timeout" 'BEGIN { t *= 4; print (t < 30) ? 30 : t }')
     tests+=("$test")
     while (($(jobs -rp | wc -l) >= par)); do wait -n; done

@@ -353,13 +353,19 @@ static void times_save(struct entry **ens, int n, const struct lab *lab,
  * A run that timed out while its threads spent a quarter of the time or
  * more runnable but without a CPU (or, once the test had ended and only
  * its PID namespace's init was left, while the machine's did: the
- * kernel's CPU pressure) was judged by a busy machine, not by the code: correct references timed out so at load 80 (lab 03's bank test,
- * lab 04's semaphore hand-off). Such a run is made once more, alone and
+ * kernel's CPU pressure) was judged by a busy machine, not by the code:
+ * correct references timed out so at load 80 (lab 03's bank test, lab
+ * 04's semaphore hand-off). Such a run is made once more, alone and
  * within its task's budget, and the second verdict stands, whatever it
  * is. A deadlock or a lost wake-up sleeps and waits for no CPU, so it is
- * not run again. (A speedup that ends on a busy machine has its own
- * answer, inconclusive; one that times out there is run again too.)
+ * not run again; nor is one that had more than SELF_STARVED processes
+ * when it timed out: a fork bomb keeps the CPUs busy itself, and alone it
+ * would only starve itself again (the corpus's three bombs each ran
+ * twice).
+ * (A speedup that ends on a busy machine has its own answer,
+ * inconclusive; one that times out there is run again too.)
  */
+enum { SELF_STARVED = 64 };
 static void rerun_starved(const struct run_spec *specs, struct run_result *rs,
                           int n, struct budget *b)
 {
@@ -368,7 +374,7 @@ static void rerun_starved(const struct run_spec *specs, struct run_result *rs,
         int task = specs[i].task;
 
         if (!rs[i].timed_out || rs[i].killed ||
-            rs[i].cpu_wait < 0.25 * rs[i].seconds)
+            rs[i].cpu_wait < 0.25 * rs[i].seconds || rs[i].crowd > SELF_STARVED)
             continue;
         /* run_batch took its timeout off what the task may still need. */
         if (b && task >= 0 && task < b->ntasks)
@@ -463,6 +469,35 @@ static const char *prereq_failed(struct lab_result *res, struct entry *en)
             return t->prereqs[i];
     }
     return NULL;
+}
+
+/*
+ * A test with `requires` earns nothing unless those tests pass
+ * functionally (docs/writing-a-lab.md): its own functional pass is
+ * withheld when one of them did not (a speed test that a stub passes
+ * vacuously). Its other checks are not run (prereq_failed). Repeated
+ * until nothing changes, so a chain of requirements is followed.
+ */
+static void withhold_unmet(struct lab_result *res)
+{
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (int i = 0; i < res->nentries; i++) {
+            struct entry *en = &res->entries[i];
+            const char *pre;
+
+            if (en->kind != CHK_FUNCTIONAL || en->outcome != OUT_PASS ||
+                en->test->nprereqs == 0 || !(pre = prereq_failed(res, en)))
+                continue;
+            en->outcome = OUT_NOTRUN;
+            en->score = 0;
+            free(en->summary);
+            en->summary = gr_printf("no points: it counts only when %s "
+                                    "passes functionally, and it did not",
+                                    pre);
+            changed = 1;
+        }
+    }
 }
 
 static void set_all(struct lab_result *res, enum outcome o, const char *why,
@@ -823,6 +858,8 @@ int grade_lab(struct lab *lab, const struct grade_opts *o,
     run_phase(batch, n, lab, o, o->jobs, &budget, NULL);
     times_save(batch, n, lab, o);
     free(batch);
+    if (!o->no_prereq)
+        withhold_unmet(res);
     tool_phase(lab, o, res, &budget);
     speedup_phase(lab, o, res, &budget);
     budget_free(&budget);

@@ -538,6 +538,7 @@ static void supervise(const struct run_spec *spec, int out_w, int res_w,
     double t0 = now_seconds();
     int status = 0, timed_out, leftovers, left[2], below = 0;
     double cpu_wait = 0;
+    int crowd = 0; /* the run's processes at its timeout */
     long long stall0 = cpu_pressure_us();
     pid_t init = 0; /* a PID namespace's init: not a leftover */
     char buf[32];
@@ -582,6 +583,10 @@ static void supervise(const struct run_spec *spec, int out_w, int res_w,
                            : 0;
         else
             cpu_wait = waited_for_cpu(test_process(t, init));
+        /* Everything below this supervisor (a subreaper: orphans come
+         * here), counted before anything is frozen or killed: a fork
+         * bomb's crowd is what kept its own threads from a CPU. */
+        crowd = count_below(getpid(), 0);
         if (init > 0 && kill(init, SANDBOX_FREEZE_SIGNAL) == 0) {
             struct timespec settle = {0, 50 * 1000 * 1000};
 
@@ -616,8 +621,8 @@ static void supervise(const struct run_spec *spec, int out_w, int res_w,
     /* What the PID namespace's init found running when the test ended. */
     if (read(left[0], buf, sizeof(buf) - 1) > 0)
         leftovers += atoi(buf);
-    dprintf(st_w, "status %d %d %d %.6f %.6f\n", status, timed_out, leftovers,
-            now_seconds() - t0, cpu_wait);
+    dprintf(st_w, "status %d %d %d %.6f %.6f %d\n", status, timed_out,
+            leftovers, now_seconds() - t0, cpu_wait, crowd);
     _exit(0);
 }
 
@@ -861,7 +866,7 @@ static void parse_lines(struct job *j)
 static void job_finish(struct job *j)
 {
     struct run_result *r = j->res;
-    int status, timed_out, leftovers;
+    int status, timed_out, leftovers, crowd = 0;
     double secs, cpu_wait = 0;
     const char *line = j->st.s ? strstr(j->st.s, "status ") : NULL;
 
@@ -869,10 +874,11 @@ static void job_finish(struct job *j)
     for (int k = 0; k < nlive; k++)
         if (live_supervisors[k] == j->sup)
             live_supervisors[k] = live_supervisors[--nlive];
-    if (line && sscanf(line, "status %d %d %d %lf %lf", &status, &timed_out,
-                       &leftovers, &secs, &cpu_wait) >= 4) {
+    if (line && sscanf(line, "status %d %d %d %lf %lf %d", &status, &timed_out,
+                       &leftovers, &secs, &cpu_wait, &crowd) >= 4) {
         r->status = status;
         r->cpu_wait = cpu_wait;
+        r->crowd = crowd;
         r->timed_out = timed_out;
         r->leftovers = leftovers;
         r->seconds = secs;

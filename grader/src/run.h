@@ -75,6 +75,7 @@ struct run_result {
     double cpu_wait; /* on a timeout: seconds its threads were runnable but
                         had no CPU (a busy machine's mark, not a hang's); if
                         the test had ended, the machine's (CPU pressure) */
+    int crowd;       /* on a timeout: the run's processes at that moment */
 };
 
 void run_result_free(struct run_result *r);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Lab 01, task 5: a daemon, started and stopped. Yours to write. */
+/* Lab 01, task 7: a daemon, started and stopped. Yours to write. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -17,7 +17,7 @@
 int daemon_start(const char *pid_path, pid_t *pid)
 {
     /*
-     * TODO(lab01.5): fork, setsid, fork again; the middle process exits
+     * TODO(lab01.7): fork, setsid, fork again; the middle process exits
      * and you reap it; the grandchild becomes the daemon (daemon.h lists
      * what it must do, in order).
      *
@@ -38,7 +38,7 @@ int daemon_start(const char *pid_path, pid_t *pid)
 int daemon_stop(const char *pid_path, unsigned timeout_ms)
 {
     /*
-     * TODO(lab01.5): read the pid, send SIGTERM, wait for the end.
+     * TODO(lab01.7): read the pid, send SIGTERM, wait for the end.
      *
      * - The daemon is not your child: how do you wait for a process you
      *   cannot waitpid? (man pidfd_open, then poll.)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Lab 01, task 5: a daemon, a process that runs in the background, detached
+ * Lab 01, task 7: a daemon, a process that runs in the background, detached
  * from the one that started it, until it is told to stop. You write
  * daemon.c; this header is not yours to edit.
  */

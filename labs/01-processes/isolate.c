@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Lab 01, task 4: run a function in a child, at arm's length. Yours. */
+/* Lab 01, task 5: run a function in a child, at arm's length. Yours. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -12,7 +12,7 @@ int isolate_call(isolate_cb fn, void *arg, size_t mem_limit, void *out,
                  size_t cap, struct isolate_result *res)
 {
     /*
-     * TODO(lab01.4): fork; the child limits itself, calls fn, sends the
+     * TODO(lab01.5): fork; the child limits itself, calls fn, sends the
      * result up a pipe and _exits; the parent reads and reaps.
      *
      * - fn writes into out in the child. Why does the caller's out not

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Lab 01, task 4: run a function in a child process, so that its crash or
+ * Lab 01, task 5: run a function in a child process, so that its crash or
  * its hunger for memory cannot harm the caller. You write isolate.c; this
  * header is not yours to edit.
  */

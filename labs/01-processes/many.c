@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Lab 01, task 2: run many commands, at most k alive at a time. Yours. */
+/* Lab 01, task 3: run many commands, at most k alive at a time. Yours. */
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -11,7 +11,7 @@ int run_many(char *const *const cmds[], size_t n, unsigned k,
              struct run_result res[])
 {
     /*
-     * TODO(lab01.2): keep k children going. Start commands until k are
+     * TODO(lab01.3): keep k children going. Start commands until k are
      * alive, then wait for whichever ends first and start the next one.
      *
      * - run_wait(pid) waits for one pid you choose. Which call waits for

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Lab 01, task 2: run many commands with at most k alive at a time, like
+ * Lab 01, task 3: run many commands with at most k alive at a time, like
  * `xargs -P k`. You write many.c; this header is not yours to edit.
  */
 #ifndef LAB01_MANY_H

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Lab 01, task 3: cmd1 | cmd2 | ... | cmdN. Yours to write. */
+/* Lab 01, task 4: cmd1 | cmd2 | ... | cmdN. Yours to write. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -12,7 +12,7 @@ int run_pipeline(char *const *const cmds[], size_t n, int in_fd, int out_fd,
                  struct run_status *last)
 {
     /*
-     * TODO(lab01.3): start every stage, then wait for every stage.
+     * TODO(lab01.4): start every stage, then wait for every stage.
      *
      * - n commands need how many pipes? Stage i reads from which end, and
      *   writes to which?

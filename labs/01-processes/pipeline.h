@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Lab 01, task 3: a pipeline, cmds[0] | cmds[1] | ... | cmds[n-1], as a
+ * Lab 01, task 4: a pipeline, cmds[0] | cmds[1] | ... | cmds[n-1], as a
  * shell runs it. You write pipeline.c; this header is not yours to edit.
  */
 #ifndef LAB01_PIPELINE_H

@@ -2,7 +2,7 @@
 /*
  * Lab 01, task 2: task 1 split in two, so that a caller can start several
  * children before it waits for any. You write spawn.c; this header is not
- * yours to edit. Tasks 2 and 3 (many.c, pipeline.c) build on it.
+ * yours to edit. Tasks 3 and 4 (many.c, pipeline.c) build on it.
  */
 #ifndef LAB01_SPAWN_H
 #define LAB01_SPAWN_H

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Lab 01, task 5 (reference): detach, announce readiness, stop on SIGTERM. */
+/* Lab 01, task 7 (reference): detach, announce readiness, stop on SIGTERM. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Lab 01, task 4 (reference): a function run in a child, at arm's length. */
+/* Lab 01, task 5 (reference): a function run in a child, at arm's length. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/resource.h>

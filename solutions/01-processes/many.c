@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Lab 01, task 2 (reference): at most k commands alive at a time. */
+/* Lab 01, task 3 (reference): at most k commands alive at a time. */
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/wait.h>

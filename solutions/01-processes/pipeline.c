@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Lab 01, task 3 (reference): cmd1 | cmd2 | ... | cmdN, nothing leaked. */
+/* Lab 01, task 4 (reference): cmd1 | cmd2 | ... | cmdN, nothing leaked. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>

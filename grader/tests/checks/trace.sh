@@ -10,8 +10,9 @@
 # Graded with TRACE=1 on its speedup check, each failure must print the
 # ASCII timeline and say the lanes ran one after another, and the run must
 # leave a Chrome trace that parses with complete events on more than one
-# lane, and a well-formed SVG. I/O-bound mutants, so a busy machine cannot
-# make them "inconclusive".
+# lane, and a well-formed SVG; the legend must name exactly the marks
+# drawn, and lab 02's must show the GIL's lane. I/O-bound mutants, so a
+# busy machine cannot make them "inconclusive".
 set -u
 cd "$(dirname "$0")/../../.."
 fail() { echo "$*"; exit 1; }
@@ -46,6 +47,22 @@ serial() {
     rows=$(echo "$log" | grep -cE "^ +$lane [0-9]+ +\|[#~=.]+\|\$")
     [[ $rows -ge 2 ]] ||
         fail "$lab/$mutant: the ASCII timeline shows $rows $lane lanes, want 2 or more:"$'\n'"$log"
+    # The legend names the marks drawn, and only those.
+    local legend marks pair
+    legend=$(echo "$log" | sed -n 's/^ *timeline of .* (\(.*\); one column is .*/\1/p' | head -n 1)
+    marks=$(echo "$log" | sed -nE 's/^ +[^|]+ \|([^|]*)\|$/\1/p' | tr -d '\n')
+    for pair in '#:computing' '~:waiting for I/O' '=:a span of the test' '1-9m+:holds the lock'; do
+        local named=0 drawn=0 cls=${pair%%:*}
+        [[ $legend == *"${pair#*:}"* ]] && named=1
+        [[ $marks == *[$cls]* ]] && drawn=1
+        [[ $named == "$drawn" ]] ||
+            fail "$lab/$mutant: the legend ($legend) and the marks drawn disagree on '${pair#*:}':"$'\n'"$log"
+    done
+    # Lab 02's timeline has the GIL's lane: who held it, above the threads.
+    if [[ $lab == 02-* ]]; then
+        echo "$log" | grep -qE '^ +GIL +\|[.1-9m+]*[1-9m+][.1-9m+]*\|$' ||
+            fail "$lab/$mutant: no GIL lane in the timeline:"$'\n'"$log"
+    fi
     echo "$log" | grep -q "ran one after another" ||
         fail "$lab/$mutant: the failure does not say the work ran one after another:"$'\n'"$log"
 

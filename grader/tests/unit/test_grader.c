@@ -59,7 +59,7 @@ static void test_rubric_reads_points_and_params(void **state)
     assert_true(r.tests[0].chaos && r.tests[0].timeout == 4);
     assert_string_equal(r.tests[0].params[0], "iters=100");
     assert_string_equal(r.tests[0].hint, "look here");
-    assert_string_equal(r.tests[1].requires[0], "test_a");
+    assert_string_equal(r.tests[1].prereqs[0], "test_a");
     assert_int_equal(rubric_max_points(&r), 6);
     unlink(path);
 }

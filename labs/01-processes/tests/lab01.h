@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Lab 01: small helpers shared by the tests of tasks 2-6 (temporary files,
+ * Lab 01: small helpers shared by the tests of tasks 2-7 (temporary files,
  * reading them back, describing statuses). Include after harness.h.
  */
 #ifndef LAB01_TESTS_H
@@ -259,5 +259,66 @@ static inline const char *lab01_fork_failure_verdict(const char *what, long rc,
         return NULL;
     return msg;
 }
+
+/*
+ * "Context: may be called from several threads at once": LAB01_THREADS
+ * threads leave a start line together, and each runs round(arg, thread, i)
+ * for i < rounds; a round returns NULL or what went wrong (a static
+ * string). The main thread fails on the first, after joining them all.
+ */
+#define LAB01_THREADS 4
+
+typedef const char *(*lab01_round_fn)(void *arg, unsigned thread, unsigned i);
+
+struct lab01_caller {
+    struct harness_start *start;
+    lab01_round_fn round;
+    void *arg;
+    unsigned thread, rounds, failed_at;
+    const char *error;
+};
+
+static inline void *lab01__caller_main(void *p)
+{
+    struct lab01_caller *c = p;
+
+    harness_start_wait(c->start);
+    for (unsigned i = 0; i < c->rounds && !c->error; i++) {
+        c->error = c->round(c->arg, c->thread, i);
+        c->failed_at = i;
+    }
+    return NULL;
+}
+
+static inline void lab01_from_threads(const char *what, unsigned rounds,
+                                      lab01_round_fn round, void *arg)
+{
+    struct lab01_caller c[LAB01_THREADS];
+    pthread_t t[LAB01_THREADS];
+    struct harness_start start;
+
+    harness_start_init(&start, LAB01_THREADS);
+    for (unsigned k = 0; k < LAB01_THREADS; k++) {
+        c[k] = (struct lab01_caller){&start, round, arg, k, rounds, 0, NULL};
+        xpthread_create(&t[k], NULL, lab01__caller_main, &c[k]);
+    }
+    for (unsigned k = 0; k < LAB01_THREADS; k++)
+        xpthread_join(t[k], NULL);
+    harness_start_destroy(&start);
+    for (unsigned k = 0; k < LAB01_THREADS; k++)
+        if (c[k].error)
+            harness_fail("%s from %d threads at once: in thread %u, round "
+                         "%u: %s",
+                         what, LAB01_THREADS, k, c[k].failed_at, c[k].error);
+}
+
+/*
+ * A shell command that exits with the number of descriptors its shell
+ * holds. Run once alone it gives the baseline; run while other threads
+ * make the same calls, any more is a descriptor of another call (a pipe
+ * made without O_CLOEXEC, inherited through that thread's fork), which
+ * makes that other call wait for this program, or never see EOF.
+ */
+#define LAB01_COUNT_FDS "set -- /proc/self/fd/*; exit $#"
 
 #endif /* LAB01_TESTS_H */

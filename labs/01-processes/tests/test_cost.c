@@ -145,11 +145,34 @@ static void test_cost_start_failure_reported(void **state)
     lab01_without_fork(cost_without_fork);
 }
 
+/* One round: this call's sum, 150 threads' worth. */
+static const char *cost_round(void *arg, unsigned thread, unsigned i)
+{
+    (void)arg;
+    (void)thread;
+    (void)i;
+    return cost_threads(150) == expected_sum(150)
+               ? NULL
+               : "cost_threads(150) did not return the sum of its own "
+                 "threads' values";
+}
+
+/*
+ * cost.h: cost_threads, Context: any thread. Four threads call it
+ * together; each gets the sum of its own threads' values.
+ */
+static void test_cost_threads_from_threads(void **state)
+{
+    (void)state;
+    lab01_from_threads("cost_threads", 4, cost_round, NULL);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_cost_loops_do_the_work),
     cmocka_unit_test(test_cost_survives_signals),
     cmocka_unit_test(test_cost_start_failure_reported),
     cmocka_unit_test(test_cost_process_vs_thread),
+    cmocka_unit_test(test_cost_threads_from_threads),
 };
 
 HARNESS_MAIN(tests)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Lab 01, task 5: daemon_start detaches properly, daemon_stop stops it
+ * Lab 01, task 7: daemon_start detaches properly, daemon_stop stops it
  * cleanly. Whatever the code under test does, the teardown kills what it
  * left running, and so does a SIGALRM watchdog if daemon_start or
  * daemon_stop hangs: the pid in the pid file, the pid daemon_start gave,
@@ -51,12 +51,12 @@ static int is_our_copy(pid_t pid)
 }
 
 /* The pid in the pid file, or 0. (Async-signal-safe: no stdio.) */
-static pid_t pid_in_file(void)
+static pid_t pid_in(const char *path)
 {
     char buf[32];
     pid_t pid = 0;
     ssize_t n;
-    int fd = open(pid_path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
 
     if (fd < 0)
         return 0;
@@ -65,6 +65,11 @@ static pid_t pid_in_file(void)
     for (ssize_t i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
         pid = pid * 10 + (buf[i] - '0');
     return pid;
+}
+
+static pid_t pid_in_file(void)
+{
+    return pid_in(pid_path);
 }
 
 /* Does /proc/PID/comm read `tag`? (Async-signal-safe.) */
@@ -667,6 +672,73 @@ static void test_daemon_fork_failure_reported(void **state)
     lab01_without_fork(daemon_without_fork);
 }
 
+/* Each thread's daemon: its pid file is pid_path.THREAD. */
+static pid_t thread_daemon[LAB01_THREADS];
+
+static void thread_pid_path(char *buf, size_t len, unsigned thread)
+{
+    snprintf(buf, len, "%s.%u", pid_path, thread);
+}
+
+/* One round: start this thread's daemon. */
+static const char *daemon_start_round(void *arg, unsigned thread, unsigned i)
+{
+    char path[PATH_MAX + 16];
+    pid_t pid = 0;
+
+    (void)arg;
+    (void)i;
+    thread_pid_path(path, sizeof(path), thread);
+    if (tagged_daemon_start(path, &pid) != 0)
+        return "daemon_start failed";
+    thread_daemon[thread] = pid;
+    if (pid_in(path) != pid)
+        return "the pid file does not hold the pid daemon_start returned "
+               "(another call's daemon?)";
+    return NULL;
+}
+
+/* One round: stop this thread's daemon. */
+static const char *daemon_stop_round(void *arg, unsigned thread, unsigned i)
+{
+    char path[PATH_MAX + 16];
+    struct pstat ps;
+    pid_t pid = thread_daemon[thread];
+
+    (void)arg;
+    (void)i;
+    thread_pid_path(path, sizeof(path), thread);
+    if (daemon_stop(path, 3000) != 0)
+        return "daemon_stop failed";
+    if (read_pstat(pid, &ps) == 0 && ps.state != 'Z' && ps.state != 'X')
+        return "daemon_stop returned 0 while its daemon still ran (it "
+               "waited for another call's?)";
+    if (access(path, F_OK) == 0)
+        return "the pid file was still there after daemon_stop";
+    return NULL;
+}
+
+/*
+ * daemon.h: daemon_start and daemon_stop, Context: any thread. Four
+ * threads start daemons together, each with a pid file of its own, then
+ * stop them together, twelve times: each gets its own daemon's pid, and
+ * stops that daemon.
+ */
+static void test_daemon_from_threads(void **state)
+{
+    char path[PATH_MAX + 16];
+
+    (void)state;
+    for (int r = 0; r < 12; r++) {
+        lab01_from_threads("daemon_start", 1, daemon_start_round, NULL);
+        lab01_from_threads("daemon_stop", 1, daemon_stop_round, NULL);
+    }
+    for (unsigned k = 0; k < LAB01_THREADS; k++) {
+        thread_pid_path(path, sizeof(path), k);
+        unlink(path);
+    }
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_daemon_detaches, daemon_setup,
                                     daemon_teardown),
@@ -689,6 +761,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_daemon_stop_errors, daemon_setup,
                                     daemon_teardown),
     cmocka_unit_test_setup_teardown(test_daemon_stop_times_out, daemon_setup,
+                                    daemon_teardown),
+    cmocka_unit_test_setup_teardown(test_daemon_from_threads, daemon_setup,
                                     daemon_teardown),
 };
 

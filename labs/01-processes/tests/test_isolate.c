@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Lab 01, task 4: a crash or a memory hog in the child leaves us unharmed. */
+/* Lab 01, task 5: a crash or a memory hog in the child leaves us unharmed. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -292,6 +292,47 @@ static void test_isolate_fork_failure_reported(void **state)
     lab01_without_fork(isolate_without_fork);
 }
 
+/* The child's work: a result of its own, 64 KiB (more than a pipe holds),
+ * made of the one byte its caller passes. */
+static long fill_with_cb(void *arg, void *out, size_t cap)
+{
+    memset(out, *(const char *)arg, cap);
+    return (long)cap;
+}
+
+/* One round: the result is this call's, whole. */
+static const char *isolate_round(void *arg, unsigned thread, unsigned i)
+{
+    static char bufs[LAB01_THREADS][64 * 1024];
+    struct isolate_result res;
+    char *out = bufs[thread], mine = (char)('a' + thread * 7 + i % 7);
+
+    (void)arg;
+    memset(out, 0, sizeof(bufs[thread]));
+    if (isolate_call(fill_with_cb, &mine, 0, out, sizeof(bufs[thread]), &res) !=
+        0)
+        return "isolate_call failed";
+    if (res.st.how != RUN_EXITED || res.st.code != 0)
+        return "the child did not exit with status 0";
+    if (res.len != sizeof(bufs[thread]))
+        return "the result arrived short";
+    for (size_t k = 0; k < res.len; k++)
+        if (out[k] != mine)
+            return "the result held bytes of another call's result";
+    return NULL;
+}
+
+/*
+ * isolate.h: isolate_call, Context: any thread. Four threads isolate
+ * calls together, each a 64 KiB result of its own: each gets its own,
+ * whole, and its child's status.
+ */
+static void test_isolate_from_threads(void **state)
+{
+    (void)state;
+    lab01_from_threads("isolate_call", 12, isolate_round, NULL);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_isolate_returns_result),
     cmocka_unit_test(test_isolate_crash_contained),
@@ -300,6 +341,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_isolate_survives_signals),
     cmocka_unit_test(test_isolate_fork_failure_reported),
     cmocka_unit_test(test_isolate_bad_arguments),
+    cmocka_unit_test(test_isolate_from_threads),
 };
 
 HARNESS_MAIN(tests)

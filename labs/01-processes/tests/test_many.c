@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* Lab 01, task 2: run_many keeps k commands going, in order, no zombies. */
+/* Lab 01, task 3: run_many keeps k commands going, in order, no zombies. */
 #include <errno.h>
+#include <poll.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -145,6 +151,11 @@ static void test_many_at_most_k_alive(void **state)
     for (size_t i = 0; i < sizeof(ks) / sizeof(ks[0]); i++) {
         int peak = peak_of_run(ks[i], 7);
 
+        if (peak == (int)ks[i] + 1)
+            harness_fail_symptom("one-too-many",
+                                 "k=%u, but k + 1 = %d commands were alive "
+                                 "at once",
+                                 ks[i], peak);
         if (peak > (int)ks[i])
             harness_fail("k=%u, but %d commands were alive at once: start a "
                          "new one only after reaping one (a child counts "
@@ -366,6 +377,82 @@ static void test_many_fork_failure_recorded(void **state)
     lab01_without_fork(many_without_fork);
 }
 
+/*
+ * Waiting itself fails: a seccomp filter of the calling thread makes every
+ * wait4 and waitid fail with ECHILD (as when another thread reaped the
+ * children first). run_many must return a negative errno, not wait for
+ * ever nor return 0; the test then reaps the children itself. (First it
+ * runs them without the filter: a stub's error is not that answer.)
+ */
+static int waits_fail(void)
+{
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_wait4, 1, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_waitid, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ECHILD),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
+
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return -1;
+    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+struct failing_waits {
+    int plain_rc, filter_rc, rc, done[2];
+    struct run_result res[3];
+};
+
+static void *failing_waits_main(void *arg)
+{
+    char *const *const cmds[] = {RUN("true"), RUN("true"), RUN("true")};
+    struct failing_waits *w = arg;
+
+    /* First without the filter: a run_many that works. */
+    w->plain_rc = run_many(cmds, 3, 1, w->res);
+    w->filter_rc = waits_fail();
+    if (w->filter_rc == 0)
+        w->rc = run_many(cmds, 3, 1, w->res);
+    if (write(w->done[1], "d", 1) != 1)
+        w->filter_rc = -1;
+    return NULL;
+}
+
+static void test_many_wait_failure_reported(void **state)
+{
+    struct failing_waits w = {.rc = 1};
+    struct pollfd pfd;
+    pthread_t t;
+    int status;
+
+    (void)state;
+    if (harness_under_valgrind())
+        harness_skip("Valgrind runs its own seccomp-blind syscalls");
+    xpipe(w.done);
+    pfd = (struct pollfd){.fd = w.done[0], .events = POLLIN};
+    xpthread_create(&t, NULL, failing_waits_main, &w);
+    if (poll(&pfd, 1, 3000) != 1)
+        harness_fail("every wait4 and waitid failed with ECHILD, and "
+                     "run_many had not returned 3 s later: a failed wait "
+                     "is an error to return, not a reason to wait again");
+    xpthread_join(t, NULL);
+    while (waitpid(-1, &status, 0) > 0 || errno == EINTR)
+        ; /* the children run_many could not reap */
+    if (w.plain_rc != 0)
+        harness_fail("run_many of three `true` returned %d (%s), expected 0",
+                     w.plain_rc, strerror(-w.plain_rc));
+    if (w.filter_rc != 0)
+        harness_skip("the test cannot install its seccomp filter here");
+    if (w.rc >= 0)
+        harness_fail("every wait4 and waitid failed with ECHILD, and run_many "
+                     "returned %d: expected a negative errno (-ECHILD)",
+                     w.rc);
+    xclose(w.done[0]);
+    xclose(w.done[1]);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_many_results_in_input_order),
     cmocka_unit_test(test_many_at_most_k_alive),
@@ -375,6 +462,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_many_survives_signals),
     cmocka_unit_test(test_many_fork_failure_recorded),
     cmocka_unit_test(test_many_speedup),
+    cmocka_unit_test(test_many_wait_failure_reported),
 };
 
 HARNESS_MAIN(tests)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Lab 01, task 3: run_pipeline connects, closes, reaps, and leaks nothing. */
+/* Lab 01, task 4: run_pipeline connects, closes, reaps, and leaks nothing. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -228,6 +228,47 @@ static void test_pipeline_fork_failure_reported(void **state)
     lab01_without_fork(pipeline_without_fork);
 }
 
+/* A pipeline whose last stage exits with how many descriptors it holds. */
+static char *const *const counting_pipeline[] = {
+    RUN("true"),
+    RUN("sh", "-c", LAB01_COUNT_FDS),
+};
+
+/* One round: the last stage holds as many descriptors as when run alone. */
+static const char *pipeline_round(void *arg, unsigned thread, unsigned i)
+{
+    struct run_status st;
+
+    (void)thread;
+    (void)i;
+    if (run_pipeline(counting_pipeline, 2, -1, -1, &st) != 0)
+        return "run_pipeline failed";
+    if (st.how != RUN_EXITED)
+        return "the last stage did not exit normally";
+    if (st.code != *(int *)arg)
+        return "the last stage held another number of descriptors than "
+               "when run alone: another pipeline's pipe end, or another "
+               "call's status";
+    return NULL;
+}
+
+/*
+ * pipeline.h: run_pipeline, Context: any thread. Four threads run
+ * pipelines together; each gets its own last stage's status, and no stage
+ * holds a descriptor of another pipeline.
+ */
+static void test_pipeline_from_threads(void **state)
+{
+    struct run_status st;
+
+    (void)state;
+    expect_rc("run_pipeline(true | sh)",
+              run_pipeline(counting_pipeline, 2, -1, -1, &st), 0);
+    lab01_expect_status("a last stage counting its descriptors", &st,
+                        RUN_EXITED, st.code);
+    lab01_from_threads("run_pipeline", 8, pipeline_round, &st.code);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_pipeline_single_command),
     cmocka_unit_test(test_pipeline_connects_stages),
@@ -239,6 +280,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_pipeline_survives_signals),
     cmocka_unit_test(test_pipeline_fork_failure_reported),
     cmocka_unit_test(test_pipeline_bad_arguments),
+    cmocka_unit_test(test_pipeline_from_threads),
 };
 
 HARNESS_MAIN(tests)

@@ -225,6 +225,46 @@ static void test_run_fork_failure_reported(void **state)
     lab01_without_fork(run_without_fork);
 }
 
+/* One round: the program holds as many descriptors as when run alone. */
+static const char *run_round(void *arg, unsigned thread, unsigned i)
+{
+    struct run_status st;
+    int rc;
+
+    (void)thread;
+    (void)i;
+    rc = run_command(RUN("sh", "-c", LAB01_COUNT_FDS), &st);
+    if (rc != 0)
+        return "run_command failed";
+    if (st.how != RUN_EXITED)
+        return "the program did not exit normally";
+    if (st.code != *(int *)arg)
+        return "the program held a descriptor more than when run alone: "
+               "another call's (a pipe without O_CLOEXEC, inherited "
+               "through that call's fork), which makes that call wait for "
+               "this program";
+    return NULL;
+}
+
+/*
+ * run.h: run_command may be called from several threads at once. Four
+ * threads run it together; each gets its own program's status, and no
+ * program holds a descriptor of another call.
+ */
+static void test_run_from_threads(void **state)
+{
+    struct run_status st;
+    int alone;
+
+    (void)state;
+    expect_rc("run_command(sh)",
+              run_command(RUN("sh", "-c", LAB01_COUNT_FDS), &st), 0);
+    lab01_expect_status("a program counting its descriptors", &st, RUN_EXITED,
+                        st.code);
+    alone = st.code;
+    lab01_from_threads("run_command", 10, run_round, &alone);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_run_true_exits_zero),
     cmocka_unit_test(test_run_exit_code_reported),
@@ -236,6 +276,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_run_waits_for_own_child_only),
     cmocka_unit_test(test_run_survives_signals),
     cmocka_unit_test(test_run_fork_failure_reported),
+    cmocka_unit_test(test_run_from_threads),
 };
 
 HARNESS_MAIN(tests)

@@ -304,6 +304,47 @@ static void test_spawn_fork_failure_reported(void **state)
     lab01_without_fork(spawn_without_fork);
 }
 
+/* One round: the program holds as many descriptors as when run alone. */
+static const char *spawn_round(void *arg, unsigned thread, unsigned i)
+{
+    struct run_status st;
+    pid_t pid;
+
+    (void)thread;
+    (void)i;
+    if (run_spawn(RUN("sh", "-c", LAB01_COUNT_FDS), -1, -1, &pid) != 0)
+        return "run_spawn failed";
+    if (run_wait(pid, &st) != 0)
+        return "run_wait failed";
+    if (st.how != RUN_EXITED)
+        return "the program did not exit normally";
+    if (st.code != *(int *)arg)
+        return "the program held a descriptor more than when run alone: "
+               "another call's (a pipe without O_CLOEXEC, inherited "
+               "through that call's fork), which makes that call wait for "
+               "this program";
+    return NULL;
+}
+
+/*
+ * spawn.h: run_spawn may be called from several threads at once. Four
+ * threads spawn and wait together; each gets its own program's status, and
+ * no program holds a descriptor of another call.
+ */
+static void test_spawn_from_threads(void **state)
+{
+    struct run_status st;
+    pid_t pid;
+
+    (void)state;
+    expect_rc("run_spawn(sh)",
+              run_spawn(RUN("sh", "-c", LAB01_COUNT_FDS), -1, -1, &pid), 0);
+    expect_rc("run_wait", run_wait(pid, &st), 0);
+    lab01_expect_status("a program counting its descriptors", &st, RUN_EXITED,
+                        st.code);
+    lab01_from_threads("run_spawn", 10, spawn_round, &st.code);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_spawn_returns_before_program_ends),
     cmocka_unit_test(test_spawn_redirects_stdin_stdout),
@@ -314,6 +355,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_spawn_fork_failure_reported),
     cmocka_unit_test(test_wait_decodes_status),
     cmocka_unit_test(test_wait_bad_arguments),
+    cmocka_unit_test(test_spawn_from_threads),
 };
 
 HARNESS_MAIN(tests)

@@ -40,10 +40,21 @@ static void expect_exact(const struct count_ops *ops)
     }
 }
 
+/* counters.h: slot is NULL for the shared ways (no count of one thread's
+ * own to point at). */
+static void expect_no_slot(const struct count_ops *ops)
+{
+    if (ops->slot)
+        harness_fail("%s: slot is set, but a shared counter has no slot of "
+                     "one thread's own: counters.h says NULL",
+                     ops->name);
+}
+
 static void test_count_global_mutex_exact(void **state)
 {
     (void)state;
     expect_exact(&count_global_mutex);
+    expect_no_slot(&count_global_mutex);
 }
 
 /*
@@ -139,6 +150,7 @@ static void test_count_one_atomic_exact(void **state)
     (void)state;
     expect_exact(&count_one_atomic);
     expect_exact_hammered(&count_one_atomic);
+    expect_no_slot(&count_one_atomic);
 }
 
 static void test_count_per_thread_packed_exact(void **state)
@@ -186,6 +198,12 @@ static void test_count_create_destroy(void **state)
 
         if (harness_oom_begin() != 0)
             break;
+        /* Said first: a create that uses a NULL crashes here. */
+        harness_symptom("nomem-unchecked",
+                        "%s: create with every allocation failing must "
+                        "return NULL, never use what malloc or "
+                        "aligned_alloc returned unchecked",
+                        all[i]->name);
         c = all[i]->create(2);
         if (!c)
             rc = count_run(all[i], 2, iters);

@@ -737,7 +737,7 @@ static void *count_probe_main(void *arg)
  * and releasing the lock: another thread's registry_count must return
  * within block_ms (2 s, for a call of microseconds).
  */
-static void registry_check_out_of_memory(void)
+static struct registry *registry_check_out_of_memory(int *idp)
 {
     int block_ms = (int)harness_param_long("block_ms", 2000);
     struct registry *r = registry_create(4), *r2;
@@ -750,7 +750,7 @@ static void registry_check_out_of_memory(void)
     EXPECT_RC(registry_intern(r, "first"), 0);
     if (!oom_begin()) {
         registry_destroy(r);
-        return;
+        return NULL;
     }
     r2 = registry_create(4);
     id = registry_intern(r, "second");
@@ -780,6 +780,24 @@ static void registry_check_out_of_memory(void)
                      "then registry_count said %d: a name that was not "
                      "added must not be counted",
                      id, p.count);
+    *idp = id;
+    return r;
+}
+
+/*
+ * The registry that ran out of memory, used again at the end of the test:
+ * an id given for a name that was never copied crashes the next lookup
+ * that reaches it, which the symptom, said first, names.
+ */
+static void registry_check_after_out_of_memory(struct registry *r, int id)
+{
+    if (!r)
+        return;
+    if (id == 1)
+        harness_symptom("nomem-unchecked",
+                        "registry_intern returned id 1 with no memory left, "
+                        "then a later registry_intern failed: was the NULL "
+                        "that strdup or malloc returned stored as the name?");
     EXPECT_RC(registry_intern(r, "second"), 1);
     EXPECT_RC(registry_intern(r, "first"), 0);
     EXPECT_RC(registry_count(r), 2);
@@ -788,11 +806,15 @@ static void registry_check_out_of_memory(void)
 
 static void test_registry_interns_once(void **state)
 {
+    struct registry *oom;
+    int oom_id = 0;
+
     (void)state;
-    registry_check_out_of_memory();
+    oom = registry_check_out_of_memory(&oom_id);
     harness_chaos_enable(1);
     run_registry(4, MAX_NAMES, (int)fix_param("rounds", 100, 10));
     registry_check_capacity_one();
+    registry_check_after_out_of_memory(oom, oom_id); /* last: a symptom */
 }
 
 static void test_registry_small_lock_based(void **state)
@@ -901,6 +923,66 @@ static void test_lazy_init_once(void **state)
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
             lazy_explain(round, status);
     }
+}
+
+/*
+ * lookup_table_get when lookup_table_build fails (every allocation fails:
+ * harness_oom_begin), in a fresh process: NULL, from one build, not a
+ * crash nor a table. Whether a later call may build again is left open, and
+ * so is a race of first calls that all fail (a design may build again after
+ * a failure). First, four rounds of test_lazy_init_once's race: a single
+ * call that fails is handled by a check-then-act too, and earns nothing
+ * until the race is won.
+ */
+static int lazy_oom_child(void)
+{
+    const struct lookup_table *t;
+
+    if (harness_oom_begin() != 0)
+        return 77;
+    t = lookup_table_get();
+    harness_oom_end();
+    if (t)
+        return 2;
+    return lookup_table_builds() == 1 ? 0 : 10 + lookup_table_builds();
+}
+
+static void test_lazy_init_build_fails(void **state)
+{
+    int status, code;
+    pid_t pid;
+
+    (void)state;
+    for (int round = 0; round < 4; round++) {
+        pid = xfork();
+        if (pid == 0)
+            _exit(lazy_child());
+        xwaitpid(pid, &status, 0);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            lazy_explain(round, status);
+    }
+    pid = xfork();
+    if (pid == 0)
+        _exit(lazy_oom_child());
+    xwaitpid(pid, &status, 0);
+    code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (code == 77)
+        harness_skip("allocations cannot be made to fail here (Valgrind or "
+                     "a sanitizer)");
+    if (WIFSIGNALED(status))
+        harness_fail("lookup_table_build failed (no memory) and the process "
+                     "calling lookup_table_get was killed by signal %d: "
+                     "return NULL",
+                     WTERMSIG(status));
+    if (code == 2)
+        harness_fail("lookup_table_build failed (no memory), and "
+                     "lookup_table_get returned a table: expected NULL");
+    if (code >= 10)
+        harness_fail("lookup_table_get with no memory ran lookup_table_build "
+                     "%d times, expected once",
+                     code - 10);
+    if (code != 0)
+        harness_fail("the child exited with %d", code);
 }
 
 /* ---- 2e: mailbox ---------------------------------------------------- */
@@ -1037,6 +1119,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_registry_interns_once),
     cmocka_unit_test(test_registry_small_lock_based),
     cmocka_unit_test(test_lazy_init_once),
+    cmocka_unit_test(test_lazy_init_build_fails),
     cmocka_unit_test(test_mailbox_publishes_whole_message),
     cmocka_unit_test(test_counter_mailbox_small),
 };

@@ -67,4 +67,59 @@ static inline void lab04_oom_verdict(const char *what, int rc, int made)
                      what, rc, rc == 0 ? " and left *out NULL" : "");
 }
 
+/*
+ * "Context: any." on a create: creates (and destroys) from several threads
+ * at once. LAB04_CREATORS threads leave a start line together; each runs
+ * `round(thread, i)` for i < rounds, which creates an object shaped by its
+ * arguments (so objects mixed up between threads show), uses it in that
+ * thread alone, destroys it, and returns NULL or what went wrong. Graded by
+ * ThreadSanitizer too: shared state a create touches unguarded (a static
+ * counter, a cache of freed objects) is a race even where no object mixes.
+ */
+#define LAB04_CREATORS 4
+
+typedef const char *(*lab04_round_fn)(unsigned thread, unsigned i);
+
+struct lab04_creator {
+    struct harness_start *start;
+    lab04_round_fn round;
+    unsigned thread, rounds, failed_at;
+    const char *error;
+};
+
+static inline void *lab04_creator_main(void *arg)
+{
+    struct lab04_creator *c = arg;
+
+    harness_start_wait(c->start);
+    for (unsigned i = 0; i < c->rounds && !c->error; i++) {
+        c->error = c->round(c->thread, i);
+        c->failed_at = i;
+    }
+    return NULL;
+}
+
+static inline void lab04_create_from_threads(const char *what,
+                                             lab04_round_fn round)
+{
+    struct lab04_creator c[LAB04_CREATORS];
+    pthread_t t[LAB04_CREATORS];
+    struct harness_start start;
+    unsigned rounds = (unsigned)lab04_param("rounds", 200, 20);
+
+    harness_start_init(&start, LAB04_CREATORS);
+    for (unsigned k = 0; k < LAB04_CREATORS; k++) {
+        c[k] = (struct lab04_creator){&start, round, k, rounds, 0, NULL};
+        xpthread_create(&t[k], NULL, lab04_creator_main, &c[k]);
+    }
+    for (unsigned k = 0; k < LAB04_CREATORS; k++)
+        xpthread_join(t[k], NULL);
+    harness_start_destroy(&start);
+    for (unsigned k = 0; k < LAB04_CREATORS; k++)
+        if (c[k].error)
+            harness_fail("%s from %d threads at once (Context: any): in "
+                         "thread %u, round %u: %s",
+                         what, LAB04_CREATORS, k, c[k].failed_at, c[k].error);
+}
+
 #endif /* LAB04_TEST_H */

@@ -213,11 +213,38 @@ static void test_barrier_create_out_of_memory(void **state)
     barrier_destroy(b);
 }
 
+/* One round: a new barrier for one thread lets it through, twice. */
+static const char *barrier_round(unsigned thread, unsigned i)
+{
+    struct barrier *b = NULL;
+    const char *err = NULL;
+
+    (void)thread;
+    (void)i;
+    if (barrier_create(&b, 1) != 0 || !b)
+        return "barrier_create failed";
+    for (int k = 0; k < 2 && !err; k++)
+        if (barrier_wait(b) != BARRIER_SERIAL)
+            err = "barrier_wait on a new barrier for one thread did not "
+                  "return BARRIER_SERIAL";
+    barrier_destroy(b);
+    return err;
+}
+
+/* barrier.h: barrier_create, Context: any. Threads create, use and destroy
+ * barriers at once; each is its own (and ThreadSanitizer watches). */
+static void test_barrier_create_from_threads(void **state)
+{
+    (void)state;
+    lab04_create_from_threads("barrier_create", barrier_round);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_barrier_one_thread),
     cmocka_unit_test(test_barrier_last_wakes_all),
     cmocka_unit_test(test_barrier_rounds),
     cmocka_unit_test(test_barrier_create_out_of_memory),
+    cmocka_unit_test(test_barrier_create_from_threads),
 };
 
 HARNESS_MAIN(tests)

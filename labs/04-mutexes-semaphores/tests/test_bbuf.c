@@ -88,8 +88,19 @@ static void test_bbuf_close_delivers_rest(void **state)
     bbuf_close(b);
     bbuf_close(b);
     expect_rc("bbuf_put after close", bbuf_put(b, (void *)9), -EPIPE);
-    for (uintptr_t i = 1; i <= 3; i++)
-        expect_get(b, (void *)i);
+    for (uintptr_t i = 1; i <= 3; i++) {
+        int rc = bbuf_get(b, &got);
+
+        if (rc == -EPIPE)
+            harness_fail_symptom("lost-at-close",
+                                 "bbuf_get returned -EPIPE on a closed buffer "
+                                 "that still held %d item(s): they are lost",
+                                 (int)(4 - i));
+        expect_rc("bbuf_get after close", rc, 0);
+        if (got != (void *)i)
+            harness_fail("bbuf_get gave %p, expected %p (the oldest item)", got,
+                         (void *)i);
+    }
     expect_rc("bbuf_get on a closed, empty buffer", bbuf_get(b, &got), -EPIPE);
     expect_rc("bbuf_get again", bbuf_get(b, &got), -EPIPE);
     bbuf_destroy(b);
@@ -373,6 +384,40 @@ static void test_bbuf_many_producers_consumers(void **state)
     bbuf_destroy(x.b);
 }
 
+/* One round: a buffer of capacity thread + 1 takes that many items, the
+ * ones put, in order. */
+static const char *bbuf_round(unsigned thread, unsigned i)
+{
+    static char items[LAB04_CREATORS + 1];
+    struct bbuf *b = NULL;
+    const char *err = NULL;
+    void *item;
+
+    (void)i;
+    if (bbuf_create(&b, thread + 1) != 0 || !b)
+        return "bbuf_create failed";
+    for (unsigned k = 0; k <= thread && !err; k++)
+        if (bbuf_put(b, &items[k]) != 0)
+            err = "bbuf_put on a new buffer with room failed";
+    for (unsigned k = 0; k <= thread && !err; k++)
+        if (bbuf_get(b, &item) != 0 || item != &items[k])
+            err = "a new buffer gave back other items than were put in it, "
+                  "or in another order";
+    bbuf_close(b);
+    if (!err && bbuf_get(b, &item) != -EPIPE)
+        err = "a new buffer, emptied and closed, still gave an item";
+    bbuf_destroy(b);
+    return err;
+}
+
+/* bbuf.h: bbuf_create, Context: any. Threads create, use and destroy
+ * buffers at once; each is its own (and ThreadSanitizer watches). */
+static void test_bbuf_create_from_threads(void **state)
+{
+    (void)state;
+    lab04_create_from_threads("bbuf_create", bbuf_round);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_bbuf_fifo_one_thread),
     cmocka_unit_test(test_bbuf_close_delivers_rest),
@@ -381,6 +426,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_bbuf_close_wakes_all_getters),
     cmocka_unit_test(test_bbuf_close_wakes_all_putters),
     cmocka_unit_test(test_bbuf_many_producers_consumers),
+    cmocka_unit_test(test_bbuf_create_from_threads),
 };
 
 HARNESS_MAIN(tests)

@@ -266,6 +266,38 @@ static void test_limiter_create_out_of_memory(void **state)
     limiter_destroy(l);
 }
 
+/* One round: a new limiter for thread + 1 lets that many in, no more out. */
+static const char *limiter_round(unsigned thread, unsigned i)
+{
+    struct limiter *l = NULL;
+    const char *err = NULL;
+    unsigned k, in = 0;
+
+    (void)i;
+    if (limiter_create(&l, thread + 1) != 0 || !l)
+        return "limiter_create failed";
+    if (limiter_leave(l) != -EPERM)
+        err = "a new limiter already had someone inside (another thread's?)";
+    for (k = 0; k <= thread && !err; k++, in++)
+        if (limiter_enter(l) != 0)
+            err = "limiter_enter on a new limiter with room failed";
+    if (!err && limiter_peak(l) != thread + 1)
+        err = "a new limiter's peak is not the number that entered it";
+    for (; in > 0; in--)
+        if (limiter_leave(l) != 0 && !err)
+            err = "limiter_leave after an enter failed";
+    limiter_destroy(l);
+    return err;
+}
+
+/* limiter.h: limiter_create, Context: any. Threads create, use and destroy
+ * limiters at once; each is its own (and ThreadSanitizer watches). */
+static void test_limiter_create_from_threads(void **state)
+{
+    (void)state;
+    lab04_create_from_threads("limiter_create", limiter_round);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_limiter_counts),
     cmocka_unit_test(test_limiter_leave_lets_one_in),
@@ -273,6 +305,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_limiter_bounds_inside),
     cmocka_unit_test(test_limiter_speedup),
     cmocka_unit_test(test_limiter_create_out_of_memory),
+    cmocka_unit_test(test_limiter_create_from_threads),
 };
 
 HARNESS_MAIN(tests)

@@ -228,10 +228,39 @@ static void test_philo_others_eat_together(void **state)
     table_destroy(r.t);
 }
 
+/* One round: a new table for thread + 2 diners has that many seats, every
+ * fork on it. */
+static const char *philo_round(unsigned thread, unsigned i)
+{
+    struct table *t = NULL;
+    const char *err = NULL;
+    unsigned n = thread + 2;
+
+    (void)i;
+    if (table_create(&t, n) != 0 || !t)
+        return "table_create failed";
+    for (unsigned k = 0; k < n && !err; k++)
+        if (table_pick_up(t, k) != 0 || table_put_down(t, k) != 0)
+            err = "a diner of a new table could not eat alone";
+    if (!err && table_pick_up(t, n) != -EINVAL)
+        err = "a new table had more seats than it was made with";
+    table_destroy(t);
+    return err;
+}
+
+/* philo.h: table_create, Context: any. Threads create, use and destroy
+ * tables at once; each is its own (and ThreadSanitizer watches). */
+static void test_philo_create_from_threads(void **state)
+{
+    (void)state;
+    lab04_create_from_threads("table_create", philo_round);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_philo_one_diner_eats),
     cmocka_unit_test(test_philo_everyone_eats),
     cmocka_unit_test(test_philo_others_eat_together),
+    cmocka_unit_test(test_philo_create_from_threads),
 };
 
 HARNESS_MAIN(tests)

@@ -372,6 +372,34 @@ static void test_rwlock_create_out_of_memory(void **state)
     rwlock_destroy(l);
 }
 
+/* One round: a new lock is unlocked, and one thread can write, then read. */
+static const char *rwlock_round(unsigned thread, unsigned i)
+{
+    struct rwlock *l = NULL;
+    const char *err = NULL;
+
+    (void)thread;
+    (void)i;
+    if (rwlock_create(&l) != 0 || !l)
+        return "rwlock_create failed";
+    if (rwlock_rdunlock(l) != -EPERM || rwlock_wrunlock(l) != -EPERM)
+        err = "a new lock was already held (another thread's?)";
+    else if (rwlock_wrlock(l) != 0 || rwlock_wrunlock(l) != 0)
+        err = "a new lock could not be taken and left to write";
+    else if (rwlock_rdlock(l) != 0 || rwlock_rdunlock(l) != 0)
+        err = "a new lock could not be taken and left to read";
+    rwlock_destroy(l);
+    return err;
+}
+
+/* rwlock.h: rwlock_create, Context: any. Threads create, use and destroy
+ * locks at once; each is its own (and ThreadSanitizer watches). */
+static void test_rwlock_create_from_threads(void **state)
+{
+    (void)state;
+    lab04_create_from_threads("rwlock_create", rwlock_round);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_rwlock_unlock_not_held),
     cmocka_unit_test(test_rwlock_readers_share),
@@ -379,6 +407,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_rwlock_writer_not_starved),
     cmocka_unit_test(test_rwlock_wrunlock_wakes_waiters),
     cmocka_unit_test(test_rwlock_create_out_of_memory),
+    cmocka_unit_test(test_rwlock_create_from_threads),
 };
 
 HARNESS_MAIN(tests)

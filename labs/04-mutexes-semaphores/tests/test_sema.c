@@ -528,6 +528,35 @@ static void test_sema_create_out_of_memory(void **state)
     sema_destroy(s);
 }
 
+/* One round: a semaphore of thread + 1 permits holds exactly those. */
+static const char *sema_round(unsigned thread, unsigned i)
+{
+    struct sema *s = NULL;
+    const char *err = NULL;
+
+    (void)i;
+    if (sema_create(&s, thread + 1) != 0 || !s)
+        return "sema_create failed";
+    for (unsigned k = 0; k <= thread && !err; k++)
+        if (sema_trywait(s) != 0)
+            err = "a new semaphore held fewer permits than it was made with";
+    if (!err && sema_trywait(s) != -EAGAIN)
+        err = "a new semaphore held more permits than it was made with "
+              "(another thread's?)";
+    if (!err && (sema_post(s) != 0 || sema_trywait(s) != 0))
+        err = "a post to a new semaphore did not give a permit";
+    sema_destroy(s);
+    return err;
+}
+
+/* sema.h: sema_create, Context: any. Threads create, use and destroy
+ * semaphores at once; each is its own (and ThreadSanitizer watches). */
+static void test_sema_create_from_threads(void **state)
+{
+    (void)state;
+    lab04_create_from_threads("sema_create", sema_round);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_sema_counts_permits),
     cmocka_unit_test(test_sema_wait_sleeps_until_post),
@@ -540,6 +569,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_sema_timedwait_wakeups_keep_deadline),
     cmocka_unit_test(test_sema_wait_does_not_spin),
     cmocka_unit_test(test_sema_create_out_of_memory),
+    cmocka_unit_test(test_sema_create_from_threads),
 };
 
 HARNESS_MAIN(tests)

@@ -5,6 +5,7 @@
  * than threads and than swapcontext.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -912,6 +913,75 @@ static void test_coro_switch_cheaper_than_swapcontext(void **state)
                      cand * 1e9, base * 1e9, base / cand, need);
 }
 
+/*
+ * coro.h: coro_create does not block. While the main thread's coroutine
+ * runs (and waits up to 2 s for news), another thread creates one: its
+ * coro_create must return meanwhile, not wait for the running coroutine
+ * to yield (a library lock held from resume to yield, say).
+ */
+struct no_block {
+    int running[2]; /* the body -> the creator: it runs */
+    int created[2]; /* the creator -> the body: coro_create returned */
+    int create_rc, heard;
+    struct coro *made;
+};
+
+static void *no_block_body(void *arg)
+{
+    struct no_block *nb = arg;
+    struct pollfd pfd = {.fd = nb->created[0], .events = POLLIN};
+    char c = 'r';
+
+    if (write(nb->running[1], &c, 1) == 1)
+        nb->heard = poll(&pfd, 1, 2000) == 1;
+    return NULL;
+}
+
+static void *no_block_creator(void *arg)
+{
+    struct no_block *nb = arg;
+    char c;
+
+    if (read(nb->running[0], &c, 1) != 1)
+        return NULL; /* the body never ran: the main thread says why */
+    nb->create_rc = coro_create(&nb->made, count_to_three, NULL, 0);
+    c = 'c';
+    if (write(nb->created[1], &c, 1) != 1)
+        nb->create_rc = -EIO;
+    return NULL;
+}
+
+static void test_coro_create_does_not_block(void **state)
+{
+    struct no_block nb = {.create_rc = 1};
+    struct coro *co = make(no_block_body, &nb, 0);
+    pthread_t t;
+    int rc;
+
+    (void)state;
+    xpipe(nb.running);
+    xpipe(nb.created);
+    xpthread_create(&t, NULL, no_block_creator, &nb);
+    rc = coro_resume(co, NULL);
+    xclose(nb.running[1]); /* the creator's read ends, whatever happened */
+    xpthread_join(t, NULL);
+    if (rc != 0 || !coro_finished(co))
+        harness_fail("coro_resume of a body that returns: %d, finished %d", rc,
+                     coro_finished(co));
+    if (nb.create_rc != 0)
+        harness_fail("coro_create on another thread returned %d, expected 0",
+                     nb.create_rc);
+    if (!nb.heard)
+        harness_fail("coro_create on another thread did not return within 2 "
+                     "s while this thread's coroutine ran: it must not "
+                     "block (no lock held from coro_resume to coro_yield)");
+    coro_destroy(nb.made);
+    coro_destroy(co);
+    xclose(nb.running[0]);
+    xclose(nb.created[0]);
+    xclose(nb.created[1]);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_coro_resume_yield_sequence),
     cmocka_unit_test(test_coro_bad_arguments),
@@ -928,6 +998,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_coro_resume_busy_resumer),
     cmocka_unit_test(test_coro_default_stack_size),
     cmocka_unit_test(test_coro_current_per_thread),
+    cmocka_unit_test(test_coro_create_does_not_block),
     cmocka_unit_test(test_coro_destroy_abandons_body),
     cmocka_unit_test(test_coro_switch_cheaper_than_thread),
     cmocka_unit_test(test_coro_switch_cheaper_than_swapcontext),

@@ -44,6 +44,7 @@ struct clients_result {
     int vanished;
     int failed;
     int aborted; /* unfinished when the budget ran out */
+    int cut;     /* of the failed: the server ended it in mid-message */
     uint64_t elapsed_ns;
     uint64_t max_rtt_ns; /* last byte of a message sent -> its echo complete */
     char error[256];     /* the first failure */
@@ -172,6 +173,8 @@ static inline void cl_send(struct clients_run *r, struct cl *c, int i)
             return;
         }
         if (n < 0) {
+            if (errno == ECONNRESET || errno == EPIPE)
+                r->res.cut++;
             cl_fail(r, c, i, "send failed after %zu bytes of message %d: %s",
                     c->sent, c->round, strerror(errno));
             return;
@@ -225,6 +228,8 @@ static inline void cl_recv(struct clients_run *r, struct cl *c, int i)
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return;
         if (n < 0) {
+            if (errno == ECONNRESET)
+                r->res.cut++;
             cl_fail(r, c, i,
                     "recv: %s after %zu of %zu echoed "
                     "bytes of message %d",
@@ -237,6 +242,7 @@ static inline void cl_recv(struct clients_run *r, struct cl *c, int i)
             return;
         }
         if (n == 0) {
+            r->res.cut++;
             cl_fail(r, c, i,
                     "the server closed the connection after "
                     "echoing %zu of %zu bytes of message %d",

@@ -580,6 +580,91 @@ static void test_async_spawn_out_of_memory(void **state)
     loop_destroy(loop);
 }
 
+/*
+ * await_sleep when the loop refuses its timer: every allocation fails
+ * (harness_oom_begin) and the task first adds hour-long timers until
+ * loop_timer_add says -ENOMEM (the loop's heap is full), then sleeps.
+ * await_sleep must return that error, or sleep and return 0 (a design that
+ * needs no memory for it); never leave the task suspended with no timer
+ * to wake it (a 2 s guard stops the loop then).
+ */
+#define SLEEP_FILLERS 4096
+
+struct refused_sleep {
+    struct loop *loop;
+    long guard, refused, filler[SLEEP_FILLERS];
+    int nfill, oom, rc, returned;
+};
+
+static void filler_cb(struct loop *loop, long id, void *arg)
+{
+    (void)loop;
+    (void)id;
+    (void)arg;
+}
+
+static void refused_sleep_task(void *arg)
+{
+    struct refused_sleep *r = arg;
+    long id = 0;
+
+    r->oom = harness_oom_begin();
+    if (r->oom == 0) {
+        while (r->nfill < SLEEP_FILLERS &&
+               (id = loop_timer_add(r->loop, 3600000, 0, filler_cb, NULL,
+                                    "filler")) > 0)
+            r->filler[r->nfill++] = id;
+        r->refused = id;
+        r->rc = await_sleep(1);
+        harness_oom_end();
+        r->returned = 1;
+    }
+    for (int i = 0; i < r->nfill; i++)
+        loop_timer_cancel(r->loop, r->filler[i]);
+    loop_timer_cancel(r->loop, r->guard);
+}
+
+static void test_async_sleep_refused_timer(void **state)
+{
+    struct loop *loop = new_loop();
+    struct refused_sleep *r = calloc(1, sizeof(*r));
+    int guard = 0;
+
+    (void)state;
+    if (!r)
+        harness_fail("setup: out of memory");
+    r->loop = loop;
+    r->rc = 1;
+    r->guard = loop_timer_add(loop, 2000, 0, stop_cb, &guard, "guard");
+    assert_true(r->guard > 0);
+    assert_int_equal(async_spawn(loop, refused_sleep_task, r), 0);
+    expect_run_ok(loop);
+    harness_oom_end(); /* if the task never came back to end it */
+    if (r->oom != 0) {
+        harness_note("out-of-memory checks skipped here (Valgrind or a "
+                     "sanitizer)");
+    } else if (r->refused != -ENOMEM) {
+        harness_note("%d timers added with no memory left, and no "
+                     "-ENOMEM (%ld): the loop's refusal was not reached",
+                     r->nfill, r->refused);
+    } else if (!r->returned) {
+        harness_fail("a task called await_sleep while loop_timer_add "
+                     "refused every timer (-ENOMEM), and never got an "
+                     "answer: return loop_timer_add's error instead of "
+                     "suspending with nothing to wake the task");
+    } else if (r->rc != 0 && r->rc != -ENOMEM) {
+        harness_fail("await_sleep while loop_timer_add refused every timer "
+                     "with -ENOMEM returned %d: expected loop_timer_add's "
+                     "error (or 0 after sleeping)",
+                     r->rc);
+    }
+    if (r->oom == 0 && r->refused == -ENOMEM)
+        harness_note("await_sleep with the loop's timers refused: %d", r->rc);
+    assert_int_equal(async_live_tasks(), 0);
+    free(r);
+    loop_destroy(loop);
+}
+
 /* ---- tasks are counted per thread --------------------------------- */
 
 struct other_loop {
@@ -860,6 +945,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_async_await_refused_fd),
     cmocka_unit_test(test_async_live_tasks_per_thread),
     cmocka_unit_test(test_async_spawn_out_of_memory),
+    cmocka_unit_test(test_async_sleep_refused_timer),
     cmocka_unit_test(test_async_echo_1mib_messages),
     cmocka_unit_test(test_async_echo_trickling_clients),
     cmocka_unit_test(test_async_echo_vanishing_clients),

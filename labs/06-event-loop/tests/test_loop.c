@@ -4,9 +4,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -498,6 +504,11 @@ static void test_loop_repeating_timer_and_cancel(void **state)
     assert_int_equal(loop_timer_cancel(loop, dead_id), -ENOENT);
     r.guard_id = loop_timer_add(loop, 3000, 0, stop_cb, &guard, "guard");
     expect_run_ok(loop); /* nothing left after the 5th run: it returns */
+    if (r.runs > 5 && r.cancel_rc == -ENOENT)
+        harness_fail_symptom("rearmed-late",
+                             "the repeating timer cancelled itself from its "
+                             "5th run, cancel returned -ENOENT, and it ran "
+                             "again: it was not armed while its callback ran");
     if (r.runs != 5)
         harness_fail("the repeating timer ran %d times; it cancels itself "
                      "on its 5th run (cancel returned %d)",
@@ -1223,6 +1234,193 @@ static void test_loop_slow_report_follows_callback(void **state)
     loop_destroy(loop);
 }
 
+/* ---- the loop's own failures, and its thread ------------------------- */
+
+/*
+ * loop_create with no descriptor left (RLIMIT_NOFILE lowered to the lowest
+ * free one): epoll_create1 fails with EMFILE, and loop_create must say so,
+ * leaving no descriptor (nor, under Memcheck, memory) behind.
+ */
+static void test_loop_create_no_fd_left(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    struct rlimit saved, low;
+    struct loop *loop = NULL;
+    int lowest, rc;
+
+    (void)state;
+    lowest = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (lowest < 0 || getrlimit(RLIMIT_NOFILE, &saved) != 0)
+        harness_fail("setup: open or getrlimit: %s", strerror(errno));
+    xclose(lowest);
+    low = saved;
+    low.rlim_cur = (rlim_t)lowest; /* every fd below it is taken */
+    if (setrlimit(RLIMIT_NOFILE, &low) != 0)
+        harness_fail("setup: setrlimit(RLIMIT_NOFILE, %d): %s", lowest,
+                     strerror(errno));
+    rc = loop_create(&loop);
+    setrlimit(RLIMIT_NOFILE, &saved);
+    if (rc == 0) {
+        loop_destroy(loop);
+        harness_fail("loop_create succeeded with no descriptor left for its "
+                     "epoll fd");
+    }
+    if (rc != -EMFILE)
+        harness_fail("loop_create with no descriptor left returned %d (%s): "
+                     "expected epoll_create1's error, -EMFILE",
+                     rc, strerror(-rc));
+    harness_assert_no_leaks(snap);
+}
+
+/*
+ * A loop created on one thread and run on another belongs to the one that
+ * runs it: that thread watches, adds timers and runs them, and its
+ * callbacks run there.
+ */
+struct handed {
+    struct loop *loop;
+    int p[2];
+    pthread_t self;
+    int watch_rc, run_rc, io_here, timer_here, got;
+    long timer_id;
+};
+
+static void handed_io_cb(struct loop *loop, int fd, unsigned events, void *arg)
+{
+    struct handed *h = arg;
+    char c;
+
+    (void)events;
+    h->io_here = pthread_equal(pthread_self(), h->self);
+    h->got = read(fd, &c, 1) == 1;
+    loop_unwatch(loop, fd);
+}
+
+static void handed_timer_cb(struct loop *loop, long id, void *arg)
+{
+    struct handed *h = arg;
+
+    (void)loop;
+    (void)id;
+    h->timer_here = pthread_equal(pthread_self(), h->self);
+    if (write(h->p[1], "x", 1) != 1)
+        h->got = -1;
+}
+
+static void *handed_main(void *arg)
+{
+    struct handed *h = arg;
+
+    h->self = pthread_self();
+    h->watch_rc =
+        loop_watch(h->loop, h->p[0], LOOP_READABLE, handed_io_cb, h, "handed");
+    h->timer_id = loop_timer_add(h->loop, 1, 0, handed_timer_cb, h, "handed");
+    if (h->watch_rc == 0 && h->timer_id > 0)
+        h->run_rc = loop_run(h->loop);
+    return NULL;
+}
+
+static void test_loop_runs_on_another_thread(void **state)
+{
+    struct handed h = {.loop = new_loop(), .run_rc = -1};
+    pthread_t t;
+
+    (void)state;
+    xpipe(h.p);
+    xpthread_create(&t, NULL, handed_main, &h);
+    xpthread_join(t, NULL);
+    if (h.watch_rc != 0 || h.timer_id <= 0)
+        harness_fail("a loop created on the main thread, used from another: "
+                     "loop_watch returned %d and loop_timer_add %ld there",
+                     h.watch_rc, h.timer_id);
+    if (h.run_rc != 0)
+        harness_fail("a loop created on the main thread and run on another: "
+                     "loop_run returned %d (%s)",
+                     h.run_rc, strerror(-h.run_rc));
+    if (h.got != 1 || !h.io_here || !h.timer_here)
+        harness_fail("a loop created on the main thread and run on another: "
+                     "its timer %s, its fd callback %s (the loop belongs to "
+                     "the thread that runs it)",
+                     h.timer_here ? "ran there" : "did not run there",
+                     h.got != 1  ? "did not read the byte"
+                     : h.io_here ? "ran there"
+                                 : "did not run there");
+    loop_destroy(h.loop);
+    xclose(h.p[0]);
+    xclose(h.p[1]);
+}
+
+/*
+ * epoll_wait failing (a seccomp filter of the loop's thread makes every
+ * epoll wait fail with EINVAL): loop_run returns that negative errno, at
+ * once, rather than carry on as if nothing were ready.
+ */
+static int epoll_waits_fail(void)
+{
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+#ifdef SYS_epoll_wait
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_epoll_wait, 3, 0),
+#else
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_epoll_pwait, 3, 0),
+#endif
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_epoll_pwait, 2, 0),
+#ifdef SYS_epoll_pwait2
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_epoll_pwait2, 1, 0),
+#else
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_epoll_pwait, 1, 0),
+#endif
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EINVAL),
+    };
+    struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
+
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return -1;
+    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+struct failing_wait {
+    int filter_rc, run_rc, fired;
+};
+
+static void *failing_wait_main(void *arg)
+{
+    struct failing_wait *w = arg;
+    struct loop *loop = NULL;
+
+    w->run_rc = loop_create(&loop);
+    if (w->run_rc != 0)
+        return NULL;
+    if (loop_timer_add(loop, 1, 0, stop_cb, &w->fired, "after") <= 0)
+        w->run_rc = -ENOTRECOVERABLE;
+    else if ((w->filter_rc = epoll_waits_fail()) == 0)
+        w->run_rc = loop_run(loop); /* only this thread is filtered */
+    loop_destroy(loop);
+    return NULL;
+}
+
+static void test_loop_run_epoll_wait_fails(void **state)
+{
+    struct failing_wait w = {0, -1, 0};
+    pthread_t t;
+
+    (void)state;
+    if (harness_under_valgrind())
+        harness_skip("Valgrind runs its own seccomp-blind syscalls");
+    xpthread_create(&t, NULL, failing_wait_main, &w);
+    xpthread_join(t, NULL);
+    if (w.filter_rc != 0)
+        harness_skip("the test cannot install its seccomp filter here");
+    if (w.run_rc == -ENOTRECOVERABLE)
+        harness_fail("setup: loop_timer_add failed");
+    if (w.run_rc != -EINVAL)
+        harness_fail("every epoll_wait failed with EINVAL, and loop_run "
+                     "returned %d (%s)%s: expected -EINVAL, at once",
+                     w.run_rc, strerror(-w.run_rc),
+                     w.fired ? " after running a timer" : "");
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_loop_create_destroy),
     cmocka_unit_test(test_loop_bad_arguments),
@@ -1244,6 +1442,9 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_loop_now_is_monotonic_clock),
     cmocka_unit_test(test_loop_out_of_memory),
     cmocka_unit_test(test_loop_slow_report_follows_callback),
+    cmocka_unit_test(test_loop_create_no_fd_left),
+    cmocka_unit_test(test_loop_runs_on_another_thread),
+    cmocka_unit_test(test_loop_run_epoll_wait_fails),
 };
 
 HARNESS_MAIN(tests)

@@ -47,6 +47,12 @@ static void recv_all_sizes(int fd)
     for (size_t i = 0; i < NSIZES; i++) {
         len = (size_t)-1;
         rc = msg_recv(fd, buf, MAXSIZE, &len);
+        if (rc == -EPROTO || (rc == 1 && len < sizes[i]))
+            harness_fail_symptom("frame-cut",
+                                 "frame %zu (%zu bytes), sent whole, came "
+                                 "back cut (msg_recv returned %d, %zu bytes): "
+                                 "one read() returns one piece of the stream",
+                                 i, sizes[i], rc, rc == 1 ? len : 0);
         if (rc != 1)
             harness_fail("frame %zu (%zu bytes): msg_recv returned %d, "
                          "expected 1 (%s)",
