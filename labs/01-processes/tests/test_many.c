@@ -120,7 +120,7 @@ static int peak_of_run(unsigned k, size_t n)
     lab01_path(dir, sizeof(dir), "peak");
     if (mkdir(dir, 0700) < 0 && errno != EEXIST)
         harness_fail("cannot create %s", dir);
-    if (snprintf(script, sizeof(script), "%s echo $n >> '%s/log'; sleep 0.05",
+    if (snprintf(script, sizeof(script), "%s echo $n >> '%s/log'; sleep 0.02",
                  COUNT_SIBLINGS, dir) >= (int)sizeof(script))
         harness_fail("the scratch directory's path is too long");
     for (size_t i = 0; i < n; i++)

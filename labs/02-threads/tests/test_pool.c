@@ -810,8 +810,8 @@ static void *nothing(void *arg)
  */
 static void test_pool_idle_workers_sleep(void **state)
 {
-    unsigned ms = (unsigned)harness_param_long("idle_ms", 200);
-    double max_ms = harness_param_double("max_cpu_ms", 10.0);
+    unsigned ms = (unsigned)harness_param_long("idle_ms", 80);
+    double max_ms = harness_param_double("max_cpu_ms", 4.0);
     struct pool *p = make_pool(4);
     double cpu0, used_ms;
 
@@ -856,8 +856,8 @@ static void test_pool_get_sleeps(void **state)
 {
     static struct gate g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
                             0, 0};
-    unsigned ms = (unsigned)harness_param_long("wait_ms", 200);
-    double max_ms = harness_param_double("max_cpu_ms", 10.0);
+    unsigned ms = (unsigned)harness_param_long("wait_ms", 80);
+    double max_ms = harness_param_double("max_cpu_ms", 4.0);
     struct pool *p = make_pool(1);
     struct getter gt = {NULL, -1, &gt}; /* the task returns NULL */
     double cpu0, used_ms;

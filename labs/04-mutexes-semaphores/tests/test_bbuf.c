@@ -364,7 +364,7 @@ static void *consumer_main(void *arg)
 
 static void test_bbuf_many_producers_consumers(void **state)
 {
-    long n = lab04_param("iters", 20000, 500);
+    long n = lab04_param("iters", 12000, 500);
     pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
     struct harness_start start;
     struct mpmc x = {make(CAPACITY),

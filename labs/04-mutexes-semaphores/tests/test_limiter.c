@@ -233,7 +233,7 @@ static void test_limiter_bounds_inside(void **state)
 {
     enum { K = 3, THREADS = 6 };
     struct crowd c = {make(K), NULL, PTHREAD_MUTEX_INITIALIZER,
-                      0,       0,    lab04_param("iters", 5000, 300),
+                      0,       0,    lab04_param("iters", 3000, 300),
                       0};
     unsigned peak;
 

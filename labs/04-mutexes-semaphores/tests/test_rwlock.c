@@ -188,7 +188,7 @@ static void *reader_main(void *arg)
 static void test_rwlock_writers_exclusive(void **state)
 {
     enum { WRITERS = 2, READERS = 3, ALL = WRITERS + READERS };
-    long n = lab04_param("iters", 5000, 300);
+    long n = lab04_param("iters", 3000, 300);
     pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
     struct harness_start start;
     struct shared x = {make(), &start, &m, 0, 0, 0, 0, n};

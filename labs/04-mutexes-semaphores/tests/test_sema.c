@@ -342,7 +342,7 @@ static void *pool_main(void *arg)
 static void test_sema_bounds_holders(void **state)
 {
     enum { THREADS = 6, PERMITS = 2 };
-    long n = lab04_param("iters", 5000, 300);
+    long n = lab04_param("iters", 3000, 300);
     pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
     int inside = 0, peak = 0, left = 0;
     struct harness_start start;
@@ -391,7 +391,7 @@ static void test_sema_bounds_holders(void **state)
 
 static void test_sema_timedwait_times_out(void **state)
 {
-    enum { MS = 60 };
+    enum { MS = 20 };
     struct sema *s = make(0);
     uint64_t t0;
     double ms;
@@ -447,7 +447,7 @@ static void test_sema_timedwait_gets_post(void **state)
  */
 static void test_sema_timedwait_wakeups_keep_deadline(void **state)
 {
-    enum { MS = 100, LIMIT_MS = 4 * MS + 200 };
+    enum { MS = 50, LIMIT_MS = 4 * MS + 200 };
     struct waiter w = {make(0), MS, -1, 0, 0};
     struct timespec until;
     pthread_t t;
@@ -495,7 +495,7 @@ static void test_sema_timedwait_wakeups_keep_deadline(void **state)
  */
 static void test_sema_wait_does_not_spin(void **state)
 {
-    unsigned idle_ms = (unsigned)harness_param_long("idle_ms", 150);
+    unsigned idle_ms = (unsigned)harness_param_long("idle_ms", 50);
     double max_share = harness_param_double("max_cpu_share", 0.05);
     struct waiter w = {make(0), 0, -1, 0, 0};
     pthread_t t;

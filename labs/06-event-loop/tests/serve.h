@@ -8,6 +8,7 @@
 #define LAB06_TESTS_SERVE_H
 
 #include <poll.h>
+#include <sys/syscall.h>
 
 #include "clients.h"
 #include "loop.h"
@@ -253,6 +254,7 @@ struct peer {
     size_t sent, recvd; /* bytes the peer sent, echoed bytes it read */
     char err[256];      /* the first failure; empty: none */
     int notify_fd;
+    pid_t loop_tid; /* the thread that runs the loop (run_peer sets it) */
 };
 
 static inline void peer_fail(struct peer *p, const char *fmt, ...)
@@ -283,11 +285,75 @@ static inline int peer_wait(int fd, short events, int ms)
     return n > 0 ? 0 : -1;
 }
 
-/* Send bytes [p->sent, upto) of the pattern; stops early, without failing,
- * when the socket stays full for stall_ms. Returns 0, -1 on a stall. */
+/*
+ * What the loop's thread (tid, of this process) is doing, for a peer that
+ * must tell a server that stopped from one that did not get the CPU:
+ * *state its state letter ('R' running or runnable, 'S' asleep, 0 unknown),
+ * *cpu_ns its CPU time and *delay_ns its time runnable but not running,
+ * both from /proc/self/task/TID/schedstat (0 where unknown).
+ */
+static inline void peer__loop_thread(pid_t tid, char *state, uint64_t *cpu_ns,
+                                     uint64_t *delay_ns)
+{
+    unsigned long long cpu = 0, delay = 0;
+    char path[64], buf[512], *paren;
+    size_t n = 0;
+    FILE *f;
+
+    *state = 0;
+    snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+    if (tid > 0 && (f = fopen(path, "re"))) {
+        n = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+    }
+    buf[n] = 0;
+    if ((paren = strrchr(buf, ')')) && paren[1] == ' ')
+        *state = paren[2];
+    snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat", (int)tid);
+    if (tid > 0 && (f = fopen(path, "re"))) {
+        if (fscanf(f, "%llu %llu", &cpu, &delay) != 2)
+            cpu = delay = 0;
+        fclose(f);
+    }
+    *cpu_ns = cpu;
+    *delay_ns = delay;
+}
+
+/*
+ * Wait until the loop's thread has slept for 5 ms without running, that is,
+ * the server has done all it can with what it was sent; or max_ms, which
+ * only a busy machine (or a /proc that cannot be read) reaches.
+ */
+static inline void peer_wait_loop_idle(struct peer *p, unsigned max_ms)
+{
+    uint64_t end = harness_now_ns() + max_ms * 1000000ull;
+    uint64_t cpu, last = UINT64_MAX, delay;
+    char state;
+
+    for (;;) {
+        peer__loop_thread(p->loop_tid, &state, &cpu, &delay);
+        if (state == 'S' && cpu == last && cpu != 0)
+            return;
+        last = cpu;
+        if (harness_now_ns() >= end)
+            return;
+        harness_io_wait_ms(5);
+    }
+}
+
+/*
+ * Send bytes [p->sent, upto) of the pattern; stops early, without failing,
+ * when the socket stays full for stall_ms. Returns 0, -1 on a stall. A
+ * short stall (500 ms or less) counts only when the loop's thread had the
+ * CPU it asked for: a wait at whose end it is runnable, or in which it
+ * spent a quarter of the time runnable but not running (a busy machine),
+ * is waited again, 20 times at most, so that a server that still reads is
+ * not taken for one that stopped.
+ */
 static inline int peer_send(struct peer *p, size_t upto, int stall_ms)
 {
     unsigned char buf[16384];
+    int starved = 0;
 
     while (p->sent < upto) {
         size_t len =
@@ -298,7 +364,16 @@ static inline int peer_send(struct peer *p, size_t upto, int stall_ms)
             buf[k] = peer_byte(p->sent + k);
         n = send(p->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            if (peer_wait(p->fd, POLLOUT, stall_ms) < 0)
+            uint64_t cpu, d0, d1;
+            char state;
+
+            peer__loop_thread(p->loop_tid, &state, &cpu, &d0);
+            if (peer_wait(p->fd, POLLOUT, stall_ms) == 0)
+                continue;
+            peer__loop_thread(p->loop_tid, &state, &cpu, &d1);
+            if (stall_ms > 500 || /* long enough for any machine */
+                (state != 'R' && d1 - d0 < (uint64_t)stall_ms * 250000u) ||
+                ++starved >= 20)
                 return -1;
             continue;
         }
@@ -394,6 +469,7 @@ static inline void run_peer(struct loop *loop, struct peer *p)
     xpipe(fds);
     p->notify_fd = fds[1];
     p->fd = -1;
+    p->loop_tid = (pid_t)syscall(SYS_gettid);
     rc = loop_watch(loop, fds[0], LOOP_READABLE, serve__notify_cb, &done,
                     "test_notify");
     if (rc < 0)
