@@ -268,7 +268,11 @@ static void greedy_peer(struct peer *p)
 }
 
 /* A client that sends without reading: the server stops reading once its
- * buffer is full (the client's sends then stall), and nothing is lost. */
+ * buffer is full (the client's sends then stall), and nothing is lost.
+ * Nor does the loop spin meanwhile: a connection still watched for
+ * LOOP_READABLE with no room to read into is ready on every iteration, so
+ * the loop's thread would be runnable (on a CPU or waiting for one) for the
+ * whole 300 ms stall, whatever the machine's load. */
 static void test_echo_client_that_never_reads(void **state)
 {
     size_t limit = 16u << 20;
@@ -276,6 +280,8 @@ static void test_echo_client_that_never_reads(void **state)
         .rcvbuf = 65536, .sndbuf = 65536, .fn = greedy_peer, .arg = &limit};
     int rcvbuf = 65536;
     struct fixture f;
+    double runnable, wall;
+    uint64_t t0;
 
     (void)state;
     setup_sndbuf(&f, 65536);
@@ -283,7 +289,12 @@ static void test_echo_client_that_never_reads(void **state)
      * that what the kernel holds is small next to the limit. */
     setsockopt(f.lfd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
     p.port = f.port;
+    t0 = harness_now_ns();
+    runnable = harness_thread_cpu_seconds() + harness_thread_cpu_wait_seconds();
     run_peer(f.loop, &p);
+    runnable = harness_thread_cpu_seconds() +
+               harness_thread_cpu_wait_seconds() - runnable;
+    wall = (double)(harness_now_ns() - t0) / 1e9;
     if (p.sent >= limit)
         harness_fail("a client sent %zu MiB without reading any of the echo, "
                      "and the server took it all: stop reading a connection "
@@ -295,8 +306,15 @@ static void test_echo_client_that_never_reads(void **state)
                      "(after %zu bytes): %s",
                      p.sent, p.err);
     harness_note("the server held %zu KiB of an unread echo, socket buffers "
-                 "included",
-                 p.sent / 1024);
+                 "included; its loop was runnable %.0f ms of %.0f",
+                 p.sent / 1024, runnable * 1e3, wall * 1e3);
+    if (runnable > 0.8 * wall)
+        harness_fail("while a client's sends stalled (it read nothing), the "
+                     "loop's thread was runnable %.0f ms of %.0f: it spun. "
+                     "A connection whose buffer is full must not stay "
+                     "watched for LOOP_READABLE (the socket stays readable, "
+                     "so the loop wakes at once, again and again)",
+                     runnable * 1e3, wall * 1e3);
     teardown(&f);
 }
 
