@@ -10,6 +10,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <netinet/tcp.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 
 #include "harness.h"
 #include "echo.h"
@@ -318,6 +322,72 @@ static void test_echo_client_that_never_reads(void **state)
     teardown(&f);
 }
 
+/*
+ * echo_server_start when loop_watch refuses the listening socket: a
+ * seccomp filter of the calling thread fails every epoll_ctl with ENOMEM.
+ * It returns a negative errno (loop_watch's) and leaves nothing allocated
+ * (memcheck).
+ */
+static int epoll_ctl_fails(void)
+{
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_epoll_ctl, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOMEM),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
+
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return -1;
+    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+struct refused_start {
+    struct loop *loop;
+    struct echo_server *srv;
+    int lfd, filter, rc; /* written by the thread, read after join */
+};
+
+static void *start_refused(void *arg)
+{
+    struct refused_start *r = arg;
+
+    r->filter = epoll_ctl_fails();
+    if (r->filter == 0)
+        r->rc = echo_server_start(r->loop, r->lfd, &r->srv);
+    return NULL;
+}
+
+static void test_echo_start_refused(void **state)
+{
+    struct refused_start r = {0};
+    pthread_t t;
+    int port;
+
+    (void)state;
+    r.lfd = listen_loopback(&port);
+    if (loop_create(&r.loop) < 0)
+        harness_fail("loop_create failed");
+    xpthread_create(&t, NULL, start_refused, &r);
+    xpthread_join(t, NULL);
+    if (r.filter != 0) {
+        loop_destroy(r.loop);
+        xclose(r.lfd);
+        harness_skip("no seccomp filter here: epoll_ctl cannot be made to "
+                     "fail");
+    }
+    if (r.rc == 0)
+        echo_server_stop(r.srv);
+    loop_destroy(r.loop);
+    xclose(r.lfd);
+    if (r.rc >= 0)
+        harness_fail("echo_server_start returned %d where every epoll_ctl "
+                     "fails (loop_watch cannot watch the listening socket): "
+                     "expected loop_watch's negative errno",
+                     r.rc);
+}
+
 /* 48 KiB, then shutdown(SHUT_WR) at once; the client starts reading 50 ms
  * later. The server reads the EOF while most of the echo is unwritten. */
 static void eof_peer(struct peer *p)
@@ -591,6 +661,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_echo_stop_closes_connections),
     cmocka_unit_test(test_echo_accepts_every_pending),
     cmocka_unit_test(test_echo_client_that_never_reads),
+    cmocka_unit_test(test_echo_start_refused),
     cmocka_unit_test(test_echo_eof_with_echo_pending),
     cmocka_unit_test(test_echo_client_gone_during_echo),
     cmocka_unit_test(test_echo_many_clients_speedup),
