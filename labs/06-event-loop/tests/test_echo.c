@@ -388,6 +388,98 @@ static void test_echo_start_refused(void **state)
                      r.rc);
 }
 
+/*
+ * A connection the loop will not watch: in the loop's thread, a seccomp
+ * filter fails every epoll_ctl that adds an fd other than the listening
+ * socket (with ENOMEM), so the server accepts a client but cannot watch
+ * it. Whatever it does with it, once echo_server_stop has run nothing is
+ * left: no descriptor open, nothing allocated (memcheck).
+ */
+struct refused_conn {
+    struct loop *loop;
+    struct echo_server *srv;
+    int lfd, filter, rc, ticks;
+    atomic_int connected; /* set by the client (the main thread) */
+};
+
+static int epoll_adds_fail_but(int fd)
+{
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_epoll_ctl, 0, 5),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                 offsetof(struct seccomp_data, args[1])),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, EPOLL_CTL_ADD, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                 offsetof(struct seccomp_data, args[2])),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)fd, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOMEM),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
+
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return -1;
+    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/* Every 10 ms: stop 100 ms after the client connected, or after 3 s. */
+static void refused_conn_tick(struct loop *loop, long id, void *arg)
+{
+    struct refused_conn *r = arg;
+
+    (void)id;
+    if (++r->ticks > 300 || (atomic_load(&r->connected) && ++r->connected > 11))
+        loop_stop(loop);
+}
+
+static void *serve_refused(void *arg)
+{
+    struct refused_conn *r = arg;
+
+    r->rc = echo_server_start(r->loop, r->lfd, &r->srv);
+    if (r->rc < 0)
+        return NULL;
+    r->filter = epoll_adds_fail_but(r->lfd);
+    if (r->filter == 0 &&
+        loop_timer_add(r->loop, 10, 10, refused_conn_tick, r, "tick") > 0)
+        r->rc = loop_run(r->loop);
+    echo_server_stop(r->srv);
+    return NULL;
+}
+
+static void test_echo_connection_not_watched(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    struct refused_conn r = {0};
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    pthread_t t;
+    int port, cfd;
+
+    (void)state;
+    r.lfd = listen_loopback(&port);
+    if (loop_create(&r.loop) < 0)
+        harness_fail("loop_create failed");
+    xpthread_create(&t, NULL, serve_refused, &r);
+    a.sin_port = htons((uint16_t)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (cfd < 0 || connect(cfd, (struct sockaddr *)&a, sizeof(a)) < 0)
+        harness_fail("the client could not connect: %s", strerror(errno));
+    atomic_store(&r.connected, 1);
+    xpthread_join(t, NULL);
+    xclose(cfd);
+    loop_destroy(r.loop);
+    xclose(r.lfd);
+    if (r.rc < 0)
+        harness_fail("echo_server_start or loop_run returned %d (%s)", r.rc,
+                     strerror(-r.rc));
+    if (r.filter != 0)
+        harness_skip("no seccomp filter here: epoll_ctl cannot be made to "
+                     "fail");
+    harness_assert_no_leaks(snap);
+}
+
 /* 48 KiB, then shutdown(SHUT_WR) at once; the client starts reading 50 ms
  * later. The server reads the EOF while most of the echo is unwritten. */
 static void eof_peer(struct peer *p)
@@ -662,6 +754,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_echo_accepts_every_pending),
     cmocka_unit_test(test_echo_client_that_never_reads),
     cmocka_unit_test(test_echo_start_refused),
+    cmocka_unit_test(test_echo_connection_not_watched),
     cmocka_unit_test(test_echo_eof_with_echo_pending),
     cmocka_unit_test(test_echo_client_gone_during_echo),
     cmocka_unit_test(test_echo_many_clients_speedup),
