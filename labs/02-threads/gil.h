@@ -11,6 +11,8 @@
 #ifndef LAB02_GIL_H
 #define LAB02_GIL_H
 
+#include "gil_hooks.h"
+
 struct gil; /* opaque: defined in gil.c */
 
 /*

@@ -517,6 +517,67 @@ static void test_coro_create_sizes(void **state)
                      "coro_create must return -ENOMEM");
 }
 
+/*
+ * coro.h: a guard page below the stack; -ENOMEM when the stack cannot be
+ * mapped. In a thread where every mprotect to PROT_NONE fails (a seccomp
+ * filter: the stack could be mapped, its guard cannot be made), coro_create
+ * of a 64 MiB stack returns -ENOMEM and leaves nothing behind: the address
+ * space has not grown by the stack (and memcheck sees no leaked memory).
+ * A design that needs no such mprotect may return 0: its coroutine must
+ * then work.
+ */
+struct guardless {
+    int filter, rc, ran; /* written by the thread, read after join */
+    long grew_kib;
+};
+
+static void *create_without_guards(void *arg)
+{
+    struct guardless *r = arg;
+    struct coro *co = NULL;
+    void *v = NULL;
+    long before;
+
+    r->filter = lab05_no_guard_pages();
+    if (r->filter != 0)
+        return NULL;
+    before = lab05_vm_kib();
+    r->rc = coro_create(&co, use_stack, V(4096), (size_t)64 << 20);
+    r->grew_kib = lab05_vm_kib() - before;
+    if (r->rc == 0) {
+        r->ran = coro_resume(co, &v) == 0 && coro_finished(co);
+        coro_destroy(co);
+    }
+    return NULL;
+}
+
+static void test_coro_create_guard_fails(void **state)
+{
+    struct guardless r = {0};
+    pthread_t t;
+
+    (void)state;
+    xpthread_create(&t, NULL, create_without_guards, &r);
+    xpthread_join(t, NULL);
+    if (r.filter != 0)
+        harness_skip("no seccomp filter here: mprotect cannot be made to "
+                     "fail");
+    if (r.rc == 0) {
+        if (!r.ran)
+            harness_fail("coro_create returned 0 where no guard page can "
+                         "be made, but the coroutine did not run to its "
+                         "end");
+        return;
+    }
+    expect_rc("coro_create where mprotect cannot make a guard page", r.rc,
+              -ENOMEM);
+    if (r.grew_kib >= 32 * 1024)
+        harness_fail("coro_create returned -ENOMEM when its guard page "
+                     "could not be made, but the address space grew by "
+                     "%ld KiB: unmap the stack before returning",
+                     r.grew_kib);
+}
+
 static void *stop_midway(void *arg)
 {
     (void)arg;
@@ -993,6 +1054,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_coro_stack_has_guard_page),
     cmocka_unit_test(test_coro_overflow_crashes_cleanly),
     cmocka_unit_test(test_coro_create_sizes),
+    cmocka_unit_test(test_coro_create_guard_fails),
     cmocka_unit_test(test_coro_destroy_frees_everything),
     cmocka_unit_test(test_coro_destroy_unmaps_stacks),
     cmocka_unit_test(test_coro_resume_busy_resumer),

@@ -727,6 +727,61 @@ static void test_green_out_of_memory(void **state)
     expect_rc("green_run after a failed spawn (nothing to run)", rc[2], 0);
 }
 
+/*
+ * -ENOMEM from green_spawn when coro_create fails, in a thread where every
+ * mprotect to PROT_NONE fails (a seccomp filter: no guard page can be
+ * made): the thread is not queued, green_run has nothing to run, and
+ * memcheck sees nothing leaked. A coro_create that needs no such mprotect
+ * may succeed: the thread must then run.
+ */
+struct spawn_guardless {
+    int filter, rc_spawn, rc_run; /* written by the thread, read after join */
+    long ran;
+};
+
+static void *count_run(void *arg)
+{
+    ++*(long *)arg;
+    return NULL;
+}
+
+static void *spawn_without_guards(void *arg)
+{
+    struct spawn_guardless *r = arg;
+
+    r->filter = lab05_no_guard_pages();
+    if (r->filter != 0)
+        return NULL;
+    r->rc_spawn = green_spawn(NULL, count_run, &r->ran);
+    r->rc_run = green_run();
+    return NULL;
+}
+
+static void test_green_spawn_guard_fails(void **state)
+{
+    struct spawn_guardless r = {0};
+    pthread_t t;
+
+    (void)state;
+    xpthread_create(&t, NULL, spawn_without_guards, &r);
+    xpthread_join(t, NULL);
+    if (r.filter != 0)
+        harness_skip("no seccomp filter here: mprotect cannot be made to "
+                     "fail");
+    expect_rc("green_run after the spawn", r.rc_run, 0);
+    if (r.rc_spawn == 0) {
+        if (r.ran != 1)
+            harness_fail("green_spawn returned 0 where no guard page can be "
+                         "made, but its thread ran %ld times, not once",
+                         r.ran);
+        return;
+    }
+    expect_rc("green_spawn where coro_create cannot make a guard page",
+              r.rc_spawn, -ENOMEM);
+    if (r.ran != 0)
+        harness_fail("green_spawn failed, yet its thread ran");
+}
+
 /* ---- Task 4: 10,000 green threads. */
 
 static long started, finished;
@@ -820,6 +875,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_green_stack_and_returns),
     cmocka_unit_test(test_green_close_from_os_thread),
     cmocka_unit_test(test_green_out_of_memory),
+    cmocka_unit_test(test_green_spawn_guard_fails),
     cmocka_unit_test(test_green_ten_thousand),
     cmocka_unit_test(test_green_finished_stacks_freed_at_once),
 };

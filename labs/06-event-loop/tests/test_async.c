@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 
 #include "harness.h"
@@ -603,6 +604,94 @@ static void filler_cb(struct loop *loop, long id, void *arg)
     (void)arg;
 }
 
+/*
+ * async_spawn when the loop refuses its task's timer: the loop holds 80,000
+ * timers an hour or so away (made while memory was plentiful, each due
+ * before the one made before it, so that a sorted list takes them at its
+ * head); then every allocation fails (harness_oom_begin) but for 4 MiB of
+ * address space given back, room for a task and its stack but not for
+ * the timers' storage to double; the test adds timers until
+ * loop_timer_add says -ENOMEM, and spawns twice. Each spawn returns a
+ * negative errno, and the second leaves the address space as it found it:
+ * a task that could not be started frees its coroutine, stack and all
+ * (the first may grow the heap). A design that needs no timer to start a
+ * task may return 0: not judged.
+ */
+#define REFUSED_FILL 80000
+#define REFUSED_ROOM ((size_t)4 << 20)
+
+/* The address space in KiB, read without malloc (memory is short). */
+static long vm_kib(void)
+{
+    char buf[64] = {0};
+    int fd = open("/proc/self/statm", O_RDONLY);
+    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+    if (fd >= 0)
+        close(fd);
+    return n <= 0 ? -1 : atol(buf) * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static void test_async_spawn_refused_timer(void **state)
+{
+    struct loop *loop = new_loop();
+    long refused = 0, grew = 0, vm;
+    int ran = 0, rc[2] = {1, 1}, oom;
+    void *room;
+
+    (void)state;
+    for (int i = 0; i < REFUSED_FILL; i++)
+        if (loop_timer_add(loop, 3600000 - (uint64_t)i, 0, filler_cb, NULL,
+                           "filler") <= 0)
+            harness_fail("loop_timer_add failed with memory to spare");
+    room =
+        mmap(NULL, REFUSED_ROOM, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (room == MAP_FAILED)
+        harness_fail("setup: mmap of the room failed");
+    oom = harness_oom_begin();
+    munmap(room, REFUSED_ROOM);
+    if (oom == 0) {
+        for (uint64_t ms = 3600000 - REFUSED_FILL;
+             (refused =
+                  loop_timer_add(loop, ms, 0, filler_cb, NULL, "filler")) > 0;
+             ms--)
+            ;
+        rc[0] = async_spawn(loop, quick_task, &ran);
+        vm = vm_kib();
+        rc[1] = async_spawn(loop, quick_task, &ran);
+        grew = vm_kib() - vm;
+        harness_oom_end();
+    }
+    if (oom != 0) {
+        harness_note("out-of-memory checks skipped here (Valgrind or a "
+                     "sanitizer)");
+    } else if (refused != -ENOMEM) {
+        harness_note("no -ENOMEM from loop_timer_add (%ld): the loop's "
+                     "refusal was not reached",
+                     refused);
+    } else if (rc[0] == 0 || rc[1] == 0) {
+        harness_note("async_spawn returned %d and %d while loop_timer_add "
+                     "refused every timer: a design that needs none",
+                     rc[0], rc[1]);
+        return; /* its tasks are queued on a loop of hour-long timers */
+    } else if (rc[0] > 0 || rc[1] > 0) {
+        harness_fail("async_spawn returned %d and %d when the loop "
+                     "refused its timer: expected a negative errno",
+                     rc[0], rc[1]);
+    } else if (grew >= 64) {
+        harness_fail("async_spawn returned %d when the loop refused its "
+                     "task's timer, and the address space grew by %ld KiB: "
+                     "destroy the task's coroutine (its stack) and free "
+                     "the task before returning",
+                     rc[1], grew);
+    }
+    if (async_live_tasks() != 0 || ran != 0)
+        harness_fail("two spawns failed, yet async_live_tasks() is %ld and "
+                     "%d tasks ran",
+                     async_live_tasks(), ran);
+    loop_destroy(loop);
+}
+
 static void refused_sleep_task(void *arg)
 {
     struct refused_sleep *r = arg;
@@ -945,6 +1034,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_async_await_refused_fd),
     cmocka_unit_test(test_async_live_tasks_per_thread),
     cmocka_unit_test(test_async_spawn_out_of_memory),
+    cmocka_unit_test(test_async_spawn_refused_timer),
     cmocka_unit_test(test_async_sleep_refused_timer),
     cmocka_unit_test(test_async_echo_1mib_messages),
     cmocka_unit_test(test_async_echo_trickling_clients),

@@ -10,6 +10,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <netinet/tcp.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 
 #include "harness.h"
 #include "echo.h"
@@ -284,7 +288,11 @@ static void greedy_peer(struct peer *p)
 }
 
 /* A client that sends without reading: the server stops reading once its
- * buffer is full (the client's sends then stall), and nothing is lost. */
+ * buffer is full (the client's sends then stall), and nothing is lost.
+ * Nor does the loop spin meanwhile: a connection still watched for
+ * LOOP_READABLE with no room to read into is ready on every iteration, so
+ * the loop's thread would be runnable (on a CPU or waiting for one) for the
+ * whole 300 ms stall, whatever the machine's load. */
 static void test_echo_client_that_never_reads(void **state)
 {
     size_t limit = 16u << 20;
@@ -292,6 +300,8 @@ static void test_echo_client_that_never_reads(void **state)
         .rcvbuf = 65536, .sndbuf = 65536, .fn = greedy_peer, .arg = &limit};
     int rcvbuf = 65536;
     struct fixture f;
+    double runnable, wall;
+    uint64_t t0;
 
     (void)state;
     setup_sndbuf(&f, 65536);
@@ -299,7 +309,12 @@ static void test_echo_client_that_never_reads(void **state)
      * that what the kernel holds is small next to the limit. */
     setsockopt(f.lfd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
     p.port = f.port;
+    t0 = harness_now_ns();
+    runnable = harness_thread_cpu_seconds() + harness_thread_cpu_wait_seconds();
     run_peer(f.loop, &p);
+    runnable = harness_thread_cpu_seconds() +
+               harness_thread_cpu_wait_seconds() - runnable;
+    wall = (double)(harness_now_ns() - t0) / 1e9;
     if (p.sent >= limit)
         harness_fail("a client sent %zu MiB without reading any of the echo, "
                      "and the server took it all: stop reading a connection "
@@ -311,9 +326,199 @@ static void test_echo_client_that_never_reads(void **state)
                      "(after %zu bytes): %s",
                      p.sent, p.err);
     harness_note("the server held %zu KiB of an unread echo, socket buffers "
-                 "included",
-                 p.sent / 1024);
+                 "included; its loop was runnable %.0f ms of %.0f",
+                 p.sent / 1024, runnable * 1e3, wall * 1e3);
+    if (runnable > 0.8 * wall)
+        harness_fail("while a client's sends stalled (it read nothing), the "
+                     "loop's thread was runnable %.0f ms of %.0f: it spun. "
+                     "A connection whose buffer is full must not stay "
+                     "watched for LOOP_READABLE (the socket stays readable, "
+                     "so the loop wakes at once, again and again)",
+                     runnable * 1e3, wall * 1e3);
     teardown(&f);
+}
+
+/*
+ * echo_server_start when loop_watch refuses the listening socket: a
+ * seccomp filter of the calling thread fails every epoll_ctl with ENOMEM.
+ * It returns a negative errno (loop_watch's) and leaves nothing allocated
+ * (memcheck).
+ */
+static int epoll_ctl_fails(void)
+{
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_epoll_ctl, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOMEM),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
+
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return -1;
+    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+struct refused_start {
+    struct loop *loop;
+    struct echo_server *srv;
+    int lfd, filter, rc; /* written by the thread, read after join */
+};
+
+static void *start_refused(void *arg)
+{
+    struct refused_start *r = arg;
+
+    r->filter = epoll_ctl_fails();
+    if (r->filter == 0)
+        r->rc = echo_server_start(r->loop, r->lfd, &r->srv);
+    return NULL;
+}
+
+static void test_echo_start_refused(void **state)
+{
+    struct refused_start r = {0};
+    pthread_t t;
+    int port;
+
+    (void)state;
+    r.lfd = listen_loopback(&port);
+    if (loop_create(&r.loop) < 0)
+        harness_fail("loop_create failed");
+    xpthread_create(&t, NULL, start_refused, &r);
+    xpthread_join(t, NULL);
+    if (r.filter != 0) {
+        loop_destroy(r.loop);
+        xclose(r.lfd);
+        harness_skip("no seccomp filter here: epoll_ctl cannot be made to "
+                     "fail");
+    }
+    if (r.rc == 0)
+        echo_server_stop(r.srv);
+    loop_destroy(r.loop);
+    xclose(r.lfd);
+    if (r.rc >= 0)
+        harness_fail("echo_server_start returned %d where every epoll_ctl "
+                     "fails (loop_watch cannot watch the listening socket): "
+                     "expected loop_watch's negative errno",
+                     r.rc);
+}
+
+/*
+ * A connection the server cannot set up: in the loop's thread, a seccomp
+ * filter fails every epoll_ctl that adds an fd other than the listening
+ * socket (with ENOMEM), so the server accepts a client but cannot watch
+ * it; then again with every allocation failing (harness_oom_begin; not
+ * under Valgrind or a sanitizer). Whatever it does with it, once
+ * echo_server_stop has run nothing is left: no descriptor open, nothing
+ * allocated (memcheck).
+ */
+struct refused_conn {
+    struct loop *loop;
+    struct echo_server *srv;
+    int lfd, oom, filter, rc, ticks;
+    atomic_int connected; /* set by the client (the main thread) */
+};
+
+static int epoll_adds_fail_but(int fd)
+{
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_epoll_ctl, 0, 5),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                 offsetof(struct seccomp_data, args[1])),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, EPOLL_CTL_ADD, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                 offsetof(struct seccomp_data, args[2])),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)fd, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOMEM),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
+
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return -1;
+    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/* Every 10 ms: stop 100 ms after the client connected, or after 3 s. */
+static void refused_conn_tick(struct loop *loop, long id, void *arg)
+{
+    struct refused_conn *r = arg;
+
+    (void)id;
+    if (++r->ticks > 300 || (atomic_load(&r->connected) && ++r->connected > 11))
+        loop_stop(loop);
+}
+
+static void *serve_refused(void *arg)
+{
+    struct refused_conn *r = arg;
+
+    r->rc = echo_server_start(r->loop, r->lfd, &r->srv);
+    if (r->rc < 0)
+        return NULL;
+    if (loop_timer_add(r->loop, 10, 10, refused_conn_tick, r, "tick") <= 0)
+        r->rc = -1;
+    else if (r->oom)
+        r->filter = harness_oom_begin();
+    else
+        r->filter = epoll_adds_fail_but(r->lfd);
+    if (r->rc == 0 && r->filter == 0)
+        r->rc = loop_run(r->loop);
+    if (r->oom && r->filter == 0)
+        harness_oom_end();
+    echo_server_stop(r->srv);
+    return NULL;
+}
+
+/* One client connects while the loop's thread runs with epoll_ctl's ADD
+ * refused (oom 0) or with every allocation failing (oom 1). */
+static void connect_while_refused(int oom)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    struct refused_conn r = {.oom = oom};
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    pthread_t t;
+    int port, cfd;
+
+    r.lfd = listen_loopback(&port);
+    if (loop_create(&r.loop) < 0)
+        harness_fail("loop_create failed");
+    a.sin_port = htons((uint16_t)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (cfd < 0)
+        harness_fail("socket: %s", strerror(errno));
+    xpthread_create(&t, NULL, serve_refused, &r);
+    if (connect(cfd, (struct sockaddr *)&a, sizeof(a)) < 0)
+        harness_fail("the client could not connect: %s", strerror(errno));
+    atomic_store(&r.connected, 1);
+    xpthread_join(t, NULL);
+    xclose(cfd);
+    loop_destroy(r.loop);
+    xclose(r.lfd);
+    if (r.rc < 0 && (!oom || r.filter != 0))
+        harness_fail("echo_server_start or loop_run returned %d (%s)", r.rc,
+                     strerror(-r.rc));
+    if (r.rc < 0) /* loop_run may need memory: a failure, not a leak */
+        harness_note("loop_run with no memory left returned %d (%s)", r.rc,
+                     strerror(-r.rc));
+    if (r.filter != 0) {
+        harness_note(oom ? "out-of-memory check skipped here (Valgrind or a "
+                           "sanitizer)"
+                         : "no seccomp filter here: epoll_ctl cannot be "
+                           "made to fail");
+        return;
+    }
+    harness_assert_no_leaks(snap);
+}
+
+static void test_echo_connection_not_watched(void **state)
+{
+    (void)state;
+    connect_while_refused(0);
+    connect_while_refused(1);
 }
 
 /* 48 KiB, then shutdown(SHUT_WR) at once; the client starts reading once
@@ -593,6 +798,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_echo_stop_closes_connections),
     cmocka_unit_test(test_echo_accepts_every_pending),
     cmocka_unit_test(test_echo_client_that_never_reads),
+    cmocka_unit_test(test_echo_start_refused),
+    cmocka_unit_test(test_echo_connection_not_watched),
     cmocka_unit_test(test_echo_eof_with_echo_pending),
     cmocka_unit_test(test_echo_client_gone_during_echo),
     cmocka_unit_test(test_echo_many_clients_speedup),
