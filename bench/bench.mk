@@ -35,7 +35,7 @@ $(BENCH_OBJ)/labs/%.o: $(ROOT)/labs/%.c | $(DEPS_STAMP)
 # whose headers it includes.
 $(BENCH_OBJ)/%.o: $(ROOT)/bench/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(BENCH_CFLAGS) $(if $(BENCH_LAB),-I$(ROOT)/labs/$(BENCH_LAB)) \
+	$(CC) $(BENCH_CFLAGS) $(if $(BENCH_LAB),-I$(ROOT)/labs/$(BENCH_LAB) -I$(ROOT)/harness) \
 	    -c $< -o $@
 
 # The tree the programs last linked: another REF relinks them (the
@@ -47,13 +47,17 @@ $(BENCH_REF_STAMP): bench-ref-force
 	@[ "$$(cat $@ 2>/dev/null)" = "$(BENCH_REF)" ] || echo "$(BENCH_REF)" >$@
 bench-ref-force:
 
-# bench_program(name, lab, reference files, extra libraries)
+# bench_program(name, lab, reference files, extra libraries). A lab's
+# headers may route its condition waits through the harness (lab 02's
+# pool_hooks.h, lab 07's ring_hooks.h: plain calls while chaos is off), so
+# a program built on a lab links the plain harness library too.
 define bench_program
 $(BENCH_OBJ)/$(1).o: BENCH_LAB := $(2)
 $(BENCH_BIN)/$(1): $(BENCH_OBJ)/$(1).o \
-                   $(patsubst %,$(BENCH_REF_OBJ)/$(2)/%.o,$(3)) $(BENCH_REF_STAMP)
+                   $(patsubst %,$(BENCH_REF_OBJ)/$(2)/%.o,$(3)) $(BENCH_REF_STAMP) \
+                   $(if $(2),$(BUILD)/harness/plain/libharness.a)
 	@mkdir -p $$(@D)
-	$$(CC) $(BENCH_CFLAGS) -o $$@ $$(filter %.o,$$^) $(4)
+	$$(CC) $(BENCH_CFLAGS) -o $$@ $$(filter %.o %.a,$$^) $(4) $(if $(2),-lcmocka)
 BENCH_PROGS += $(BENCH_BIN)/$(1)
 endef
 
