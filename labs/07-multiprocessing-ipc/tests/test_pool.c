@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat.h" /* SYS_close_range where glibc (before 2.34) lacks it */
 #include "harness.h"
 #include "pool.h"
 #include "lab07_util.h"
