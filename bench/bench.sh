@@ -221,7 +221,7 @@ END {
     ideal = get("speedup io-bound", "ideal w=8")
     goal("lab02 io-bound speedup / ideal w=8", ratio(get("speedup io-bound", "lab02 pool w=8"), ideal), "x", ">=", 0.95)
     goal("lab07 io-bound speedup / ideal w=8", ratio(get("speedup io-bound", "lab07 pool w=8"), ideal), "x", ">=", 0.95)
-    goal("slowest one-lab grade", worst > 0 ? worst : -1, "s", "<=", 30)
+    goal("slowest one-lab grade", worst > 0 ? worst : -1, "s", "<=", 15)
     goal("grade all labs", get("grader", "grade all labs"), "s", "<=", 300)
     for (i = 1; i <= nloop; i++)
         goal("fast loop " loop[i], get("fast loop", loop[i]), "s", "<=", 1.5)
