@@ -314,7 +314,7 @@ static void check_faster(const struct count_ops *slow,
                          const struct count_ops *fast, double min_ratio,
                          const char *cause)
 {
-    long iters = harness_param_long("iters", 4000000);
+    long iters = harness_param_long("iters", 1000000);
     int trials = (int)harness_param_long("trials", 9);
     struct timed s = {slow, iters, 0}, f = {fast, iters, 0};
     struct harness_ratio r;
@@ -355,7 +355,7 @@ static void test_count_padded_beats_mutex(void **state)
     check_faster(&count_global_mutex, &count_per_thread_padded, 2.0,
                  "Does each thread write only its own slot, with no lock, "
                  "no atomic and no shared line?");
-    note_side_by_side(harness_param_long("iters", 4000000));
+    note_side_by_side(harness_param_long("iters", 1000000));
 }
 
 static const struct CMUnitTest tests[] = {
