@@ -478,7 +478,7 @@ static const char *prereq_failed(struct lab_result *res, struct entry *en)
  * vacuously). Its other checks are not run (prereq_failed). Repeated
  * until nothing changes, so a chain of requirements is followed.
  */
-static void withhold_unmet(struct lab_result *res)
+static void withhold_unmet(struct lab_result *res, int quiet)
 {
     for (int changed = 1; changed;) {
         changed = 0;
@@ -495,6 +495,13 @@ static void withhold_unmet(struct lab_result *res)
             en->summary = gr_printf("no points: it counts only when %s "
                                     "passes functionally, and it did not",
                                     pre);
+            /* Its progress line said passed: say what became of it. */
+            if (!quiet)
+                fprintf(stderr,
+                        "  %-44s %-10s %s (no points: %s did not "
+                        "pass)\n",
+                        en->test->name, check_name(en->kind),
+                        outcome_name(en->outcome), pre);
             changed = 1;
         }
     }
@@ -859,7 +866,7 @@ int grade_lab(struct lab *lab, const struct grade_opts *o,
     times_save(batch, n, lab, o);
     free(batch);
     if (!o->no_prereq)
-        withhold_unmet(res);
+        withhold_unmet(res, o->quiet);
     tool_phase(lab, o, res, &budget);
     speedup_phase(lab, o, res, &budget);
     budget_free(&budget);
