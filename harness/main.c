@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -341,31 +342,61 @@ static void take_channel(void)
     unsetenv(HARNESS_ENV_NONCE);
 }
 
+/*
+ * A forked child that comes back through the runner also writes its pid
+ * here: memory shared with the test's process, which no descriptor holds.
+ * Its own report goes down the grader's pipe, which the child may have
+ * closed (a pool worker closes every descriptor it inherited), and then
+ * only the test's process can say it, when the child got back first.
+ */
+static pid_t *returned_child;
+
+static void forked_child_returned(pid_t child)
+{
+    harness_symptom("child-returned",
+                    "the code under test forked a child (pid %d, its "
+                    "parent %d) that returned from it into the test",
+                    (int)child, (int)main_pid);
+    emit(HARNESS_KIND_FORKED, "a forked child returned into the test runner: "
+                              "after fork() a child must exec or _exit(), "
+                              "never return");
+    _exit(HARNESS_EXIT_FORKED);
+}
+
 static int run_one(const struct CMUnitTest *t)
 {
     struct CMUnitTest one = *t;
+    pid_t child;
     int failed;
 
     test_fn = t->test_func;
     one.test_func = trampoline;
     main_pid = getpid();
+    if (!returned_child) {
+        returned_child =
+            mmap(NULL, sizeof(*returned_child), PROT_READ | PROT_WRITE,
+                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (returned_child == MAP_FAILED)
+            returned_child = NULL;
+    }
+    if (returned_child)
+        *returned_child = 0;
     atexit(exit_guard);
     emit(HARNESS_KIND_START, t->name);
     test_running = 1;
     failed = _cmocka_run_group_tests(t->name, &one, 1, NULL, NULL);
     if (getpid() != main_pid) {
         /* A forked child came back through the runner: that fails the test
-         * whatever the parent reports (the child still holds the channel). */
-        harness_symptom("child-returned",
-                        "the code under test forked a child (pid %d, its "
-                        "parent %d) that returned from it into the test",
-                        (int)getpid(), (int)main_pid);
-        emit(HARNESS_KIND_FORKED,
-             "a forked child returned into the test runner: after "
-             "fork() a child must exec or _exit(), never return");
-        _exit(HARNESS_EXIT_FORKED);
+         * whatever the parent reports. */
+        if (returned_child)
+            __atomic_store_n(returned_child, getpid(), __ATOMIC_SEQ_CST);
+        forked_child_returned(getpid());
     }
     test_running = 0;
+    child =
+        returned_child ? __atomic_load_n(returned_child, __ATOMIC_SEQ_CST) : 0;
+    if (child)
+        forked_child_returned(child);
     harness__sched_end(failed);
     if (failed && failed_slow)
         emit(HARNESS_KIND_SLOW, "too slow (see the output above)");

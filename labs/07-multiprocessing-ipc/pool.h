@@ -22,6 +22,10 @@
  * function pointer, and any global data set up before pool_create, mean the
  * same thing in a worker as in the parent. Nothing the function writes to
  * memory reaches the parent: only its result does.
+ *
+ * A worker never returns into the caller's code, and when it ends it runs
+ * none of the caller's atexit handlers and flushes none of its stdio
+ * buffers: those belong to the parent, which runs them once.
  */
 typedef int (*pool_task_fn)(const void *in, size_t in_len, void *out,
                             size_t out_cap, size_t *out_len);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -444,6 +445,54 @@ static void test_pool_all_workers_crash(void **state)
     squares_check(&s);
     squares_free(&s);
     pool_destroy(p);
+}
+
+/*
+ * Workers leave with _exit: exit() in a worker would run the parent's
+ * atexit handlers (and flush its stdio buffers) once more in every worker.
+ * The handler counts in a shared mapping, which a worker has whatever
+ * descriptors it closed; it is registered before the pool exists, so every
+ * worker, the first ones and the replacement of a crashed one, inherits it.
+ */
+static pid_t atexit_owner;
+static int *atexit_elsewhere; /* MAP_SHARED: seen by every process */
+
+static void count_foreign_atexit(void)
+{
+    if (atexit_elsewhere && getpid() != atexit_owner)
+        __atomic_add_fetch(atexit_elsewhere, 1, __ATOMIC_SEQ_CST);
+}
+
+static void test_pool_workers_leave_without_exit(void **state)
+{
+    static int registered;
+    struct squares s;
+    struct pool *p;
+    int n;
+
+    (void)state;
+    atexit_elsewhere = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE,
+                            MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    assert_true(atexit_elsewhere != MAP_FAILED);
+    atexit_owner = getpid();
+    if (!registered++)
+        assert_int_equal(atexit(count_foreign_atexit), 0);
+    spin_units = 0;
+    squares_init(&s, 8, 5); /* a crash: a replacement worker too */
+    p = create(2);
+    map_ok(p, square_task, s.items, s.n);
+    squares_check(&s);
+    pool_destroy(p);
+    squares_free(&s);
+    n = __atomic_load_n(atexit_elsewhere, __ATOMIC_SEQ_CST);
+    munmap(atexit_elsewhere, sizeof(int));
+    atexit_elsewhere = NULL;
+    if (n > 0)
+        harness_fail_symptom("worker-exit",
+                             "%d worker process(es) ran the test's atexit "
+                             "handler when they ended: a worker left with "
+                             "exit() (or returned into code that did)",
+                             n);
 }
 
 /* Pools come and go: every worker is reaped, every fd closed. */
@@ -1139,6 +1188,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_pool_task_errors),
     cmocka_unit_test(test_pool_worker_crash_reported),
     cmocka_unit_test(test_pool_all_workers_crash),
+    cmocka_unit_test(test_pool_workers_leave_without_exit),
     cmocka_unit_test(test_pool_worker_exit_reported),
     cmocka_unit_test(test_pool_destroy_leaves_nothing),
     cmocka_unit_test(test_pool_workers_hold_own_pipes_only),
