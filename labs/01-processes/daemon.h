@@ -44,7 +44,8 @@ int daemon_start(const char *pid_path, pid_t *pid);
  * Returns 0 once it has ended; -ETIMEDOUT if it is still running after
  * timeout_ms (it is left running); -ENOENT when there is no pid file;
  * -EINVAL for a pid file that does not hold a pid above 1; -ESRCH when no
- * such process exists.
+ * such process exists. A process has ended once it has exited, reaped or
+ * not: a zombie waiting for its parent (or for init) is not running.
  * Blocks at most timeout_ms; a wait cut short by a signal (EINTR) is
  * resumed, not reported. Context: any thread.
  */

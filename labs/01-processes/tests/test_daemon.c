@@ -360,7 +360,13 @@ static void test_daemon_refuses_existing_pid_file(void **state)
                      "was not its own");
     close(fd);
     harness_assert_no_leaks(snap);
-    assert_int_equal(tagged_daemon_start("relative.pid", &pid), -EINVAL);
+    rc = tagged_daemon_start("relative.pid", &pid);
+    if (rc != -EINVAL)
+        harness_fail_symptom("relative-path",
+                             "daemon_start(\"relative.pid\", ...) returned "
+                             "%d (%s), expected -EINVAL: a pid_path that is "
+                             "not absolute is refused (the daemon works in /)",
+                             rc, rc ? strerror(-rc) : "success");
 }
 
 static void write_pid_file(const char *text)
@@ -432,6 +438,46 @@ static void test_daemon_stop_times_out(void **state)
     if (!alive)
         harness_fail("daemon_stop timed out but the process is gone: it must "
                      "be left running");
+}
+
+/*
+ * A process that has ended but that its parent has not reaped yet (a
+ * zombie) has ended: daemon_stop returns 0 for it. A daemon is re-parented
+ * to whoever reaps orphans, and that one may be slow to reap, or be the
+ * caller itself. Here it is the test's own child, reaped only afterwards;
+ * kill(pid, 0), which succeeds on a zombie, would wait out the timeout.
+ */
+static void test_daemon_stop_sees_zombie_end(void **state)
+{
+    char text[32], c;
+    int fds[2], rc;
+    pid_t child;
+
+    (void)state;
+    xpipe(fds);
+    child = xfork();
+    if (child == 0) {
+        signal(SIGTERM, SIG_DFL);
+        close(fds[0]);
+        (void)!write(fds[1], "r", 1);
+        for (;;)
+            pause();
+    }
+    close(fds[1]);
+    if (read(fds[0], &c, 1) != 1)
+        harness_fail("the test's own child did not start");
+    close(fds[0]);
+    snprintf(text, sizeof(text), "%d\n", (int)child);
+    write_pid_file(text);
+    rc = daemon_stop(pid_path, 1000);
+    kill(child, SIGKILL);
+    xwaitpid(child, NULL, 0);
+    if (rc != 0)
+        harness_fail_symptom("zombie-alive",
+                             "daemon_stop on a process that SIGTERM ended but "
+                             "that its parent had not reaped yet (a zombie), "
+                             "1000 ms: expected 0, got %d (%s)",
+                             rc, strerror(-rc));
 }
 
 /*
@@ -762,6 +808,8 @@ static const struct CMUnitTest tests[] = {
                                     daemon_teardown),
     cmocka_unit_test_setup_teardown(test_daemon_stop_times_out, daemon_setup,
                                     daemon_teardown),
+    cmocka_unit_test_setup_teardown(test_daemon_stop_sees_zombie_end,
+                                    daemon_setup, daemon_teardown),
     cmocka_unit_test_setup_teardown(test_daemon_from_threads, daemon_setup,
                                     daemon_teardown),
 };
