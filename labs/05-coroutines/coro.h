@@ -26,7 +26,9 @@ struct coro; /* defined in coro.c */
  * rounded up to whole pages) with one PROT_NONE guard page just below them,
  * so an overflow is a clean SIGSEGV, never silent corruption of a neighbour.
  * fn starts with the stack pointer aligned as the x86-64 ABI requires at a
- * function's entry (rsp + 8 a multiple of 16).
+ * function's entry (rsp + 8 a multiple of 16), and with every floating-point
+ * exception masked in MXCSR and the x87 control word, as C code expects
+ * (its creator's control bits, or the ABI's initial ones; never zeros).
  *
  * Returns 0 and sets *out; -EINVAL for a NULL out or fn, or a stack_size
  * under CORO_STACK_MIN; -ENOMEM when the stack cannot be mapped.

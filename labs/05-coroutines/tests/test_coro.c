@@ -358,6 +358,57 @@ static void test_coro_fp_control_preserved(void **state)
                      up.mxcsr, up.x87);
 }
 
+/*
+ * A new coroutine starts with every floating-point exception masked (its
+ * creator's control bits, or the ABI's initial ones), not zeros: MXCSR 0
+ * unmasks every SSE exception, so the first inexact division would raise
+ * SIGFPE; an x87 control word of 0 does the same for long double.
+ */
+enum { MXCSR_MASKS = 0x1f80, X87_MASKS = 0x003f };
+
+static void *fp_first_body(void *arg)
+{
+    *(struct fp_ctl *)arg = fp_get();
+    return NULL;
+}
+
+static void *fp_divide_body(void *arg)
+{
+    volatile double one = 1.0, three = 3.0;
+    volatile long double lone = 1.0L, lthree = 3.0L;
+
+    *(double *)arg = one / three + (double)(lone / lthree);
+    return NULL;
+}
+
+static void test_coro_starts_with_fp_masked(void **state)
+{
+    struct fp_ctl saved = fp_get(), first = {0, 0};
+    struct fp_ctl toward_zero = fp_with_rounding(saved, 3);
+    double sum = 0;
+    struct coro *co;
+
+    (void)state;
+    fp_set(toward_zero); /* a creator whose control bits are not the ABI's */
+    co = make(fp_first_body, &first, 0);
+    assert_int_equal(coro_resume(co, NULL), 0);
+    fp_set(saved);
+    coro_destroy(co);
+    if ((first.mxcsr & MXCSR_MASKS) != MXCSR_MASKS ||
+        (first.x87 & X87_MASKS) != X87_MASKS)
+        harness_fail_symptom(
+            "fp-unmasked",
+            "a new coroutine started with MXCSR %#x and x87 control word "
+            "%#x (its creator's: %#x, %#x): floating-point exceptions are "
+            "unmasked, so its first inexact division raises SIGFPE: fill "
+            "the first frame's control fields (the creator's, say), not zeros",
+            first.mxcsr, first.x87, toward_zero.mxcsr, toward_zero.x87);
+    co = make(fp_divide_body, &sum, 0);
+    assert_int_equal(coro_resume(co, NULL), 0);
+    coro_destroy(co);
+    assert_true(sum > 0.66 && sum < 0.67);
+}
+
 /* The ABI: rsp is a multiple of 16 at every call; SSE code relies on it. */
 static void *align_body(void *arg)
 {
@@ -1050,6 +1101,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_coro_many_interleaved),
     cmocka_unit_test(test_coro_callee_saved_preserved),
     cmocka_unit_test(test_coro_fp_control_preserved),
+    cmocka_unit_test(test_coro_starts_with_fp_masked),
     cmocka_unit_test(test_coro_stack_aligned),
     cmocka_unit_test(test_coro_stack_has_guard_page),
     cmocka_unit_test(test_coro_overflow_crashes_cleanly),
