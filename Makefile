@@ -210,7 +210,7 @@ $$($(1)_DIR)/tests/%.o: $(ROOT)/labs/$(1)/tests/%.c $$(TEST_REDEFINE_SYMS) \
 $$($(1)_DIR)/symbols.ok: $$($(1)_OBJS) \
                          $$(patsubst %,$$($(1)_DIR)/tests/%.o,$$($(1)_BUILT)) \
                          $(HARNESS_LIB) $(ROOT)/grader/scripts/student-symbols.sh
-	@bash $(ROOT)/grader/scripts/student-symbols.sh \
+	@STUDENT_SYMBOLS_CACHE=$(BUILD)/symbols bash $(ROOT)/grader/scripts/student-symbols.sh \
 	    "$$(or $$(GRADER_SHOWN_TREE),$(TREE))/$(1)" "$$(CC)" \
 	    $$(filter $$($(1)_DIR)/student/%,$$^) -- \
 	    $$(filter-out $$($(1)_DIR)/student/% %.sh,$$^)

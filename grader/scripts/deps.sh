@@ -13,6 +13,7 @@ need=(
     "valgrind:valgrind"
     "gcovr:gcovr"
     "gcov-tool:gcc"
+    "readelf:binutils"
     "jq:jq"
     "clang-format:clang-format"
     "gdb:gdb"
