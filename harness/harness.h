@@ -301,6 +301,18 @@ void harness__assert_no_leaks(const char *file, int line,
  */
 int harness_oom_begin(void);
 void harness_oom_end(void);
+/*
+ * harness_oom_begin_spare - harness_oom_begin, then one free block of each
+ * malloc size class up to `max` bytes handed back to the allocator: a
+ * create's first, small allocation (its struct) succeeds and a larger one
+ * (its array) fails, which reaches the path that must free the struct.
+ * harness_oom_spare_kept - how many of those blocks a malloc of their size
+ * cannot get back now: 0 when the code under test freed every block it
+ * took. Call it before harness_oom_end. (glibc: a freed small block waits
+ * in the thread's cache for a malloc of its own size class.)
+ */
+int harness_oom_begin_spare(size_t max);
+int harness_oom_spare_kept(void);
 
 /* ------------------------------------------------------------------ */
 /* Chaos mode: make rare interleavings common                           */

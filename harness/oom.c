@@ -74,6 +74,54 @@ int harness_oom_begin(void)
     return 0;
 }
 
+/* One request size per malloc size class of 16 bytes: 24, 40, 56, ... */
+#define SPARE_CLASSES 64
+static void *oom_spare[SPARE_CLASSES];
+static int oom_nspare;
+
+static size_t spare_size(int i)
+{
+    return 16 * (size_t)i + 24;
+}
+
+int harness_oom_begin_spare(size_t max)
+{
+    int n = 0;
+
+    if (oom_on)
+        return -1;
+    while (n < SPARE_CLASSES && spare_size(n) <= max &&
+           (oom_spare[n] = malloc(spare_size(n))) != NULL)
+        n++;
+    if (harness_oom_begin() != 0) {
+        while (n > 0)
+            free(oom_spare[--n]);
+        return -1;
+    }
+    for (int i = 0; i < n; i++)
+        free(oom_spare[i]);
+    oom_nspare = n;
+    /* An allocator that does not hand each block back to a malloc of its
+     * size (glibc without its thread cache, another allocator) would count
+     * blocks as kept that nobody took: no check then. */
+    if (harness_oom_spare_kept() != 0) {
+        harness_oom_end();
+        return -1;
+    }
+    return 0;
+}
+
+int harness_oom_spare_kept(void)
+{
+    int kept = 0;
+
+    for (int i = 0; i < oom_nspare; i++)
+        kept += (oom_spare[i] = malloc(spare_size(i))) == NULL;
+    for (int i = 0; i < oom_nspare; i++)
+        free(oom_spare[i]); /* back where they were, for the next create */
+    return kept;
+}
+
 void harness_oom_end(void)
 {
     int saved = errno;
@@ -88,5 +136,6 @@ void harness_oom_end(void)
         oom_hoard = next;
     }
     oom_on = 0;
+    oom_nspare = 0;
     errno = saved;
 }

@@ -125,7 +125,7 @@ for line in sys.stdin:
     for n, h in sorted(need.items()):
         if n not in covered:
             fail(f"{table}: no row for {n} ({h} declares it)")
-    print(f"{lab}: {rows} clauses, {rows - none - na} tested, {none} without a test, {na} not a promise of the code")
+    print(f"{lab}: {rows} clauses, {rows - none - na} tested, {none} without a test, {na} n/a (binding the caller, or untestable here)")
     for c in nones:
         print(f"    untested: {c}")
 if missing_tables:

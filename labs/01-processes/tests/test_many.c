@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Lab 01, task 3: run_many keeps k commands going, in order, no zombies. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stddef.h>
 #include <signal.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -383,6 +385,8 @@ static void test_many_fork_failure_recorded(void **state)
  * children first). run_many must return a negative errno, not wait for
  * ever nor return 0; the test then reaps the children itself. (First it
  * runs them without the filter: a stub's error is not that answer.)
+ * test_many_wait_failure_keeps_reaped fails only the waits after one
+ * child was reaped.
  */
 static int waits_fail(void)
 {
@@ -453,6 +457,176 @@ static void test_many_wait_failure_reported(void **state)
     xclose(w.done[1]);
 }
 
+/*
+ * Waiting fails after one child was reaped: a seccomp filter of the
+ * calling thread hands each wait4 and waitid to the test (a user
+ * notification), which lets it run until the first command, `exit 3`,
+ * has been reaped, and fails every later one with ECHILD, while the
+ * second command still runs. run_many must return a negative errno and
+ * keep what it reaped before: res[0] says "exited with status 3". Any way
+ * of waiting (blocking, WNOHANG, one pid or any) meets the same answers.
+ */
+struct later_waits {
+    pthread_barrier_t ready;
+    int listener, rc, done[2];
+    unsigned k;
+    struct cmdset c;
+};
+
+static void *later_waits_main(void *arg)
+{
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_wait4, 1, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_waitid, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
+    struct later_waits *w = arg;
+
+    w->listener = -1;
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0)
+        w->listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                                   SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+    pthread_barrier_wait(&w->ready);
+    if (w->listener >= 0)
+        w->rc = run_many(w->c.cmds, w->c.n, w->k, w->c.res);
+    if (write(w->done[1], "d", 1) != 1)
+        w->rc = 1;
+    return NULL;
+}
+
+/* The pid a command wrote into `path` with `echo $$`, or 0. */
+static int pid_in(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    int pid = 0;
+
+    if (f) {
+        if (fscanf(f, "%d", &pid) != 1)
+            pid = 0;
+        fclose(f);
+    }
+    return pid;
+}
+
+/* Has the child whose pid the first command wrote been reaped? */
+static int first_reaped(const char *pidfile)
+{
+    int pid = pid_in(pidfile);
+
+    return pid > 0 && kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+/* Answer one wait: run it until the first command is reaped, then ECHILD. */
+static void answer_wait(int listener, const char *pidfile)
+{
+    struct seccomp_notif req;
+    struct seccomp_notif_resp resp;
+
+    memset(&req, 0, sizeof(req));
+    if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0)
+        return; /* the waiting thread was interrupted: it asks again */
+    memset(&resp, 0, sizeof(resp));
+    resp.id = req.id;
+    if (first_reaped(pidfile))
+        resp.error = -ECHILD;
+    else
+        resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    (void)ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+}
+
+/*
+ * One run: `exit 3`, then a command that runs until the test kills it
+ * (an exec'd sleep: the filter is inherited, so no command may wait for
+ * a child of its own), and with k == 1 a third that never gets its turn; every wait after
+ * the first command was reaped fails. With k == 2 the failure comes while
+ * run_many waits for the last children, with k == 1 before it could start
+ * every command.
+ */
+static void later_waits_round(unsigned k, const char *pidfile, const char *hold)
+{
+    static struct later_waits w;
+    const char *when =
+        k == 1 ? "with cmds[2] not started yet" : "with every command started";
+    char how[64];
+    struct pollfd pfd[2];
+    pthread_t t;
+    int status, n, pid = 0;
+
+    w = (struct later_waits){.rc = 1, .k = k};
+    unlink(pidfile);
+    unlink(hold);
+    cmdset_add(&w.c, "echo $$ >\"$LAB01_FIRST_PID\"; exit 3");
+    cmdset_add(&w.c, "echo $$ >\"$LAB01_HOLD\"; exec sleep 30");
+    if (k == 1)
+        cmdset_add(&w.c, "exit 5");
+    xpipe(w.done);
+    pthread_barrier_init(&w.ready, NULL, 2);
+    xpthread_create(&t, NULL, later_waits_main, &w);
+    pthread_barrier_wait(&w.ready);
+    pfd[0] = (struct pollfd){.fd = w.done[0], .events = POLLIN};
+    pfd[1] = (struct pollfd){.fd = w.listener, .events = POLLIN};
+    while ((n = poll(pfd, w.listener >= 0 ? 2 : 1, 5000)) > 0 &&
+           !pfd[0].revents)
+        answer_wait(w.listener, pidfile);
+    if (n == 0)
+        harness_fail("run_many(k=%u) reaped `exit 3`, then every wait failed "
+                     "with ECHILD, and it had not returned 5 s later: a "
+                     "failed wait is an error to return, not a reason to "
+                     "wait again",
+                     k);
+    xpthread_join(t, NULL);
+    if (w.listener >= 0)
+        xclose(w.listener);
+    for (int ms = 0; ms < 5000 && !(pid = pid_in(hold)); ms++)
+        usleep(1000); /* the second command has started, or will */
+    if (pid > 0)
+        kill(pid, SIGKILL);
+    while (waitpid(-1, &status, 0) > 0 || errno == EINTR)
+        ; /* the second command, which run_many could not reap */
+    pthread_barrier_destroy(&w.ready);
+    xclose(w.done[0]);
+    xclose(w.done[1]);
+    if (w.listener < 0)
+        harness_skip("the test cannot install its seccomp filter here");
+    if (w.rc >= 0)
+        harness_fail("run_many(k=%u) reaped `exit 3`, then every wait failed "
+                     "with ECHILD (%s), and it returned %d: expected a "
+                     "negative errno (-ECHILD)",
+                     k, when, w.rc);
+    if (w.c.res[0].err != 0 || w.c.res[0].st.how != RUN_EXITED ||
+        w.c.res[0].st.code != 3) {
+        if (w.c.res[0].err)
+            snprintf(how, sizeof(how), "err %d", w.c.res[0].err);
+        else
+            run_status_describe(&w.c.res[0].st, how, sizeof(how));
+        harness_fail("run_many(k=%u) reaped cmds[0], `exit 3`, before its "
+                     "next wait failed (%s), yet res[0] says \"%s\": keep "
+                     "what was reaped (fill res[i] when its child is reaped; "
+                     "a failed wait must not overwrite it)",
+                     k, when, how);
+    }
+}
+
+static void test_many_wait_failure_keeps_reaped(void **state)
+{
+    char pidfile[PATH_MAX], hold[PATH_MAX];
+
+    (void)state;
+    if (harness_under_valgrind())
+        harness_skip("Valgrind runs its own seccomp-blind syscalls");
+    lab01_path(pidfile, sizeof(pidfile), "first-pid");
+    lab01_path(hold, sizeof(hold), "hold");
+    /* The paths reach the commands through the environment they inherit. */
+    if (setenv("LAB01_FIRST_PID", pidfile, 1) < 0 ||
+        setenv("LAB01_HOLD", hold, 1) < 0)
+        harness_fail("setenv: %s", strerror(errno));
+    later_waits_round(2, pidfile, hold);
+    later_waits_round(1, pidfile, hold);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_many_results_in_input_order),
     cmocka_unit_test(test_many_at_most_k_alive),
@@ -463,6 +637,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_many_fork_failure_recorded),
     cmocka_unit_test(test_many_speedup),
     cmocka_unit_test(test_many_wait_failure_reported),
+    cmocka_unit_test(test_many_wait_failure_keeps_reaped),
 };
 
 HARNESS_MAIN(tests)

@@ -219,6 +219,31 @@ static void test_count_create_destroy(void **state)
                          "expected -ENOMEM",
                          all[i]->name, rc);
     }
+    /*
+     * Room for a small block of each size up to 512 bytes but not for 16
+     * padded slots (1 KiB): a create that allocates its struct first must
+     * free it when the slots cannot be allocated.
+     */
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        void *c;
+        int kept;
+
+        if (harness_oom_begin_spare(512) != 0)
+            break;
+        c = all[i]->create(COUNT_MAX_THREADS);
+        kept = c ? 0 : harness_oom_spare_kept();
+        harness_oom_end();
+        if (c)
+            all[i]->destroy(c);
+        if (kept)
+            harness_fail_symptom(
+                "nomem-leak",
+                "%s: create(%d) with room for a small block but not "
+                "for %d slots returned NULL and kept %d block(s) it "
+                "had allocated: on each failure path, free what was "
+                "already allocated before returning NULL",
+                all[i]->name, COUNT_MAX_THREADS, COUNT_MAX_THREADS, kept);
+    }
     /* count_run (provided) refuses bad arguments before it starts. */
     if (count_run(NULL, 2, iters) != -EINVAL ||
         count_run(&count_one_atomic, 0, iters) != -EINVAL ||

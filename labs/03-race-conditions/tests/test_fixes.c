@@ -62,6 +62,19 @@ static int oom_begin(void)
     return !harness_sched_enabled() && harness_oom_begin() == 0;
 }
 
+/*
+ * oom_begin_spare - oom_begin, but with one free block of each size up to
+ * SPARE_MAX bytes given back (harness_oom_begin_spare): a create's struct
+ * can be allocated, its array of 1024 accounts or 1000 names cannot. The
+ * create must then return NULL having freed the struct, which
+ * harness_oom_spare_kept counts.
+ */
+#define SPARE_MAX 512
+static int oom_begin_spare(void)
+{
+    return !harness_sched_enabled() && harness_oom_begin_spare(SPARE_MAX) == 0;
+}
+
 /* ---- 2a: counter ---------------------------------------------------- */
 
 struct counter_job {
@@ -447,6 +460,53 @@ static void bank_check_edges(void)
         if (b)
             bank_destroy(b);
     }
+    if (oom_begin_spare()) { /* the struct fits, 1024 accounts do not */
+        struct bank *b = bank_create(1024, BANK_INITIAL);
+        int kept = b ? 0 : harness_oom_spare_kept();
+
+        harness_oom_end();
+        if (b && bank_balance(b, 1023) != BANK_INITIAL)
+            harness_fail("a bank of 1024 accounts made with almost no "
+                         "memory left holds %ld in account 1023, expected %d",
+                         bank_balance(b, 1023), BANK_INITIAL);
+        if (b)
+            bank_destroy(b);
+        if (kept)
+            harness_fail_symptom(
+                "nomem-leak",
+                "bank_create(1024, ...) with room for a small block "
+                "but not for 1024 accounts returned NULL and kept "
+                "%d block(s) it had allocated: on each failure path "
+                "of bank_create, free what was already allocated "
+                "before returning NULL",
+                kept);
+    }
+}
+
+/* The struct fits, 1000 names do not (oom_begin_spare). */
+static void registry_check_create_out_of_memory(void)
+{
+    struct registry *r;
+    int kept;
+
+    if (!oom_begin_spare())
+        return;
+    r = registry_create(1000);
+    kept = r ? 0 : harness_oom_spare_kept();
+    harness_oom_end();
+    if (r) {
+        EXPECT_RC(registry_intern(r, "x"), 0);
+        registry_destroy(r);
+    }
+    if (kept)
+        harness_fail_symptom(
+            "nomem-leak",
+            "registry_create(1000) with room for a small block but "
+            "not for 1000 names returned NULL and kept %d block(s) "
+            "it had allocated: on each failure path of "
+            "registry_create, free what was already allocated "
+            "before returning NULL",
+            kept);
 }
 
 static void registry_check_capacity_one(void)
@@ -817,6 +877,7 @@ static void test_registry_interns_once(void **state)
     harness_chaos_enable(1);
     run_registry(4, MAX_NAMES, (int)fix_param("rounds", 100, 10));
     registry_check_capacity_one();
+    registry_check_create_out_of_memory();
     registry_check_after_out_of_memory(oom, oom_id); /* last: a symptom */
 }
 
