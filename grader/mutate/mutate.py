@@ -147,17 +147,23 @@ def changed_lines(diff):
     return lines
 
 
-def make_mutants(root, lab, files, ops, outdir):
-    """Every mutant of the lab: a list of dicts, the mutated file in outdir."""
+def make_mutants(root, lab, files, ops, outdir, opsdirs=("grader/mutate/ops",),
+                 each_site=False):
+    """Every mutant of the lab: a list of dicts, the mutated file in outdir.
+    An operator NAME is opsdirs' first NAME.cocci (sched-mutants.py adds
+    grader/mutate/sched-ops, whose operators make mutate does not run).
+    each_site: when spatch fails on all sites at once (two moves that add
+    code at one place conflict), try each candidate site alone."""
     mutants, seen = [], set()
     tmp = tempfile.mkdtemp(prefix="mutate-")
     try:
         for op in ops:
             cocci = os.path.join(tmp, op + ".cocci")
+            src_op = next(q for q in (os.path.join(root, d, op + ".cocci")
+                                      for d in opsdirs) if os.path.exists(q))
             with open(cocci, "w") as f:
                 f.write(PRELUDE)
-                f.write(open(os.path.join(root, "grader/mutate/ops",
-                                          op + ".cocci")).read())
+                f.write(open(src_op).read())
             for name in files:
                 real = os.path.join(root, "solutions", lab, name)
                 orig = open(real).read()
@@ -172,11 +178,12 @@ def make_mutants(root, lab, files, ops, outdir):
                     p = l.split("\t")
                     if p[0] == "SITE" and len(p) == 4:
                         cands.append((int(p[1]), int(p[2]), p[3]))
-                if r.returncode != 0:
+                if r.returncode != 0 and not (each_site and cands):
                     log("%s on %s: spatch failed: %s" % (op, name,
                         r.stderr.strip().splitlines()[-1:]))
                     continue
-                touched = changed_lines(r.stdout)
+                touched = (changed_lines(r.stdout) if r.returncode == 0
+                           else set(c[0] for c in cands))
                 for line, col, fn in sorted(set(cands)):
                     if line not in touched:
                         continue

@@ -27,7 +27,18 @@ from export import patch_of  # noqa: E402
 # out: the scheduler runs every atomic sequentially consistent, so a
 # weakened memory order cannot show there (ThreadSanitizer's, docs/sched.md).
 INTERLEAVING = ["wait-while-to-if", "broadcast-to-signal", "wakeup-deleted",
-                "unlock-deleted", "lock-pair-removed", "atomic-rmw-split"]
+                "unlock-deleted", "lock-pair-removed", "atomic-rmw-split",
+                "wakeup-after-unlock", "wakeup-before-lock",
+                "lock-order-swapped"]
+
+# Operators only the scheduler is meant to catch (issue 22): a wake-up moved
+# out of its lock (after the unlock, or before the lock and so before the
+# state change it announces) and two lock acquisitions swapped. They live
+# in grader/mutate/sched-ops, not ops/: make mutate runs every operator of
+# ops/ on every lab without the sched check, and under real threads these
+# mutants show rarely or never (a wake-up after the unlock is often
+# correct), so they would be survivors there.
+OPSDIRS = ("grader/mutate/ops", "grader/mutate/sched-ops")
 
 
 def main():
@@ -52,7 +63,8 @@ def main():
         os.makedirs(outdir)
         files = mutate.student_files(root, lab)
         gen = os.path.join(outdir, ".gen")
-        for m in mutate.make_mutants(root, lab, files, ops, gen):
+        for m in mutate.make_mutants(root, lab, files, ops, gen,
+                                       OPSDIRS, each_site=True):
             # As make mutate-sample exports one: a diff of solutions/LAB/FILE,
             # with make mutate's pragmas only where the mutant needs them.
             diff = patch_of(root, gen, lab, m)

@@ -177,6 +177,21 @@ static void *get_main(void *arg)
     return NULL;
 }
 
+/*
+ * Under the controlled scheduler, steps while the other thread sleeps in
+ * its condition wait, before the call that wakes it: at each one a
+ * spurious wake-up may end the sleep (in the schedules that make them),
+ * and a wait tested once (if for while) then puts into a full buffer or
+ * gets from an empty one. Without them the window was two steps (the
+ * poll's last yield and the lock), and 1 grading in 11 made no spurious
+ * wake-up there (docs/sched.md).
+ */
+static void sleeper_steps(void)
+{
+    for (int i = 0; harness_sched_enabled() && i < 32; i++)
+        harness_yield();
+}
+
 /* A put into a full buffer sleeps until a get makes room; a get from an
  * empty buffer sleeps until a put. */
 static void test_bbuf_sleeps_when_full_or_empty(void **state)
@@ -193,6 +208,7 @@ static void test_bbuf_sleeps_when_full_or_empty(void **state)
         harness_fail("a put into a full buffer did not sleep in a condition "
                      "wait (it returned %s)",
                      c.rc == -1 ? "nothing yet: does it spin?" : "at once");
+    sleeper_steps();
     expect_get(b, (void *)1);
     xpthread_join(t, NULL);
     expect_rc("bbuf_put into a full buffer, after a get", c.rc, 0);
@@ -204,6 +220,7 @@ static void test_bbuf_sleeps_when_full_or_empty(void **state)
     if (sync_hooks_await_sleepers(1, 2000) != 0)
         harness_fail("a get from an empty buffer did not sleep in a "
                      "condition wait");
+    sleeper_steps();
     expect_rc("bbuf_put", bbuf_put(b, (void *)4), 0);
     xpthread_join(t, NULL);
     expect_rc("bbuf_get from an empty buffer, after a put", c.rc, 0);
