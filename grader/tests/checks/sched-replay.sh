@@ -85,9 +85,11 @@ done
 run ifwhile test_sema test_sema_bounds_holders "$work/mut" \
     HARNESS_SCHED=random HARNESS_SCHED_RUNS=30 &&
     fail "sema-if-not-while passed 30 schedules:"$'\n'"$(cat "$work/mut.log")"
-seed=$(grep -o '^sched: failed [0-9]* of 30 schedules; first at seed 0x[0-9a-f]*' \
+# "of 30", or fewer: once a schedule has failed, exploration stops after
+# 2 s (harness/main.c), which 20 schedules took on a machine at load 200.
+seed=$(grep -o '^sched: failed [0-9]* of [0-9]* schedules; first at seed 0x[0-9a-f]*' \
     "$work/mut.log" | grep -o '0x[0-9a-f]*$')
-[[ -n $seed ]] || fail "sema-if-not-while: no 'failed K of 30; first at seed':"$'\n'"$(cat "$work/mut.log")"
+[[ -n $seed ]] || fail "sema-if-not-while: no 'failed K of N; first at seed':"$'\n'"$(cat "$work/mut.log")"
 grep -q "^sched: replay with: HARNESS_SCHED=random HARNESS_SCHED_SEED=$seed " "$work/mut.log" ||
     fail "sema-if-not-while: no replay command:"$'\n'"$(cat "$work/mut.log")"
 for i in 1 2; do
