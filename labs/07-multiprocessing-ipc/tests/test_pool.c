@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -879,6 +880,95 @@ static void test_pool_map_reports_pool_failure(void **state)
     harness_assert_no_leaks(snap);
 }
 
+/* in: a uint64 x; out: x * x + 1, 20 ms later. CRASH_ME crashes the
+ * worker 5 ms in, once the map has handed out its first tasks. */
+static int crash_late_task(const void *in, size_t in_len, void *out,
+                           size_t out_cap, size_t *out_len)
+{
+    struct timespec d = {0, 20 * 1000 * 1000};
+    uint64_t x, y;
+
+    if (in_len != sizeof(x) || out_cap < sizeof(y))
+        return -EINVAL;
+    memcpy(&x, in, sizeof(x));
+    if (x == CRASH_ME) {
+        struct rlimit no_core = {0, 0};
+
+        d.tv_nsec = 5 * 1000 * 1000;
+        nanosleep(&d, NULL);
+        setrlimit(RLIMIT_CORE, &no_core);
+        raise(SIGSEGV);
+    }
+    nanosleep(&d, NULL);
+    y = x * x + 1;
+    memcpy(out, &y, sizeof(y));
+    *out_len = sizeof(y);
+    return 0;
+}
+
+/*
+ * What is left of a pool whose map failed. One task of six crashes its
+ * worker while the other worker is busy, and fork fails (RLIMIT_NPROC 0):
+ * pool_map returns an error with tasks still queued. pool.h lets a later
+ * map work or fail, but it reads and writes only items[0..n) and returns:
+ * the next map's one item is the last of a page whose next page is
+ * unreadable, so a look at an item past n (a task queued by the failed
+ * map, sent again) crashes the test. pool_destroy then leaves nothing.
+ */
+static void test_pool_map_after_pool_failure(void **state)
+{
+    struct harness_snapshot snap = harness_snapshot();
+    struct rlimit old, none = {0, 0};
+    uint64_t in[6] = {1, CRASH_ME, 3, 4, 5, 6}, out[6], x = 7, y = 0;
+    struct pool_item items[6], *last;
+    long page = sysconf(_SC_PAGESIZE);
+    char *map;
+    struct pool *p;
+    int rc;
+
+    (void)state;
+    if (!nproc_limit_bites())
+        harness_skip("RLIMIT_NPROC does not stop fork here (running as "
+                     "root?)");
+    for (int i = 0; i < 6; i++)
+        items[i] = (struct pool_item){&in[i],         sizeof(in[i]), &out[i],
+                                      sizeof(out[i]), (size_t)-1,    12345};
+    map = mmap(NULL, 2 * (size_t)page, PROT_READ | PROT_WRITE,
+               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (map == MAP_FAILED || mprotect(map + page, (size_t)page, PROT_NONE))
+        harness_fail("the test cannot map its guarded page");
+    last = (struct pool_item *)(map + page) - 1;
+    *last = (struct pool_item){&x, sizeof(x), &y, sizeof(y), (size_t)-1, 12345};
+    p = create(2);
+    if (getrlimit(RLIMIT_NPROC, &old) < 0)
+        harness_fail("getrlimit failed");
+    none.rlim_max = old.rlim_max;
+    if (setrlimit(RLIMIT_NPROC, &none) < 0)
+        harness_fail("setrlimit(RLIMIT_NPROC, 0) failed");
+    rc = pool_map(p, crash_late_task, items, 6);
+    if (setrlimit(RLIMIT_NPROC, &old) < 0)
+        harness_fail("restoring RLIMIT_NPROC failed");
+    if (rc >= 0)
+        harness_fail("a task crashed its worker and fork failed: pool_map "
+                     "returned %d, expected a negative errno (the pool "
+                     "could not replace the worker)",
+                     rc);
+    rc = pool_map(p, crash_late_task, last, 1);
+    if (rc > 0 || (rc == 0 && (last->err != 0 || y != x * x + 1)))
+        harness_fail("one task on a pool whose last map failed: pool_map "
+                     "returned %d, the task's err %d and result %llu; "
+                     "expected 0, 0 and %llu, or a negative errno",
+                     rc, last->err, (unsigned long long)y,
+                     (unsigned long long)(x * x + 1));
+    pool_destroy(p);
+    munmap(map, 2 * (size_t)page);
+    if (harness_count_children() != snap.children)
+        harness_fail("%d child process(es) left after pool_destroy of a "
+                     "pool whose map failed, then mapped again",
+                     harness_count_children() - snap.children);
+    harness_assert_no_leaks(snap);
+}
+
 /* The worker's pid, as its result: which process ran the task. */
 static int pid_task(const void *in, size_t in_len, void *out, size_t out_cap,
                     size_t *out_len)
@@ -1148,6 +1238,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_pool_task_memory_stays_in_worker),
     cmocka_unit_test(test_pool_create_failure_leaves_nothing),
     cmocka_unit_test(test_pool_map_reports_pool_failure),
+    cmocka_unit_test(test_pool_map_after_pool_failure),
     cmocka_unit_test(test_pool_workers_killed_while_idle),
     cmocka_unit_test(test_pool_survives_signals),
     cmocka_unit_test_teardown(test_pool_cpu_speedup, speedup_teardown),
