@@ -227,8 +227,11 @@ def coverage(root, lab, outdir):
     """{(file, line): set(tests)} from the reference's coverage run."""
     tsv = os.path.join(outdir, "coverage.tsv")
     cmd = ["bash", os.path.join(root, "grader/scripts/student-coverage.sh"),
-           "--lab", lab, "--src", "solutions", "--quiet", "--per-test", tsv]
+           "--lab", lab, "--src", "solutions", "--per-test", tsv]
     r = subprocess.run(JAIL + cmd, capture_output=True, text=True)
+    # Its report (not --quiet: it names the tests that failed there).
+    with open(os.path.join(outdir, "coverage.log"), "w") as f:
+        f.write(r.stdout + r.stderr)
     if not os.path.exists(tsv):
         log("coverage failed:", r.stdout[-2000:], r.stderr[-2000:])
         sys.exit(2)
@@ -236,6 +239,19 @@ def coverage(root, lab, outdir):
     for l in open(tsv):
         t, f, n = l.rstrip("\n").split("\t")
         cov.setdefault((f, int(n)), set()).add(t)
+    # A test with no line here is never tried on any mutant: say so, with
+    # what the coverage run (quiet otherwise) said about it.
+    ran = set().union(*cov.values()) if cov else set()
+    rub = subprocess.run([os.path.join(root, "build/bin/grader"), "rubric",
+                          "--root", root, "--lab", lab, "--tsv"],
+                         capture_output=True, text=True).stdout.splitlines()
+    for row in rub[1:]:
+        t = row.split("\t")[1]
+        if t not in ran:
+            why = [l.strip() for l in r.stdout.splitlines() if t in l]
+            log("%s: %s ran no line of the student's files in the coverage "
+                "run: no mutant is tried on it%s" %
+                (lab, t, " (" + "; ".join(why) + ")" if why else ""))
     return cov
 
 

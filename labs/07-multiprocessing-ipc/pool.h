@@ -73,6 +73,11 @@ int pool_create(int workers, struct pool **out);
  * or the negative errno of a failure of the pool itself (such as a pipe
  * error, or a worker that cannot be replaced).
  *
+ * After such a failure the pool may be short of workers. A later pool_map
+ * on it either runs every task (returns 0, the items as above) or returns
+ * a negative errno; either way it reads and writes only items[0..n), and
+ * it never waits forever. pool_destroy still leaves nothing.
+ *
  * Blocks until every task has ended. Never waits forever for a dead worker.
  * Context: one map at a time per pool, from the thread that created it.
  */
