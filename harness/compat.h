@@ -7,6 +7,8 @@
  * of <sys/pidfd.h>: where the C library has the call, this is the C
  * library's; where it does not, the same call, made with syscall(2) (-1
  * and errno; ENOSYS on a kernel without it) or, for sigabbrev_np, a table.
+ * Also the SYS_ numbers of those calls, and of epoll_pwait2 (Linux 5.11),
+ * which older C library headers lack: what harness_fail_syscall needs.
  */
 #ifndef COMPAT_H
 #define COMPAT_H
@@ -25,6 +27,9 @@
 #endif
 #ifndef SYS_close_range
 #define SYS_close_range 436
+#endif
+#ifndef SYS_epoll_pwait2
+#define SYS_epoll_pwait2 441
 #endif
 
 #if defined(__has_include) && __has_include(<sys/pidfd.h>)

@@ -315,6 +315,74 @@ int harness_oom_begin_spare(size_t max);
 int harness_oom_spare_kept(void);
 
 /* ------------------------------------------------------------------ */
+/* Failing system calls on demand                                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A condition on argument `index` (0-5) of a system call: it holds when
+ * (arg & mask) == value, or, with `negate`, when (arg & mask) != value.
+ * All 64 bits are compared, a 32-bit half at a time (the low and the high
+ * word each masked and compared). For an int argument (an fd, a flag)
+ * pass mask 0xffffffff: the kernel reads only its low 32 bits, and the
+ * high ones of the register are not defined. A condition whose mask is 0
+ * compares nothing and always holds: the unused ones, left zero.
+ */
+struct harness_arg_match {
+    int index;
+    int negate;
+    unsigned long mask;
+    unsigned long value;
+};
+
+#define HARNESS_FAULT_MAX_ARGS 3  /* conditions per rule */
+#define HARNESS_FAULT_MAX_RULES 8 /* rules per filter */
+
+/*
+ * A rule: system call `nr` (a SYS_ number of this build's ABI; harness/
+ * compat.h defines those older headers lack) fails with errno `err`
+ * (1-4095), without being run, when every condition of `args` holds.
+ */
+struct harness_syscall_fault {
+    long nr;
+    int err;
+    struct harness_arg_match args[HARNESS_FAULT_MAX_ARGS];
+};
+
+/*
+ * harness_fail_syscalls - from now on, in the calling thread, each call
+ * that a rule of `faults` (n of them, 1 to HARNESS_FAULT_MAX_RULES)
+ * matches fails with that rule's errno: -1 and errno to a C library
+ * caller, as an old kernel or a refusing one would. The first rule that
+ * matches decides; every other call runs as before.
+ * harness_fail_syscall - every call of `nr` fails with `err`.
+ * harness_fail_syscall_if - a call of `nr` fails with `err` when
+ * (argument arg_index & mask) == value: one condition.
+ *
+ * A seccomp filter (with no_new_privs set on the thread, which seccomp
+ * requires of an unprivileged caller): it cannot be removed, and it binds
+ * the calling thread only (not the other threads of the process, nor
+ * those that run already), and every thread and process that thread
+ * creates from now on (pthread_create, fork, exec inherit it). Install it
+ * in a thread of the test's own, or in a child process, when the rest of
+ * the test must run unfiltered. Only calls of this build's ABI are
+ * matched (x86-64, aarch64, i386); a call through another (int 0x80 on
+ * x86-64) runs. Valgrind makes the program's system calls for it, along
+ * with its own, and the filter fails those too: skip under it
+ * (harness_under_valgrind) where that matters.
+ *
+ * Returns 0 when the filter is in effect; -EINVAL for a rule that can
+ * never match as written (bits of value outside mask, an index outside
+ * 0-5, an errno outside 1-4095, n out of range); -ENOSYS on an ABI the
+ * harness does not know; else prctl's negative errno (-EINVAL, -EACCES:
+ * a kernel or container without seccomp). Nothing is installed then:
+ * skip the check. Context: any thread; it changes that thread alone.
+ */
+int harness_fail_syscalls(const struct harness_syscall_fault *faults, size_t n);
+int harness_fail_syscall(long nr, int err);
+int harness_fail_syscall_if(long nr, int arg_index, unsigned long mask,
+                            unsigned long value, int err);
+
+/* ------------------------------------------------------------------ */
 /* Chaos mode: make rare interleavings common                           */
 /* ------------------------------------------------------------------ */
 
