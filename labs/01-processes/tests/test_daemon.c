@@ -15,21 +15,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <stddef.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "compat.h" /* SYS_close_range where glibc (before 2.34) lacks it */
 #include "harness.h"
 #include "daemon.h"
 #include "tests/lab01.h"
-
-#ifndef SYS_close_range /* glibc before 2.34 */
-#define SYS_close_range 436
-#endif
 
 /* Set before the daemon starts, read by the watchdog: single-threaded. */
 static char pid_path[PATH_MAX];
@@ -481,26 +475,6 @@ static void test_daemon_stop_sees_zombie_end(void **state)
 }
 
 /*
- * A kernel before 5.9, as far as this process and its children can tell:
- * close_range() fails with ENOSYS (a seccomp filter, which every process
- * forked from here inherits).
- */
-static int old_kernel(void)
-{
-    struct sock_filter f[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_close_range, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    };
-    struct sock_fprog prog = {sizeof(f) / sizeof(f[0]), f};
-
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        return -1;
-    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
-}
-
-/*
  * In a child of the test whose only descriptors are `open` of 0, 1, 2 and
  * a report pipe far above them (so daemon_start's pipe lands on the lowest
  * free ones: 3, or one of 0-2): daemon_start, the daemon's set-up checked,
@@ -525,7 +499,10 @@ static const char *start_with_fds(const int open_std[3], const int *extra,
         if (fd != extra[i])
             close(fd);
     }
-    if (no_close_range && old_kernel() < 0)
+    /* A kernel before 5.9, as far as this process and its children can
+     * tell: close_range() fails with ENOSYS (a seccomp filter, which every
+     * process forked from here inherits). */
+    if (no_close_range && harness_fail_syscall(SYS_close_range, ENOSYS) < 0)
         return "the test cannot install its seccomp filter";
     rc = tagged_daemon_start(pid_path, &pid);
     for (int fd = 0; fd < 3; fd++)

@@ -390,18 +390,12 @@ static void test_many_fork_failure_recorded(void **state)
  */
 static int waits_fail(void)
 {
-    struct sock_filter f[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_wait4, 1, 0),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_waitid, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ECHILD),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    static const struct harness_syscall_fault waits[] = {
+        {.nr = SYS_wait4, .err = ECHILD},
+        {.nr = SYS_waitid, .err = ECHILD},
     };
-    struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
 
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        return -1;
-    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+    return harness_fail_syscalls(waits, sizeof(waits) / sizeof(waits[0]));
 }
 
 struct failing_waits {

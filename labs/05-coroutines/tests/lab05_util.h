@@ -13,11 +13,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
+
+#include "harness.h"
 
 /*
  * lab05_call_checked(fn, arg) calls fn(arg) with a known value in each
@@ -166,25 +165,13 @@ static inline long lab05_vm_kib(void)
  * From now on, in the calling thread (and threads it starts), every
  * mprotect to PROT_NONE fails with ENOMEM: a seccomp filter, so that a
  * guard page cannot be made while the mapping under it could. Returns 0,
- * or -1 where seccomp is not available (skip the check then).
+ * or a negative errno where seccomp is not available (skip the check
+ * then). prot is an int: its low 32 bits are the ones compared.
  */
 static inline int lab05_no_guard_pages(void)
 {
-    struct sock_filter f[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mprotect, 0, 3),
-        /* the low half of the third argument, prot (little-endian) */
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-                 offsetof(struct seccomp_data, args[2])),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PROT_NONE, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOMEM),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    };
-    struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
-
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        return -1;
-    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+    return harness_fail_syscall_if(SYS_mprotect, 2, 0xffffffff, PROT_NONE,
+                                   ENOMEM);
 }
 
 /*

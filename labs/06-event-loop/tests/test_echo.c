@@ -10,9 +10,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <netinet/tcp.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 
 #include "harness.h"
@@ -344,21 +341,6 @@ static void test_echo_client_that_never_reads(void **state)
  * It returns a negative errno (loop_watch's) and leaves nothing allocated
  * (memcheck).
  */
-static int epoll_ctl_fails(void)
-{
-    struct sock_filter f[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_epoll_ctl, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOMEM),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    };
-    struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
-
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        return -1;
-    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
-}
-
 struct refused_start {
     struct loop *loop;
     struct echo_server *srv;
@@ -369,7 +351,7 @@ static void *start_refused(void *arg)
 {
     struct refused_start *r = arg;
 
-    r->filter = epoll_ctl_fails();
+    r->filter = harness_fail_syscall(SYS_epoll_ctl, ENOMEM);
     if (r->filter == 0)
         r->rc = echo_server_start(r->loop, r->lfd, &r->srv);
     return NULL;
@@ -420,25 +402,21 @@ struct refused_conn {
     atomic_int connected; /* set by the client (the main thread) */
 };
 
+/* epoll_ctl(epfd, EPOLL_CTL_ADD, fd2, ...) fails with ENOMEM for every
+ * fd2 but `fd` (op and fd2 are ints: their low 32 bits are compared). */
 static int epoll_adds_fail_but(int fd)
 {
-    struct sock_filter f[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_epoll_ctl, 0, 5),
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-                 offsetof(struct seccomp_data, args[1])),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, EPOLL_CTL_ADD, 0, 3),
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-                 offsetof(struct seccomp_data, args[2])),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)fd, 1, 0),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOMEM),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    const struct harness_syscall_fault add = {
+        .nr = SYS_epoll_ctl,
+        .err = ENOMEM,
+        .args = {{.index = 1, .mask = 0xffffffff, .value = EPOLL_CTL_ADD},
+                 {.index = 2,
+                  .negate = 1,
+                  .mask = 0xffffffff,
+                  .value = (uint32_t)fd}},
     };
-    struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
 
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        return -1;
-    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+    return harness_fail_syscalls(&add, 1);
 }
 
 /* Every 10 ms: stop 100 ms after the client connected, or after 3 s. */

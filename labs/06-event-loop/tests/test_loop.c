@@ -8,15 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "compat.h" /* SYS_epoll_pwait2 where the headers lack it */
 #include "harness.h"
 #include "loop.h"
 
@@ -1359,27 +1357,15 @@ static void test_loop_runs_on_another_thread(void **state)
  */
 static int epoll_waits_fail(void)
 {
-    struct sock_filter f[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-#ifdef SYS_epoll_wait
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_epoll_wait, 3, 0),
-#else
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_epoll_pwait, 3, 0),
+    static const struct harness_syscall_fault waits[] = {
+#ifdef SYS_epoll_wait /* not on aarch64, which has epoll_pwait alone */
+        {.nr = SYS_epoll_wait, .err = EINVAL},
 #endif
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_epoll_pwait, 2, 0),
-#ifdef SYS_epoll_pwait2
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_epoll_pwait2, 1, 0),
-#else
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_epoll_pwait, 1, 0),
-#endif
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EINVAL),
+        {.nr = SYS_epoll_pwait, .err = EINVAL},
+        {.nr = SYS_epoll_pwait2, .err = EINVAL},
     };
-    struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
 
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        return -1;
-    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+    return harness_fail_syscalls(waits, sizeof(waits) / sizeof(waits[0]));
 }
 
 struct failing_wait {

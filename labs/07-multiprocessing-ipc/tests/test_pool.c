@@ -2,10 +2,7 @@
 /* Lab 07, task 2: a process pool maps in input order, survives crashed
  * workers, leaves no zombie or fd behind, and uses both cores. */
 #include <dirent.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <stddef.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -643,6 +640,8 @@ static void test_pool_two_pools_destroy_in_any_order(void **state)
     two_pools_destroy_in_any_order();
 }
 
+static int map_after_pool_failure(void);
+
 /*
  * A kernel before 5.9, as far as this test process and the workers it
  * forks can tell: close_range() fails with ENOSYS (a seccomp filter, which
@@ -651,29 +650,12 @@ static void test_pool_two_pools_destroy_in_any_order(void **state)
  * a new worker must still close what it inherited, one fd at a time if it
  * must, its own result pipe's read end included.
  */
-static int old_kernel(void)
-{
-    struct sock_filter f[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_close_range, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    };
-    struct sock_fprog prog = {sizeof(f) / sizeof(f[0]), f};
-
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        return -1;
-    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
-}
-
-static int map_after_pool_failure(void);
-
 static void test_pool_workers_close_inherited_on_old_kernel(void **state)
 {
     (void)state;
     if (RUNNING_ON_VALGRIND)
         harness_skip("Valgrind runs its own seccomp-blind syscalls");
-    if (old_kernel() < 0)
+    if (harness_fail_syscall(SYS_close_range, ENOSYS) < 0)
         harness_skip("the test cannot install its seccomp filter here");
     workers_hold_own_pipes_only();
     two_pools_destroy_in_any_order();
