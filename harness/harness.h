@@ -359,23 +359,24 @@ struct harness_syscall_fault {
  * (argument arg_index & mask) == value: one condition.
  *
  * A seccomp filter (with no_new_privs set on the thread, which seccomp
- * requires of an unprivileged caller): it cannot be removed, and it binds
- * the calling thread only (not the other threads of the process, nor
- * those that run already), and every thread and process that thread
- * creates from now on (pthread_create, fork, exec inherit it). Install it
- * in a thread of the test's own, or in a child process, when the rest of
- * the test must run unfiltered. Only calls of this build's ABI are
- * matched (x86-64, aarch64, i386); a call through another (int 0x80 on
- * x86-64) runs. Valgrind makes the program's system calls for it, along
- * with its own, and the filter fails those too: skip under it
- * (harness_under_valgrind) where that matters.
+ * requires of an unprivileged caller): it cannot be removed (a second call
+ * adds its rules to the first's), and it binds the calling thread only, not
+ * the process's other threads, and every thread and process that thread
+ * creates from now on (pthread_create, fork, exec inherit it). Install it in
+ * a thread of the test's own, or in a child process, when the rest of the
+ * test must run unfiltered. Only calls of this build's ABI are matched
+ * (x86-64, aarch64, i386); a call through another (int 0x80 on x86-64) runs.
+ * Valgrind makes system calls of its own, and may make the program's
+ * through other calls: a filter may fail too much or too little under it
+ * (harness_under_valgrind), so skip there unless the check is seen to work.
  *
- * Returns 0 when the filter is in effect; -EINVAL for a rule that can
- * never match as written (bits of value outside mask, an index outside
- * 0-5, an errno outside 1-4095, n out of range); -ENOSYS on an ABI the
- * harness does not know; else prctl's negative errno (-EINVAL, -EACCES:
- * a kernel or container without seccomp). Nothing is installed then:
- * skip the check. Context: any thread; it changes that thread alone.
+ * Returns 0 when the filter is in effect; -EINVAL for a rule that can never
+ * match as written (bits of value outside mask, negate with mask 0, an index
+ * outside 0-5, an errno outside 1-4095, n out of range); -ENOSYS on an ABI
+ * the harness does not know; else prctl's negative errno (-EINVAL, -EACCES:
+ * a kernel or container without seccomp). Nothing is installed then: skip
+ * the check. Does not block. Context: any thread; it changes that thread
+ * alone.
  */
 int harness_fail_syscalls(const struct harness_syscall_fault *faults, size_t n);
 int harness_fail_syscall(long nr, int err);
