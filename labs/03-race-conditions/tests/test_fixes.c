@@ -892,6 +892,9 @@ static void test_registry_small_lock_based(void **state)
 
 #define LAZY_THREADS 4
 
+/* Racing callers that have their table (relaxed: it orders nothing). */
+static atomic_int lazy_done;
+
 struct lazy_job {
     struct harness_start *start;
     const struct lookup_table *got[3];
@@ -904,6 +907,7 @@ static void *lazy_worker(void *arg)
     harness_start_wait(j->start);
     for (int i = 0; i < 3; i++)
         j->got[i] = lookup_table_get();
+    atomic_fetch_add_explicit(&lazy_done, 1, memory_order_relaxed);
     return NULL;
 }
 
@@ -916,19 +920,24 @@ static unsigned crc12(unsigned i)
 }
 
 /*
- * A reader that comes late, synchronized with the builder by nothing but
- * time: it takes the fast path once the table is built. With pthread_once,
- * an acquire load or the lock, what it reads is ordered after the build;
- * with a flag that orders nothing (relaxed), it is not, and
- * ThreadSanitizer says so every time. The racing first callers alone hit
- * the fast path only when some of them lag, which a quiet machine rarely
- * makes them do.
+ * A reader that comes late, ordered after the build by nothing ThreadSanitizer
+ * counts: it waits, reading a relaxed counter (no happens-before), until
+ * every racing caller has its table, then takes the fast path and reads an
+ * entry no other thread reads before it. With pthread_once, an acquire load
+ * or the lock, its read is ordered after the build; with a flag that orders
+ * nothing (relaxed), it is not, and ThreadSanitizer says so every time. The
+ * racing callers alone hit the fast path only when some of them lag, and a
+ * sleep was not enough: chaos pauses made a build outlast 30 ms.
  */
 static void *lazy_late_reader(void *arg)
 {
     const struct lookup_table **out = arg;
 
-    usleep(30000);
+    for (int i = 0;
+         i < 5000 &&
+         atomic_load_explicit(&lazy_done, memory_order_relaxed) < LAZY_THREADS;
+         i++)
+        usleep(1000);
     *out = lookup_table_get();
     if (*out)
         (void)*(const volatile unsigned *)&(*out)->crc[1];
@@ -944,6 +953,7 @@ static int lazy_child(void)
     const struct lookup_table *first, *late = NULL;
 
     harness_chaos_enable(1);
+    atomic_store_explicit(&lazy_done, 0, memory_order_relaxed);
     xpthread_create(&late_t, NULL, lazy_late_reader, &late);
     harness_start_init(&start, LAZY_THREADS);
     for (int i = 0; i < LAZY_THREADS; i++) {
